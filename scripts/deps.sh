@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs every Debian 12 package the build, the tests and the benchmarks
+# need. Idempotent: does nothing when all are present.
+set -eu
+PKGS="build-essential cmake ninja-build ccache pkg-config git
+libboost1.81-all-dev libboost-url1.81-dev libssl-dev libnghttp2-dev
+libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libnghttp3-dev
+libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+libhiredis-dev zlib1g-dev libbrotli-dev libzstd-dev libxxhash-dev libre2-dev
+libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
+curl nghttp2-client wrk nginx-light haproxy ngtcp2-client openssl redis-server
+python3 python3-h2 python3-pytest procps iproute2"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+echo "installing:$missing"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing

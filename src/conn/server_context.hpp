@@ -1,0 +1,74 @@
+// What a downstream connection needs from the server around it: the current
+// configuration generation for its listener (taken once per request, so an
+// in-flight request keeps the snapshot it started with), the drain state,
+// and a registry so SIGTERM/reload can ask every connection to wind down.
+// One ServerContext per (worker, listener); used on that worker's thread.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "config/config.hpp"
+#include "http/exchange.hpp"
+#include "io/transport.hpp"
+
+namespace strata::conn {
+
+// One listener's view of one configuration generation.
+struct Snapshot {
+  std::shared_ptr<const config::Config> config;
+  const config::Listener* listener = nullptr;   // points into *config
+  std::shared_ptr<http::Handler> handler;       // filters + router + actions
+  std::string alt_svc;                          // value for Alt-Svc, "" = none
+};
+
+// A live downstream connection, as seen by drain.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Stop taking new requests: h1 sends "Connection: close" on the next
+  // response and closes when idle; h2 sends GOAWAY and closes when its
+  // streams are done. Idempotent. Called on the connection's worker.
+  virtual void drain() = 0;
+};
+
+class ServerContext {
+ public:
+  virtual ~ServerContext() = default;
+  virtual std::shared_ptr<const Snapshot> snapshot() const = 0;
+  virtual bool draining() const = 0;
+  virtual void add(Connection* c) = 0;
+  virtual void remove(Connection* c) = 0;
+};
+
+// RAII registration of a connection with its context.
+class Registration {
+ public:
+  Registration(ServerContext& ctx, Connection* c) : ctx_(ctx), c_(c) { ctx_.add(c_); }
+  ~Registration() { ctx_.remove(c_); }
+  Registration(const Registration&) = delete;
+  Registration& operator=(const Registration&) = delete;
+ private:
+  ServerContext& ctx_;
+  Connection* c_;
+};
+
+// An HTTP/1.1 request that asked for "Upgrade: h2c" (RFC 7540 3.2), handed
+// from the h1 driver to the h2 driver, which serves it as stream 1.
+struct H2cUpgrade {
+  http::Request request;
+  std::string settings_payload;   // decoded HTTP2-Settings
+  std::string body;               // request body already read (bounded)
+};
+
+// Connection drivers: each owns the transport until it returns.
+// `initial` holds bytes already read while detecting the protocol.
+boost::asio::awaitable<void> serve_http1(std::unique_ptr<io::Transport> t, ServerContext& ctx,
+                                         http::ConnInfo info, std::string initial);
+boost::asio::awaitable<void> serve_http2(std::unique_ptr<io::Transport> t, ServerContext& ctx,
+                                         http::ConnInfo info, std::string initial,
+                                         std::unique_ptr<H2cUpgrade> upgrade = nullptr);
+
+}  // namespace strata::conn

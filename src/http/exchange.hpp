@@ -1,0 +1,73 @@
+// One request/response exchange as seen by filters, the router and
+// upstreams, whatever protocol carried it. Implemented by each codec's
+// connection driver (conn/). All methods must be called on the owning
+// connection's executor (its worker thread); one coroutine drives an
+// exchange at a time.
+#pragma once
+#include <cstddef>
+#include <span>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "http/message.hpp"
+
+namespace strata::http {
+
+using boost::system::error_code;
+
+struct IoResult {
+  error_code ec;
+  std::size_t n = 0;
+};
+
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+
+  virtual Request& request() = 0;
+  virtual const ConnInfo& conn() const = 0;
+  virtual boost::asio::any_io_executor executor() const = 0;
+
+  // Reads the next piece of the request body into `buf`. Returns n > 0 with
+  // data, n == 0 and no error at the end of the body, or an error (client
+  // gone, body over the limit -> errc::message_size, stream reset). HTTP/1.1
+  // sends "100 Continue" on the first call when the client asked for it.
+  virtual boost::asio::awaitable<IoResult> read_body(std::span<char> buf) = 0;
+  // Request trailers, valid once read_body() reported the end; may be null.
+  virtual const Headers* request_trailers() const = 0;
+
+  // 1xx informational response (103 Early Hints); ignored by HTTP/1.0.
+  virtual boost::asio::awaitable<error_code> send_interim(const Response& r) = 0;
+  // The final response head. With `end_stream` the response has no body.
+  // A `content-length` field makes HTTP/1.1 use it; otherwise chunked.
+  // Bodies of HEAD requests and 204/304 responses are dropped by the codec.
+  virtual boost::asio::awaitable<error_code> send_head(Response& r, bool end_stream) = 0;
+  // Body bytes; completes when the codec has buffered them within its
+  // per-stream limit (this is the backpressure point).
+  virtual boost::asio::awaitable<error_code> send_body(std::span<const char> data,
+                                                       bool end_stream) = 0;
+  // Ends the response with trailers (chunked h1, HEADERS frame on h2/h3).
+  virtual boost::asio::awaitable<error_code> send_trailers(const Headers& t) = 0;
+  virtual bool head_sent() const = 0;
+  virtual bool finished() const = 0;  // response fully handed to the codec
+  // Aborts the exchange: RST_STREAM on h2/h3, connection close on h1.
+  virtual void reset() = 0;
+};
+
+// The application side: filters + router + actions. The codec creates one
+// Exchange per request, calls handle() in its own coroutine and, if the
+// handler returns without finishing the response, sends 500 (or resets the
+// stream when the head was already sent).
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual boost::asio::awaitable<void> handle(Exchange& ex) = 0;
+};
+
+// Convenience: a complete response with a small body.
+boost::asio::awaitable<error_code> respond(Exchange& ex, int status, std::string_view body,
+                                           std::string_view content_type = "text/plain");
+
+}  // namespace strata::http

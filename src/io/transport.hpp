@@ -1,0 +1,51 @@
+// A byte stream to a peer: plain TCP or TLS over TCP, downstream or upstream.
+// Codecs' connection drivers (conn/) and upstream pools speak only to this,
+// so nothing above io/ knows whether TLS is in use. Not thread-safe: use on
+// the owning worker's executor. At most one read and one write outstanding.
+#pragma once
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+
+#include "http/exchange.hpp"
+
+namespace strata::io {
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Reads what is available (at least one byte) or fails; eof is an error.
+  virtual boost::asio::awaitable<http::IoResult> read_some(std::span<char> buf) = 0;
+  // Writes every byte of `bufs` (gathered write).
+  virtual boost::asio::awaitable<http::error_code> write(
+      std::span<const boost::asio::const_buffer> bufs) = 0;
+  boost::asio::awaitable<http::error_code> write(std::string_view s) {
+    boost::asio::const_buffer b(s.data(), s.size());
+    return write(std::span<const boost::asio::const_buffer>(&b, 1));
+  }
+  // Graceful close: TLS close_notify (bounded in time) then TCP shutdown.
+  virtual boost::asio::awaitable<void> shutdown() = 0;
+  // Immediate close; pending operations complete with operation_aborted.
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+  virtual boost::asio::any_io_executor get_executor() = 0;
+  virtual bool tls() const = 0;
+  virtual std::string alpn() const = 0;   // negotiated ALPN or ""
+  virtual std::string sni() const = 0;    // server name the client asked for
+  virtual boost::asio::ip::tcp::socket& lowest_layer() = 0;
+};
+
+using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+
+std::unique_ptr<Transport> make_tcp_transport(boost::asio::ip::tcp::socket s);
+// `s` must have completed its handshake.
+std::unique_ptr<Transport> make_tls_transport(std::unique_ptr<TlsStream> s);
+
+}  // namespace strata::io
