@@ -1,0 +1,136 @@
+#include "io/transport.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+namespace strata::io {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+class TcpTransport final : public Transport {
+ public:
+  explicit TcpTransport(tcp::socket s) : s_(std::move(s)) {}
+
+  asio::awaitable<http::IoResult> read_some(std::span<char> buf) override {
+    auto [ec, n] = co_await s_.async_read_some(asio::buffer(buf.data(), buf.size()), use_tuple);
+    co_return http::IoResult{ec, n};
+  }
+
+  asio::awaitable<http::error_code> write(std::span<const asio::const_buffer> bufs) override {
+    auto [ec, n] = co_await asio::async_write(s_, bufs, use_tuple);
+    co_return ec;
+  }
+
+  asio::awaitable<void> shutdown() override {
+    boost::system::error_code ec;
+    s_.shutdown(tcp::socket::shutdown_send, ec);
+    // Drain what the peer still sends for a moment so the close is clean
+    // (avoids RST eating our last response), bounded in time and bytes.
+    asio::steady_timer t(s_.get_executor());
+    t.expires_after(std::chrono::milliseconds(500));
+    t.async_wait([this](boost::system::error_code e) {
+      if (!e) s_.close();
+    });
+    char buf[4096];
+    for (int i = 0; i < 64 && s_.is_open(); ++i) {
+      auto [rec, n] = co_await s_.async_read_some(asio::buffer(buf), use_tuple);
+      if (rec) break;
+    }
+    t.cancel();
+    s_.close(ec);
+  }
+
+  void close() override {
+    boost::system::error_code ec;
+    s_.close(ec);
+  }
+  bool is_open() const override { return s_.is_open(); }
+  asio::any_io_executor get_executor() override { return s_.get_executor(); }
+  bool tls() const override { return false; }
+  std::string alpn() const override { return {}; }
+  std::string sni() const override { return {}; }
+  tcp::socket& lowest_layer() override { return s_; }
+
+ private:
+  tcp::socket s_;
+};
+
+class TlsTransport final : public Transport {
+ public:
+  explicit TlsTransport(std::unique_ptr<TlsStream> s) : s_(std::move(s)) {}
+
+  asio::awaitable<http::IoResult> read_some(std::span<char> buf) override {
+    auto [ec, n] = co_await s_->async_read_some(asio::buffer(buf.data(), buf.size()), use_tuple);
+    co_return http::IoResult{ec, n};
+  }
+
+  asio::awaitable<http::error_code> write(std::span<const asio::const_buffer> bufs) override {
+    // ssl::stream encrypts one buffer at a time; coalesce small gathers so a
+    // response head and its body leave in one TLS record where possible.
+    std::size_t total = 0;
+    for (const auto& b : bufs) total += b.size();
+    if (bufs.size() > 1 && total <= 16384) {
+      scratch_.clear();
+      for (const auto& b : bufs) scratch_.append(static_cast<const char*>(b.data()), b.size());
+      auto [ec, n] = co_await asio::async_write(*s_, asio::buffer(scratch_), use_tuple);
+      co_return ec;
+    }
+    auto [ec, n] = co_await asio::async_write(*s_, bufs, use_tuple);
+    co_return ec;
+  }
+
+  asio::awaitable<void> shutdown() override {
+    // close_notify, bounded: a peer that never answers must not hold us.
+    asio::steady_timer t(s_->get_executor());
+    t.expires_after(std::chrono::milliseconds(500));
+    t.async_wait([this](boost::system::error_code e) {
+      if (!e) close();
+    });
+    auto [ec] = co_await s_->async_shutdown(use_tuple);
+    t.cancel();
+    close();
+  }
+
+  void close() override {
+    boost::system::error_code ec;
+    s_->lowest_layer().close(ec);
+  }
+  bool is_open() const override { return s_->lowest_layer().is_open(); }
+  asio::any_io_executor get_executor() override { return s_->get_executor(); }
+  bool tls() const override { return true; }
+  std::string alpn() const override {
+    const unsigned char* p = nullptr;
+    unsigned len = 0;
+    SSL_get0_alpn_selected(s_->native_handle(), &p, &len);
+    return p ? std::string(reinterpret_cast<const char*>(p), len) : std::string();
+  }
+  std::string sni() const override {
+    const char* n = SSL_get_servername(s_->native_handle(), TLSEXT_NAMETYPE_host_name);
+    return n ? std::string(n) : std::string();
+  }
+  tcp::socket& lowest_layer() override { return s_->next_layer(); }
+
+ private:
+  std::unique_ptr<TlsStream> s_;
+  std::string scratch_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> make_tcp_transport(tcp::socket s) {
+  return std::make_unique<TcpTransport>(std::move(s));
+}
+
+std::unique_ptr<Transport> make_tls_transport(std::unique_ptr<TlsStream> s) {
+  return std::make_unique<TlsTransport>(std::move(s));
+}
+
+}  // namespace strata::io
