@@ -94,7 +94,7 @@ class TlsTransport final : public Transport {
     t.async_wait([this](boost::system::error_code e) {
       if (!e) close();
     });
-    auto [ec] = co_await s_->async_shutdown(use_tuple);
+    (void)co_await s_->async_shutdown(use_tuple);
     t.cancel();
     close();
   }
