@@ -14,6 +14,10 @@
 #include "http/exchange.hpp"
 #include "io/transport.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace strata::conn {
 
 // One listener's view of one configuration generation.
@@ -22,6 +26,8 @@ struct Snapshot {
   const config::Listener* listener = nullptr;   // points into *config
   std::shared_ptr<http::Handler> handler;       // filters + router + actions
   std::string alt_svc;                          // value for Alt-Svc, "" = none
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain listener
+  std::shared_ptr<const void> keep;             // pins data `listener` may point into
 };
 
 // A live downstream connection, as seen by drain.

@@ -1,0 +1,55 @@
+#include "admin/admin_handler.hpp"
+
+#include "config/loader.hpp"
+#include "obs/metrics.hpp"
+
+namespace strata::admin {
+
+namespace asio = boost::asio;
+
+namespace {
+
+class AdminHandler final : public http::Handler {
+ public:
+  AdminHandler(std::shared_ptr<const config::Config> cfg, std::function<bool()> draining)
+      : cfg_(std::move(cfg)), draining_(std::move(draining)) {}
+
+  asio::awaitable<void> handle(http::Exchange& ex) override {
+    auto& req = ex.request();
+    auto path = req.path();
+    if (req.method != "GET" && req.method != "HEAD") {
+      co_await http::respond(ex, 405, "method not allowed\n");
+      co_return;
+    }
+    if (path == "/metrics") {
+      auto body = obs::Registry::global().render();
+      co_await http::respond(ex, 200, body, "text/plain; version=0.0.4; charset=utf-8");
+    } else if (path == "/healthz") {
+      co_await http::respond(ex, 200, "ok\n");
+    } else if (path == "/ready") {
+      if (draining_()) co_await http::respond(ex, 503, "draining\n");
+      else co_await http::respond(ex, 200, "ready\n");
+    } else if (path == "/config") {
+      co_await http::respond(ex, 200, config::to_json(*cfg_), "application/json");
+    } else if (path == "/") {
+      co_await http::respond(ex, 200,
+                             "strata admin\n/metrics  Prometheus metrics\n/healthz  liveness\n"
+                             "/ready    readiness (503 while draining)\n/config   effective configuration\n");
+    } else {
+      co_await http::respond(ex, 404, "not found\n");
+    }
+  }
+
+ private:
+  std::shared_ptr<const config::Config> cfg_;
+  std::function<bool()> draining_;
+};
+
+}  // namespace
+
+std::shared_ptr<http::Handler> make_admin_handler(std::shared_ptr<const config::Config> cfg,
+                                                  std::function<bool()> draining) {
+  return std::make_shared<AdminHandler>(std::move(cfg), std::move(draining));
+}
+
+}  // namespace strata::admin

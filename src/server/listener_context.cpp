@@ -1,0 +1,97 @@
+#include "server/listener_context.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "conn/accept.hpp"
+
+namespace strata::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+ListenerContext::ListenerContext(asio::any_io_executor ex, int fd, bool v6,
+                                 std::atomic<std::int64_t>& process_connections)
+    : acceptor_(ex), process_connections_(process_connections) {
+  acceptor_.assign(v6 ? tcp::v6() : tcp::v4(), fd);
+}
+
+ListenerContext::~ListenerContext() = default;
+
+void ListenerContext::add(conn::Connection* c) {
+  conns_.insert(c);
+  if (active_) active_->add();
+  if (draining_) c->drain();
+}
+
+void ListenerContext::remove(conn::Connection* c) {
+  if (conns_.erase(c) && active_) active_->sub();
+}
+
+void ListenerContext::start() {
+  const auto& name = snapshot_->listener->name;
+  active_ = &obs::gauge("strata_connections_active", "Open downstream connections", {{"listener", name}});
+  accepted_ = &obs::counter("strata_connections_total", "Accepted downstream connections", {{"listener", name}});
+  rejected_ = &obs::counter("strata_connections_rejected_total",
+                            "Connections refused over limits.max_connections", {{"listener", name}});
+  asio::co_spawn(acceptor_.get_executor(), [self = shared_from_this()] { return self->accept_loop(); },
+                 asio::detached);
+}
+
+void ListenerContext::stop_accepting() {
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+void ListenerContext::drain() {
+  draining_ = true;
+  stop_accepting();
+  // drain() may remove connections from the set synchronously: copy first.
+  std::vector<conn::Connection*> now(conns_.begin(), conns_.end());
+  for (auto* c : now)
+    if (conns_.count(c)) c->drain();
+}
+
+asio::awaitable<void> ListenerContext::accept_loop() {
+  auto self = shared_from_this();
+  asio::steady_timer backoff(acceptor_.get_executor());
+  while (acceptor_.is_open()) {
+    auto [ec, sock] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (!acceptor_.is_open() || ec == asio::error::operation_aborted) break;
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space) {
+        // Out of file descriptors: back off instead of spinning.
+        spdlog::warn("listener {}: accept: {}", snapshot_->listener->name, ec.message());
+        backoff.expires_after(std::chrono::milliseconds(50));
+        co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      continue;
+    }
+    auto snap = snapshot_;
+    if (process_connections_.load(std::memory_order_relaxed) >= std::int64_t(snap->config->limits.max_connections)) {
+      rejected_->inc();
+      boost::system::error_code ignored;
+      sock.close(ignored);
+      continue;
+    }
+    accepted_->inc();
+    process_connections_.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(
+        acceptor_.get_executor(),
+        [s = std::move(sock), self]() mutable -> asio::awaitable<void> {
+          try {
+            co_await conn::serve_connection(std::move(s), self);
+          } catch (const std::exception& e) {
+            spdlog::error("connection on {} ended by exception: {}", self->snapshot()->listener->name, e.what());
+          }
+          self->process_connections_.fetch_sub(1, std::memory_order_relaxed);
+        },
+        asio::detached);
+  }
+}
+
+}  // namespace strata::server

@@ -1,0 +1,234 @@
+#include "server/server.hpp"
+
+#include <unistd.h>
+
+#include <future>
+#include <thread>
+
+#include <boost/asio/ssl/context.hpp>
+#include <spdlog/spdlog.h>
+
+#include "admin/admin_handler.hpp"
+#include "io/address.hpp"
+#include "io/tls_context.hpp"
+#include "io/worker.hpp"
+#include "router/pipeline.hpp"
+#include "server/listener_context.hpp"
+
+namespace strata::server {
+
+namespace asio = boost::asio;
+
+constexpr std::string_view kAdminName = "admin";
+
+struct Server::OpenListener {
+  std::vector<int> fds;                   // one per worker, handed over on apply
+  asio::ip::tcp::endpoint endpoint;
+  std::shared_ptr<asio::ssl::context> tls;
+  std::string name;
+};
+
+struct Server::WorkerSlot {
+  std::unique_ptr<io::Worker> worker;
+  std::shared_ptr<upstream::Upstreams> upstreams;
+  std::map<std::string, std::shared_ptr<ListenerContext>> listeners;  // by address
+};
+
+std::vector<config::Listener> effective_listeners(const config::Config& cfg) {
+  auto out = cfg.listeners;
+  if (cfg.admin) {
+    config::Listener a;
+    a.name = std::string(kAdminName);
+    a.address = cfg.admin->address;
+    a.protocols = {"h1", "h2c"};
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+namespace {
+std::vector<std::string> alpn_for(const config::Listener& l) {
+  std::vector<std::string> alpn;
+  if (l.has("h2")) alpn.push_back("h2");
+  if (l.has("h1") || alpn.empty()) alpn.push_back("http/1.1");
+  return alpn;
+}
+}  // namespace
+
+Server::Server(HandlerFactory factory) : factory_(std::move(factory)) {}
+
+Server::~Server() { stop(); }
+
+std::shared_ptr<const config::Config> Server::config() const {
+  std::lock_guard lk(mu_);
+  return config_;
+}
+
+std::vector<BoundListener> Server::bound() const {
+  std::lock_guard lk(mu_);
+  std::vector<BoundListener> out;
+  for (const auto& [addr, ol] : listeners_)
+    out.push_back({ol.name, addr, ol.endpoint, ol.tls != nullptr});
+  return out;
+}
+
+void Server::start(std::shared_ptr<const config::Config> cfg) {
+  unsigned n = cfg->workers ? cfg->workers : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) {
+    auto slot = std::make_unique<WorkerSlot>();
+    slot->worker = std::make_unique<io::Worker>(i);
+    slot->upstreams = upstream::Upstreams::create(slot->worker->executor(), i);
+    slot->worker->start();
+    workers_.push_back(std::move(slot));
+  }
+  auto err = reload(cfg);
+  if (!err.empty()) {
+    stop();
+    throw std::runtime_error(err);
+  }
+}
+
+std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
+  if (draining_) return "draining";
+  // 1. Open what is new and build TLS contexts; on failure, undo and keep
+  //    the running generation untouched.
+  std::map<std::string, OpenListener> next;
+  try {
+    for (const auto& l : effective_listeners(*cfg)) {
+      OpenListener ol;
+      ol.name = l.name;
+      if (l.tls) ol.tls = io::make_server_tls_context(*l.tls, alpn_for(l), cfg->state_dir);
+      auto it = listeners_.find(l.address);
+      if (it != listeners_.end()) {
+        ol.endpoint = it->second.endpoint;
+      } else {
+        auto hp = io::parse_host_port(l.address);
+        if (!hp) throw std::runtime_error("listener " + l.name + ": bad address " + l.address);
+        auto ep = io::resolve_listen(*hp);
+        ol.fds = io::open_reuseport_listeners(ep, unsigned(workers_.size()), 4096, &ol.endpoint);
+      }
+      next.emplace(l.address, std::move(ol));
+    }
+  } catch (const std::exception& e) {
+    for (auto& [a, ol] : next)
+      for (int fd : ol.fds) ::close(fd);
+    return e.what();
+  }
+  try {
+    apply(cfg, next);
+  } catch (const std::exception& e) {
+    return std::string("applying configuration: ") + e.what();
+  }
+  {
+    std::lock_guard lk(mu_);
+    for (auto& [addr, ol] : next) {
+      ol.fds.clear();
+      if (auto it = listeners_.find(addr); it != listeners_.end() && ol.endpoint.port() == 0)
+        ol.endpoint = it->second.endpoint;
+    }
+    listeners_ = std::move(next);
+    config_ = cfg;
+  }
+  for (const auto& b : bound())
+    spdlog::info("listener {} on {} ({})", b.name, io::to_string(b.endpoint), b.tls ? "tls" : "tcp");
+  return {};
+}
+
+void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::string, OpenListener>& next) {
+  auto listeners = std::make_shared<std::vector<config::Listener>>(effective_listeners(*cfg));
+  std::vector<std::future<void>> done;
+  for (std::size_t wi = 0; wi < workers_.size(); ++wi) {
+    auto* slot = workers_[wi].get();
+    // Per worker: the fd of each new listener for this worker.
+    std::map<std::string, int> fds;
+    for (auto& [addr, ol] : next)
+      if (!ol.fds.empty()) fds[addr] = ol.fds[wi];
+    std::map<std::string, std::shared_ptr<asio::ssl::context>> tls;
+    for (auto& [addr, ol] : next) tls[addr] = ol.tls;
+    auto p = std::make_shared<std::promise<void>>();
+    done.push_back(p->get_future());
+    auto task = [this, slot, cfg, listeners, fds, tls, p] {
+      try {
+        slot->upstreams->apply(cfg);
+        std::map<std::string, std::shared_ptr<ListenerContext>> keep;
+        for (const auto& l : *listeners) {
+          auto snap = std::make_shared<conn::Snapshot>();
+          snap->config = cfg;
+          snap->listener = nullptr;
+          for (const auto& cl : cfg->listeners)
+            if (cl.address == l.address) snap->listener = &cl;
+          if (!snap->listener) {  // the synthesized admin listener
+            auto owned = std::make_shared<const config::Listener>(l);
+            snap->listener = owned.get();
+            snap->keep = owned;
+          }
+          snap->tls = tls.at(l.address);
+          if (l.name == kAdminName && snap->keep)
+            snap->handler = admin::make_admin_handler(cfg, [this] { return draining(); });
+          else if (factory_)
+            snap->handler = factory_(cfg, *snap->listener, slot->upstreams);
+          else
+            snap->handler = router::make_pipeline(cfg, *snap->listener, slot->upstreams);
+          std::shared_ptr<const conn::Snapshot> final_snap = snap;
+          std::shared_ptr<ListenerContext> ctx;
+          if (auto it = slot->listeners.find(l.address); it != slot->listeners.end()) {
+            ctx = it->second;
+            ctx->set_snapshot(final_snap);
+          } else {
+            int fd = fds.at(l.address);
+            auto ep_v6 = true;
+            sockaddr_storage ss{};
+            socklen_t len = sizeof ss;
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+            ep_v6 = ss.ss_family == AF_INET6;
+            ctx = std::make_shared<ListenerContext>(slot->worker->executor(), fd, ep_v6, connections_);
+            ctx->set_snapshot(final_snap);
+            ctx->start();
+          }
+          keep[l.address] = ctx;
+        }
+        for (auto& [addr, ctx] : slot->listeners)
+          if (!keep.count(addr)) ctx->drain();  // removed listener: close and wind down
+        slot->listeners = std::move(keep);
+        p->set_value();
+      } catch (...) {
+        p->set_exception(std::current_exception());
+      }
+    };
+    if (slot->worker->on_thread()) task();
+    else slot->worker->post(task);
+  }
+  for (auto& f : done) f.get();
+}
+
+void Server::drain(std::chrono::milliseconds timeout) {
+  if (draining_.exchange(true)) return;
+  spdlog::info("draining: {} connections, timeout {} ms", connections_.load(), timeout.count());
+  for (auto& w : workers_) {
+    auto* slot = w.get();
+    slot->worker->post([slot] {
+      for (auto& [addr, ctx] : slot->listeners) ctx->drain();
+    });
+  }
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (connections_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  spdlog::info("drained; {} connections left", connections_.load());
+  stop();
+}
+
+void Server::stop() {
+  for (auto& w : workers_) {
+    auto* slot = w.get();
+    slot->worker->post([slot] {
+      for (auto& [addr, ctx] : slot->listeners) ctx->stop_accepting();
+      slot->listeners.clear();
+      slot->upstreams->stop();
+    });
+  }
+  for (auto& w : workers_) w->worker->stop();
+  for (auto& w : workers_) w->worker->join();
+  workers_.clear();
+}
+
+}  // namespace strata::server
