@@ -1,0 +1,128 @@
+"""`strata proxy` in front of `strata origin`: bodies byte-exact over h1,
+h2 over TLS and h2c; h2load with zero failures; forwarding headers."""
+import hashlib
+import json
+import os
+import re
+
+from conftest import curl, origin, proxy, run
+
+MIB = 1024 * 1024
+
+
+def expected_bytes(n):
+    # Fetch the origin's pattern directly as the reference.
+    return None
+
+
+def test_get_and_post_1mib_h1(spawn, workdir):
+    o = origin(spawn)
+    p = proxy(spawn, [o])
+    direct = curl(f"http://127.0.0.1:{o.port}/bytes/{MIB}")
+    via = curl(f"http://127.0.0.1:{p.port}/bytes/{MIB}")
+    assert direct[0] == 200 and via[0] == 200
+    assert len(via[1]) == MIB and via[1] == direct[1]
+    payload = os.urandom(MIB)
+    f = workdir / "payload.bin"
+    f.write_bytes(payload)
+    code, body = curl("--data-binary", f"@{f}", "-H", "content-type: application/octet-stream",
+                      f"http://127.0.0.1:{p.port}/echo")
+    assert code == 200
+    assert hashlib.sha256(body).hexdigest() == hashlib.sha256(payload).hexdigest()
+
+
+def test_get_and_post_1mib_h2_tls(spawn, workdir, cert):
+    o = origin(spawn)
+    p = proxy(spawn, [o], "--tls-cert", cert[0], "--tls-key", cert[1])
+    url = f"https://localhost:{p.port}"
+    r = run(["curl", "-sS", "--http2", "--cacert", cert[0], "-o", "/dev/null",
+             "-w", "%{http_version} %{http_code} %{size_download}", f"{url}/bytes/{MIB}"])
+    assert r.stdout.decode().split() == ["2", "200", str(MIB)]
+    payload = os.urandom(MIB)
+    f = workdir / "payload.bin"
+    f.write_bytes(payload)
+    out = workdir / "out.bin"
+    r = run(["curl", "-sS", "--http2", "--cacert", cert[0], "--data-binary", f"@{f}", "-o", str(out),
+             "-w", "%{http_version} %{http_code}", f"{url}/echo"])
+    assert r.stdout.decode().split() == ["2", "200"]
+    assert out.read_bytes() == payload
+
+
+def test_get_and_post_1mib_h2c(spawn, workdir):
+    o = origin(spawn)
+    p = proxy(spawn, [o])
+    url = f"http://127.0.0.1:{p.port}"
+    r = run(["curl", "-sS", "--http2-prior-knowledge", "-o", "/dev/null",
+             "-w", "%{http_version} %{http_code} %{size_download}", f"{url}/bytes/{MIB}"])
+    assert r.stdout.decode().split() == ["2", "200", str(MIB)]
+    payload = os.urandom(MIB)
+    f = workdir / "payload.bin"
+    f.write_bytes(payload)
+    out = workdir / "out.bin"
+    r = run(["curl", "-sS", "--http2-prior-knowledge", "--data-binary", f"@{f}", "-o", str(out),
+             "-w", "%{http_version} %{http_code}", f"{url}/echo"])
+    assert r.stdout.decode().split() == ["2", "200"]
+    assert out.read_bytes() == payload
+
+
+def test_h2c_upgrade(spawn):
+    o = origin(spawn)
+    p = proxy(spawn, [o])
+    r = run(["curl", "-sS", "--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+             f"http://127.0.0.1:{p.port}/bytes/1000"])
+    assert r.stdout.decode().split() == ["2", "200"]
+
+
+def test_h2load_zero_failures_tls(spawn, cert):
+    o = origin(spawn)
+    p = proxy(spawn, [o], "--tls-cert", cert[0], "--tls-key", cert[1])
+    r = run(["h2load", "-n", "20000", "-c", "8", "-m", "16", f"https://127.0.0.1:{p.port}/bytes/100"],
+            timeout=300)
+    out = r.stdout.decode()
+    m = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored", out)
+    assert m, out
+    assert m.group(4) == "20000" and m.group(5) == "0" and m.group(6) == "0", out
+    assert re.search(r"status codes: 20000 2xx", out), out
+
+
+def test_h2load_zero_failures_h2c(spawn):
+    o = origin(spawn)
+    p = proxy(spawn, [o])
+    r = run(["h2load", "-n", "20000", "-c", "8", "-m", "16", f"http://127.0.0.1:{p.port}/bytes/100"],
+            timeout=300)
+    out = r.stdout.decode()
+    assert "20000 succeeded, 0 failed, 0 errored" in out, out
+
+
+def test_forwarding_headers_and_traceparent(spawn):
+    o = origin(spawn)
+    p = proxy(spawn, [o])
+    code, body = curl(f"http://127.0.0.1:{p.port}/headers")
+    assert code == 200
+    h = {k.lower(): v for k, v in json.loads(body)["headers"].items()}
+    assert h["x-forwarded-for"] == "127.0.0.1"
+    assert h["x-forwarded-proto"] == "http"
+    assert h["x-real-ip"] == "127.0.0.1"
+    assert "strata" in h["via"]
+    assert re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}", h["traceparent"])
+    assert h.get("x-request-id")
+    # An incoming traceparent keeps its trace id and gets a new span id.
+    tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    code, body = curl("-H", f"traceparent: {tp}", "-H", "x-forwarded-for: 10.1.2.3",
+                      f"http://127.0.0.1:{p.port}/headers")
+    h = {k.lower(): v for k, v in json.loads(body)["headers"].items()}
+    parts = h["traceparent"].split("-")
+    assert parts[1] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert parts[2] != "00f067aa0ba902b7"
+    assert h["x-forwarded-for"] == "10.1.2.3, 127.0.0.1"
+
+
+def test_upstream_down_is_502(spawn):
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    p = spawn("proxy", "--listen", "127.0.0.1:0", "--workers", "1", "--to", f"127.0.0.1:{port}")
+    code, _ = curl(f"http://127.0.0.1:{p.port}/")
+    assert code == 502
