@@ -50,7 +50,7 @@ integration: build
 	STRATA_BIN=$(CURDIR)/build/strata $(PYTEST) -q tests/integration
 
 tsan: build-tsan
-	TSAN_OPTIONS=halt_on_error=1 ./build-tsan/strata_unit --gtest_filter='*Thread*:*Worker*:*Concurrent*'
+	TSAN_OPTIONS=halt_on_error=1 ./build-tsan/strata_unit --gtest_filter='*Thread*:*Concurrent*'
 
 fuzz: build-fuzz
 	./scripts/run-fuzzers.sh build-fuzz 20
