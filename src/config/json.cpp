@@ -1,0 +1,175 @@
+// to_json: the effective configuration, every field with defaults filled,
+// in the same shape (and key names) the loader reads, so the output can be
+// fed back to load_string. Durations are strings ("10s"); sizes are bytes.
+#include <nlohmann/json.hpp>
+
+#include "config/loader.hpp"
+#include "core/units.hpp"
+
+namespace strata::config {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string dur(Duration d) { return core::format_duration(d); }
+
+json tls_json(const Tls& t) {
+  json j;
+  json certs = json::array();
+  for (const auto& c : t.certificates)
+    certs.push_back({{"cert", c.cert_file}, {"key", c.key_file}, {"server_names", c.server_names}});
+  j["certificates"] = certs;
+  j["self_signed"] = t.self_signed;
+  j["min_version"] = t.min_version;
+  j["max_version"] = t.max_version;
+  j["ciphers"] = t.ciphers;
+  j["ciphersuites"] = t.ciphersuites;
+  j["groups"] = t.groups;
+  j["session_tickets"] = t.session_tickets;
+  j["ticket_key_rotation"] = dur(t.ticket_key_rotation);
+  return j;
+}
+
+json match_json(const Match& m) {
+  json j;
+  j["hosts"] = m.hosts;
+  if (m.path) j["path"] = *m.path;
+  if (m.prefix) j["prefix"] = *m.prefix;
+  if (m.regex) j["regex"] = *m.regex;
+  j["methods"] = m.methods;
+  json hs = json::array();
+  for (const auto& h : m.headers) {
+    json hj{{"name", h.name}};
+    if (h.exact) hj["exact"] = *h.exact;
+    if (h.prefix) hj["prefix"] = *h.prefix;
+    if (h.regex) hj["regex"] = *h.regex;
+    hj["present"] = h.present;
+    hs.push_back(hj);
+  }
+  j["headers"] = hs;
+  return j;
+}
+
+struct ActionJson {
+  json& route;
+  void operator()(const ProxyAction& p) const {
+    json j{{"cluster", p.cluster}};
+    if (p.timeout) j["timeout"] = dur(*p.timeout);
+    if (p.per_try_timeout) j["per_try_timeout"] = dur(*p.per_try_timeout);
+    if (p.prefix_rewrite) j["prefix_rewrite"] = *p.prefix_rewrite;
+    if (p.host_rewrite) j["host_rewrite"] = *p.host_rewrite;
+    route["proxy"] = j;
+  }
+  void operator()(const RespondAction& r) const {
+    route["respond"] = {{"status", r.status}, {"body", r.body}, {"content_type", r.content_type}};
+  }
+  void operator()(const FilesAction& f) const {
+    route["files"] = {{"root", f.root}, {"index", f.index}, {"strip_prefix", f.strip_prefix}};
+  }
+  void operator()(const RedirectAction& r) const {
+    json j{{"status", r.status}};
+    if (r.scheme) j["scheme"] = *r.scheme;
+    if (r.host) j["host"] = *r.host;
+    if (r.port) j["port"] = *r.port;
+    if (r.path) j["path"] = *r.path;
+    j["keep_query"] = r.keep_query;
+    route["redirect"] = j;
+  }
+};
+
+json header_edits(const HeaderList& add, const std::vector<std::string>& remove) {
+  json a = json::object();
+  for (const auto& [k, v] : add) a[k] = v;
+  return {{"add", a}, {"remove", remove}};
+}
+
+json route_json(const Route& r) {
+  json j{{"name", r.name}, {"match", match_json(r.match)}};
+  std::visit(ActionJson{j}, r.action);
+  j["request_headers"] = header_edits(r.request_headers_add, r.request_headers_remove);
+  j["response_headers"] = header_edits(r.response_headers_add, r.response_headers_remove);
+  return j;
+}
+
+std::string endpoint_address(const Endpoint& e) {
+  if (e.host.find(':') != std::string::npos) return "[" + e.host + "]:" + std::to_string(e.port);
+  return e.host + ":" + std::to_string(e.port);
+}
+
+json cluster_json(const Cluster& c) {
+  json j{{"protocol", c.protocol}, {"lb", c.lb}};
+  if (c.hash_on) {
+    switch (c.hash_on->kind) {
+      case HashOn::Kind::header: j["hash_on"] = {{"header", c.hash_on->name}}; break;
+      case HashOn::Kind::cookie: j["hash_on"] = {{"cookie", c.hash_on->name}}; break;
+      case HashOn::Kind::client_address: j["hash_on"] = "client_address"; break;
+    }
+  }
+  json eps = json::array();
+  for (const auto& e : c.endpoints) eps.push_back({{"address", endpoint_address(e)}, {"weight", e.weight}});
+  j["endpoints"] = eps;
+  j["tls"] = c.tls;
+  if (!c.sni.empty()) j["sni"] = c.sni;
+  if (c.tls_verify) j["tls_verify"] = c.tls_verify;
+  j["connect_timeout"] = dur(c.connect_timeout);
+  j["idle_timeout"] = dur(c.idle_timeout);
+  j["dns_refresh"] = dur(c.dns_refresh);
+  j["max_idle_per_endpoint"] = c.max_idle_per_endpoint;
+  j["max_connections_per_endpoint"] = c.max_connections_per_endpoint;
+  j["h2_max_streams_per_connection"] = c.h2_max_streams_per_connection;
+  j["ring_size"] = c.ring_size;
+  return j;
+}
+
+}  // namespace
+
+std::string to_json(const Config& c) {
+  json j;
+  j["workers"] = c.workers;
+  json ls = json::array();
+  for (const auto& l : c.listeners) {
+    json lj{{"name", l.name}, {"address", l.address}};
+    if (l.tls) lj["tls"] = tls_json(*l.tls);
+    lj["protocols"] = l.protocols;
+    lj["routes"] = l.routes;
+    lj["alt_svc"] = l.alt_svc;
+    ls.push_back(lj);
+  }
+  j["listeners"] = ls;
+  if (c.admin) j["admin"] = {{"address", c.admin->address}};
+  json rts = json::object();
+  for (const auto& [name, routes] : c.route_tables) {
+    json arr = json::array();
+    for (const auto& r : routes) arr.push_back(route_json(r));
+    rts[name] = arr;
+  }
+  j["route_tables"] = rts;
+  json cls = json::object();
+  for (const auto& [name, cl] : c.clusters) cls[name] = cluster_json(cl);
+  j["clusters"] = cls;
+  const auto& L = c.limits;
+  j["limits"] = {{"max_request_line", L.max_request_line},
+                 {"max_header_bytes", L.max_header_bytes},
+                 {"max_headers", L.max_headers},
+                 {"max_body", L.max_body},
+                 {"max_connections", L.max_connections},
+                 {"h2_max_concurrent_streams", L.h2_max_concurrent_streams},
+                 {"h2_initial_window", L.h2_initial_window},
+                 {"h2_connection_window", L.h2_connection_window},
+                 {"h2_max_frame_size", L.h2_max_frame_size},
+                 {"h2_max_resets_per_second", L.h2_max_resets_per_second},
+                 {"h2_max_control_frames_per_second", L.h2_max_control_frames_per_second},
+                 {"h2_max_continuations", L.h2_max_continuations},
+                 {"stream_buffer", L.stream_buffer}};
+  const auto& T = c.timeouts;
+  j["timeouts"] = {{"header", dur(T.header)},   {"idle", dur(T.idle)},
+                   {"body_idle", dur(T.body_idle)}, {"route", dur(T.route)},
+                   {"drain", dur(T.drain)},     {"tls_handshake", dur(T.tls_handshake)}};
+  j["access_log"] = {{"enabled", c.access_log.enabled},
+                     {"path", c.access_log.path},
+                     {"format", c.access_log.format}};
+  j["state_dir"] = c.state_dir;
+  return j.dump(2);
+}
+
+}  // namespace strata::config

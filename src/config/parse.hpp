@@ -1,0 +1,25 @@
+// Internal: one function per top-level section of the config file. Each
+// fills its part of Config from a YAML value and throws ConfigError with a
+// location on the first problem. Called in dependency order by the loader:
+// clusters before route_tables (proxy routes name clusters), route_tables
+// before listeners (listeners name route tables).
+#pragma once
+#include "config/config.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace strata::config::detail {
+
+void parse_clusters(const Doc& d, const Val& v, Config& c);
+void parse_route_tables(const Doc& d, const Val& v, Config& c);
+void parse_listeners(const Doc& d, const Val& v, Config& c);
+void parse_limits(const Doc& d, const Val& v, Limits& l);
+void parse_timeouts(const Doc& d, const Val& v, Timeouts& t);
+
+// A header name: an HTTP token, returned lower-cased; throws otherwise.
+std::string header_name(const Doc& d, const Val& v, std::string_view what);
+std::string header_name_text(const Doc& d, const Location& loc, std::string name,
+                             std::string_view what);
+// A header value: any scalar without CR, LF or NUL.
+std::string header_value(const Doc& d, const Val& v, std::string_view what);
+
+}  // namespace strata::config::detail

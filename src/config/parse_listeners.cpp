@@ -1,0 +1,160 @@
+// listeners: [...] and their tls: blocks.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+
+#include "config/address.hpp"
+#include "config/parse.hpp"
+
+namespace strata::config::detail {
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+// "example.com" or "*.example.com".
+bool valid_server_name(std::string_view n) {
+  if (n.starts_with("*.")) n.remove_prefix(2);
+  return valid_dns_name(n);
+}
+
+void check_readable(const Doc& d, const Val& v, const std::string& path, std::string_view what) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    d.fail(v.loc, fmt::format("{}: '{}' does not exist or is not a regular file", what, path));
+  std::ifstream f(path, std::ios::binary);
+  if (!f) d.fail(v.loc, fmt::format("{}: '{}' is not readable", what, path));
+}
+
+TlsCertificate parse_certificate(const Doc& d, const Val& v) {
+  MapReader m(d, v, "certificate", {"cert", "key", "server_names"});
+  TlsCertificate c;
+  auto cert = m.require("cert");
+  c.cert_file = d.resolve_path(as_string(d, cert, "cert"));
+  check_readable(d, cert, c.cert_file, "cert");
+  auto key = m.require("key");
+  c.key_file = d.resolve_path(as_string(d, key, "key"));
+  check_readable(d, key, c.key_file, "key");
+  if (auto sn = m.get("server_names")) {
+    for (const auto& e : as_seq(d, *sn, "server_names")) {
+      auto name = lower(as_string(d, e, "server_names"));
+      if (!valid_server_name(name))
+        d.fail(e.loc, fmt::format("server_names: '{}' is not a host name (wildcards only as a "
+                                  "leading '*.')",
+                                  name));
+      c.server_names.push_back(std::move(name));
+    }
+  }
+  return c;
+}
+
+Tls parse_tls(const Doc& d, const Val& v) {
+  MapReader m(d, v, "tls",
+              {"certificates", "self_signed", "min_version", "max_version", "ciphers",
+               "ciphersuites", "groups", "session_tickets", "ticket_key_rotation"});
+  Tls t;
+  if (auto cs = m.get("certificates"))
+    for (const auto& e : as_seq(d, *cs, "certificates")) t.certificates.push_back(parse_certificate(d, e));
+  opt_bool(m, "self_signed", t.self_signed);
+  if (t.self_signed && !t.certificates.empty())
+    d.fail(m.get("self_signed")->loc, "self_signed: cannot be combined with certificates");
+  if (!t.self_signed && t.certificates.empty())
+    d.fail(m.loc(), "tls: needs certificates or 'self_signed: true'");
+  if (auto mv = m.get("min_version")) t.min_version = as_enum(d, *mv, "min_version", {"1.2", "1.3"});
+  if (auto mv = m.get("max_version")) {
+    t.max_version = as_enum(d, *mv, "max_version", {"1.2", "1.3"});
+    if (t.max_version < t.min_version)
+      d.fail(mv->loc, fmt::format("max_version {} is below min_version {}", t.max_version,
+                                  t.min_version));
+  } else if (t.max_version < t.min_version) {
+    t.max_version = t.min_version;
+  }
+  opt_string(m, "ciphers", t.ciphers);
+  opt_string(m, "ciphersuites", t.ciphersuites);
+  opt_string(m, "groups", t.groups);
+  opt_bool(m, "session_tickets", t.session_tickets);
+  opt_duration(m, "ticket_key_rotation", t.ticket_key_rotation, Duration(1000));
+  return t;
+}
+
+std::vector<std::string> parse_protocols(const Doc& d, const Val& v, bool tls) {
+  std::vector<std::string> out;
+  auto items = as_seq(d, v, "protocols");
+  if (items.empty()) d.fail(v.loc, "protocols: must not be empty");
+  for (const auto& e : items) {
+    auto p = as_enum(d, e, "protocols", {"h1", "h2", "h2c", "h3"});
+    if (std::find(out.begin(), out.end(), p) != out.end())
+      d.fail(e.loc, fmt::format("protocols: '{}' listed twice", p));
+    if ((p == "h2" || p == "h3") && !tls)
+      d.fail(e.loc, fmt::format("protocols: '{}' needs tls on the listener (use h2c for "
+                                "cleartext HTTP/2)",
+                                p));
+    if (p == "h2c" && tls)
+      d.fail(e.loc, "protocols: 'h2c' is cleartext HTTP/2; use 'h2' on a TLS listener");
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Listener parse_listener(const Doc& d, const Val& v, const Config& c, std::size_t index) {
+  MapReader m(d, v, "listener", {"name", "address", "tls", "protocols", "routes", "alt_svc"});
+  Listener l;
+  l.loc = v.loc;
+  auto addr = m.require("address");
+  std::string err;
+  auto hp = parse_host_port(as_string(d, addr, "address"), true, &err);
+  if (!hp) d.fail(addr.loc, "address: " + err);
+  if (!hp->is_ip())
+    d.fail(addr.loc, "address: the host must be an IP address, e.g. 0.0.0.0:8080 or [::]:8080");
+  l.address = hp->to_string();
+  for (const auto& o : c.listeners)  // port 0 asks the kernel for a fresh port: never a clash
+    if (o.address == l.address && hp->port != 0)
+      d.fail(addr.loc, fmt::format("address: {} is already used by listener '{}'", l.address,
+                                   o.name));
+  Location name_loc = m.loc();
+  if (auto n = m.get("name")) {
+    l.name = as_string(d, *n, "name");
+    if (l.name.empty()) d.fail(n->loc, "name: must not be empty");
+    name_loc = n->loc;
+  } else {
+    l.name = fmt::format("listener{}", index);
+  }
+  for (const auto& o : c.listeners)
+    if (o.name == l.name) d.fail(name_loc, fmt::format("name: listener '{}' already exists", l.name));
+  if (auto t = m.get("tls")) l.tls = parse_tls(d, *t);
+  if (auto p = m.get("protocols"))
+    l.protocols = parse_protocols(d, *p, l.tls.has_value());
+  else if (l.tls)
+    l.protocols = {"h1", "h2"};
+  else
+    l.protocols = {"h1", "h2c"};
+  if (auto r = m.get("routes")) {
+    l.routes = as_string(d, *r, "routes");
+    if (!c.route_tables.count(l.routes))
+      d.fail(r->loc, fmt::format("routes: no route table named '{}'", l.routes));
+  } else if (c.route_tables.size() == 1) {
+    l.routes = c.route_tables.begin()->first;
+  } else {
+    d.fail(m.loc(), c.route_tables.empty()
+                        ? "listener: no route_tables are defined, so it has nothing to serve"
+                        : "listener: missing 'routes' (needed when there are several route tables)");
+  }
+  opt_bool(m, "alt_svc", l.alt_svc);
+  return l;
+}
+
+}  // namespace
+
+void parse_listeners(const Doc& d, const Val& v, Config& c) {
+  auto items = as_seq(d, v, "listeners");
+  if (items.empty()) d.fail(v.loc, "listeners: at least one listener is needed");
+  for (std::size_t i = 0; i < items.size(); ++i)
+    c.listeners.push_back(parse_listener(d, items[i], c, i));
+}
+
+}  // namespace strata::config::detail
