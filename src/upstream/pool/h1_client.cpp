@@ -1,6 +1,7 @@
 #include "upstream/pool/h1_client.hpp"
 
 #include <array>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -139,8 +140,8 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
         http::error_code ec;
         const auto n = p->put(c.buf.data(), ec);
         c.buf.consume(n);
-        if (!ec) continue;
-        if (ec != bhttp::error::need_more) co_return fail(H1Outcome::bad_response, ec);
+        if (!ec && n > 0) continue;
+        if (ec && ec != bhttp::error::need_more) co_return fail(H1Outcome::bad_response, ec);
       }
       if (c.buf.size() >= opt.max_header_bytes)
         co_return fail(H1Outcome::bad_response, bhttp::error::header_limit);
@@ -183,14 +184,16 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
     auto& body = p->get().body();
     body.data = buf.data();
     body.size = buf.size();
+    std::size_t consumed = 0;
     if (c.buf.size() > 0) {
       http::error_code ec;
-      const auto n = p->put(c.buf.data(), ec);
-      c.buf.consume(n);
+      consumed = p->put(c.buf.data(), ec);
+      c.buf.consume(consumed);
       if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
       if (ec) co_return fail(H1Outcome::failed_mid_response, ec);
     }
     const std::size_t got = buf.size() - body.size;
+    if (got == 0 && consumed > 0 && c.buf.size() > 0) continue;  // framing only; parse on
     if (got > 0) {
       if (auto ec = co_await ex.send_body(std::span<const char>(buf.data(), got), false); ec)
         co_return fail(H1Outcome::downstream_failed, ec);
