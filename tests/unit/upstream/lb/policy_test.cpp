@@ -28,7 +28,7 @@ std::vector<int> count_picks(Policy& p, const std::vector<Host>& hs, int n, bool
 class LbEqual : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(LbEqual, ThirtyThousandPicksWithinFivePercent) {
-  auto p = make_policy(GetParam(), 160, 42);
+  auto p = make_policy(GetParam(), 1024, 42);
   auto hs = hosts3();
   auto c = count_picks(*p, hs, 30000, true);
   for (int v : c) {
@@ -38,7 +38,7 @@ TEST_P(LbEqual, ThirtyThousandPicksWithinFivePercent) {
 }
 
 TEST_P(LbEqual, WeightsRespected) {
-  auto p = make_policy(GetParam(), 160, 7);
+  auto p = make_policy(GetParam(), 1024, 7);
   auto hs = hosts3(1, 2, 3);
   auto c = count_picks(*p, hs, 60000, true);
   // expected 10000 / 20000 / 30000, within 5%
