@@ -1,0 +1,23 @@
+// Forwarding headers added by the proxy: X-Forwarded-For, X-Forwarded-Proto,
+// X-Real-IP and Via. Pure functions, no I/O.
+#pragma once
+#include <string_view>
+
+#include "http/headers.hpp"
+#include "http/message.hpp"
+
+namespace strata::filter::forwarding {
+
+// Appends `client_ip` to X-Forwarded-For (", "-joined with existing values,
+// which are collapsed into one field).
+void append_forwarded_for(http::Headers& h, std::string_view client_ip);
+// X-Forwarded-Proto: the scheme the client used ("http" | "https").
+void set_forwarded_proto(http::Headers& h, std::string_view scheme);
+// X-Real-IP: the immediate client address (replaces any incoming value).
+void set_real_ip(http::Headers& h, std::string_view client_ip);
+// "1.0" | "1.1" | "2" | "3" for Via.
+std::string_view via_version(http::Protocol p);
+// Appends "<version> strata" to Via (existing values kept, ", "-joined).
+void append_via(http::Headers& h, http::Protocol received_with);
+
+}  // namespace strata::filter::forwarding

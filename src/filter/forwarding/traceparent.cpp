@@ -1,0 +1,59 @@
+#include "filter/forwarding/traceparent.hpp"
+
+namespace strata::filter::forwarding {
+namespace {
+
+bool lower_hex(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+bool all_zero(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
+
+}  // namespace
+
+bool valid_traceparent(std::string_view v) {
+  if (v.size() < 55) return false;
+  const auto version = v.substr(0, 2), trace = v.substr(3, 32), parent = v.substr(36, 16),
+             flags = v.substr(53, 2);
+  if (v[2] != '-' || v[35] != '-' || v[52] != '-') return false;
+  if (!lower_hex(version) || version == "ff" || !lower_hex(trace) || !lower_hex(parent) ||
+      !lower_hex(flags))
+    return false;
+  if (all_zero(trace) || all_zero(parent)) return false;
+  if (version == "00") return v.size() == 55;
+  return v.size() == 55 || v[55] == '-';
+}
+
+std::string random_hex(std::size_t n, std::mt19937_64& rng) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(n, '0');
+  do {
+    for (std::size_t i = 0; i < n; i += 16) {
+      std::uint64_t r = rng();
+      for (std::size_t j = i; j < n && j < i + 16; ++j, r >>= 4) out[j] = kHex[r & 0xf];
+    }
+  } while (all_zero(out));
+  return out;
+}
+
+std::string propagate_traceparent(http::Headers& h, std::mt19937_64& rng) {
+  std::string out;
+  const auto in = h.get("traceparent");
+  if (in && valid_traceparent(*in)) {
+    out = "00-";
+    out += in->substr(3, 32);
+    out += '-';
+    out += random_hex(16, rng);
+    out += '-';
+    out += in->substr(53, 2);
+  } else {
+    out = "00-" + random_hex(32, rng) + "-" + random_hex(16, rng) + "-00";
+    h.remove("tracestate");
+  }
+  h.set("traceparent", out);
+  return out;
+}
+
+}  // namespace strata::filter::forwarding

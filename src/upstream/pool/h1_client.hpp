@@ -1,0 +1,48 @@
+// Forwards one exchange over an upstream HTTP/1.1 connection: writes the
+// request head, streams the request body from Exchange::read_body
+// (content-length or chunked), parses the response with Beast and streams
+// it back through the Exchange (body, then trailers if the upstream sent
+// chunked trailers). Buffers are bounded by `chunk` bytes each way; every
+// send waits for the other side (backpressure). The request body is sent
+// before the response is read.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "http/exchange.hpp"
+#include "upstream/pool/h1_pool.hpp"
+#include "upstream/pool/upstream_request.hpp"
+
+namespace strata::upstream::pool {
+
+enum class H1Outcome {
+  ok,                  // response fully relayed
+  failed_before_send,  // upstream failed before any response byte; request body not consumed
+  failed_no_response,  // upstream failed before any response byte (body was consumed)
+  failed_mid_response, // upstream failed after the response head was relayed
+  bad_response,        // unparsable upstream response (before the head was relayed)
+  downstream_failed,   // client went away (read_body / send_* failed)
+};
+
+struct H1Result {
+  H1Outcome outcome = H1Outcome::ok;
+  bool reusable = false;  // connection may go back to the pool
+  int status = 0;         // upstream status, once known
+  http::error_code ec;
+};
+
+struct H1Options {
+  std::size_t chunk = 64 * 1024;       // body buffer each way
+  std::uint32_t max_header_bytes = 64 * 1024;
+};
+
+boost::asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req,
+                                            http::Exchange& ex, const H1Options& opt);
+
+// "METHOD target HTTP/1.1\r\nhost: ...\r\n...\r\n" with framing headers.
+// Fields whose name or value hold CR, LF or NUL are dropped.
+std::string serialize_h1_head(const UpstreamRequest& req);
+
+}  // namespace strata::upstream::pool

@@ -1,0 +1,76 @@
+#include "upstream/request_builder.hpp"
+
+#include "filter/forwarding/forwarded.hpp"
+#include "filter/forwarding/hop_by_hop.hpp"
+#include "filter/forwarding/request_id.hpp"
+#include "filter/forwarding/traceparent.hpp"
+
+namespace strata::upstream {
+
+namespace fwd = filter::forwarding;
+
+std::string rewrite_target(std::string_view target, std::string_view matched_prefix,
+                           const std::optional<std::string>& prefix_rewrite) {
+  std::string out;
+  if (prefix_rewrite && !matched_prefix.empty() && target.starts_with(matched_prefix)) {
+    out = *prefix_rewrite;
+    const auto rest = target.substr(matched_prefix.size());
+    // "/api" -> "/" with rest "/x" would give "//x": join on one slash.
+    if (!out.empty() && out.back() == '/' && rest.starts_with('/')) out.pop_back();
+    out += rest;
+  } else {
+    out = target;
+  }
+  if (out.empty() || (out.front() != '/' && out != "*")) out.insert(out.begin(), '/');
+  return out;
+}
+
+pool::UpstreamRequest build_upstream_request(const http::Request& req, const http::ConnInfo& conn,
+                                             const config::ProxyAction& action,
+                                             std::string_view matched_prefix, bool h2_upstream,
+                                             std::mt19937_64& rng) {
+  pool::UpstreamRequest out;
+  out.method = req.method;
+  out.scheme = req.scheme.empty() ? "http" : req.scheme;
+  out.target = rewrite_target(req.target, matched_prefix, action.prefix_rewrite);
+  out.authority = action.host_rewrite ? *action.host_rewrite : req.authority;
+  out.headers = req.headers;
+  out.headers.remove("host");
+  out.headers.remove("content-length");
+  const bool trailers = fwd::strip_hop_by_hop(out.headers);
+  if (trailers && !h2_upstream) out.headers.remove("te");
+  fwd::append_forwarded_for(out.headers, conn.peer_ip);
+  fwd::set_forwarded_proto(out.headers, conn.tls ? "https" : (req.scheme.empty() ? "http" : req.scheme));
+  fwd::set_real_ip(out.headers, conn.peer_ip);
+  fwd::append_via(out.headers, req.protocol);
+  fwd::propagate_traceparent(out.headers, rng);
+  fwd::ensure_request_id(out.headers, rng);
+  out.content_length = req.content_length;
+  out.has_body = req.has_body || (req.content_length && *req.content_length > 0);
+  return out;
+}
+
+std::string_view lb_key(const http::Request& req, const http::ConnInfo& conn,
+                        const std::optional<config::HashOn>& on) {
+  if (on && on->kind == config::HashOn::Kind::header) {
+    if (auto v = req.headers.get(on->name); v && !v->empty()) return *v;
+  } else if (on && on->kind == config::HashOn::Kind::cookie) {
+    for (const auto& f : req.headers) {
+      if (f.name != "cookie") continue;
+      std::string_view rest = f.value;
+      while (!rest.empty()) {
+        const auto semi = rest.find(';');
+        auto pair = rest.substr(0, semi);
+        while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+        const auto eq = pair.find('=');
+        if (eq != std::string_view::npos && pair.substr(0, eq) == on->name && eq + 1 < pair.size())
+          return pair.substr(eq + 1);
+        if (semi == std::string_view::npos) break;
+        rest.remove_prefix(semi + 1);
+      }
+    }
+  }
+  return conn.peer_ip;
+}
+
+}  // namespace strata::upstream

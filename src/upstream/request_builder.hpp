@@ -1,0 +1,32 @@
+// Builds the upstream request head from a downstream request: target with
+// the optional prefix rewrite, authority (host_rewrite), hop-by-hop fields
+// removed and forwarding headers added (X-Forwarded-For/-Proto, X-Real-IP,
+// Via, traceparent, X-Request-Id). Pure apart from the caller's RNG.
+#pragma once
+#include <random>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "http/message.hpp"
+#include "upstream/pool/upstream_request.hpp"
+
+namespace strata::upstream {
+
+// `matched_prefix` is the route prefix that prefix_rewrite replaces.
+// `h2_upstream` keeps "te: trailers" (HTTP/1.1 upstreams get no TE).
+pool::UpstreamRequest build_upstream_request(const http::Request& req, const http::ConnInfo& conn,
+                                             const config::ProxyAction& action,
+                                             std::string_view matched_prefix, bool h2_upstream,
+                                             std::mt19937_64& rng);
+
+// prefix_rewrite applied to `target` (path + query); keeps a leading '/'.
+std::string rewrite_target(std::string_view target, std::string_view matched_prefix,
+                           const std::optional<std::string>& prefix_rewrite);
+
+// The ring_hash key for a request per `on` (header value, cookie value or
+// client address); a missing or empty header/cookie falls back to the
+// client address. The view points into req or conn.
+std::string_view lb_key(const http::Request& req, const http::ConnInfo& conn,
+                        const std::optional<config::HashOn>& on);
+
+}  // namespace strata::upstream

@@ -1,0 +1,107 @@
+#include "upstream/upstreams_impl.hpp"
+
+#include "upstream/pool/connector.hpp"
+
+namespace strata::upstream {
+
+namespace {
+constexpr std::string_view kOutcomes[] = {"success",      "connect_error", "timeout",
+                                          "upstream_reset", "bad_response", "no_endpoint",
+                                          "downstream_error", "unsupported_protocol"};
+}
+
+ClusterMetrics::ClusterMetrics(const std::string& c)
+    : duration(&obs::histogram("strata_upstream_request_duration_seconds",
+                               "Upstream request duration, first byte sent to last relayed",
+                               {{"cluster", c}})),
+      idle(&obs::gauge("strata_upstream_pool_connections", "Upstream pooled connections",
+                       {{"cluster", c}, {"state", "idle"}})),
+      busy(&obs::gauge("strata_upstream_pool_connections", "Upstream pooled connections",
+                       {{"cluster", c}, {"state", "busy"}})),
+      connect_errors(&obs::counter("strata_upstream_connect_errors_total",
+                                   "Failed upstream connection attempts", {{"cluster", c}})) {
+  for (auto o : kOutcomes)
+    by_outcome.emplace(std::string(o),
+                       &obs::counter("strata_upstream_requests_total",
+                                     "Upstream requests by outcome",
+                                     {{"cluster", c}, {"outcome", std::string(o)}}));
+}
+
+obs::Counter& ClusterMetrics::requests(std::string_view outcome) {
+  auto it = by_outcome.find(outcome);
+  return it != by_outcome.end() ? *it->second : *by_outcome.find("bad_response")->second;
+}
+
+ClusterState::ClusterState(boost::asio::any_io_executor ex, const config::Cluster& cfg,
+                           std::uint64_t seed)
+    : cluster(std::make_shared<cluster::Cluster>(ex, cfg, seed)), metrics(cfg.name) {
+  if (cfg.tls || cfg.protocol == "h2")
+    tls = pool::make_client_tls(cfg, {cfg.protocol == "h2" ? "h2" : "http/1.1"});
+}
+
+pool::H1Pool& ClusterState::pool_for(const std::string& key) {
+  auto& p = pools[key];
+  if (!p) {
+    const auto& c = cluster->config();
+    p = std::make_unique<pool::H1Pool>(c.max_idle_per_endpoint, c.idle_timeout, metrics.idle);
+    if (stopped) p->close();
+  }
+  return *p;
+}
+
+void ClusterState::stop() {
+  stopped = true;
+  cluster->stop();
+  for (auto& [k, p] : pools) p->close();
+}
+
+bool same_cluster(const config::Cluster& a, const config::Cluster& b) {
+  if (a.endpoints.size() != b.endpoints.size()) return false;
+  for (std::size_t i = 0; i < a.endpoints.size(); ++i) {
+    const auto &x = a.endpoints[i], &y = b.endpoints[i];
+    if (x.host != y.host || x.port != y.port || x.weight != y.weight) return false;
+  }
+  const bool hash_same =
+      a.hash_on.has_value() == b.hash_on.has_value() &&
+      (!a.hash_on || (a.hash_on->kind == b.hash_on->kind && a.hash_on->name == b.hash_on->name));
+  return hash_same && a.name == b.name && a.protocol == b.protocol && a.lb == b.lb &&
+         a.tls == b.tls && a.sni == b.sni && a.tls_verify == b.tls_verify &&
+         a.connect_timeout == b.connect_timeout && a.idle_timeout == b.idle_timeout &&
+         a.dns_refresh == b.dns_refresh && a.max_idle_per_endpoint == b.max_idle_per_endpoint &&
+         a.max_connections_per_endpoint == b.max_connections_per_endpoint &&
+         a.h2_max_streams_per_connection == b.h2_max_streams_per_connection &&
+         a.ring_size == b.ring_size;
+}
+
+UpstreamsImpl::UpstreamsImpl(boost::asio::any_io_executor ex, unsigned worker_id)
+    : ex_(ex), worker_(worker_id), rng_(std::random_device{}() ^ (std::uint64_t(worker_id) << 32)) {}
+
+void UpstreamsImpl::apply(std::shared_ptr<const config::Config> cfg) {
+  std::map<std::string, std::shared_ptr<ClusterState>, std::less<>> next;
+  for (const auto& [name, c] : cfg->clusters) {
+    auto it = clusters_.find(name);
+    if (it != clusters_.end() && same_cluster(it->second->cluster->config(), c)) {
+      next.emplace(name, it->second);
+      clusters_.erase(it);
+      continue;
+    }
+    auto st = std::make_shared<ClusterState>(ex_, c, rng_());
+    st->cluster->start();
+    next.emplace(name, std::move(st));
+  }
+  // Removed or changed clusters: idle connections close now; in-flight
+  // requests hold their state and close their connection when done.
+  for (auto& [name, st] : clusters_) st->stop();
+  clusters_ = std::move(next);
+  cfg_ = std::move(cfg);
+}
+
+void UpstreamsImpl::stop() {
+  for (auto& [name, st] : clusters_) st->stop();
+}
+
+std::shared_ptr<Upstreams> Upstreams::create(boost::asio::any_io_executor ex, unsigned worker_id) {
+  return std::make_shared<UpstreamsImpl>(ex, worker_id);
+}
+
+}  // namespace strata::upstream
