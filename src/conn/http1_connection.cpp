@@ -249,7 +249,7 @@ asio::awaitable<bool> Http1Connection::try_h2c() {
 asio::awaitable<void> Http1Connection::serve_loop() {
   while (!broken_) {
     begin_request();
-    if (pending().empty() && (draining_ || ctx_.draining())) break;
+    if (!first_request_ && pending().empty() && (draining_ || ctx_.draining())) break;
     if (!co_await read_head()) break;
 
     if (facts_.h2c_upgrade && !t_->tls() && snap_ && snap_->listener &&
