@@ -404,3 +404,27 @@ TEST(Http1Connection, UnreadBodyIsDrainedBetweenKeepAliveRequests) {
   ASSERT_TRUE(o.script_done);
   EXPECT_EQ(count_of(o.received, "HTTP/1.1 200 OK"), 2);
 }
+
+TEST(Http1Connection, H2cUpgradeAnswers101WhenListenerAllowsIt) {
+  FakeContext ctx;
+  ctx.config->listeners.front().protocols = {"h1", "h2c"};
+  std::string up = "GET /u HTTP/1.1\r\nHost: t\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                   "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n";
+  auto o = run_script(ctx, {Send(up), Until("\r\n\r\n")});
+  ASSERT_TRUE(o.script_done);
+  EXPECT_EQ(o.received.find("HTTP/1.1 101 Switching Protocols\r\n"), 0u) << o.received;
+  EXPECT_NE(o.received.find("upgrade: h2c\r\n"), std::string::npos);
+  // Without h2c on the listener the request is served as HTTP/1.1.
+  ctx.config->listeners.front().protocols = {"h1"};
+  auto h1 = run_script(ctx, {Send(up), Until("GET /u ")});
+  EXPECT_EQ(h1.received.find("HTTP/1.1 200 OK\r\n"), 0u);
+}
+
+TEST(Http1Connection, WebSocketUpgradeIsAnOrdinaryRequest) {
+  FakeContext ctx;
+  auto o = run_script(ctx, {Send("GET /ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\n"
+                                 "Upgrade: websocket\r\n\r\n"),
+                            Until("GET /ws ")});
+  ASSERT_TRUE(o.script_done);
+  EXPECT_EQ(o.received.find("HTTP/1.1 200 OK\r\n"), 0u);
+}
