@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ class EchoHandler : public http::Handler {
     auto& req = ex.request();
     std::string target = req.target;
     if (target == "/none") co_return;  // no response -> 500
+    if (target == "/throw") throw std::runtime_error("handler bug");
     if (target == "/noread") {
       co_await http::respond(ex, 200, "not read");
       co_return;
@@ -427,4 +429,22 @@ TEST(Http1Connection, WebSocketUpgradeIsAnOrdinaryRequest) {
                             Until("GET /ws ")});
   ASSERT_TRUE(o.script_done);
   EXPECT_EQ(o.received.find("HTTP/1.1 200 OK\r\n"), 0u);
+}
+
+TEST(Http1Connection, StalledRequestBodyHitsBodyTimeout) {
+  FakeContext ctx;
+  auto before = metric("strata_http1_timeouts_total", "kind=\"body\"");
+  auto o = run_script(ctx, {Send("POST /b HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"),
+                            Eof()});
+  ASSERT_TRUE(o.script_done);
+  EXPECT_TRUE(o.received.empty()) << o.received;  // handler saw an error; connection closed
+  EXPECT_LT(o.elapsed, 1500ms);
+  EXPECT_EQ(metric("strata_http1_timeouts_total", "kind=\"body\""), before + 1);
+}
+
+TEST(Http1Connection, ThrowingHandlerGets500) {
+  FakeContext ctx;
+  auto o = run_script(ctx, {Send("GET /throw HTTP/1.1\r\nHost: t\r\n\r\n" + kGet1), Until("GET /1 ")});
+  ASSERT_TRUE(o.script_done);
+  EXPECT_EQ(o.received.find("HTTP/1.1 500 "), 0u);
 }

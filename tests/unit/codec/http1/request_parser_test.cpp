@@ -7,6 +7,7 @@
 using strata::codec::http1::Error;
 using strata::codec::http1::RequestParser;
 namespace http = strata::http;
+using namespace std::string_literals;
 
 namespace {
 
@@ -139,10 +140,10 @@ TEST(Http1RequestParser, LineEndingsAndControlBytes) {
   EXPECT_EQ(err("GET / HTTP/1.1\r\nHost: h\n\r\n"), Error::bare_lf);
   EXPECT_EQ(err("GET /\r HTTP/1.1\r\nHost: h\r\n\r\n"), Error::bare_cr);
   EXPECT_EQ(err("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\rb\r\n\r\n"), Error::bare_cr);
-  EXPECT_EQ(err(std::string("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\0b\r\n\r\n", 38)),
+  EXPECT_EQ(err("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\0b\r\n\r\n"s),
             Error::bad_header_value);
   EXPECT_EQ(err("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x01" "b\r\n\r\n"), Error::bad_header_value);
-  EXPECT_EQ(err(std::string("GET / HTTP/1.1\r\nHost: h\r\nX\0A: ab\r\n\r\n", 38)),
+  EXPECT_EQ(err("GET / HTTP/1.1\r\nHost: h\r\nX\0A: ab\r\n\r\n"s),
             Error::bad_header_name);
   EXPECT_EQ(err("GET / HTTP/1.1\r\nHost: h\r\nX-A : b\r\n\r\n"), Error::bad_header_name);
   EXPECT_EQ(err("GET / HTTP/1.1\r\nHost: h\r\n: b\r\n\r\n"), Error::bad_header_name);
