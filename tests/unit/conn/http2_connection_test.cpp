@@ -247,3 +247,20 @@ TEST_F(Http2Connection, ClientCloseEndsConnection) {
 
 }  // namespace
 }  // namespace strata::conn
+
+namespace strata::conn {
+namespace {
+
+TEST_F(Http2Connection, IdleConnectionGetsGoawayAndCloses) {
+  start([](config::Config& c) { c.timeouts.idle = std::chrono::milliseconds(50); });
+  H2Client c;
+  // Preface exchanged, then the client stays silent until the server ends it.
+  drive(c, [] { return false; });
+  EXPECT_TRUE(c.got_goaway);
+  EXPECT_EQ(c.goaway_code, 0u);
+  for (int i = 0; i < 50 && !served; ++i) io.run_one_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(served);
+}
+
+}  // namespace
+}  // namespace strata::conn
