@@ -1,0 +1,179 @@
+// HTTP/2 server session: a thin adapter over nghttp2 with no I/O.
+// The owner feeds received bytes (receive()), pulls bytes to send (send()),
+// and gets per-stream events through SessionEvents. Request bodies are
+// buffered per stream and flow control is manual: a stream's (and the
+// connection's) receive window only reopens as the application reads the
+// body with read_body(), so buffered request bytes per connection stay
+// below the connection window. Response bodies are copied once into a
+// per-stream buffer and written straight from it into the output (DATA
+// frames use NGHTTP2_DATA_FLAG_NO_COPY).
+//
+// Abuse defences (each counted in strata_http2_abuse_total{kind=...}):
+//   rapid_reset        client RST_STREAMs per second > h2_max_resets_per_second
+//                      -> GOAWAY(ENHANCE_YOUR_CALM), session ends
+//   continuation_flood CONTINUATION frames in one header block > h2_max_continuations
+//                      -> GOAWAY(ENHANCE_YOUR_CALM), session ends
+//   control_flood      SETTINGS/PING/PRIORITY (non-ACK) frames per second
+//                      > h2_max_control_frames_per_second -> GOAWAY(ENHANCE_YOUR_CALM);
+//                      nghttp2's outbound ACK queue is bounded by the same limit
+//   header_list        request header list over max_header_bytes (HPACK size:
+//                      name + value + 32 per field) or over max_headers fields
+//                      -> 431 on that stream (headers beyond the limit are decoded
+//                      for HPACK state but not stored); oversized trailers ->
+//                      RST_STREAM(ENHANCE_YOUR_CALM)
+//   refused_stream     a new stream while max concurrent streams (counting
+//                      streams whose handler still runs) are live -> RST_STREAM(REFUSED_STREAM)
+//   body_too_large     content-length over max_body -> 413; a streamed body
+//                      crossing max_body -> read_body reports Overflow, the
+//                      rest is discarded (and consumed for flow control)
+//
+// Thread: one connection's executor; not thread-safe. Events are called
+// synchronously from receive()/send() and must not destroy the session.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "http/message.hpp"
+
+struct nghttp2_session;
+
+namespace strata::codec::http2 {
+
+using StreamId = std::int32_t;
+
+// HTTP/2 error codes used by callers (RFC 9113 section 7).
+enum ErrorCode : std::uint32_t {
+  kNoError = 0x0,
+  kProtocolError = 0x1,
+  kInternalError = 0x2,
+  kRefusedStream = 0x7,
+  kCancel = 0x8,
+  kEnhanceYourCalm = 0xb,
+};
+
+class SessionEvents {
+ public:
+  virtual ~SessionEvents() = default;
+  // A request head is complete on `sid`; ServerSession::request(sid) holds
+  // it. The stream stays known to the session until release(sid).
+  virtual void on_request(StreamId sid) = 0;
+  // Something a stream's handler may wait for changed: body bytes or end
+  // arrived, response buffer space freed, or the stream closed/reset.
+  // `user` is the pointer given to set_user(); only called when non-null.
+  virtual void on_stream_wake(StreamId sid, void* user) = 0;
+};
+
+enum class BodyState { more, ended, overflow, reset };
+
+class ServerSession {
+ public:
+  ServerSession(const config::Limits& limits, SessionEvents& events,
+                const core::Clock& clock = core::SteadyClock::instance());
+  ~ServerSession();
+  ServerSession(const ServerSession&) = delete;
+  ServerSession& operator=(const ServerSession&) = delete;
+
+  // Queues the server SETTINGS and the connection WINDOW_UPDATE. Call once.
+  void start();
+  // h2c (RFC 7540 3.2): applies the client's HTTP2-Settings payload and
+  // opens stream 1 (half-closed remote) carrying `req` with a complete
+  // `body`. on_request(1) is called. False if the payload is malformed.
+  bool upgrade(std::string_view settings_payload, http::Request req, std::string body);
+
+  // Feeds received bytes. False when the session must end (fatal protocol
+  // error or an abuse limit); send() may still yield a GOAWAY to flush.
+  bool receive(std::span<const char> data);
+  // Appends pending frames to `out` until about `max` bytes were added or
+  // nothing is left. False on a fatal error.
+  bool send(std::string& out, std::size_t max);
+  bool want_read() const;
+  bool want_write() const;
+  // True once a terminating GOAWAY was queued or the session failed.
+  bool failed() const { return failed_; }
+
+  // --- per stream (sid must be known: after on_request, until release) ---
+  http::Request& request(StreamId sid);
+  void set_user(StreamId sid, void* user);
+  // Copies buffered request body bytes into `buf`, returning how many, and
+  // reopens flow control for them.
+  std::size_t read_body(StreamId sid, std::span<char> buf);
+  BodyState body_state(StreamId sid) const;
+  const http::Headers* request_trailers(StreamId sid) const;
+  // False when the stream can no longer send (closed or reset).
+  bool writable(StreamId sid) const;
+  // 1xx head.
+  bool submit_interim(StreamId sid, const http::Response& r);
+  // Final head. Adds `date`/`server` when absent. HEAD requests and
+  // 204/304 responses get their body dropped.
+  bool submit_response(StreamId sid, const http::Response& r, bool end_stream);
+  // Appends body bytes to the stream's buffer (no limit here: the caller
+  // waits on buffered() for backpressure).
+  bool submit_data(StreamId sid, std::span<const char> data, bool end_stream);
+  // Ends the response with a trailing HEADERS frame.
+  bool submit_trailers(StreamId sid, const http::Headers& t);
+  // Response bytes waiting in the stream buffer.
+  std::size_t buffered(StreamId sid) const;
+  void reset(StreamId sid, std::uint32_t code);
+  // The application is done with `sid`; unread body is consumed.
+  void release(StreamId sid);
+
+  // --- connection ---
+  // Graceful GOAWAY(NO_ERROR, last processed stream): streams already
+  // accepted finish, new ones are refused. Idempotent.
+  void shutdown();
+  // GOAWAY(code) and end the session once it is sent.
+  void terminate(std::uint32_t code);
+  // Streams known to the session (open in nghttp2 or held by the app).
+  std::size_t live_streams() const { return streams_.size(); }
+
+  struct Stream;  // internal; public for the C callbacks
+
+ private:
+  friend struct Callbacks;
+  Stream* find(StreamId sid) const;
+  Stream* create(StreamId sid);
+  void destroy(StreamId sid);
+  void abuse(int kind);
+  bool window_hit(std::uint32_t& count, core::Clock::time_point& start, std::uint32_t limit);
+  void finish_head(Stream& s);
+  void reject(Stream& s, int status);
+  void build_nv(const http::Headers& h, bool with_date, const char* status);
+
+  nghttp2_session* s_ = nullptr;
+  config::Limits limits_;
+  SessionEvents& ev_;
+  const core::Clock& clock_;
+  std::unordered_map<StreamId, std::unique_ptr<Stream>> streams_;
+  std::vector<std::unique_ptr<Stream>> free_;   // recycled stream objects
+  std::string* out_ = nullptr;                  // during send()
+  std::size_t out_limit_ = 0;
+  bool failed_ = false;
+  bool shutdown_ = false;
+  // per-second windows
+  std::uint32_t resets_ = 0;
+  core::Clock::time_point resets_start_{};
+  std::uint32_t controls_ = 0;
+  core::Clock::time_point controls_start_{};
+  // frame-header scanner for the CONTINUATION limit
+  struct Scan {
+    std::uint32_t preface_left = 24;
+    std::uint32_t payload_left = 0;
+    std::uint8_t hd[9] = {};
+    std::uint32_t hd_len = 0;
+    std::uint32_t continuations = 0;
+  } scan_;
+  std::size_t scan(std::span<const char> data);
+  // scratch for header lists handed to nghttp2 (copied by nghttp2)
+  struct NvScratch;
+  std::unique_ptr<NvScratch> nv_;
+};
+
+}  // namespace strata::codec::http2

@@ -1,0 +1,224 @@
+// http::Exchange methods of Http1Connection: request body reading with
+// 100-continue, and response serialization with gathered writes.
+#include <array>
+#include <cstring>
+
+#include <boost/system/errc.hpp>
+
+#include "codec/http1/response_serializer.hpp"
+#include "codec/http1/syntax.hpp"
+#include "conn/http1_connection.hpp"
+#include "conn/http1_metrics.hpp"
+
+namespace strata::conn {
+
+namespace asio = boost::asio;
+using codec::http1::BodyDecoder;
+using codec::http1::Error;
+namespace errc = boost::system::errc;
+
+namespace {
+// Complete responses up to this size wait in out_ while a pipelined request
+// is already buffered, so a burst of small responses leaves in one write.
+constexpr std::size_t kBatchLimit = 64 * 1024;
+thread_local codec::http1::DateCache t_date;
+
+bool has_close_token(const http::Headers& h) {
+  for (const auto& f : h) {
+    if (f.name != "connection") continue;
+    std::string_view v = f.value;
+    while (!v.empty()) {
+      auto comma = v.find(',');
+      auto el = codec::http1::trim_ows(v.substr(0, comma));
+      if (http::iequals(el, "close")) return true;
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  return false;
+}
+
+asio::const_buffer cb(std::string_view s) { return asio::const_buffer(s.data(), s.size()); }
+}  // namespace
+
+asio::awaitable<http::error_code> Http1Connection::write_out(
+    std::span<const asio::const_buffer> extra) {
+  std::array<asio::const_buffer, 8> bufs;
+  std::size_t n = 0;
+  if (!out_.empty()) bufs[n++] = asio::buffer(out_);
+  for (const auto& b : extra)
+    if (b.size() && n < bufs.size()) bufs[n++] = b;
+  if (n == 0) co_return http::error_code{};
+  if (broken_) co_return errc::make_error_code(errc::connection_reset);
+  set_deadline(Deadline::write, timeouts_.body_idle);
+  auto ec = co_await t_->write(std::span<const asio::const_buffer>(bufs.data(), n));
+  clear_deadline();
+  out_.clear();
+  if (ec) broken_ = true;
+  co_return ec;
+}
+
+asio::awaitable<http::error_code> Http1Connection::flush() {
+  co_return co_await write_out({});
+}
+
+asio::awaitable<http::error_code> Http1Connection::end_response(std::span<const char> tail) {
+  finished_ = true;
+  if (!close_after_ && !pending().empty() && out_.size() + tail.size() <= kBatchLimit) {
+    out_.append(tail.data(), tail.size());
+    co_return http::error_code{};
+  }
+  asio::const_buffer b(tail.data(), tail.size());
+  co_return co_await write_out(std::span<const asio::const_buffer>(&b, 1));
+}
+
+const http::Headers* Http1Connection::request_trailers() const {
+  return decoder_.chunked() && decoder_.done() ? &trailers_ : nullptr;
+}
+
+asio::awaitable<http::IoResult> Http1Connection::read_body(std::span<char> buf) {
+  if (body_error_status_) {
+    co_return http::IoResult{errc::make_error_code(body_error_status_ == 413 ? errc::message_size
+                                                                             : errc::bad_message)};
+  }
+  if (decoder_.done()) co_return http::IoResult{};
+  if (broken_) co_return http::IoResult{errc::make_error_code(errc::connection_reset)};
+  if (buf.empty()) co_return http::IoResult{errc::make_error_code(errc::invalid_argument)};
+  if (facts_.expect_continue && !continue_sent_ && !head_sent_) {
+    continue_sent_ = true;
+    out_.append(codec::http1::kContinue);
+    if (auto ec = co_await flush()) co_return http::IoResult{ec};
+  }
+  while (true) {
+    // Fast path: a Content-Length body with nothing buffered is read
+    // straight into the caller's buffer.
+    if (pending().empty() && !decoder_.chunked()) {
+      std::size_t want = std::size_t(std::min<std::uint64_t>(buf.size(), decoder_.remaining()));
+      if (!out_.empty()) {
+        if (auto ec = co_await flush()) co_return http::IoResult{ec};
+      }
+      set_deadline(Deadline::body, timeouts_.body_idle);
+      auto r = co_await t_->read_some(buf.first(want));
+      clear_deadline();
+      if (r.ec || r.n == 0) {
+        broken_ = true;
+        co_return http::IoResult{r.ec ? r.ec : errc::make_error_code(errc::connection_reset)};
+      }
+      auto s = decoder_.step(std::string_view(buf.data(), r.n), r.n);
+      co_return http::IoResult{{}, s.data.size()};
+    }
+    auto s = decoder_.step(pending(), buf.size());
+    switch (s.status) {
+      case BodyDecoder::Status::data:
+        std::memcpy(buf.data(), s.data.data(), s.data.size());
+        consume(s.consumed);
+        co_return http::IoResult{{}, s.data.size()};
+      case BodyDecoder::Status::done:
+        consume(s.consumed);
+        co_return http::IoResult{};
+      case BodyDecoder::Status::error: {
+        Error e = decoder_.error();
+        h1metrics::bad_request(e).inc();
+        body_error_status_ = codec::http1::status(e);
+        close_after_ = true;
+        co_return http::IoResult{errc::make_error_code(
+            e == Error::body_too_large ? errc::message_size : errc::bad_message)};
+      }
+      case BodyDecoder::Status::need_more:
+        consume(s.consumed);
+        if (!co_await fill(Deadline::body, timeouts_.body_idle))
+          co_return http::IoResult{errc::make_error_code(errc::connection_reset)};
+        break;
+    }
+  }
+}
+
+asio::awaitable<http::error_code> Http1Connection::send_interim(const http::Response& r) {
+  if (r.status < 100 || r.status >= 200 || r.status == 101)
+    co_return errc::make_error_code(errc::invalid_argument);
+  if (head_sent_ || req_.protocol == http::Protocol::http10) co_return http::error_code{};
+  if (r.status == 100) {
+    if (continue_sent_) co_return http::error_code{};
+    continue_sent_ = true;
+  }
+  codec::http1::serialize_interim(r, out_);
+  co_return co_await flush();
+}
+
+asio::awaitable<http::error_code> Http1Connection::send_head(http::Response& r, bool end_stream) {
+  if (head_sent_ || r.status < 200) co_return errc::make_error_code(errc::invalid_argument);
+  if (broken_) co_return errc::make_error_code(errc::connection_reset);
+  auto f = codec::http1::plan_framing(r, is_head_, req_.protocol, end_stream);
+  if (!facts_.keep_alive || draining_ || ctx_.draining() || f.close_delimited ||
+      body_error_status_ || has_close_token(r.headers))
+    close_after_ = true;
+  // The client waits for 100 before sending its body: we will not read it.
+  if (facts_.expect_continue && !continue_sent_ && !decoder_.done()) close_after_ = true;
+
+  codec::http1::HeadOptions o;
+  o.close = close_after_;
+  o.keep_alive = !close_after_ && req_.protocol == http::Protocol::http10;
+  o.date = t_date.get();
+  o.server = "strata";
+  if (snap_) o.alt_svc = snap_->alt_svc;
+  codec::http1::serialize_head(r, f, o, out_);
+
+  head_sent_ = true;
+  resp_no_body_ = f.no_body;
+  resp_chunked_ = f.chunked;
+  resp_has_length_ = f.content_length.has_value() && !f.no_body;
+  resp_remaining_ = resp_has_length_ ? *f.content_length : 0;
+  if (!end_stream) co_return http::error_code{};  // head leaves with the first body bytes
+  if (resp_has_length_ && resp_remaining_ > 0) close_after_ = true;  // promised bytes never come
+  co_return co_await end_response({});
+}
+
+asio::awaitable<http::error_code> Http1Connection::send_body(std::span<const char> data,
+                                                             bool end_stream) {
+  if (!head_sent_ || finished_) co_return errc::make_error_code(errc::invalid_argument);
+  if (broken_) co_return errc::make_error_code(errc::connection_reset);
+  if (resp_no_body_) data = {};
+  if (resp_has_length_) {
+    if (data.size() > resp_remaining_) {
+      data = data.first(std::size_t(resp_remaining_));  // never overrun the framing
+      close_after_ = true;
+    }
+    resp_remaining_ -= data.size();
+    if (end_stream && resp_remaining_ > 0) close_after_ = true;
+  }
+  if (!resp_chunked_) {
+    if (end_stream) co_return co_await end_response(data);
+    asio::const_buffer b(data.data(), data.size());
+    co_return co_await write_out(std::span<const asio::const_buffer>(&b, 1));
+  }
+  // Chunked: [size line][data][CRLF][last chunk if end].
+  char line[20];
+  std::array<asio::const_buffer, 4> pieces;
+  std::size_t n = 0;
+  if (!data.empty()) {
+    pieces[n++] = asio::const_buffer(line, codec::http1::chunk_size_line(data.size(), line));
+    pieces[n++] = asio::const_buffer(data.data(), data.size());
+    pieces[n++] = cb(codec::http1::kCrlf);
+  }
+  if (end_stream) {
+    pieces[n++] = cb(codec::http1::kLastChunk);
+    finished_ = true;
+    std::size_t total = out_.size();
+    for (std::size_t i = 0; i < n; ++i) total += pieces[i].size();
+    if (!close_after_ && !pending().empty() && total <= kBatchLimit) {
+      for (std::size_t i = 0; i < n; ++i)
+        out_.append(static_cast<const char*>(pieces[i].data()), pieces[i].size());
+      co_return http::error_code{};
+    }
+  }
+  co_return co_await write_out(std::span<const asio::const_buffer>(pieces.data(), n));
+}
+
+asio::awaitable<http::error_code> Http1Connection::send_trailers(const http::Headers& t) {
+  if (!head_sent_ || finished_) co_return errc::make_error_code(errc::invalid_argument);
+  if (!resp_chunked_) co_return co_await send_body({}, true);
+  codec::http1::serialize_last_chunk(t, out_);
+  co_return co_await end_response({});
+}
+
+}  // namespace strata::conn

@@ -1,0 +1,266 @@
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <functional>
+#include <vector>
+
+#include "conn/server_context.hpp"
+#include "unit/codec/http2/h2_test_client.hpp"
+#include "unit/support/loopback.hpp"
+
+namespace strata::conn {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using test::H2Client;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Test handler: echoes the request body as it streams in; "/trailers" adds
+// trailers; "/gate" waits until the test opens the gate; "/nothing"
+// returns without responding.
+class TestHandler final : public http::Handler {
+ public:
+  explicit TestHandler(asio::io_context& io) : gate(io) { gate.expires_at(asio::steady_timer::time_point::max()); }
+  asio::awaitable<void> handle(http::Exchange& ex) override {
+    ++started;
+    auto path = std::string(ex.request().path());
+    if (path == "/nothing") co_return;
+    if (path == "/gate") {
+      co_await gate.async_wait(use_tuple);
+      co_await http::respond(ex, 200, "after gate");
+      co_return;
+    }
+    http::Response r;
+    r.headers.add("content-type", "application/octet-stream");
+    if (co_await ex.send_head(r, false)) co_return;
+    std::vector<char> buf(16 * 1024);
+    for (;;) {
+      auto [ec, n] = co_await ex.read_body(buf);
+      if (ec) {
+        ex.reset();
+        co_return;
+      }
+      if (n == 0) break;
+      if (co_await ex.send_body(std::span<const char>(buf.data(), n), false)) co_return;
+    }
+    if (path == "/trailers") {
+      http::Headers t;
+      t.add("grpc-status", "0");
+      co_await ex.send_trailers(t);
+    } else {
+      co_await ex.send_body({}, true);
+    }
+  }
+  asio::steady_timer gate;
+  int started = 0;
+};
+
+class FakeContext final : public ServerContext {
+ public:
+  std::shared_ptr<const Snapshot> snap;
+  std::vector<Connection*> conns;
+  bool is_draining = false;
+  std::shared_ptr<const Snapshot> snapshot() const override { return snap; }
+  bool draining() const override { return is_draining; }
+  void add(Connection* c) override { conns.push_back(c); }
+  void remove(Connection* c) override { std::erase(conns, c); }
+};
+
+struct Http2Connection : ::testing::Test {
+  asio::io_context io;
+  std::shared_ptr<TestHandler> handler = std::make_shared<TestHandler>(io);
+  FakeContext ctx;
+  config::Config cfg_storage;
+  bool served = false;
+  std::unique_ptr<tcp::socket> client;
+
+  void start(std::function<void(config::Config&)> tweak = {}, std::unique_ptr<H2cUpgrade> up = nullptr) {
+    auto cfg = std::make_shared<config::Config>();
+    if (tweak) tweak(*cfg);
+    auto snap = std::make_shared<Snapshot>();
+    snap->config = cfg;
+    snap->handler = handler;
+    snap->alt_svc = "h3=\":8443\"";
+    ctx.snap = snap;
+    auto [s, c] = test::loopback_pair(io);
+    client = std::make_unique<tcp::socket>(std::move(c));
+    asio::co_spawn(
+        io,
+        [this, s = std::move(s), up = std::move(up)]() mutable -> asio::awaitable<void> {
+          // Named locals: g++ 12 mishandles class prvalues passed to a
+          // coroutine inside a co_await expression.
+          http::ConnInfo info;
+          info.peer_ip = "127.0.0.1";
+          std::string initial;
+          auto t = io::make_tcp_transport(std::move(s));
+          co_await serve_http2(std::move(t), ctx, std::move(info), std::move(initial),
+                               std::move(up));
+          served = true;
+        },
+        asio::detached);
+  }
+
+  void TearDown() override {
+    // Let the server coroutine finish before ctx and io go away.
+    handler->gate.cancel();
+    if (client) client->close();
+    for (int i = 0; i < 50 && !served; ++i) io.run_one_for(std::chrono::milliseconds(200));
+  }
+
+  // Runs the client session over the socket until `done` or the peer closes.
+  void drive(H2Client& c, std::function<bool()> done, std::function<void()> each = {}) {
+    bool finished = false;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          std::vector<char> buf(64 * 1024);
+          for (int i = 0; i < 200000 && !done(); ++i) {
+            auto out = c.send();
+            if (!out.empty()) {
+              auto [ec, n] = co_await asio::async_write(*client, asio::buffer(out), use_tuple);
+              if (ec) break;
+            }
+            if (done()) break;
+            auto [ec, n] = co_await client->async_read_some(asio::buffer(buf), use_tuple);
+            if (ec) break;
+            c.recv(std::string(buf.data(), n));
+            if (each) each();
+          }
+          finished = true;
+        },
+        asio::detached);
+    for (int i = 0; i < 100000 && !finished; ++i) io.run_one_for(std::chrono::seconds(5));
+    ASSERT_TRUE(finished);
+  }
+};
+
+TEST_F(Http2Connection, EchoesBodyWithAltSvc) {
+  start();
+  H2Client c;
+  std::string body = "hello h2";
+  auto id = c.request("POST", "/echo", {}, &body);
+  drive(c, [&] { return c.stream(id).closed; });
+  EXPECT_EQ(c.stream(id).status, "200");
+  EXPECT_EQ(c.stream(id).body, body);
+  EXPECT_EQ(c.stream(id).header("alt-svc"), "h3=\":8443\"");
+  EXPECT_EQ(ctx.conns.size(), 1u);
+}
+
+TEST_F(Http2Connection, OneMebibyteBothWaysThroughFlowControl) {
+  start([](config::Config& c) {
+    c.limits.h2_initial_window = 65535;
+    c.limits.h2_connection_window = 128 * 1024;
+    c.limits.stream_buffer = 32 * 1024;
+  });
+  H2Client c;  // 64 KiB client windows: the server must wait for WINDOW_UPDATEs
+  std::string body(1 << 20, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = char(i * 7 + (i >> 10));
+  auto a = c.request("POST", "/echo", {}, &body);
+  auto b = c.request("POST", "/echo", {}, &body);
+  drive(c, [&] { return c.stream(a).closed && c.stream(b).closed; });
+  EXPECT_EQ(c.stream(a).status, "200");
+  EXPECT_EQ(c.stream(a).body.size(), body.size());
+  EXPECT_TRUE(c.stream(a).body == body);
+  EXPECT_TRUE(c.stream(b).body == body);
+  EXPECT_EQ(c.stream(b).close_code, 0u);
+}
+
+TEST_F(Http2Connection, ResponseTrailers) {
+  start();
+  H2Client c;
+  std::string body = "grpc-frame";
+  auto id = c.request("POST", "/trailers", {{"te", "trailers"}}, &body);
+  drive(c, [&] { return c.stream(id).closed; });
+  EXPECT_EQ(c.stream(id).body, body);
+  ASSERT_EQ(c.stream(id).trailers.size(), 1u);
+  EXPECT_EQ(c.stream(id).trailers[0].second, "0");
+  EXPECT_EQ(c.stream(id).close_code, 0u);
+}
+
+TEST_F(Http2Connection, UnfinishedHandlerGets500) {
+  start();
+  H2Client c;
+  auto id = c.request("GET", "/nothing");
+  drive(c, [&] { return c.stream(id).closed; });
+  EXPECT_EQ(c.stream(id).status, "500");
+}
+
+TEST_F(Http2Connection, DrainSendsGoawayAndLetsInFlightStreamFinish) {
+  start();
+  H2Client c;
+  auto id = c.request("GET", "/gate");
+  drive(c, [&] { return handler->started == 1; });
+  ASSERT_EQ(ctx.conns.size(), 1u);
+  ctx.conns[0]->drain();
+  drive(c, [&] { return c.got_goaway; });
+  EXPECT_EQ(c.goaway_code, 0u);
+  EXPECT_EQ(c.goaway_last, id);
+  EXPECT_FALSE(c.stream(id).closed);
+  handler->gate.cancel();
+  drive(c, [&] { return c.stream(id).closed; });
+  EXPECT_EQ(c.stream(id).status, "200");
+  EXPECT_EQ(c.stream(id).body, "after gate");
+  // No streams left: the server closes the connection and returns.
+  drive(c, [] { return false; });
+  for (int i = 0; i < 100 && !served; ++i) io.run_one_for(std::chrono::seconds(2));
+  EXPECT_TRUE(served);
+  EXPECT_TRUE(ctx.conns.empty());
+}
+
+TEST_F(Http2Connection, H2cUpgradeServesStreamOne) {
+  auto up = std::make_unique<H2cUpgrade>();
+  up->request.method = "POST";
+  up->request.scheme = "http";
+  up->request.authority = "example.com";
+  up->request.target = "/echo";
+  up->body = "upgraded body";
+  start({}, std::move(up));
+  H2Client c;
+  nghttp2_session_upgrade2(c.raw(), nullptr, 0, 0, nullptr);
+  drive(c, [&] { return c.stream(1).closed; });
+  EXPECT_EQ(c.stream(1).status, "200");
+  EXPECT_EQ(c.stream(1).body, "upgraded body");
+}
+
+TEST_F(Http2Connection, ClientCloseEndsConnection) {
+  start();
+  H2Client c;
+  auto id = c.request("GET", "/gate");
+  drive(c, [&] { return handler->started == 1; });
+  (void)id;
+  client->close();
+  io.run_for(std::chrono::milliseconds(300));
+  // The gated handler still runs; the connection waits for it.
+  EXPECT_FALSE(served);
+  handler->gate.cancel();
+  for (int i = 0; i < 100 && !served; ++i) io.run_one_for(std::chrono::seconds(2));
+  EXPECT_TRUE(served);
+}
+
+}  // namespace
+}  // namespace strata::conn
+
+namespace strata::conn {
+namespace {
+
+TEST_F(Http2Connection, IdleConnectionGetsGoawayAndCloses) {
+  start([](config::Config& c) { c.timeouts.idle = std::chrono::milliseconds(50); });
+  H2Client c;
+  // Preface exchanged, then the client stays silent until the server ends it.
+  drive(c, [] { return false; });
+  EXPECT_TRUE(c.got_goaway);
+  EXPECT_EQ(c.goaway_code, 0u);
+  for (int i = 0; i < 50 && !served; ++i) io.run_one_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(served);
+}
+
+}  // namespace
+}  // namespace strata::conn
