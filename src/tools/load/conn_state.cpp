@@ -62,7 +62,7 @@ ConnRuntime::ConnRuntime(std::unique_ptr<io::Transport> t)
 asio::awaitable<void> watchdog(std::shared_ptr<ConnRuntime> rt, const RunShared& g) {
   while (!rt->done) {
     rt->tick.expires_after(std::chrono::milliseconds(50));
-    auto [ec] = co_await rt->tick.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await rt->tick.async_wait(asio::as_tuple(asio::use_awaitable));
     if (rt->done) break;
     const auto now = clock_type::now();
     if (now >= g.deadline || g.stop.load(std::memory_order_relaxed)) {

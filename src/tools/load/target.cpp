@@ -16,14 +16,18 @@ Target parse_target(const std::vector<std::string>& urls) {
     if (scheme != "http" && scheme != "https")
       throw std::invalid_argument("unsupported scheme (http or https): " + urls[i]);
     const bool tls = scheme == "https";
+    // host_address() already strips the IPv6 brackets.
     std::string host(r->encoded_host_address());
     std::string port = r->has_port() ? std::string(r->port()) : (tls ? "443" : "80");
-    if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
     std::string authority(r->encoded_authority());
     if (host.empty()) throw std::invalid_argument("URL has no host: " + urls[i]);
     std::string path(r->encoded_path());
-    if (path.empty()) path = "/";
-    if (r->has_query()) path += "?" + std::string(r->encoded_query());
+    if (path.empty()) path.push_back('/');
+    if (r->has_query()) {
+      const auto q = r->encoded_query();
+      path.push_back('?');
+      path.append(q.data(), q.size());
+    }
     if (i == 0) {
       t.tls = tls;
       t.host = host;
