@@ -215,18 +215,16 @@ void AccessLogger::write_one(const AccessRecord& r, std::string& line) {
 void AccessLogger::run() {
   auto rec = std::make_unique<AccessRecord>();
   std::string line;
-  std::uint64_t done = 0;
   for (;;) {
     {
       std::lock_guard lk(mu_);
       bool any = false;
       while (pop(*rec)) {
         write_one(*rec, line);
-        ++done;
+        ++written_;  // persists across stop()/configure() restarts, like submitted_
         any = true;
       }
       if (any && out_) std::fflush(out_);
-      written_ = done;
     }
     written_cv_.notify_all();
     if (stop_.load()) {

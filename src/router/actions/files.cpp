@@ -184,9 +184,9 @@ boost::asio::awaitable<void> FilesHandler::serve(http::Exchange& ex,
   }
 
   Fd fd(::open(real.c_str(), O_RDONLY | O_CLOEXEC));
+  const bool denied = fd.get() < 0 && errno == EACCES;
   if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    co_await simple(ex, fd.get() < 0 && errno == EACCES ? 403 : 404,
-                    fd.get() < 0 && errno == EACCES ? "forbidden\n" : "not found\n");
+    co_await simple(ex, denied ? 403 : 404, denied ? "forbidden\n" : "not found\n");
     co_return;
   }
 
