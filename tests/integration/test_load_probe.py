@@ -103,16 +103,20 @@ def test_probe_tls_resumption_and_chain(spawn, cert):
 
 
 def test_probe_agrees_with_curl(spawn):
+    # Interleaved samples; the minimum is the measurement least disturbed by
+    # scheduling noise on a busy machine, the median checks the typical case.
     o = origin(spawn)
     url = f"http://127.0.0.1:{o.port}/delay/50"
     ours, theirs = [], []
-    for _ in range(5):
+    for _ in range(9):
         a = probe_json(url)["attempts"][0]
         ours.append((a["connect_ms"], a["ttfb_ms"]))
         r = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{time_connect} %{time_starttransfer}", url])
         c, t = (float(x) * 1000 for x in r.stdout.split())
         theirs.append((c, t))
     for i in (0, 1):
-        mine = statistics.median(x[i] for x in ours)
-        curl = statistics.median(x[i] for x in theirs)
+        mine, curl = min(x[i] for x in ours), min(x[i] for x in theirs)
         assert abs(mine - curl) <= max(2.0, 0.1 * curl), (i, ours, theirs)
+    mine = statistics.median(x[1] for x in ours)
+    curl = statistics.median(x[1] for x in theirs)
+    assert abs(mine - curl) <= max(2.0, 0.1 * curl), (ours, theirs)

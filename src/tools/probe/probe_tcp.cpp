@@ -39,7 +39,11 @@ class Conn {
  public:
   Conn(int fd, clock_type::time_point deadline) : fd_(fd), deadline_(deadline) {}
   ~Conn() {
-    if (ssl_) SSL_free(ssl_);
+    if (ssl_) {
+      // A session freed without close_notify is marked not resumable.
+      if (SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
+      SSL_free(ssl_);
+    }
     if (fd_ >= 0) ::close(fd_);
   }
   Conn(const Conn&) = delete;

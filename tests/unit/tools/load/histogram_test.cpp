@@ -32,7 +32,9 @@ TEST(LoadHistogram, BucketsAreContiguousAndCoverTheRange) {
     ASSERT_EQ(Histogram::lower_bound_of(i), expect_low) << i;
     ASSERT_EQ(Histogram::index_of(expect_low), i);
     const std::uint64_t w = Histogram::width_of(i);
-    if (i + 1 < Histogram::kBuckets) ASSERT_EQ(Histogram::index_of(expect_low + w - 1), i);
+    if (i + 1 < Histogram::kBuckets) {
+      ASSERT_EQ(Histogram::index_of(expect_low + w - 1), i);
+    }
     expect_low += w;
   }
   EXPECT_EQ(Histogram::index_of(UINT64_MAX), Histogram::kBuckets - 1);
