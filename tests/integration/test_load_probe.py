@@ -120,3 +120,35 @@ def test_probe_agrees_with_curl(spawn):
     mine = statistics.median(x[1] for x in ours)
     curl = statistics.median(x[1] for x in theirs)
     assert abs(mine - curl) <= max(2.0, 0.1 * curl), (ours, theirs)
+
+
+def test_load_tls_alpn_and_forced_h1(spawn, cert):
+    crt, key = cert
+    o = origin(spawn, "--tls-cert", crt, "--tls-key", key)
+    rep = load_json("-n", "500", "-c", "2", "-m", "4", f"https://localhost:{o.port}/")
+    assert rep["protocol"] == "h2" and rep["requests"]["succeeded"] == 500
+    assert rep["tls_ms"]["count"] == 2 and rep["tls_ms"]["min"] > 0
+    rep = load_json("-n", "500", "-c", "2", "--h1", f"https://localhost:{o.port}/bytes/5000")
+    assert rep["protocol"] == "h1" and rep["requests"]["succeeded"] == 500
+    assert rep["bytes"]["body"] == 500 * 5000
+
+
+@pytest.mark.parametrize("proto", ["--h1", "--h2"])
+def test_load_request_timeout_is_counted(spawn, proto):
+    o = origin(spawn)
+    r = run([BIN, "load", "--json", "-n", "3", "-c", "1", "--timeout", "0.2", proto,
+             f"http://127.0.0.1:{o.port}/delay/2000"], check=False, timeout=30)
+    rep = json.loads(r.stdout)
+    assert rep["errors"]["timeout"] == 3, rep
+    assert rep["requests"]["failed"] == 3
+
+
+def test_load_post_body(spawn, workdir):
+    o = origin(spawn)
+    body = workdir / "body.bin"
+    body.write_bytes(b"x" * 3000)
+    for proto in ("--h1", "--h2"):
+        rep = load_json("-n", "100", "-c", "2", "-d", str(body), proto,
+                        f"http://127.0.0.1:{o.port}/echo")
+        assert rep["requests"]["succeeded"] == 100, rep
+        assert rep["bytes"]["body"] == 100 * 3000
