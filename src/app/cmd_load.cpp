@@ -32,6 +32,7 @@ void add_load_command(CLI::App& app) {
   cmd->add_option("--connect-timeout", opt->connect_timeout_s, "Connect+handshake timeout, s")
       ->capture_default_str();
   cmd->add_flag("--verify", opt->verify_tls, "Verify TLS certificates (default: insecure)");
+  cmd->add_flag("--insecure{false}", opt->verify_tls, "Do not verify certificates (the default)");
   cmd->add_flag("--json", opt->json, "JSON report");
   cmd->callback([opt, h1, h2] {
     if (*h1 && *h2) throw CLI::ValidationError("--h1/--h2", "choose one");

@@ -48,6 +48,15 @@ struct H2Callbacks {
     return 0;
   }
 
+  // Connection-level errors nghttp2 detects while processing input (it then
+  // queues GOAWAY and returns success from mem_recv).
+  static int on_error(nghttp2_session*, int lib_error, const char* msg, size_t len, void* ud) {
+    auto& s = self(ud);
+    if (lib_error != 0 && s.error_.empty()) s.error_.assign(msg, len);
+    if (lib_error != 0) s.conn_error_ = true;
+    return 0;
+  }
+
   static ssize_t read_body(nghttp2_session*, int32_t stream, uint8_t* buf, size_t len,
                            uint32_t* flags, nghttp2_data_source* src, void*) {
     auto* b = static_cast<H2ClientSession::Body*>(src->ptr);
@@ -67,6 +76,7 @@ H2ClientSession::H2ClientSession(Listener& l, const Settings& s) : l_(l), s_(s) 
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, &H2Callbacks::on_data);
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, &H2Callbacks::on_close);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cb, &H2Callbacks::on_frame);
+  nghttp2_session_callbacks_set_error_callback2(cb, &H2Callbacks::on_error);
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_peer_max_concurrent_streams(opt, 100);
@@ -114,7 +124,7 @@ bool H2ClientSession::feed(std::span<const char> in) {
     error_ = nghttp2_strerror(int(r));
     return false;
   }
-  return true;
+  return !conn_error_;
 }
 
 bool H2ClientSession::drain(std::string& out) {

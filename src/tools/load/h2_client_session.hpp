@@ -71,6 +71,7 @@ class H2ClientSession {
   Settings s_;
   nghttp2_session* ng_ = nullptr;
   bool goaway_ = false;
+  bool conn_error_ = false;
   std::string error_;
   std::list<Body> bodies_;  // in-flight request bodies (stable addresses)
 };
