@@ -85,15 +85,17 @@ void MapReader::read(const Val& v, std::string_view what) {
   if (!v.node.IsMap())
     doc_.fail(v.loc, fmt::format("{}: expected a mapping, got {}", what, type_name(v.node)));
   for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    // Copies: `it->first` lives in a temporary proxy that dies at the end of the expression.
+    const YAML::Node k = it->first;
+    const YAML::Node value = it->second;
     Location kloc = doc_.at(k.Mark());
     if (kloc.line == 0) kloc = loc_;
     if (!k.IsScalar()) doc_.fail(kloc, fmt::format("{}: keys must be plain words", what));
     if (!index_.emplace(k.Scalar(), entries_.size()).second)
       doc_.fail(kloc, fmt::format("duplicate key '{}' in {}", k.Scalar(), what));
-    Location vloc = it->second.IsNull() ? kloc : doc_.at(it->second.Mark());
+    Location vloc = value.IsNull() ? kloc : doc_.at(value.Mark());
     if (vloc.line == 0) vloc = kloc;
-    entries_.push_back(Entry{k.Scalar(), kloc, Val{it->second, vloc}});
+    entries_.push_back(Entry{k.Scalar(), kloc, Val{value, vloc}});
   }
 }
 
