@@ -101,13 +101,16 @@ void parse_admin(const Doc& d, const Val& v, Config& c) {
 }
 
 std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
-  YAML::Node root;
+  std::vector<YAML::Node> docs;
   try {
-    root = YAML::Load(std::string(yaml));
+    docs = YAML::LoadAll(std::string(yaml));
   } catch (const YAML::Exception& e) {
     Location loc = d.at(e.mark);
     d.fail(loc, "YAML syntax error: " + e.msg);
   }
+  if (docs.size() > 1)
+    d.fail(root_val(d, docs[1]).loc, "only one YAML document is allowed (found a second '---')");
+  YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
   Val rv = root_val(d, root);
   if (root.IsNull()) d.fail(rv.loc, "the configuration is empty (expected a mapping with listeners)");
   MapReader m(d, rv, "the configuration",

@@ -115,3 +115,19 @@ TEST(ConfigErrors, Listeners) {
   EXPECT_EQ(error_of(with_tables("listeners:\n  - address: 127.0.0.1:80\nadmin: {address: '127.0.0.1:80'}\n")),
             "t.yaml:3:18: admin address 127.0.0.1:80 is already used by listener 'listener0'");
 }
+
+TEST(ConfigErrors, SecondDocument) {
+  EXPECT_EQ(error_of("workers: 1\n---\nworkers: 2\n"),
+            "t.yaml:3:1: only one YAML document is allowed (found a second '---')");
+}
+
+TEST(ConfigErrors, AliasBombIsRejected) {
+  // 400 route aliases per table, 400 tables aliasing the list: 160k routes from ~6 KB.
+  std::string yaml = "listeners: [{address: '0.0.0.0:80', routes: t0}]\nroute_tables:\n  t0: &l [&r {respond: {}}";
+  for (int i = 0; i < 400; ++i) yaml += ", *r";
+  yaml += "]\n";
+  for (int i = 1; i < 400; ++i) yaml += "  t" + std::to_string(i) + ": *l\n";
+  const std::string err = error_of(yaml);
+  EXPECT_NE(err.find("the configuration is too large: more than 100000 values"), std::string::npos) << err;
+  EXPECT_EQ(err.rfind("t.yaml:", 0), 0u) << err;
+}
