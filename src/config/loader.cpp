@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include "config/address.hpp"
 #include "config/parse.hpp"
 
@@ -100,17 +102,44 @@ void parse_admin(const Doc& d, const Val& v, Config& c) {
   c.admin = a;
 }
 
+// Counts documents; remembers where the second one starts.
+struct DocumentCounter final : YAML::EventHandler {
+  int documents = 0;
+  YAML::Mark second_start;
+  void OnDocumentStart(const YAML::Mark& m) override {
+    if (++documents == 2) second_start = m;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(std::string(yaml));
+    const std::string text(yaml);
+    root = YAML::Load(text);
+    // YAML::LoadAll can loop forever on some malformed inputs (yaml-cpp 0.7),
+    // so look for a second document with a bounded walk over parser events.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentCounter counter;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
+    }
+    if (counter.documents > 1)
+      d.fail(d.at(counter.second_start),
+             "only one YAML document is allowed (found a second '---')");
   } catch (const YAML::Exception& e) {
     Location loc = d.at(e.mark);
     d.fail(loc, "YAML syntax error: " + e.msg);
   }
-  if (docs.size() > 1)
-    d.fail(root_val(d, docs[1]).loc, "only one YAML document is allowed (found a second '---')");
-  YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
   Val rv = root_val(d, root);
   if (root.IsNull()) d.fail(rv.loc, "the configuration is empty (expected a mapping with listeners)");
   MapReader m(d, rv, "the configuration",
