@@ -26,9 +26,10 @@ class Transport {
   // Writes every byte of `bufs` (gathered write).
   virtual boost::asio::awaitable<http::error_code> write(
       std::span<const boost::asio::const_buffer> bufs) = 0;
+  // A coroutine itself so `b` lives in its frame until the write completes.
   boost::asio::awaitable<http::error_code> write(std::string_view s) {
     boost::asio::const_buffer b(s.data(), s.size());
-    return write(std::span<const boost::asio::const_buffer>(&b, 1));
+    co_return co_await write(std::span<const boost::asio::const_buffer>(&b, 1));
   }
   // Graceful close: TLS close_notify (bounded in time) then TCP shutdown.
   virtual boost::asio::awaitable<void> shutdown() = 0;
