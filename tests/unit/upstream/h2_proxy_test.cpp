@@ -39,7 +39,8 @@ class UpstreamH2Proxy : public ::testing::Test {
   }
 
   void configure(const std::string& name, const std::string& protocol, std::uint16_t port,
-                 std::uint32_t max_streams = 100) {
+                 std::uint32_t max_streams = 100,
+                 std::chrono::milliseconds idle = std::chrono::milliseconds(60000)) {
     auto cfg = std::make_shared<config::Config>();
     config::Cluster c;
     c.name = name;
@@ -47,6 +48,7 @@ class UpstreamH2Proxy : public ::testing::Test {
     c.endpoints.push_back({"127.0.0.1", port, 1, {}});
     c.connect_timeout = std::chrono::milliseconds(1000);
     c.h2_max_streams_per_connection = max_streams;
+    c.idle_timeout = idle;
     cfg->clusters[name] = c;
     cfg->timeouts.route = std::chrono::milliseconds(8000);
     cluster_ = name;
@@ -161,6 +163,20 @@ TEST_F(UpstreamH2Proxy, SequentialRequestsReuseConnection) {
     EXPECT_EQ(ex.body, "ok");
   }
   EXPECT_EQ(origin_->accepted, 1);
+}
+
+TEST_F(UpstreamH2Proxy, IdleConnectionClosedAfterIdleTimeout) {
+  start_origin();
+  configure("h2c-idle", "h2c", origin_->port(), 100, std::chrono::milliseconds(100));
+  auto a = get("/small");
+  run(a);
+  ASSERT_TRUE(a.head);
+  io_.run_for(std::chrono::milliseconds(400));  // idle close (GOAWAY) happens meanwhile
+  auto b = get("/small");
+  run(b);
+  ASSERT_TRUE(b.head);
+  EXPECT_EQ(b.body, "ok");
+  EXPECT_EQ(origin_->accepted, 2);
 }
 
 TEST_F(UpstreamH2Proxy, ResponseTrailersReachDownstream) {
