@@ -8,6 +8,7 @@
 
 #include <boost/asio.hpp>
 
+#include "codec/http2/server_session.hpp"
 #include "obs/metrics.hpp"
 #include "unit/support/fake_exchange.hpp"
 #include "unit/upstream/h2_test_origin.hpp"
@@ -18,6 +19,68 @@ namespace {
 
 namespace asio = boost::asio;
 using test::FakeExchange;
+
+// A raw h2c origin on ServerSession: the first stream on its first
+// connection gets RST_STREAM(REFUSED_STREAM); every other gets 200 "second".
+class RefusingOrigin {
+ public:
+  using tcp = asio::ip::tcp;
+  explicit RefusingOrigin(asio::io_context& io)
+      : acc_(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {
+    asio::co_spawn(io, accept_loop(), asio::detached);
+  }
+  std::uint16_t port() const { return acc_.local_endpoint().port(); }
+  int accepted = 0;
+  int refused = 0;
+
+ private:
+  struct Ev final : codec::http2::SessionEvents {
+    std::vector<codec::http2::StreamId> reqs;
+    void on_request(codec::http2::StreamId sid) override { reqs.push_back(sid); }
+    void on_stream_wake(codec::http2::StreamId, void*) override {}
+  };
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, s] = co_await acc_.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      ++accepted;
+      asio::co_spawn(acc_.get_executor(), serve(std::move(s), accepted == 1), asio::detached);
+    }
+  }
+  asio::awaitable<void> serve(tcp::socket s, bool refuse_first) {
+    constexpr auto tup = asio::as_tuple(asio::use_awaitable);
+    Ev ev;
+    config::Limits lim;
+    codec::http2::ServerSession ss(lim, ev);
+    ss.start();
+    std::vector<char> buf(64 * 1024);
+    std::string out;
+    for (int i = 0; i < 1000; ++i) {
+      out.clear();
+      ss.send(out, 1 << 20);
+      if (!out.empty()) {
+        auto [wec, wn] = co_await asio::async_write(s, asio::buffer(out), tup);
+        if (wec) co_return;
+      }
+      auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), tup);
+      if (ec) co_return;
+      ss.receive(std::span<const char>(buf.data(), n));
+      for (auto sid : ev.reqs) {
+        if (refuse_first) {
+          refuse_first = false;
+          ++refused;
+          ss.reset(sid, codec::http2::kRefusedStream);
+          continue;
+        }
+        http::Response r;
+        ss.submit_response(sid, r, false);
+        ss.submit_data(sid, std::string_view("second"), true);
+      }
+      ev.reqs.clear();
+    }
+  }
+  tcp::acceptor acc_;
+};
 
 class UpstreamH2Proxy : public ::testing::Test {
  protected:
@@ -177,6 +240,20 @@ TEST_F(UpstreamH2Proxy, IdleConnectionClosedAfterIdleTimeout) {
   ASSERT_TRUE(b.head);
   EXPECT_EQ(b.body, "ok");
   EXPECT_EQ(origin_->accepted, 2);
+}
+
+TEST_F(UpstreamH2Proxy, RefusedStreamRetriedOnceOnNewConnection) {
+  RefusingOrigin o(io_);
+  configure("h2c-refuse", "h2c", o.port());
+  auto ex = get("/r");
+  ex.req.method = "POST";
+  ex.set_body("payload");  // replayed on the retry
+  run(ex);
+  ASSERT_TRUE(ex.head);
+  EXPECT_EQ(ex.head->status, 200);
+  EXPECT_EQ(ex.body, "second");
+  EXPECT_EQ(o.refused, 1);
+  EXPECT_EQ(o.accepted, 2);
 }
 
 TEST_F(UpstreamH2Proxy, ResponseTrailersReachDownstream) {
