@@ -11,6 +11,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <nlohmann/json.hpp>
 
+#include "obs/metrics.hpp"
+
 namespace strata::tools {
 
 namespace {
@@ -57,6 +59,7 @@ class Origin final : public http::Handler {
 
   boost::asio::awaitable<void> handle(http::Exchange& ex) override {
     const std::uint64_t n = counter_.fetch_add(1, std::memory_order_relaxed);
+    requests_->inc();
     const std::uint64_t r1 = splitmix64(o_.seed ^ splitmix64(n));
     const std::uint64_t r2 = splitmix64(r1);
     const std::uint64_t r3 = splitmix64(r2);
@@ -208,6 +211,7 @@ class Origin final : public http::Handler {
 
   const OriginOptions o_;
   std::atomic<std::uint64_t> counter_{0};
+  obs::Counter* requests_ = &obs::counter("strata_origin_requests_total", "Requests served by strata origin");
 };
 
 }  // namespace

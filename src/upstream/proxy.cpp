@@ -53,8 +53,8 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   };
 
-  if (cc.protocol != "h1") {
-    // HTTP/2 upstreams are not implemented in this build.
+  const bool h2_upstream = cc.protocol == "h2" || cc.protocol == "h2c";
+  if (cc.protocol != "h1" && !h2_upstream) {
     finish("unsupported_protocol");
     co_await fail_exchange(ex, 502, "upstream protocol not supported\n");
     co_return;
@@ -71,9 +71,13 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
   ActiveGuard active(*ep);
 
   const auto ureq =
-      build_upstream_request(ex.request(), ex.conn(), action, matched_prefix, false, rng_);
+      build_upstream_request(ex.request(), ex.conn(), action, matched_prefix, h2_upstream, rng_);
   auto deadline = action.timeout.value_or(cfg ? cfg->timeouts.route : config::Duration(60000));
   if (action.per_try_timeout) deadline = std::min(deadline, *action.per_try_timeout);
+  if (h2_upstream) {
+    finish(co_await proxy_h2(*st, *ep, ex, ureq, deadline, cfg.get()));
+    co_return;
+  }
   pool::H1Options opt;
   if (cfg) {
     opt.chunk = std::clamp<std::size_t>(cfg->limits.stream_buffer, 4096, 1 << 20);
