@@ -142,8 +142,10 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
       continue;
     switch (res.outcome) {
       case pool::H1Outcome::downstream_failed:
+        // Before the head went out the codec answers the body error itself
+        // (400 bad framing, 413 over the limit); afterwards only a reset helps.
         finish("downstream_error");
-        if (!ex.finished()) ex.reset();
+        if (ex.head_sent() && !ex.finished()) ex.reset();
         break;
       case pool::H1Outcome::failed_mid_response:
         finish("upstream_reset");

@@ -75,7 +75,8 @@ asio::awaitable<std::string_view> proxy_h2(ClusterState& st, cluster::Endpoint& 
         co_await fail_h2(ex, 504, "upstream timeout\n");
         co_return "timeout";
       case pool::H2Outcome::downstream_failed:
-        if (!ex.finished()) ex.reset();
+        // Before the head the codec answers the body error (400/413) itself.
+        if (ex.head_sent() && !ex.finished()) ex.reset();
         co_return "downstream_error";
       case pool::H2Outcome::failed_mid_response:
         if (!ex.finished()) ex.reset();
