@@ -12,7 +12,7 @@ build/build.ninja:
 	cmake -S . -B build $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DSTRATA_WERROR=ON
 
 build: build/build.ninja
-	cmake --build build -j $(JOBS) --target strata strata_unit
+	cmake --build build -j $(JOBS) --target strata
 
 build-asan/build.ninja:
 	cmake -S . -B build-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_WERROR=ON
@@ -38,12 +38,12 @@ run: deps build
 # Every tier: unit (release + ASan/UBSan), integration against the ASan
 # binary and the release binary, TSan on the threaded unit tests, fuzzers.
 test: deps build build-asan
-	./build/strata_unit
 	./build-asan/strata_unit
-	STRATA_BIN=$(CURDIR)/build-asan/strata $(PYTEST) -x -q tests/integration
+	STRATA_BIN=$(CURDIR)/build-asan/strata $(PYTEST) -q tests/integration
 	$(MAKE) tsan fuzz
 
-unit: build
+unit: build/build.ninja
+	cmake --build build -j $(JOBS) --target strata_unit
 	./build/strata_unit
 
 integration: build
