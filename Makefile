@@ -24,7 +24,7 @@ build-tsan/build.ninja:
 	cmake -S . -B build-tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_TSAN=ON
 
 build-tsan: build-tsan/build.ninja
-	cmake --build build-tsan -j $(JOBS) --target strata_unit
+	cmake --build build-tsan -j $(JOBS) --target strata_tsan_unit
 
 build-fuzz/build.ninja:
 	CXX=clang++-14 cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_FUZZ=ON
@@ -50,7 +50,7 @@ integration: build
 	STRATA_BIN=$(CURDIR)/build/strata $(PYTEST) -q tests/integration
 
 tsan: build-tsan
-	TSAN_OPTIONS=halt_on_error=1 ./build-tsan/strata_unit --gtest_filter='*Thread*:*Concurrent*'
+	TSAN_OPTIONS=halt_on_error=1 ./build-tsan/strata_tsan_unit
 
 fuzz: build-fuzz
 	./scripts/run-fuzzers.sh build-fuzz 20
