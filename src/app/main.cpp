@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
   origin->add_option("--tls-cert", oa.tls_cert, "PEM certificate: listen with TLS");
   origin->add_option("--tls-key", oa.tls_key, "PEM key");
   origin->add_option("--workers", oa.workers, "Worker threads (0 = cores)");
+  origin->add_option("--admin", oa.admin, "Admin listener address (metrics)");
+  origin->add_option("--max-bytes", oo.max_bytes, "Largest /bytes/N allowed");
+  origin->add_option("--max-delay", oo.max_delay_ms, "Largest /delay/MS allowed");
   origin->add_option("--id", oo.id, "Value of the x-origin-id response header");
   origin->add_option("--error-rate", oo.error_rate, "Fraction of requests answered 500");
   origin->add_option("--reset-rate", oo.reset_rate, "Fraction of requests reset");

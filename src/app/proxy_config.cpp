@@ -51,6 +51,7 @@ std::string origin_yaml(const OriginArgs& a) {
   std::string y;
   if (a.workers) y += fmt::format("workers: {}\n", a.workers);
   y += listeners_yaml(a.listen, a.tls_cert, a.tls_key, "origin");
+  if (!a.admin.empty()) y += fmt::format("admin:\n  address: {}\n", yaml_quote(a.admin));
   // The route table is a formality: origin listeners use the origin handler.
   y += "route_tables:\n  origin:\n    - match: {prefix: \"/\"}\n      respond: {status: 200, body: \"origin\"}\n";
   return y;

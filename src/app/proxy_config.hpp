@@ -23,6 +23,7 @@ std::string proxy_yaml(const ProxyArgs& a);
 
 struct OriginArgs {
   std::vector<std::string> listen;
+  std::string admin;                 // admin address, "" = none
   std::string tls_cert, tls_key;
   unsigned workers = 0;
 };

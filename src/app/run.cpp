@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/loader.hpp"
+#include "obs/access_log.hpp"
 #include "obs/metrics.hpp"
 
 namespace strata::app {
@@ -31,6 +32,7 @@ int run_server(Loader load, server::HandlerFactory factory) {
     return 1;
   }
   std::signal(SIGPIPE, SIG_IGN);
+  obs::AccessLogger::global().configure(cfg->access_log);
   server::Server srv(factory);
   try {
     srv.start(cfg);
@@ -52,6 +54,7 @@ int run_server(Loader load, server::HandlerFactory factory) {
       try {
         auto next = load();
         auto err = srv.reload(next);
+        if (err.empty()) obs::AccessLogger::global().configure(next->access_log);
         if (err.empty()) {
           reloads_ok.inc();
           spdlog::info("reload complete");
@@ -69,6 +72,7 @@ int run_server(Loader load, server::HandlerFactory factory) {
     spdlog::info("{}: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     auto cur = srv.config();
     srv.drain(cur ? cur->timeouts.drain : std::chrono::milliseconds(30000));
+    obs::AccessLogger::global().stop();
     spdlog::info("bye");
     main_io.stop();
   };

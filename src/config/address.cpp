@@ -54,6 +54,7 @@ std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_z
                                         std::string* error) {
   HostPort hp;
   std::string_view host, port;
+  std::string canonical;
   if (!text.empty() && text.front() == '[') {
     auto close = text.find(']');
     if (close == std::string_view::npos) {
@@ -73,6 +74,8 @@ std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_z
       return std::nullopt;
     }
     hp.kind = HostPort::Kind::ipv6;
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (inet_ntop(AF_INET6, &a6, buf, sizeof buf)) canonical = buf;  // "0::0" -> "::"
   } else {
     auto colon = text.rfind(':');
     if (colon == std::string_view::npos) {
@@ -101,7 +104,7 @@ std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_z
     }
   }
   if (!parse_port(port, allow_port_zero, hp.port, error)) return std::nullopt;
-  hp.host = std::string(host);
+  hp.host = canonical.empty() ? std::string(host) : canonical;
   if (hp.kind == HostPort::Kind::name)
     for (auto& c : hp.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return hp;

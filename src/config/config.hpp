@@ -26,7 +26,7 @@ struct Location {
 };
 
 struct TlsCertificate {
-  std::string cert_file;                  // PEM chain
+  std::string cert_file;                  // PEM chain; relative paths resolved against the config file's dir
   std::string key_file;                   // PEM key
   std::vector<std::string> server_names;  // SNI names ("*.example.com" ok); empty = default
 };
@@ -44,11 +44,11 @@ struct Tls {
 };
 
 struct Listener {
-  std::string name;
-  std::string address;   // "0.0.0.0:8080", "[::]:8443" (dual-stack), "127.0.0.1:0"
+  std::string name;      // default "listener<index>"; unique
+  std::string address;   // canonical IP:port, e.g. "0.0.0.0:8080", "[::]:8443" (dual-stack), "127.0.0.1:0"
   std::optional<Tls> tls;
   std::vector<std::string> protocols;  // subset of h1,h2,h2c,h3; default h1+h2c plain, h1+h2 TLS
-  std::string routes;    // name of a route table
+  std::string routes;    // name of a route table (default: the only table)
   bool alt_svc = true;   // advertise h3 over TCP when h3 is on
   Location loc;
 
@@ -297,7 +297,7 @@ struct Config {
   Limits limits;
   Timeouts timeouts;
   AccessLog access_log;
-  std::string state_dir;          // generated certificates etc.; default ~/.local/state/strata
+  std::string state_dir;          // generated certificates etc.; default $STRATA_STATE_DIR, else ~/.local/state/strata
   std::string source;             // file path, or "<embedded>"
 };
 

@@ -227,7 +227,8 @@ std::string to_json(const Config& c) {
                      {"path", c.access_log.path},
                      {"format", c.access_log.format}};
   j["state_dir"] = c.state_dir;
-  return j.dump(2);
+  // Invalid UTF-8 (YAML input is not checked for it) becomes U+FFFD instead of throwing.
+  return j.dump(2, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace strata::config

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include "config/address.hpp"
 #include "config/parse.hpp"
 
@@ -100,10 +102,40 @@ void parse_admin(const Doc& d, const Val& v, Config& c) {
   c.admin = a;
 }
 
+// Counts documents; remembers where the second one starts.
+struct DocumentCounter final : YAML::EventHandler {
+  int documents = 0;
+  YAML::Mark second_start;
+  void OnDocumentStart(const YAML::Mark& m) override {
+    if (++documents == 2) second_start = m;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(yaml));
+    const std::string text(yaml);
+    root = YAML::Load(text);
+    // YAML::LoadAll can loop forever on some malformed inputs (yaml-cpp 0.7),
+    // so look for a second document with a bounded walk over parser events.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentCounter counter;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
+    }
+    if (counter.documents > 1)
+      d.fail(d.at(counter.second_start),
+             "only one YAML document is allowed (found a second '---')");
   } catch (const YAML::Exception& e) {
     Location loc = d.at(e.mark);
     d.fail(loc, "YAML syntax error: " + e.msg);

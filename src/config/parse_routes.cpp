@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <cctype>
+#include <unordered_set>
 
 #include "config/address.hpp"
 #include "config/parse.hpp"
@@ -256,12 +257,12 @@ void parse_route_tables(const Doc& d, const Val& v, Config& c) {
   for (const auto& e : m.entries()) {
     if (e.key.empty()) d.fail(e.key_loc, "route table names must not be empty");
     std::vector<Route> routes;
+    std::unordered_set<std::string> names;
     auto items = as_seq(d, e.value, "route table");
     for (std::size_t i = 0; i < items.size(); ++i) {
       Route r = parse_route(d, items[i], c, e.key, i);
-      for (const auto& o : routes)
-        if (o.name == r.name)
-          d.fail(r.loc, fmt::format("route name '{}' is already used in table '{}'", r.name, e.key));
+      if (!names.insert(r.name).second)
+        d.fail(r.loc, fmt::format("route name '{}' is already used in table '{}'", r.name, e.key));
       routes.push_back(std::move(r));
     }
     c.route_tables.emplace(e.key, std::move(routes));

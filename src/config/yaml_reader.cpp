@@ -51,6 +51,13 @@ Location Doc::at(const YAML::Mark& m) const {
 
 void Doc::fail(const Location& loc, const std::string& msg) const { throw ConfigError(loc, msg); }
 
+void Doc::count_value(const Location& loc) const {
+  if (++values_read > kMaxValues)
+    fail(loc, fmt::format("the configuration is too large: more than {} values (counting what "
+                          "YAML aliases repeat)",
+                          kMaxValues));
+}
+
 std::string Doc::resolve_path(const std::string& p) const {
   if (p.empty() || p.front() == '/' || base_dir.empty()) return p;
   if (base_dir.back() == '/') return base_dir + p;
@@ -85,15 +92,18 @@ void MapReader::read(const Val& v, std::string_view what) {
   if (!v.node.IsMap())
     doc_.fail(v.loc, fmt::format("{}: expected a mapping, got {}", what, type_name(v.node)));
   for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    // Copies: `it->first` lives in a temporary proxy that dies at the end of the expression.
+    const YAML::Node k = it->first;
+    const YAML::Node value = it->second;
     Location kloc = doc_.at(k.Mark());
     if (kloc.line == 0) kloc = loc_;
     if (!k.IsScalar()) doc_.fail(kloc, fmt::format("{}: keys must be plain words", what));
     if (!index_.emplace(k.Scalar(), entries_.size()).second)
       doc_.fail(kloc, fmt::format("duplicate key '{}' in {}", k.Scalar(), what));
-    Location vloc = it->second.IsNull() ? kloc : doc_.at(it->second.Mark());
+    Location vloc = value.IsNull() ? kloc : doc_.at(value.Mark());
     if (vloc.line == 0) vloc = kloc;
-    entries_.push_back(Entry{k.Scalar(), kloc, Val{it->second, vloc}});
+    doc_.count_value(kloc);
+    entries_.push_back(Entry{k.Scalar(), kloc, Val{value, vloc}});
   }
 }
 
@@ -167,6 +177,7 @@ std::vector<Val> as_seq(const Doc& d, const Val& v, std::string_view what) {
   for (const auto& e : v.node) {
     Location loc = d.at(e.Mark());
     if (loc.line == 0) loc = v.loc;
+    d.count_value(loc);
     out.push_back(Val{e, loc});
   }
   return out;

@@ -20,8 +20,17 @@ namespace strata::config::detail {
 // The file being loaded: its name for messages and the directory relative
 // paths are resolved against ("" = current directory).
 struct Doc {
+  // Values read from one document, counted through aliases: YAML anchors
+  // let a few bytes name a huge tree ("billion laughs"); past this many
+  // the file is rejected instead of exhausting memory.
+  static constexpr std::size_t kMaxValues = 100'000;
+
   std::string file;
   std::string base_dir;
+  mutable std::size_t values_read = 0;
+
+  // Counts one value; throws ConfigError at `loc` once kMaxValues is passed.
+  void count_value(const Location& loc) const;
 
   Location at(const YAML::Mark& m) const;
   [[noreturn]] void fail(const Location& loc, const std::string& msg) const;

@@ -21,8 +21,10 @@ bool read_number(std::string_view& s, Number& n, std::string* error) {
   std::size_t i = 0;
   int digits = 0;
   while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-    if (++digits > 19) return set_error(error, "number too large");
-    n.whole = n.whole * 10 + static_cast<std::uint64_t>(s[i] - '0');
+    const auto digit = static_cast<std::uint64_t>(s[i] - '0');
+    if (n.whole > (UINT64_MAX - digit) / 10) return set_error(error, "number too large");
+    n.whole = n.whole * 10 + digit;
+    ++digits;
     ++i;
   }
   if (digits == 0) return set_error(error, "expected a number");

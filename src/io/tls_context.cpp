@@ -213,9 +213,9 @@ void configure(SSL_CTX* c, const config::Tls& tls, ServerState* st, const std::s
   SSL_CTX_set_default_passwd_cb(c, ossl::no_passphrase);
   if (SSL_CTX_use_certificate_chain_file(c, files.cert.c_str()) != 1)
     fail("tls: cannot load certificate chain '" + files.cert + "'");
-  if (SSL_CTX_use_PrivateKey_file(c, files.key.c_str(), SSL_FILETYPE_PEM) != 1)
-    fail("tls: cannot load private key '" + files.key + "'");
-  if (SSL_CTX_check_private_key(c) != 1)
+  ossl::PkeyPtr key = ossl::read_key_pem(files.key);
+  if (!key) fail("tls: cannot load private key '" + files.key + "' (PEM, unencrypted)");
+  if (SSL_CTX_use_PrivateKey(c, key.get()) != 1 || SSL_CTX_check_private_key(c) != 1)
     fail("tls: private key '" + files.key + "' does not match certificate '" + files.cert + "'");
 }
 

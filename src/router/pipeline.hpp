@@ -11,8 +11,13 @@
 
 namespace strata::router {
 
-// Throws config::ConfigError when a route cannot be compiled (bad regex,
-// unknown cluster); the loader should already have caught these.
+// Throws router::RouteError (router/matchers.hpp; a std::runtime_error with
+// the config Location) when a route cannot be compiled (bad regex, unknown
+// cluster or route table, missing files root); the loader should already
+// have caught most of these. The handler is immutable once built and may be
+// shared by several workers; it keeps `cfg` alive. Metrics references are
+// looked up here, once; per request there is no lock and no regex compile.
+// Requests are logged through obs::AccessLogger::global() when enabled.
 std::shared_ptr<http::Handler> make_pipeline(std::shared_ptr<const config::Config> cfg,
                                              const config::Listener& listener,
                                              std::shared_ptr<upstream::Upstreams> upstreams);

@@ -1,6 +1,7 @@
 // UpstreamsImpl::try_once: one try of a proxied request against one
 // endpoint: borrow or open a connection (within the cluster's connection
-// limit), forward over HTTP/1.1, report how it ended. The orchestration
+// limit), forward over HTTP/1.1 (or HTTP/2 via proxy_h2), report how it
+// ended. The orchestration
 // (breakers, bulkheads, retries, tiers) is in resilient_proxy.cpp.
 #include <algorithm>
 #include <chrono>
@@ -34,6 +35,8 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
                                                    std::chrono::milliseconds timeout) {
   const auto& cc = st.cluster->config();
   auto& m = st.metrics;
+  if (cc.protocol == "h2" || cc.protocol == "h2c")
+    co_return co_await proxy_h2(st, ep, ex, ureq, timeout, cfg_.get());
   if (cc.protocol != "h1") co_return TryResult{TryKind::unsupported, 0};
 
   pool::H1Options opt;

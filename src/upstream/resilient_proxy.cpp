@@ -145,6 +145,7 @@ bool retry_on(const config::RetryPolicy& rp, TryKind kind, int status) {
     case TryKind::connect_error: return rp.on_connect_failure;
     case TryKind::reset:
     case TryKind::bad_response: return rp.on_reset;
+    case TryKind::refused: return rp.on_refused_stream || rp.on_reset;
     case TryKind::timeout: return rp.on_gateway_error || rp.on_5xx;
     case TryKind::reset_relayed:  // only reached when the response was swallowed
     case TryKind::ok:
@@ -161,6 +162,7 @@ std::string_view outcome_name(TryKind k, int status) {
     case TryKind::connect_error: return "connect_error";
     case TryKind::timeout: return "timeout";
     case TryKind::reset:
+    case TryKind::refused:
     case TryKind::reset_relayed: return "upstream_reset";
     case TryKind::bad_response: return "bad_response";
     case TryKind::downstream: return "downstream_error";
@@ -177,6 +179,7 @@ Failure failure_of(TryKind k, int status) {
     case TryKind::overflow:
       return make_failure(503, "bulkhead-connections", "upstream connection limit reached\n", milliseconds(0), true);
     case TryKind::unsupported: return make_failure(502, "unsupported-protocol", "upstream protocol not supported\n");
+    case TryKind::refused: return make_failure(502, "refused-stream", "upstream refused the stream\n");
     case TryKind::ok:
     case TryKind::reset_relayed:
       if (status) return make_failure(status, "upstream-status", "upstream error\n");
@@ -260,8 +263,9 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
       ~Dec() { --n; }
     } dec_active{st->active_requests};
 
+    const bool h2_upstream = cc.protocol == "h2" || cc.protocol == "h2c";
     const auto ureq =
-        build_upstream_request(ex.request(), ex.conn(), action, matched_prefix, false, rng_);
+        build_upstream_request(ex.request(), ex.conn(), action, matched_prefix, h2_upstream, rng_);
     const std::uint64_t hash =
         cc.lb == "ring_hash" ? lb::hash_key(lb_key(ex.request(), ex.conn(), cc.hash_on)) : 0;
     const bool per_ep = cc.circuit_breaker && cc.circuit_breaker->per_endpoint;
@@ -323,7 +327,7 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
       // Passive feedback: outlier detection, latency, breakers.
       const bool upstream_error =
           r.kind == TryKind::connect_error || r.kind == TryKind::timeout ||
-          r.kind == TryKind::reset || r.kind == TryKind::reset_relayed ||
+          r.kind == TryKind::reset || r.kind == TryKind::reset_relayed || r.kind == TryKind::refused ||
           r.kind == TryKind::bad_response || (r.kind == TryKind::ok && status >= 500);
       if (r.kind != TryKind::downstream && r.kind != TryKind::overflow &&
           r.kind != TryKind::unsupported)

@@ -103,6 +103,7 @@ bool ClusterState::breaker_failure(const TryResult& r) const {
     case TryKind::connect_error: return cb->on_connect_error;
     case TryKind::timeout: return cb->on_timeout;
     case TryKind::reset:
+    case TryKind::refused:
     case TryKind::reset_relayed:
     case TryKind::bad_response: return cb->on_reset;
     case TryKind::ok:
@@ -122,11 +123,32 @@ pool::H1Pool& ClusterState::pool_for(const std::string& key) {
   return *p;
 }
 
+pool::H2Pool& ClusterState::h2_pool_for(const std::string& key, boost::asio::any_io_executor ex,
+                                        const config::Limits& limits) {
+  auto& p = h2_pools[key];
+  if (!p) {
+    const auto& c = cluster->config();
+    pool::H2ConnOptions o;
+    o.limits.initial_window = limits.h2_initial_window;
+    o.limits.connection_window = limits.h2_connection_window;
+    o.limits.max_header_bytes = limits.max_header_bytes;
+    o.limits.max_headers = limits.max_headers;
+    o.max_streams = c.h2_max_streams_per_connection;
+    o.idle_timeout = c.idle_timeout;
+    o.idle_gauge = metrics.idle;
+    o.busy_gauge = metrics.busy;
+    p = std::make_unique<pool::H2Pool>(std::move(ex), o, c.max_connections_per_endpoint);
+    if (stopped) p->close();
+  }
+  return *p;
+}
+
 void ClusterState::stop() {
   stopped = true;
   if (checker) checker->stop();
   cluster->stop();
   for (auto& [k, p] : pools) p->close();
+  for (auto& [k, p] : h2_pools) p->close();
 }
 
 bool same_cluster(const config::Cluster& a, const config::Cluster& b) {

@@ -12,6 +12,7 @@
 #include "obs/metrics.hpp"
 #include "upstream/cluster/cluster.hpp"
 #include "upstream/pool/h1_pool.hpp"
+#include "upstream/pool/h2_pool.hpp"
 #include "upstream/pool/upstream_request.hpp"
 #include "upstream/resilience/bulkhead.hpp"
 #include "upstream/resilience/circuit_breaker.hpp"
@@ -41,6 +42,7 @@ enum class TryKind {
   connect_error,    // no connection (refused, unreachable, TLS failure)
   timeout,          // per-try or route deadline
   reset,            // the upstream closed/reset before a response head
+  refused,          // HTTP/2 REFUSED_STREAM (not processed upstream)
   reset_relayed,    // the upstream failed after the head was relayed (exchange reset)
   bad_response,     // unparsable response
   downstream,       // the client went away
@@ -62,10 +64,15 @@ struct ClusterState {
   resilience::CircuitBreaker& endpoint_breaker(const cluster::Endpoint& ep);
   // Whether a finished try counts as a breaker failure (failure_on).
   bool breaker_failure(const TryResult& r) const;
+  // The endpoint's HTTP/2 pool (protocols h2/h2c); `limits` size the
+  // session windows and header limits when the pool is created.
+  pool::H2Pool& h2_pool_for(const std::string& endpoint_key, boost::asio::any_io_executor ex,
+                            const config::Limits& limits);
   void stop();
 
   std::shared_ptr<cluster::Cluster> cluster;
   std::map<std::string, std::unique_ptr<pool::H1Pool>> pools;
+  std::map<std::string, std::unique_ptr<pool::H2Pool>> h2_pools;
   std::shared_ptr<boost::asio::ssl::context> tls;  // null for plain TCP
   ClusterMetrics metrics;
   bool stopped = false;
@@ -108,6 +115,14 @@ class UpstreamsImpl final : public Upstreams {
   std::map<std::string, obs::Counter*> tier_counters_;  // "route\ntier"
   std::mt19937_64 rng_;
 };
+
+// The HTTP/2 leg of a try (proxy_h2.cpp): borrows a stream from the
+// endpoint's H2Pool and forwards the exchange, retrying once on a new
+// connection when the upstream refused the stream. Like try_once it never
+// answers the client on failure; it reports how the try ended.
+boost::asio::awaitable<TryResult> proxy_h2(ClusterState& st, cluster::Endpoint& ep,
+                                           http::Exchange& ex, const pool::UpstreamRequest& ureq,
+                                           config::Duration timeout, const config::Config* cfg);
 
 // True when two cluster configs would produce the same runtime state.
 bool same_cluster(const config::Cluster& a, const config::Cluster& b);

@@ -1,0 +1,177 @@
+#include "upstream/pool/h2_forward.hpp"
+
+#include "codec/http2/server_session.hpp"  // error codes
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace strata::upstream::pool {
+
+namespace asio = boost::asio;
+namespace h2 = codec::http2;
+
+asio::awaitable<http::IoResult> H2Body::next(std::span<char> buf) {
+  if (pos_ < kept_.size()) {
+    const std::size_t n = std::min(buf.size(), kept_.size() - pos_);
+    std::memcpy(buf.data(), kept_.data() + pos_, n);
+    pos_ += n;
+    co_return http::IoResult{{}, n};
+  }
+  if (ended_) co_return http::IoResult{};
+  auto r = co_await ex_.read_body(buf);
+  if (r.ec) co_return r;
+  if (r.n == 0) {
+    ended_ = true;
+    co_return r;
+  }
+  if (!lost_ && kept_.size() + r.n <= limit_) {
+    kept_.append(buf.data(), r.n);
+  } else {
+    lost_ = true;
+    std::string().swap(kept_);
+  }
+  pos_ = kept_.size();
+  co_return r;
+}
+
+bool H2Body::rewind() {
+  if (lost_) return false;
+  pos_ = 0;
+  return true;
+}
+
+namespace {
+
+// Releases the stream and its slot whatever way h2_forward leaves.
+struct StreamGuard {
+  H2Conn& conn;
+  h2::ClientStreamId sid;
+  StreamWaker* waker;
+  H2Cancel& cancel;
+  ~StreamGuard() {
+    cancel.waker = nullptr;
+    conn.finish(sid, waker);
+  }
+};
+
+// Fields that must not be relayed from an HTTP/2 response head.
+bool hop_by_hop_response_field(std::string_view n) {
+  return n == "connection" || n == "keep-alive" || n == "transfer-encoding" ||
+         n == "proxy-connection" || n == "upgrade" || n == "te";
+}
+
+}  // namespace
+
+asio::awaitable<H2Result> h2_forward(std::shared_ptr<H2Conn> conn, const UpstreamRequest& req,
+                                     http::Exchange& ex, H2Body& body,
+                                     const H2ForwardOptions& opt, H2Cancel& cancel) {
+  H2Result res;
+  StreamWaker waker(ex.executor());
+  auto& session = conn->session();
+  const bool has_body = req.has_body;
+  const auto sid = conn->open(req, !has_body, &waker);
+  if (sid <= 0) {
+    res.outcome = H2Outcome::refused;
+    co_return res;
+  }
+  cancel.waker = &waker;
+  StreamGuard guard{*conn, sid, &waker, cancel};
+  const auto fail = [&](H2Outcome o) {
+    res.outcome = o;
+    session.reset(sid, h2::kCancel);
+    conn->kick();
+    return res;
+  };
+
+  std::vector<char> buf(std::max<std::size_t>(opt.chunk, 1024));
+  bool upload_done = !has_body;
+  bool head_relayed = false;
+  // Every pass makes progress or waits for a wake-up (stream event, buffer
+  // drained, connection death, cancel).
+  for (;;) {
+    if (cancel.fired) co_return fail(H2Outcome::timed_out);
+    const auto* s = session.find(sid);
+    if (!s) co_return fail(head_relayed ? H2Outcome::failed_mid_response
+                                        : H2Outcome::failed_no_response);
+
+    // --- response side ---
+    if (!head_relayed) {
+      http::Response interim;
+      bool relayed_interim = false;
+      while (session.take_interim(sid, interim)) {
+        if (interim.status != 103) continue;  // 100 Continue etc. stay hop-local
+        if (auto ec = co_await ex.send_interim(interim); ec)
+          co_return fail(H2Outcome::downstream_failed);
+        relayed_interim = true;
+      }
+      if (relayed_interim) continue;  // `s` may be stale after the co_await
+      if (s->bad_response) co_return fail(H2Outcome::bad_response);
+      if (s->refused) co_return fail(H2Outcome::refused);
+      if (s->head_done) {
+        http::Response resp;
+        resp.status = s->response.status;
+        for (const auto& f : s->response.headers)
+          if (!hop_by_hop_response_field(f.name)) resp.headers.add(f.name, f.value);
+        res.status = resp.status;
+        const bool end = s->ended && s->unread() == 0 && !s->has_trailers;
+        head_relayed = true;
+        if (auto ec = co_await ex.send_head(resp, end); ec)
+          co_return fail(H2Outcome::downstream_failed);
+        if (end) co_return res;
+        continue;
+      }
+    } else {
+      if (const std::size_t n = session.read_body(sid, buf); n > 0) {
+        conn->kick();  // WINDOW_UPDATE may be due
+        if (auto ec = co_await ex.send_body(std::span<const char>(buf.data(), n), false); ec)
+          co_return fail(H2Outcome::downstream_failed);
+        continue;
+      }
+      if (s->ended) {
+        http::error_code ec;
+        if (s->has_trailers) {
+          const http::Headers trailers = s->trailers;
+          ec = co_await ex.send_trailers(trailers);
+        } else {
+          ec = co_await ex.send_body({}, true);
+        }
+        if (ec) co_return fail(H2Outcome::downstream_failed);
+        co_return res;
+      }
+    }
+    if (s->closed || conn->dead()) {
+      if (!head_relayed && s->refused) co_return fail(H2Outcome::refused);
+      co_return fail(head_relayed ? H2Outcome::failed_mid_response
+                                  : H2Outcome::failed_no_response);
+    }
+
+    // --- request side ---
+    if (!upload_done) {
+      if (!session.writable(sid)) {
+        upload_done = true;  // the upstream stopped reading (or answered early)
+        continue;
+      }
+      if (session.buffered(sid) < opt.chunk) {
+        auto r = co_await body.next(std::span<char>(buf.data(), buf.size()));
+        if (r.ec) co_return fail(H2Outcome::downstream_failed);
+        if (cancel.fired) co_return fail(H2Outcome::timed_out);
+        if (r.n == 0) {
+          const auto* t = body.trailers();
+          if (t && !t->empty())
+            session.submit_trailers(sid, *t);
+          else
+            session.submit_data(sid, {}, true);
+          upload_done = true;
+        } else {
+          session.submit_data(sid, std::span<const char>(buf.data(), r.n), false);
+        }
+        conn->kick();
+        continue;
+      }
+    }
+    co_await waker.wait();
+  }
+}
+
+}  // namespace strata::upstream::pool
