@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "app/proxy_config.hpp"
+#include "app/cmd_load.hpp"
+#include "app/cmd_probe.hpp"
 #include "app/run.hpp"
 #include "config/loader.hpp"
 #include "tools/origin_handler.hpp"
@@ -63,6 +65,8 @@ int main(int argc, char** argv) {
   origin->add_option("--jitter", oo.jitter_ms, "Random extra latency up to this many ms");
   origin->add_option("--seed", oo.seed, "RNG seed");
 
+  app::add_load_command(app);
+  app::add_probe_command(app);
   auto* version = app.add_subcommand("version", "Print versions");
 
   CLI11_PARSE(app, argc, argv);

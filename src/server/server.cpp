@@ -47,6 +47,10 @@ std::vector<config::Listener> effective_listeners(const config::Config& cfg) {
 }
 
 namespace {
+// Listeners are reconciled across reloads by name and address: the same
+// pair keeps its sockets; port 0 addresses stay distinct by name.
+std::string listener_key(const config::Listener& l) { return l.name + "@" + l.address; }
+
 std::vector<std::string> alpn_for(const config::Listener& l) {
   std::vector<std::string> alpn;
   if (l.has("h2")) alpn.push_back("h2");
@@ -98,7 +102,7 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
       OpenListener ol;
       ol.name = l.name;
       if (l.tls) ol.tls = io::make_server_tls_context(*l.tls, alpn_for(l), cfg->state_dir);
-      auto it = listeners_.find(l.address);
+      auto it = listeners_.find(listener_key(l));
       if (it != listeners_.end()) {
         ol.endpoint = it->second.endpoint;
       } else {
@@ -107,7 +111,7 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
         auto ep = io::resolve_listen(*hp);
         ol.fds = io::open_reuseport_listeners(ep, unsigned(workers_.size()), 4096, &ol.endpoint);
       }
-      next.emplace(l.address, std::move(ol));
+      next.emplace(listener_key(l), std::move(ol));
     }
   } catch (const std::exception& e) {
     for (auto& [a, ol] : next)
@@ -156,13 +160,13 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
           snap->config = cfg;
           snap->listener = nullptr;
           for (const auto& cl : cfg->listeners)
-            if (cl.address == l.address) snap->listener = &cl;
+            if (listener_key(cl) == listener_key(l)) snap->listener = &cl;
           if (!snap->listener) {  // the synthesized admin listener
             auto owned = std::make_shared<const config::Listener>(l);
             snap->listener = owned.get();
             snap->keep = owned;
           }
-          snap->tls = tls.at(l.address);
+          snap->tls = tls.at(listener_key(l));
           if (l.name == kAdminName && snap->keep)
             snap->handler = admin::make_admin_handler(cfg, [this] { return draining(); });
           else if (factory_)
@@ -171,11 +175,11 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
             snap->handler = router::make_pipeline(cfg, *snap->listener, slot->upstreams);
           std::shared_ptr<const conn::Snapshot> final_snap = snap;
           std::shared_ptr<ListenerContext> ctx;
-          if (auto it = slot->listeners.find(l.address); it != slot->listeners.end()) {
+          if (auto it = slot->listeners.find(listener_key(l)); it != slot->listeners.end()) {
             ctx = it->second;
             ctx->set_snapshot(final_snap);
           } else {
-            int fd = fds.at(l.address);
+            int fd = fds.at(listener_key(l));
             auto ep_v6 = true;
             sockaddr_storage ss{};
             socklen_t len = sizeof ss;
@@ -185,7 +189,7 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
             ctx->set_snapshot(final_snap);
             ctx->start();
           }
-          keep[l.address] = ctx;
+          keep[listener_key(l)] = ctx;
         }
         for (auto& [addr, ctx] : slot->listeners)
           if (!keep.count(addr)) ctx->drain();  // removed listener: close and wind down

@@ -341,7 +341,10 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
         if (st->breaker && r.kind != TryKind::downstream)
           st->breaker->record(ticket, !st->breaker_failure(seen));
         breaker_recorded = true;
-        if (!ex.finished()) ex.reset();
+        // A client body error before the head went out is answered by the
+        // codec itself (400 bad framing, 413 over the limit); afterwards, or
+        // after an upstream failure mid-response, only a reset helps.
+        if (!ex.finished() && (ex.head_sent() || r.kind != TryKind::downstream)) ex.reset();
         result = TierResult::aborted;
         break;
       }

@@ -60,5 +60,5 @@ def test_embedded_default_serves_welcome_page(spawn, workdir):
     assert code == 200 and b"strata" in body
     assert curl("http://127.0.0.1:9901/healthz")[0] == 200
     # The generated certificate is kept in the state directory and reused.
-    certs = list((workdir / "state").rglob("*.pem"))
+    certs = list((workdir / "state").rglob("self-signed.crt"))
     assert certs, "no generated certificate in the state dir"

@@ -2,6 +2,7 @@
 drains in-flight requests."""
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -28,11 +29,13 @@ clusters:
 
 def test_twenty_reloads_under_wrk(spawn, write_config):
     o = origin(spawn, workers=1)
-    path = write_config(CONFIG.format(port=0, origin=o.port))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    path = write_config(CONFIG.format(port=port, origin=o.port))
     s = spawn("serve", "-c", path)
-    port = s.ports["web"]
-    # Re-write with the bound port so reloads reconcile the same listener.
-    write_config(CONFIG.format(port=port, origin=o.port))
+    assert s.ports["web"] == port
     wrk = subprocess.Popen(["wrk", "-t", "1", "-c", "16", "-d", "8s", f"http://127.0.0.1:{port}/bytes/64"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     time.sleep(0.5)

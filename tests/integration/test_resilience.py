@@ -11,8 +11,7 @@ from conftest import curl
 
 
 def origin(spawn, ident, *extra):
-    return spawn("origin", "--listen", "127.0.0.1:0", "--workers", "1", "--id", ident,
-                 "--admin", "127.0.0.1:0", *extra)
+    return spawn("origin", "--listen", "127.0.0.1:0", "--workers", "1", "--id", ident, *extra)
 
 
 def gateway(spawn, write_config, body, name="strata.yaml"):

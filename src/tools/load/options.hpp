@@ -1,0 +1,44 @@
+// Options of `strata load` and the parsed target. Defaults mirror h2load.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace strata::tools::load {
+
+// Which client protocol drives a connection. HTTP/3 (QUIC over UDP) will be
+// another value with its own connection driver (see client_protocol.hpp).
+enum class ProtocolChoice { automatic, h1, h2 };
+
+struct LoadOptions {
+  std::vector<std::string> urls;      // requests rotate over these (same origin)
+  std::uint64_t requests = 0;         // -n; 0 = use duration
+  double duration_s = 0;              // -D; 0 = use requests
+  unsigned connections = 1;           // -c
+  unsigned streams = 1;               // -m: h2 streams / h1 pipelining depth per connection
+  unsigned threads = 1;               // -t
+  ProtocolChoice protocol = ProtocolChoice::automatic;
+  std::vector<std::string> headers;   // -H "Name: value"
+  std::string body_file;              // -d (POST)
+  double rate = 0;                    // --rate: total requests/s, open loop; 0 = closed loop
+  double warmup_s = 0;                // --warmup (duration mode only)
+  double timeout_s = 10;              // per request
+  double connect_timeout_s = 5;
+  bool verify_tls = false;            // --insecure is the default (it's a load tool)
+  bool json = false;
+};
+
+struct Target {
+  bool tls = false;
+  std::string host;       // no brackets
+  std::string port;
+  std::string authority;  // host[:port] as in the URL
+  std::vector<std::string> paths;  // path?query per URL
+};
+
+// Parses and checks every URL (http/https, same scheme/host/port for all).
+// Throws std::invalid_argument with a readable message.
+Target parse_target(const std::vector<std::string>& urls);
+
+}  // namespace strata::tools::load

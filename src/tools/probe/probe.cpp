@@ -1,0 +1,36 @@
+#include "tools/probe/probe.hpp"
+
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+
+#include "tools/load/options.hpp"
+#include "tools/probe/probe_tcp.hpp"
+#include "tools/probe/report.hpp"
+
+namespace strata::tools::probe {
+
+int run_probe(const ProbeOptions& opt) {
+  load::Target target;
+  std::unique_ptr<ProbeTls> tls;
+  try {
+    target = load::parse_target({opt.url});
+    if (target.tls) tls = std::make_unique<ProbeTls>(opt.protocol);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "strata probe: %s\n", e.what());
+    return 1;
+  }
+  std::vector<Attempt> attempts;
+  const unsigned n = opt.count ? opt.count : 1;
+  for (unsigned i = 0; i < n; ++i) attempts.push_back(probe_tcp(opt, target, tls.get()));
+  const auto diag = diagnose(summary_phases(attempts), opt.thresholds);
+  const std::string out = opt.json ? report_json(opt.url, attempts, diag)
+                                   : report_text(opt.url, attempts, diag);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  for (auto& a : attempts)
+    if (a.error.empty()) return 0;
+  return 2;
+}
+
+}  // namespace strata::tools::probe
