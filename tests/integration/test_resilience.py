@@ -2,6 +2,7 @@
 passive ejection when an origin dies, breaker open/half-open/close,
 bulkhead isolation, priority failover, degradation tiers."""
 import json
+import multiprocessing
 import threading
 import time
 import urllib.error
@@ -25,9 +26,9 @@ def get(port, path="/", timeout=10):
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
     except Exception:  # connection reset, timeout
         return 0, {}, b""
 
@@ -56,6 +57,11 @@ def load(port, seconds, threads=4, path="/bytes/10"):
     for t in ts:
         t.join(seconds + 30)
     return out, lat
+
+
+def _load_proc(port, seconds, threads, path, q):
+    st, _ = load(port, seconds, threads, path)
+    q.put(st)
 
 
 def p99(xs):
@@ -123,7 +129,7 @@ route_tables:
         s, h, _ = get(gw.port, "/bytes/1")
         if s == 503 and h.get("x-strata-reason") == "circuit-open":
             opened = True
-            assert int(h["Retry-After"]) >= 1
+            assert int(h["retry-after"]) >= 1
             break
     assert opened
     assert clusters(gw)["flaky"]["breaker"]["state"] == "open"
@@ -156,15 +162,17 @@ route_tables:
       proxy: {{cluster: a, prefix_rewrite: /}}
     - proxy: {{cluster: b}}
 """, "bulk.yaml")
-    _, base = load(gw.port, 2, threads=2, path="/bytes/10")
-    res = {}
-    t = threading.Thread(target=lambda: res.update(a=load(gw.port, 3, threads=16, path="/a/bytes/10")))
-    t.start()
+    _, base = load(gw.port, 3, threads=2, path="/bytes/10")
+    # Saturate A from another process (the GIL would skew our timings).
+    q = multiprocessing.Queue()
+    pa = multiprocessing.Process(target=_load_proc, args=(gw.port, 4, 8, "/a/bytes/10", q))
+    pa.start()
     time.sleep(0.5)
-    _, loaded = load(gw.port, 2, threads=2, path="/bytes/10")
-    t.join(60)
-    a_status = res["a"][0]
+    _, loaded = load(gw.port, 3, threads=2, path="/bytes/10")
+    a_status = q.get(timeout=60)
+    pa.join(30)
     assert 503 in a_status and 200 in a_status
+    # 20% (plus 5 ms of scheduling noise on a shared machine).
     assert p99(loaded) <= p99(base) * 1.2 + 0.005, (p99(base), p99(loaded))
 
 
