@@ -2,6 +2,7 @@
 
 #include "config/loader.hpp"
 #include "obs/metrics.hpp"
+#include "upstream/cluster/status.hpp"
 
 namespace strata::admin {
 
@@ -31,10 +32,13 @@ class AdminHandler final : public http::Handler {
       else co_await http::respond(ex, 200, "ready\n");
     } else if (path == "/config") {
       co_await http::respond(ex, 200, config::to_json(*cfg_), "application/json");
+    } else if (path == "/clusters") {
+      co_await http::respond(ex, 200, upstream::cluster::clusters_json(), "application/json");
     } else if (path == "/") {
       co_await http::respond(ex, 200,
                              "strata admin\n/metrics  Prometheus metrics\n/healthz  liveness\n"
-                             "/ready    readiness (503 while draining)\n/config   effective configuration\n");
+                             "/ready    readiness (503 while draining)\n/config   effective configuration\n"
+                             "/clusters upstream breakers, health, ejections, bulkheads (JSON)\n");
     } else {
       co_await http::respond(ex, 404, "not found\n");
     }

@@ -1,6 +1,6 @@
 // The admin listener's handler: /metrics (Prometheus text), /healthz
 // (process alive), /ready (503 while draining), /config (effective config as
-// JSON), / (index). Runs on workers like any handler.
+// JSON), /clusters (upstream resilience state as JSON), / (index). Runs on workers like any handler.
 #pragma once
 #include <functional>
 #include <memory>

@@ -78,8 +78,48 @@ struct Match {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// Route retries (docs/resilience.md). retry_on words: connect-failure,
+// refused-stream, reset, gateway-error (502/503/504), 5xx, plus statuses.
+struct RetryPolicy {
+  bool on_connect_failure = true;
+  bool on_refused_stream = true;
+  bool on_reset = true;
+  bool on_gateway_error = true;
+  bool on_5xx = false;
+  std::vector<int> statuses;             // extra statuses that are retried
+  std::uint32_t max_attempts = 2;        // first try included; [1, 10]
+  std::optional<Duration> per_try_timeout;
+  Duration backoff_base = 25ms;          // full jitter, base * 2^n capped at max
+  Duration backoff_max = 250ms;
+  bool allow_non_idempotent = false;     // POST/PATCH retried too when true
+};
+
+// Graceful degradation tiers after the primary cluster fails (or its
+// breaker is open): secondary clusters in order, then a last-known-good
+// copy of an earlier 200 response to GET, then a static response.
+struct LastKnownGood {
+  Duration ttl = 60s;
+  std::uint32_t max_entries = 1000;       // per route, per worker
+  std::uint64_t max_bytes = 16ull << 20;  // per route, per worker (bodies + heads)
+};
+
+struct StaticFallback {
+  int status = 503;
+  std::string body;
+  std::string content_type = "text/plain; charset=utf-8";
+};
+
+struct Fallback {
+  std::vector<std::string> clusters;      // secondary tiers, tried in order
+  std::optional<LastKnownGood> last_known_good;
+  std::optional<StaticFallback> static_response;  // YAML key "static"
+};
+
 struct ProxyAction {
   std::string cluster;
+  std::string route;                        // owning route's name (set by the loader)
+  std::optional<RetryPolicy> retry;         // none: only a stale pooled connection is retried
+  std::optional<Fallback> fallback;
   std::optional<Duration> timeout;          // whole route; default timeouts.route
   std::optional<Duration> per_try_timeout;  // default: none beyond timeout
   std::optional<std::string> prefix_rewrite;  // replaces the matched prefix
@@ -124,6 +164,8 @@ struct Endpoint {
   std::string host;        // IPv4, IPv6 (no brackets) or DNS name
   std::uint16_t port = 0;
   std::uint32_t weight = 1;
+  std::uint32_t priority = 0;  // 0 = preferred; traffic spills to 1, 2... as 0 loses health
+  std::string region;          // free-form label (admin/metrics only)
   Location loc;
 };
 
@@ -132,10 +174,65 @@ struct HashOn {
   std::string name;        // header or cookie name
 };
 
+// Circuit breaker (docs/resilience.md); defaults from topic 12.
+struct CircuitBreaker {
+  double failure_ratio = 0.5;
+  Duration window = 10s;
+  std::uint32_t min_requests = 20;
+  std::uint32_t consecutive_failures = 0;  // 0 = only the ratio rule
+  Duration open_duration = 30s;
+  std::uint32_t half_open_probes = 3;
+  std::uint32_t close_after = 3;
+  // failure_on: connect_error, timeout, reset, 5xx, and listed statuses.
+  bool on_connect_error = true;
+  bool on_timeout = true;
+  bool on_reset = true;
+  bool on_5xx = true;
+  std::vector<int> statuses;
+  bool per_endpoint = false;  // one breaker per endpoint instead of per cluster
+  bool operator==(const CircuitBreaker&) const = default;
+};
+
+// Bulkhead limits, per cluster per worker. Overflow -> 503 + x-strata-reason.
+struct ClusterLimits {
+  std::uint32_t max_connections = 4096;  // open upstream connections (all endpoints)
+  std::uint32_t max_pending = 1024;      // requests queued for a request slot
+  Duration pending_timeout = 1s;         // queued longer -> 503
+  std::uint32_t max_requests = 4096;     // concurrent requests
+  std::uint32_t max_retries = 64;        // concurrent retries
+  bool operator==(const ClusterLimits&) const = default;
+};
+
+struct HealthCheck {
+  std::string type = "http";             // http | tcp
+  std::string path = "/";                // http: GET path
+  std::vector<int> expect_statuses;      // empty = any 2xx/3xx
+  Duration interval = 30s;
+  Duration jitter = 0ms;                 // up to this much added to each interval
+  Duration timeout = 2s;
+  std::uint32_t rise = 2;                // passes to mark up
+  std::uint32_t fall = 3;                // failures to mark down
+  bool operator==(const HealthCheck&) const = default;
+};
+
+struct OutlierDetection {
+  std::uint32_t consecutive_errors = 5;  // 5xx / gateway errors in a row
+  Duration base_ejection = 30s;          // x number of ejections
+  Duration max_ejection = 300s;
+  std::uint32_t max_ejected_percent = 50;
+  bool operator==(const OutlierDetection&) const = default;
+};
+
+struct RetryBudget {
+  double ratio = 0.2;                    // retries <= ratio x active requests
+  std::uint32_t min_concurrent = 3;      // always allowed
+  bool operator==(const RetryBudget&) const = default;
+};
+
 struct Cluster {
   std::string name;
   std::string protocol = "h1";       // h1 | h2 (TLS, ALPN h2) | h2c (prior knowledge)
-  std::string lb = "round_robin";    // round_robin | least_request | ring_hash | random
+  std::string lb = "round_robin";    // round_robin | least_request | ring_hash | random | ewma
   std::optional<HashOn> hash_on;     // ring_hash key; default client address
   std::vector<Endpoint> endpoints;
   bool tls = false;                  // TLS to the upstream (implied by protocol h2)
@@ -148,6 +245,11 @@ struct Cluster {
   std::uint32_t max_connections_per_endpoint = 1024;  // per worker
   std::uint32_t h2_max_streams_per_connection = 100;
   std::uint32_t ring_size = 1024;    // virtual nodes per endpoint weight unit... ring entries
+  std::optional<CircuitBreaker> circuit_breaker;    // none: no breaker
+  ClusterLimits limits;
+  std::optional<HealthCheck> health_check;          // none: no active checks
+  std::optional<OutlierDetection> outlier_detection;  // none: no passive ejection
+  RetryBudget retry_budget;
   Location loc;
 };
 

@@ -56,6 +56,29 @@ struct ActionJson {
     json j{{"cluster", p.cluster}};
     if (p.timeout) j["timeout"] = dur(*p.timeout);
     if (p.per_try_timeout) j["per_try_timeout"] = dur(*p.per_try_timeout);
+    if (const auto& r = p.retry) {
+      json on = json::array();
+      if (r->on_connect_failure) on.push_back("connect-failure");
+      if (r->on_refused_stream) on.push_back("refused-stream");
+      if (r->on_reset) on.push_back("reset");
+      if (r->on_gateway_error) on.push_back("gateway-error");
+      if (r->on_5xx) on.push_back("5xx");
+      for (int s : r->statuses) on.push_back(s);
+      json rj{{"retry_on", on}, {"max_attempts", r->max_attempts},
+              {"backoff_base", dur(r->backoff_base)}, {"backoff_max", dur(r->backoff_max)},
+              {"allow_non_idempotent", r->allow_non_idempotent}};
+      if (r->per_try_timeout) rj["per_try_timeout"] = dur(*r->per_try_timeout);
+      j["retry"] = rj;
+    }
+    if (const auto& f = p.fallback) {
+      json fj{{"clusters", f->clusters}};
+      if (const auto& g = f->last_known_good)
+        fj["last_known_good"] = {{"ttl", dur(g->ttl)}, {"max_entries", g->max_entries},
+                                 {"max_bytes", g->max_bytes}};
+      if (const auto& s = f->static_response)
+        fj["static"] = {{"status", s->status}, {"body", s->body}, {"content_type", s->content_type}};
+      j["fallback"] = fj;
+    }
     if (p.prefix_rewrite) j["prefix_rewrite"] = *p.prefix_rewrite;
     if (p.host_rewrite) j["host_rewrite"] = *p.host_rewrite;
     route["proxy"] = j;
@@ -106,7 +129,11 @@ json cluster_json(const Cluster& c) {
     }
   }
   json eps = json::array();
-  for (const auto& e : c.endpoints) eps.push_back({{"address", endpoint_address(e)}, {"weight", e.weight}});
+  for (const auto& e : c.endpoints) {
+    json ej{{"address", endpoint_address(e)}, {"weight", e.weight}, {"priority", e.priority}};
+    if (!e.region.empty()) ej["region"] = e.region;
+    eps.push_back(ej);
+  }
   j["endpoints"] = eps;
   j["tls"] = c.tls;
   if (!c.sni.empty()) j["sni"] = c.sni;
@@ -118,6 +145,37 @@ json cluster_json(const Cluster& c) {
   j["max_connections_per_endpoint"] = c.max_connections_per_endpoint;
   j["h2_max_streams_per_connection"] = c.h2_max_streams_per_connection;
   j["ring_size"] = c.ring_size;
+  if (const auto& b = c.circuit_breaker) {
+    json on = json::array();
+    if (b->on_connect_error) on.push_back("connect_error");
+    if (b->on_timeout) on.push_back("timeout");
+    if (b->on_reset) on.push_back("reset");
+    if (b->on_5xx) on.push_back("5xx");
+    for (int s : b->statuses) on.push_back(s);
+    j["circuit_breaker"] = {{"failure_ratio", b->failure_ratio}, {"window", dur(b->window)},
+                            {"min_requests", b->min_requests},
+                            {"consecutive_failures", b->consecutive_failures},
+                            {"open_duration", dur(b->open_duration)},
+                            {"half_open_probes", b->half_open_probes},
+                            {"close_after", b->close_after}, {"failure_on", on},
+                            {"per_endpoint", b->per_endpoint}};
+  }
+  const auto& l = c.limits;
+  j["limits"] = {{"max_connections", l.max_connections}, {"max_pending", l.max_pending},
+                 {"pending_timeout", dur(l.pending_timeout)}, {"max_requests", l.max_requests},
+                 {"max_retries", l.max_retries}};
+  if (const auto& h = c.health_check)
+    j["health_check"] = {{"type", h->type}, {"path", h->path},
+                         {"expect_statuses", h->expect_statuses}, {"interval", dur(h->interval)},
+                         {"jitter", dur(h->jitter)}, {"timeout", dur(h->timeout)},
+                         {"rise", h->rise}, {"fall", h->fall}};
+  if (const auto& o = c.outlier_detection)
+    j["outlier_detection"] = {{"consecutive_errors", o->consecutive_errors},
+                              {"base_ejection", dur(o->base_ejection)},
+                              {"max_ejection", dur(o->max_ejection)},
+                              {"max_ejected_percent", o->max_ejected_percent}};
+  j["retry_budget"] = {{"ratio", c.retry_budget.ratio},
+                       {"min_concurrent", c.retry_budget.min_concurrent}};
   return j;
 }
 

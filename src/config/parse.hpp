@@ -15,6 +15,16 @@ void parse_listeners(const Doc& d, const Val& v, Config& c);
 void parse_limits(const Doc& d, const Val& v, Limits& l);
 void parse_timeouts(const Doc& d, const Val& v, Timeouts& t);
 
+// Resilience sections (parse_resilience.cpp).
+CircuitBreaker parse_circuit_breaker(const Doc& d, const Val& v);
+ClusterLimits parse_cluster_limits(const Doc& d, const Val& v);
+HealthCheck parse_health_check(const Doc& d, const Val& v);
+OutlierDetection parse_outlier_detection(const Doc& d, const Val& v);
+RetryBudget parse_retry_budget(const Doc& d, const Val& v);
+RetryPolicy parse_retry(const Doc& d, const Val& v);
+// `primary` is the route's own cluster (not allowed as a fallback).
+Fallback parse_fallback(const Doc& d, const Val& v, const Config& c, const std::string& primary);
+
 // A header name: an HTTP token, returned lower-cased; throws otherwise.
 std::string header_name(const Doc& d, const Val& v, std::string_view what);
 std::string header_name_text(const Doc& d, const Location& loc, std::string name,

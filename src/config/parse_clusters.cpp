@@ -46,9 +46,11 @@ Endpoint parse_endpoint(const Doc& d, const Val& v) {
   ep.loc = v.loc;
   Val addr = v;
   if (!v.node.IsScalar()) {
-    MapReader m(d, v, "endpoint", {"address", "weight"});
+    MapReader m(d, v, "endpoint", {"address", "weight", "priority", "region"});
     addr = m.require("address");
     opt_uint(m, "weight", ep.weight, 1, 10000);
+    opt_uint(m, "priority", ep.priority, 0, 15);
+    opt_string(m, "region", ep.region);
   }
   std::string err;
   auto hp = parse_host_port(as_string(d, addr, "endpoint address"), false, &err);
@@ -64,13 +66,14 @@ Cluster parse_cluster(const Doc& d, const std::string& name, const Location& nam
   MapReader m(d, v, "cluster",
               {"protocol", "lb", "hash_on", "endpoints", "tls", "sni", "tls_verify",
                "connect_timeout", "idle_timeout", "dns_refresh", "max_idle_per_endpoint",
-               "max_connections_per_endpoint", "h2_max_streams_per_connection", "ring_size"});
+               "max_connections_per_endpoint", "h2_max_streams_per_connection", "ring_size",
+               "circuit_breaker", "limits", "health_check", "outlier_detection", "retry_budget"});
   Cluster c;
   c.name = name;
   c.loc = name_loc;
   if (auto p = m.get("protocol")) c.protocol = as_enum(d, *p, "protocol", {"h1", "h2", "h2c"});
   if (auto p = m.get("lb"))
-    c.lb = as_enum(d, *p, "lb", {"round_robin", "least_request", "ring_hash", "random"});
+    c.lb = as_enum(d, *p, "lb", {"round_robin", "least_request", "ring_hash", "random", "ewma"});
   if (auto h = m.get("hash_on")) {
     if (c.lb != "ring_hash") d.fail(h->loc, "hash_on: only used with 'lb: ring_hash'");
     c.hash_on = parse_hash_on(d, *h);
@@ -109,6 +112,11 @@ Cluster parse_cluster(const Doc& d, const std::string& name, const Location& nam
   opt_uint(m, "max_connections_per_endpoint", c.max_connections_per_endpoint, 1, kU32);
   opt_uint(m, "h2_max_streams_per_connection", c.h2_max_streams_per_connection, 1, kU32);
   opt_uint(m, "ring_size", c.ring_size, 1, 1u << 20);
+  if (auto b = m.get("circuit_breaker")) c.circuit_breaker = parse_circuit_breaker(d, *b);
+  if (auto l = m.get("limits")) c.limits = parse_cluster_limits(d, *l);
+  if (auto h = m.get("health_check")) c.health_check = parse_health_check(d, *h);
+  if (auto o = m.get("outlier_detection")) c.outlier_detection = parse_outlier_detection(d, *o);
+  if (auto r = m.get("retry_budget")) c.retry_budget = parse_retry_budget(d, *r);
   return c;
 }
 

@@ -100,7 +100,8 @@ Match parse_match(const Doc& d, const Val& v) {
 }
 
 ProxyAction parse_proxy(const Doc& d, const Val& v, const Config& c, const Match& mt) {
-  MapReader m(d, v, "proxy", {"cluster", "timeout", "per_try_timeout", "prefix_rewrite", "host_rewrite"});
+  MapReader m(d, v, "proxy", {"cluster", "timeout", "per_try_timeout", "prefix_rewrite", "host_rewrite",
+                              "retry", "fallback"});
   ProxyAction p;
   auto cl = m.require("cluster");
   p.cluster = as_string(d, cl, "cluster");
@@ -109,6 +110,10 @@ ProxyAction parse_proxy(const Doc& d, const Val& v, const Config& c, const Match
   opt_duration(m, "per_try_timeout", p.per_try_timeout, Duration(1));
   if (p.timeout && p.per_try_timeout && *p.per_try_timeout > *p.timeout)
     d.fail(m.get("per_try_timeout")->loc, "per_try_timeout: must not exceed timeout");
+  if (auto r = m.get("retry")) p.retry = parse_retry(d, *r);
+  if (p.retry && p.retry->per_try_timeout && p.timeout && *p.retry->per_try_timeout > *p.timeout)
+    d.fail(m.get("retry")->loc, "retry per_try_timeout: must not exceed timeout");
+  if (auto f = m.get("fallback")) p.fallback = parse_fallback(d, *f, c, p.cluster);
   if (auto r = m.get("prefix_rewrite")) {
     if (!mt.prefix) d.fail(r->loc, "prefix_rewrite: needs a 'prefix' match on the route");
     p.prefix_rewrite = path_value(d, *r, "prefix_rewrite");
@@ -205,7 +210,11 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
     if (++actions > 1)
       d.fail(a->loc, "route: give exactly one action (proxy, respond, files or redirect)");
     std::string_view key = k;
-    if (key == "proxy") r.action = parse_proxy(d, *a, c, r.match);
+    if (key == "proxy") {
+      auto p = parse_proxy(d, *a, c, r.match);
+      p.route = r.name;
+      r.action = std::move(p);
+    }
     else if (key == "respond") r.action = parse_respond(d, *a);
     else if (key == "files") r.action = parse_files(d, *a);
     else r.action = parse_redirect(d, *a);

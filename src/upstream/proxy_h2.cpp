@@ -1,7 +1,7 @@
 // proxy_h2: the HTTP/2 (h2 over TLS with ALPN, h2c prior knowledge) leg of
-// Upstreams::proxy. Error mapping matches HTTP/1.1: 502 on connect failure
-// or an upstream failure before the response head, 504 on the deadline,
-// Exchange::reset() once the head was relayed.
+// a try (see try_once): reports how the try ended; the resilient flow maps
+// failures to retries, fallback tiers or 502/503/504, and the exchange is
+// reset here only once the head was relayed.
 #include <algorithm>
 #include <chrono>
 
@@ -13,29 +13,17 @@ namespace strata::upstream {
 
 namespace asio = boost::asio;
 
-namespace {
 
-asio::awaitable<void> fail_h2(http::Exchange& ex, int status, std::string_view body) {
-  if (ex.finished()) co_return;
-  if (ex.head_sent()) {
-    ex.reset();
-    co_return;
-  }
-  co_await http::respond(ex, status, body);
-}
-
-}  // namespace
-
-asio::awaitable<std::string_view> proxy_h2(ClusterState& st, cluster::Endpoint& ep,
-                                           http::Exchange& ex, const pool::UpstreamRequest& ureq,
-                                           config::Duration deadline, const config::Config* cfg) {
+asio::awaitable<TryResult> proxy_h2(ClusterState& st, cluster::Endpoint& ep, http::Exchange& ex,
+                                    const pool::UpstreamRequest& ureq, config::Duration deadline,
+                                    const config::Config* cfg) {
   const auto& cc = st.cluster->config();
   auto& m = st.metrics;
   const config::Limits limits = cfg ? cfg->limits : config::Limits{};
   auto& pool = st.h2_pool_for(ep.key, ex.executor(), limits);
 
   pool::ConnectOptions co;
-  co.timeout = cc.connect_timeout;
+  co.timeout = std::min<config::Duration>(cc.connect_timeout, deadline);
   co.tls = cc.protocol == "h2" ? st.tls.get() : nullptr;
   co.sni = cc.sni.empty() ? ep.host : cc.sni;
   co.verify = cc.tls_verify;
@@ -52,45 +40,38 @@ asio::awaitable<std::string_view> proxy_h2(ClusterState& st, cluster::Endpoint& 
     auto lease = co_await pool.acquire(ep.addrs, co, cc.protocol == "h2", until, avoid);
     if (!lease.conn) {
       if (lease.connect_failed) m.connect_errors->inc();
-      if (lease.ec == asio::error::timed_out || dog.fired()) {
-        co_await fail_h2(ex, 504, "upstream timeout\n");
-        co_return "timeout";
-      }
-      co_await fail_h2(ex, 502, "upstream connect error\n");
-      co_return "connect_error";
+      if (lease.ec == asio::error::timed_out || dog.fired()) co_return TryResult{TryKind::timeout, 0};
+      co_return TryResult{TryKind::connect_error, 0};
     }
     std::shared_ptr<pool::H2Conn> conn = std::move(lease.conn);
     avoid = conn.get();
     const auto res = co_await pool::h2_forward(conn, ureq, ex, body, fo, cancel);
     switch (res.outcome) {
       case pool::H2Outcome::ok:
-        co_return "success";
+        co_return TryResult{TryKind::ok, res.status};
       case pool::H2Outcome::refused:
         // Not processed upstream: once more on another connection, if the
         // body read so far can be replayed.
         if (attempt == 0 && body.rewind() && !ex.head_sent()) continue;
-        co_await fail_h2(ex, 502, "upstream refused the stream\n");
-        co_return "upstream_reset";
+        co_return TryResult{TryKind::refused, 0};
       case pool::H2Outcome::timed_out:
-        co_await fail_h2(ex, 504, "upstream timeout\n");
-        co_return "timeout";
+        if (ex.head_sent()) {
+          if (!ex.finished()) ex.reset();
+          co_return TryResult{TryKind::reset_relayed, res.status};
+        }
+        co_return TryResult{TryKind::timeout, res.status};
       case pool::H2Outcome::downstream_failed:
-        // Before the head the codec answers the body error (400/413) itself.
-        if (ex.head_sent() && !ex.finished()) ex.reset();
-        co_return "downstream_error";
+        co_return TryResult{TryKind::downstream, res.status};
       case pool::H2Outcome::failed_mid_response:
         if (!ex.finished()) ex.reset();
-        co_return "upstream_reset";
+        co_return TryResult{TryKind::reset_relayed, res.status};
       case pool::H2Outcome::bad_response:
-        co_await fail_h2(ex, 502, "bad upstream response\n");
-        co_return "bad_response";
+        co_return TryResult{TryKind::bad_response, res.status};
       case pool::H2Outcome::failed_no_response:
-        co_await fail_h2(ex, 502, "upstream connection failed\n");
-        co_return "upstream_reset";
+        co_return TryResult{TryKind::reset, res.status};
     }
   }
-  co_await fail_h2(ex, 502, "upstream refused the stream\n");
-  co_return "upstream_reset";
+  co_return TryResult{TryKind::refused, 0};
 }
 
 }  // namespace strata::upstream

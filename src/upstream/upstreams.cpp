@@ -1,5 +1,8 @@
 #include "upstream/upstreams_impl.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include "upstream/health/health_checker.hpp"
 #include "upstream/pool/connector.hpp"
 
 namespace strata::upstream {
@@ -32,11 +35,82 @@ obs::Counter& ClusterMetrics::requests(std::string_view outcome) {
   return it != by_outcome.end() ? *it->second : *by_outcome.find("bad_response")->second;
 }
 
+namespace {
+int state_num(resilience::BreakerState s) {
+  return s == resilience::BreakerState::open ? 1 : s == resilience::BreakerState::half_open ? 2 : 0;
+}
+resilience::BreakerConfig breaker_config(const config::CircuitBreaker& b) {
+  return resilience::BreakerConfig{b.failure_ratio,    b.window,      b.min_requests,
+                                   b.consecutive_failures, b.open_duration, b.half_open_probes,
+                                   b.close_after};
+}
+}  // namespace
+
 ClusterState::ClusterState(boost::asio::any_io_executor ex, const config::Cluster& cfg,
-                           std::uint64_t seed)
-    : cluster(std::make_shared<cluster::Cluster>(ex, cfg, seed)), metrics(cfg.name) {
+                           std::uint64_t seed, const core::Clock& clk)
+    : cluster(std::make_shared<cluster::Cluster>(ex, cfg, seed, clk)),
+      metrics(cfg.name),
+      clock(clk),
+      status(cluster->status()),
+      bulkhead(resilience::BulkheadConfig{cfg.limits.max_requests, cfg.limits.max_pending}),
+      budget(resilience::RetryBudgetConfig{cfg.retry_budget.ratio, cfg.retry_budget.min_concurrent}) {
   if (cfg.tls || cfg.protocol == "h2")
     tls = pool::make_client_tls(cfg, {cfg.protocol == "h2" ? "h2" : "http/1.1"});
+  if (cfg.circuit_breaker && !cfg.circuit_breaker->per_endpoint) {
+    breaker = std::make_unique<resilience::CircuitBreaker>(breaker_config(*cfg.circuit_breaker), clock);
+    breaker->on_transition([s = status](resilience::BreakerState from, resilience::BreakerState to) {
+      s->breaker_transition(state_num(from), state_num(to), "cluster");
+    });
+  }
+}
+
+ClusterState::~ClusterState() {
+  // Breakers left open/half-open no longer count in the shared status.
+  const auto undo = [&](const resilience::CircuitBreaker& b, const std::string& scope) {
+    if (b.state() != resilience::BreakerState::closed) {
+      if (b.state() == resilience::BreakerState::open) --status->breakers_open;
+      else --status->breakers_half_open;
+      (void)scope;
+    }
+  };
+  if (breaker) undo(*breaker, "cluster");
+  for (const auto& [k, b] : ep_breakers) {
+    undo(*b, k);
+    if (b->state() == resilience::BreakerState::open)
+      if (auto e = status->endpoint(k)) --e->breaker_open;
+  }
+}
+
+resilience::CircuitBreaker& ClusterState::endpoint_breaker(const cluster::Endpoint& ep) {
+  auto& b = ep_breakers[ep.key];
+  if (!b) {
+    b = std::make_unique<resilience::CircuitBreaker>(
+        breaker_config(*cluster->config().circuit_breaker), clock);
+    b->on_transition([s = status, e = ep.status, key = ep.key](resilience::BreakerState from,
+                                                               resilience::BreakerState to) {
+      if (e && from == resilience::BreakerState::open) --e->breaker_open;
+      if (e && to == resilience::BreakerState::open) ++e->breaker_open;
+      s->breaker_transition(state_num(from), state_num(to), key);
+    });
+  }
+  return *b;
+}
+
+bool ClusterState::breaker_failure(const TryResult& r) const {
+  const auto& cb = cluster->config().circuit_breaker;
+  if (!cb) return false;
+  switch (r.kind) {
+    case TryKind::connect_error: return cb->on_connect_error;
+    case TryKind::timeout: return cb->on_timeout;
+    case TryKind::reset:
+    case TryKind::refused:
+    case TryKind::reset_relayed:
+    case TryKind::bad_response: return cb->on_reset;
+    case TryKind::ok:
+      if (cb->on_5xx && r.status >= 500) return true;
+      return std::find(cb->statuses.begin(), cb->statuses.end(), r.status) != cb->statuses.end();
+    default: return false;  // client gone, local overflow: not the upstream's fault
+  }
 }
 
 pool::H1Pool& ClusterState::pool_for(const std::string& key) {
@@ -71,6 +145,7 @@ pool::H2Pool& ClusterState::h2_pool_for(const std::string& key, boost::asio::any
 
 void ClusterState::stop() {
   stopped = true;
+  if (checker) checker->stop();
   cluster->stop();
   for (auto& [k, p] : pools) p->close();
   for (auto& [k, p] : h2_pools) p->close();
@@ -80,7 +155,9 @@ bool same_cluster(const config::Cluster& a, const config::Cluster& b) {
   if (a.endpoints.size() != b.endpoints.size()) return false;
   for (std::size_t i = 0; i < a.endpoints.size(); ++i) {
     const auto &x = a.endpoints[i], &y = b.endpoints[i];
-    if (x.host != y.host || x.port != y.port || x.weight != y.weight) return false;
+    if (x.host != y.host || x.port != y.port || x.weight != y.weight || x.priority != y.priority ||
+        x.region != y.region)
+      return false;
   }
   const bool hash_same =
       a.hash_on.has_value() == b.hash_on.has_value() &&
@@ -91,7 +168,9 @@ bool same_cluster(const config::Cluster& a, const config::Cluster& b) {
          a.dns_refresh == b.dns_refresh && a.max_idle_per_endpoint == b.max_idle_per_endpoint &&
          a.max_connections_per_endpoint == b.max_connections_per_endpoint &&
          a.h2_max_streams_per_connection == b.h2_max_streams_per_connection &&
-         a.ring_size == b.ring_size;
+         a.ring_size == b.ring_size && a.circuit_breaker == b.circuit_breaker &&
+         a.limits == b.limits && a.health_check == b.health_check &&
+         a.outlier_detection == b.outlier_detection && a.retry_budget == b.retry_budget;
 }
 
 UpstreamsImpl::UpstreamsImpl(boost::asio::any_io_executor ex, unsigned worker_id)
@@ -108,12 +187,35 @@ void UpstreamsImpl::apply(std::shared_ptr<const config::Config> cfg) {
     }
     auto st = std::make_shared<ClusterState>(ex_, c, rng_());
     st->cluster->start();
+    if (c.health_check && worker_ == 0) {  // one checker per endpoint per process
+      st->checker = std::make_shared<health::HealthChecker>(ex_, st->cluster, st->status, st->tls,
+                                                            rng_());
+      st->checker->start();
+    }
     next.emplace(name, std::move(st));
   }
   // Removed or changed clusters: idle connections close now; in-flight
   // requests hold their state and close their connection when done.
   for (auto& [name, st] : clusters_) st->stop();
   clusters_ = std::move(next);
+  // Last-known-good stores follow the routes that ask for one.
+  std::map<std::string, std::unique_ptr<resilience::LastKnownGood>> lkg;
+  for (const auto& [table_name, routes] : cfg->route_tables)
+    for (const auto& r : routes) {
+      const auto* p = std::get_if<config::ProxyAction>(&r.action);
+      if (!p || !p->fallback || !p->fallback->last_known_good) continue;
+      const auto& g = *p->fallback->last_known_good;
+      const resilience::LkgConfig lc{g.ttl, g.max_entries, g.max_bytes};
+      const auto& key = r.name;  // route names key the stores (ProxyAction::route)
+      auto it = lkg_.find(key);
+      if (it != lkg_.end()) {
+        it->second->reconfigure(lc);
+        lkg.emplace(key, std::move(it->second));
+      } else {
+        lkg.emplace(key, std::make_unique<resilience::LastKnownGood>(lc, core::SteadyClock::instance()));
+      }
+    }
+  lkg_ = std::move(lkg);
   cfg_ = std::move(cfg);
 }
 

@@ -14,7 +14,15 @@
 #include "upstream/pool/h1_pool.hpp"
 #include "upstream/pool/h2_pool.hpp"
 #include "upstream/pool/upstream_request.hpp"
+#include "upstream/resilience/bulkhead.hpp"
+#include "upstream/resilience/circuit_breaker.hpp"
+#include "upstream/resilience/last_known_good.hpp"
+#include "upstream/resilience/retry_policy.hpp"
 #include "upstream/upstreams.hpp"
+
+namespace strata::upstream::health {
+class HealthChecker;
+}
 
 namespace strata::upstream {
 
@@ -28,9 +36,34 @@ struct ClusterMetrics {
   std::map<std::string, obs::Counter*, std::less<>> by_outcome;
 };
 
+// How one upstream try ended (the orchestrator decides what follows).
+enum class TryKind {
+  ok,               // a response was relayed (or swallowed, see AttemptExchange)
+  connect_error,    // no connection (refused, unreachable, TLS failure)
+  timeout,          // per-try or route deadline
+  reset,            // the upstream closed/reset before a response head
+  refused,          // HTTP/2 REFUSED_STREAM (not processed upstream)
+  reset_relayed,    // the upstream failed after the head was relayed (exchange reset)
+  bad_response,     // unparsable response
+  downstream,       // the client went away
+  overflow,         // bulkhead connection limit
+  unsupported,      // upstream protocol not available in this build
+};
+
+struct TryResult {
+  TryKind kind = TryKind::ok;
+  int status = 0;  // upstream status when a head arrived
+};
+
 struct ClusterState {
-  ClusterState(boost::asio::any_io_executor ex, const config::Cluster& cfg, std::uint64_t seed);
+  ClusterState(boost::asio::any_io_executor ex, const config::Cluster& cfg, std::uint64_t seed,
+               const core::Clock& clock = core::SteadyClock::instance());
+  ~ClusterState();
   pool::H1Pool& pool_for(const std::string& endpoint_key);
+  // The per-endpoint breaker (circuit_breaker.per_endpoint), made on first use.
+  resilience::CircuitBreaker& endpoint_breaker(const cluster::Endpoint& ep);
+  // Whether a finished try counts as a breaker failure (failure_on).
+  bool breaker_failure(const TryResult& r) const;
   // The endpoint's HTTP/2 pool (protocols h2/h2c); `limits` size the
   // session windows and header limits when the pool is created.
   pool::H2Pool& h2_pool_for(const std::string& endpoint_key, boost::asio::any_io_executor ex,
@@ -43,6 +76,18 @@ struct ClusterState {
   std::shared_ptr<boost::asio::ssl::context> tls;  // null for plain TCP
   ClusterMetrics metrics;
   bool stopped = false;
+
+  // Resilience, per worker (docs/resilience.md).
+  const core::Clock& clock;
+  std::shared_ptr<cluster::ClusterStatus> status;  // process-wide view
+  std::unique_ptr<resilience::CircuitBreaker> breaker;  // cluster breaker, if configured
+  std::map<std::string, std::unique_ptr<resilience::CircuitBreaker>> ep_breakers;
+  resilience::Bulkhead bulkhead;                   // max_requests + pending queue
+  resilience::RetryBudget budget;
+  std::uint32_t active_requests = 0;               // first tries in flight
+  std::uint32_t active_retries = 0;
+  std::shared_ptr<std::uint32_t> connections = std::make_shared<std::uint32_t>(0);
+  std::shared_ptr<health::HealthChecker> checker;  // first worker only
 };
 
 class UpstreamsImpl final : public Upstreams {
@@ -53,23 +98,31 @@ class UpstreamsImpl final : public Upstreams {
                                      std::string_view matched_prefix) override;
   void stop() override;
 
+  // One try against one endpoint through `ex` (an AttemptExchange): never
+  // answers the client itself on failure, only reports how it ended.
+  boost::asio::awaitable<TryResult> try_once(http::Exchange& ex, ClusterState& st,
+                                             cluster::Endpoint& ep,
+                                             const pool::UpstreamRequest& ureq,
+                                             std::chrono::milliseconds timeout);
+  resilience::LastKnownGood* lkg_store(const config::ProxyAction& action);
+
  private:
   boost::asio::any_io_executor ex_;
   unsigned worker_;
   std::shared_ptr<const config::Config> cfg_;
   std::map<std::string, std::shared_ptr<ClusterState>, std::less<>> clusters_;
+  std::map<std::string, std::unique_ptr<resilience::LastKnownGood>> lkg_;  // by route name
+  std::map<std::string, obs::Counter*> tier_counters_;  // "route\ntier"
   std::mt19937_64 rng_;
 };
 
-// The HTTP/2 proxy flow (proxy_h2.cpp): borrows a stream from the
-// endpoint's H2Pool, forwards the exchange, retries once on a new
-// connection when the upstream refused the stream, and always finishes the
-// exchange. Returns the outcome label for strata_upstream_requests_total.
-boost::asio::awaitable<std::string_view> proxy_h2(ClusterState& st, cluster::Endpoint& ep,
-                                                  http::Exchange& ex,
-                                                  const pool::UpstreamRequest& ureq,
-                                                  config::Duration deadline,
-                                                  const config::Config* cfg);
+// The HTTP/2 leg of a try (proxy_h2.cpp): borrows a stream from the
+// endpoint's H2Pool and forwards the exchange, retrying once on a new
+// connection when the upstream refused the stream. Like try_once it never
+// answers the client on failure; it reports how the try ended.
+boost::asio::awaitable<TryResult> proxy_h2(ClusterState& st, cluster::Endpoint& ep,
+                                           http::Exchange& ex, const pool::UpstreamRequest& ureq,
+                                           config::Duration timeout, const config::Config* cfg);
 
 // True when two cluster configs would produce the same runtime state.
 bool same_cluster(const config::Cluster& a, const config::Cluster& b);

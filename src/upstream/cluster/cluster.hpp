@@ -12,8 +12,17 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <functional>
+#include <optional>
+#include <random>
+#include <span>
+
 #include "config/config.hpp"
+#include "core/clock.hpp"
+#include "upstream/cluster/status.hpp"
+#include "upstream/lb/ewma.hpp"
 #include "upstream/lb/policy.hpp"
+#include "upstream/resilience/outlier_detector.hpp"
 
 namespace strata::obs {
 class Counter;
@@ -29,11 +38,18 @@ struct Endpoint {
   bool dns = false;          // host is a name that needs resolving
   std::vector<boost::asio::ip::tcp::endpoint> addrs;  // empty until resolved
   std::uint32_t active = 0;  // requests in flight through this endpoint
+  std::uint32_t priority = 0;
+  std::size_t index = 0;     // position in the config's endpoint list
+  lb::Ewma latency;          // response-time EWMA (lb: ewma)
+  bool marked_ejected = false;  // this worker counts it in status->ejected_by
+  std::shared_ptr<EndpointStatus> status;  // process-wide health/ejection view
 };
 
 class Cluster : public std::enable_shared_from_this<Cluster> {
  public:
-  Cluster(boost::asio::any_io_executor ex, config::Cluster cfg, std::uint64_t seed);
+  // `clock` drives outlier ejection and latency decay (tests inject one).
+  Cluster(boost::asio::any_io_executor ex, config::Cluster cfg, std::uint64_t seed,
+          const core::Clock& clock = core::SteadyClock::instance());
   // Starts resolving DNS names (immediately, then every dns_refresh).
   void start();
   // Stops DNS refreshes; endpoints keep their last addresses.
@@ -42,8 +58,21 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   const config::Cluster& config() const { return cfg_; }
   const std::vector<std::shared_ptr<Endpoint>>& endpoints() const { return endpoints_; }
   // Picks an endpoint that has addresses; null when none is usable.
-  // `hash` is the request key hash (ring_hash).
-  std::shared_ptr<Endpoint> pick(std::uint64_t hash);
+  // `hash` is the request key hash (ring_hash). Priority-aware: the level
+  // is drawn from resilience::priority_load over each level's available
+  // endpoints (addresses, active health, not ejected, `admit`), then the LB
+  // policy picks within it. Endpoints in `exclude` (earlier tries) are
+  // avoided while any other is available. When nothing is available at all
+  // (panic), any endpoint with an address that `admit` accepts is used.
+  using Admit = std::function<bool(const Endpoint&)>;
+  std::shared_ptr<Endpoint> pick(std::uint64_t hash, std::span<const Endpoint* const> exclude = {},
+                                 const Admit& admit = nullptr);
+  // Passive feedback after a try: `error` = 5xx/gateway error/connect
+  // failure (outlier detection); `seconds` = response time (EWMA), < 0 = none.
+  // Returns true when this result ejected the endpoint.
+  bool record(Endpoint& ep, bool error, double seconds);
+  bool available(const Endpoint& ep);
+  const std::shared_ptr<ClusterStatus>& status() const { return status_; }
   // Number of DNS resolution rounds completed (for tests and diagnostics).
   std::uint64_t dns_rounds() const { return dns_rounds_; }
 
@@ -51,12 +80,26 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   boost::asio::awaitable<void> resolve_loop();
   void rebuild();
 
+  struct Level {
+    std::uint32_t priority = 0;
+    std::vector<std::shared_ptr<Endpoint>> live;  // endpoints with addresses, LB order
+    std::vector<lb::Host> hosts;                  // parallel to live
+    std::unique_ptr<lb::Policy> policy;
+  };
+  std::shared_ptr<Endpoint> pick_in(Level& lv, std::uint64_t hash,
+                                    std::span<const Endpoint* const> exclude, const Admit& admit,
+                                    bool allow_excluded, bool panic);
+  bool ejected(Endpoint& ep);
+
   boost::asio::any_io_executor ex_;
   config::Cluster cfg_;
+  const core::Clock& clock_;
+  std::uint64_t seed_;
+  std::mt19937_64 rng_;
   std::vector<std::shared_ptr<Endpoint>> endpoints_;
-  std::vector<std::shared_ptr<Endpoint>> live_;  // endpoints with addresses, LB order
-  std::vector<lb::Host> hosts_;                  // parallel to live_
-  std::unique_ptr<lb::Policy> policy_;
+  std::vector<Level> levels_;                    // by ascending priority
+  std::shared_ptr<ClusterStatus> status_;
+  std::optional<resilience::OutlierDetector> outlier_;
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
   std::uint64_t dns_rounds_ = 0;

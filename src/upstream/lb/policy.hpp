@@ -16,6 +16,7 @@ struct Host {
   std::string key;            // stable identity ("10.0.0.1:80"), hashed by ring_hash
   std::uint32_t weight = 1;   // 0 is treated as 1
   std::uint32_t active = 0;   // requests in flight (least_request)
+  double latency = 0;         // EWMA response time in seconds, 0 = unknown (ewma)
 };
 
 class Policy {
@@ -29,7 +30,7 @@ class Policy {
   virtual std::optional<std::size_t> pick(std::span<const Host> hosts, std::uint64_t hash) = 0;
 };
 
-// name: round_robin | least_request | ring_hash | random (unknown -> round_robin).
+// name: round_robin | least_request | ring_hash | random | ewma (unknown -> round_robin).
 // ring_size: ring_hash virtual nodes per weight unit. seed: random source seed.
 std::unique_ptr<Policy> make_policy(std::string_view name, std::uint32_t ring_size,
                                     std::uint64_t seed);

@@ -27,6 +27,7 @@ struct H1Conn {
   boost::beast::flat_buffer buf;
   boost::asio::steady_timer idle_timer;
   std::uint64_t requests = 0;  // requests sent on this connection
+  std::shared_ptr<void> guard;  // released with the connection (cluster connection count)
 };
 
 class H1Pool {

@@ -53,7 +53,7 @@ TEST(ConfigErrors, Tls) {
 TEST(ConfigErrors, Clusters) {
   EXPECT_EQ(error_of(cluster("    lb: fastest\n    endpoints: [a:1]\n")),
             "t.yaml:5:9: lb: unknown value 'fastest' (expected one of: round_robin, "
-            "least_request, ring_hash, random)");
+            "least_request, ring_hash, random, ewma)");
   EXPECT_EQ(error_of(cluster("    protocol: h3\n    endpoints: [a:1]\n")),
             "t.yaml:5:15: protocol: unknown value 'h3' (expected one of: h1, h2, h2c)");
   EXPECT_EQ(error_of(cluster("    lb: round_robin\n")),
@@ -67,7 +67,7 @@ TEST(ConfigErrors, Clusters) {
   EXPECT_EQ(error_of(cluster("    endpoints: [{address: 'b:1', weight: 0}]\n")),
             "t.yaml:5:42: weight: 0 is out of range [1, 10000]");
   EXPECT_EQ(error_of(cluster("    endpoints: [{addr: 'b:1'}]\n")),
-            "t.yaml:5:18: unknown key 'addr' in endpoint (expected one of: address, weight)");
+            "t.yaml:5:18: unknown key 'addr' in endpoint (expected one of: address, weight, priority, region)");
   EXPECT_EQ(error_of(cluster("    endpoints: ['b:1', 'B:1']\n")),
             "t.yaml:5:24: endpoints: duplicate endpoint (use weight instead)");
   EXPECT_EQ(error_of(cluster("    endpoints: ['b:1']\n    hash_on: {header: x}\n")),

@@ -6,6 +6,7 @@
 //   /slow     answers after 2 s
 //   /close    answers keep-alive, then closes the connection
 //   /truncate announces 1000 bytes, sends 10, closes
+//   /status/NNN answers status NNN with body "status NNN"
 //   anything else: 200 "ok"
 // Every request head is recorded in `seen`; `accepted` counts connections.
 #pragma once
@@ -70,6 +71,15 @@ class TestOrigin {
         co_await t.async_wait(as_tuple(use_awaitable));
       }
       http::response<http::string_body> res{http::status::ok, 11};
+      if (target.starts_with("/status/") && target.size() == 11) {
+        res.result(static_cast<unsigned>(std::stoi(target.substr(8))));
+        res.body() = "status " + target.substr(8);
+        res.keep_alive(req.keep_alive());
+        res.prepare_payload();
+        auto [sec, sn] = co_await http::async_write(s, res, as_tuple(use_awaitable));
+        if (sec || !req.keep_alive()) co_return;
+        continue;
+      }
       res.keep_alive(req.keep_alive());
       if (target == "/big" || target == "/chunked") {
         res.body() = big_body();
