@@ -39,7 +39,8 @@ run: deps build
 # binary and the release binary, TSan on the threaded unit tests, fuzzers.
 test: deps build build-asan
 	./build-asan/strata_unit
-	STRATA_BIN=$(CURDIR)/build-asan/strata $(PYTEST) -q tests/integration
+	STRATA_BIN=$(CURDIR)/build-asan/strata $(PYTEST) -q -m "not timing" tests/integration
+	STRATA_BIN=$(CURDIR)/build/strata $(PYTEST) -q -m timing tests/integration
 	$(MAKE) tsan fuzz
 
 unit: build/build.ninja

@@ -78,15 +78,29 @@ TEST(TlsHandshake, ServerCountsGarbageAsError) {
 
 // connect_tls against accept_tls; returns the client's transport (or null).
 struct ClientRun {
+  // Declared first so it is destroyed last: the transport's timers and
+  // socket belong to it.
+  std::unique_ptr<asio::io_context> io = std::make_unique<asio::io_context>();
   std::unique_ptr<Transport> client;
   boost::system::error_code ec;
   bool server_ok = false;
+
+  ClientRun() = default;
+  ClientRun(ClientRun&&) = default;
+  ClientRun& operator=(ClientRun&& o) noexcept {
+    client.reset();  // before the io_context it belongs to goes
+    io = std::move(o.io);
+    client = std::move(o.client);
+    ec = o.ec;
+    server_ok = o.server_ok;
+    return *this;
+  }
 };
 
 ClientRun connect(ssl::context& srv, ssl::context& cli, const std::string& sni, bool verify) {
-  asio::io_context io;
-  auto [s, c] = test::loopback_pair(io);
   ClientRun r;
+  asio::io_context& io = *r.io;
+  auto [s, c] = test::loopback_pair(io);
   asio::co_spawn(
       io,
       [&, s = std::move(s)]() mutable -> asio::awaitable<void> {
