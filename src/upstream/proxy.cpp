@@ -8,6 +8,7 @@
 #include "upstream/pool/h1_client.hpp"
 #include "upstream/pool/watchdog.hpp"
 #include "upstream/request_builder.hpp"
+#include "upstream/tunnel/relay.hpp"
 #include "upstream/upstreams_impl.hpp"
 
 namespace strata::upstream {
@@ -70,8 +71,11 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
   }
   ActiveGuard active(*ep);
 
-  const auto ureq =
+  auto ureq =
       build_upstream_request(ex.request(), ex.conn(), action, matched_prefix, h2_upstream, rng_);
+  // HTTP/1.1 Upgrade (WebSocket) to an h1 upstream keeps its Upgrade field.
+  if (!h2_upstream && http::is_upgrade_request(ex.request()))
+    ureq.upgrade = std::string(ex.request().headers.get("upgrade").value_or(""));
   auto deadline = action.timeout.value_or(cfg ? cfg->timeouts.route : config::Duration(60000));
   if (action.per_try_timeout) deadline = std::min(deadline, *action.per_try_timeout);
   if (h2_upstream) {
@@ -125,6 +129,12 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
     m.busy->sub();
     current = nullptr;
 
+    if (res.outcome == pool::H1Outcome::upgraded) {
+      dog.disarm();  // the route timeout does not bound a tunnel
+      auto sw = res.switching;
+      finish(co_await tunnel::relay_upgrade(ex, std::move(conn), sw, cfg.get()));
+      co_return;
+    }
     if (res.outcome == pool::H1Outcome::ok) {
       if (res.reusable && !st->stopped) pool.put(std::move(conn));
       finish("success");
