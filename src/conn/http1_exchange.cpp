@@ -230,10 +230,16 @@ asio::awaitable<std::unique_ptr<io::Transport>> Http1Connection::upgrade(
   if (!out_.empty()) {  // batched responses of earlier pipelined requests
     if (co_await flush()) co_return nullptr;
   }
-  http::Response r = r101;
-  r.headers.remove("connection");
-  r.headers.add("connection", "upgrade");
-  codec::http1::serialize_interim(r, out_);
+  // The serializer leaves out codec-owned fields (connection, upgrade): add them.
+  const std::string proto(*r101.headers.get("upgrade"));
+  if (proto.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) co_return nullptr;
+  std::string head;
+  codec::http1::serialize_interim(r101, head);
+  head.resize(head.size() - codec::http1::kCrlf.size());
+  out_ += head;
+  out_ += "connection: upgrade\r\nupgrade: ";
+  out_ += proto;
+  out_ += "\r\n\r\n";
   head_sent_ = finished_ = true;
   if (co_await flush()) co_return nullptr;
   handed_off_ = true;
