@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   origin->add_option("--admin", oa.admin, "Admin listener address (metrics)");
   origin->add_option("--max-bytes", oo.max_bytes, "Largest /bytes/N allowed");
   origin->add_option("--max-delay", oo.max_delay_ms, "Largest /delay/MS allowed");
+  origin->add_option("--ws-idle", oo.ws_idle_ms, "/ws: ms without a client byte before closing");
   origin->add_option("--id", oo.id, "Value of the x-origin-id response header");
   origin->add_option("--error-rate", oo.error_rate, "Fraction of requests answered 500");
   origin->add_option("--reset-rate", oo.reset_rate, "Fraction of requests reset");

@@ -268,7 +268,7 @@ asio::awaitable<void> Http1Connection::serve_loop() {
     } catch (const std::exception&) {
       // Treated like a handler that returned without finishing.
     }
-    if (broken_) break;
+    if (broken_ || handed_off_) break;
     if (!head_sent_) {
       co_await send_simple(body_error_status_ ? body_error_status_ : 500, body_error_status_ != 0);
     } else if (!finished_) {
@@ -280,7 +280,7 @@ asio::awaitable<void> Http1Connection::serve_loop() {
       if (!co_await drain_request_body()) break;
     }
   }
-  if (!upgrade_ && !out_.empty() && !broken_) (void)co_await flush();
+  if (!upgrade_ && !handed_off_ && !out_.empty() && !broken_) (void)co_await flush();
   done_ = true;
   timer_.cancel();
 }
@@ -289,7 +289,7 @@ asio::awaitable<void> Http1Connection::run() {
   Registration reg(ctx_, this);
   using namespace asio::experimental::awaitable_operators;
   co_await (serve_loop() && watchdog());
-  if (upgrade_) co_return;
+  if (upgrade_ || handed_off_) co_return;
   if (t_ && t_->is_open()) {
     if (broken_) t_->close();
     else co_await t_->shutdown();

@@ -5,6 +5,8 @@
 // in the read buffer and their (small, complete) responses are batched into
 // one gathered write. Timeouts: timeouts.header (whole head), .idle
 // (keep-alive wait), .body_idle (request body progress and each write).
+// upgrade() (101 Switching Protocols) hands the transport to the handler,
+// which then owns it; the connection ends when the handler returns.
 // Bad input is answered with its status and "Connection: close", counted in
 // strata_http1_bad_requests_total{reason}, then the connection closes.
 // Everything runs on the connection's executor (one worker thread).
@@ -55,6 +57,10 @@ class Http1Connection final : public Connection, public http::Exchange {
   bool head_sent() const override { return head_sent_; }
   bool finished() const override { return finished_; }
   void reset() override;
+  // Sends the 101 and hands the transport away (see http::Exchange); the
+  // serve loop then ends without touching it.
+  boost::asio::awaitable<std::unique_ptr<io::Transport>> upgrade(http::Response& r101,
+                                                                 std::string& leftover) override;
 
  private:
   enum class Deadline : std::uint8_t { none, header, idle, body, write };
@@ -116,6 +122,7 @@ class Http1Connection final : public Connection, public http::Exchange {
   bool idle_ = false;          // waiting for the first byte of a request
   bool broken_ = false;        // transport unusable or framing lost: close now
   bool first_request_ = true;
+  bool handed_off_ = false;    // transport given away by upgrade()
 
   // Per-exchange state.
   codec::http1::HeadFacts facts_;

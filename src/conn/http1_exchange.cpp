@@ -221,4 +221,33 @@ asio::awaitable<http::error_code> Http1Connection::send_trailers(const http::Hea
   co_return co_await end_response({});
 }
 
+asio::awaitable<std::unique_ptr<io::Transport>> Http1Connection::upgrade(
+    http::Response& r101, std::string& leftover) {
+  if (handed_off_ || head_sent_ || broken_ || !t_ || r101.status != 101 ||
+      !http::is_upgrade_request(req_) || !decoder_.done() || body_error_status_ ||
+      !r101.headers.has("upgrade"))
+    co_return nullptr;
+  if (!out_.empty()) {  // batched responses of earlier pipelined requests
+    if (co_await flush()) co_return nullptr;
+  }
+  // The serializer leaves out codec-owned fields (connection, upgrade): add them.
+  const std::string proto(*r101.headers.get("upgrade"));
+  if (proto.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) co_return nullptr;
+  std::string head;
+  codec::http1::serialize_interim(r101, head);
+  head.resize(head.size() - codec::http1::kCrlf.size());
+  out_ += head;
+  out_ += "connection: upgrade\r\nupgrade: ";
+  out_ += proto;
+  out_ += "\r\n\r\n";
+  head_sent_ = finished_ = true;
+  if (co_await flush()) co_return nullptr;
+  handed_off_ = true;
+  clear_deadline();
+  leftover.assign(pending());
+  in_begin_ = in_end_ = 0;
+  h1metrics::upgrades().inc();
+  co_return std::move(t_);
+}
+
 }  // namespace strata::conn

@@ -34,4 +34,10 @@ obs::Counter& timeout(std::string_view kind) {
   return *table[0];
 }
 
+obs::Counter& upgrades() {
+  static obs::Counter& c = obs::counter(
+      "strata_http1_upgrades_total", "HTTP/1.1 connections switched protocols (101 sent)");
+  return c;
+}
+
 }  // namespace strata::conn::h1metrics

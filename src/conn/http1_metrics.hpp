@@ -10,5 +10,7 @@ namespace strata::conn::h1metrics {
 obs::Counter& bad_request(codec::http1::Error e);
 // strata_http1_timeouts_total{kind=header|idle|body|write}
 obs::Counter& timeout(std::string_view kind);
+// strata_http1_upgrades_total: connections handed away by Exchange::upgrade
+obs::Counter& upgrades();
 
 }  // namespace strata::conn::h1metrics

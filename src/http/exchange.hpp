@@ -5,13 +5,19 @@
 // exchange at a time.
 #pragma once
 #include <cstddef>
+#include <memory>
 #include <span>
+#include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
 
 #include "http/message.hpp"
+
+namespace strata::io {
+class Transport;
+}
 
 namespace strata::http {
 
@@ -54,7 +60,25 @@ class Exchange {
   virtual bool finished() const = 0;  // response fully handed to the codec
   // Aborts the exchange: RST_STREAM on h2/h3, connection close on h1.
   virtual void reset() = 0;
+
+  // Protocol switch (RFC 9110 7.8): on an HTTP/1.1 exchange whose request
+  // carried "Connection: upgrade" and an Upgrade field and whose body is
+  // fully read (or absent), sends `r101` (status 101; its fields, e.g.
+  // "upgrade", go out as given; the codec adds "connection: upgrade") and
+  // hands over the raw byte stream plus the bytes already read past the
+  // request head (`leftover`). The codec then stops HTTP processing on that
+  // connection and never touches the returned transport again; the caller
+  // owns (and closes) it. Returns null, sending nothing, when the exchange
+  // cannot switch: another protocol (HTTP/2, HTTP/3: not supported), no
+  // upgrade request, head already sent, body pending, or a write error.
+  // Default: null (codecs without support).
+  virtual boost::asio::awaitable<std::unique_ptr<io::Transport>> upgrade(Response& r101,
+                                                                        std::string& leftover);
 };
+
+// True when `r` asks for an HTTP/1.1 protocol switch: HTTP/1.1, an Upgrade
+// field, and a Connection field naming "upgrade".
+bool is_upgrade_request(const Request& r);
 
 // The application side: filters + router + actions. The codec creates one
 // Exchange per request, calls handle() in its own coroutine and, if the

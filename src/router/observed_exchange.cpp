@@ -1,5 +1,6 @@
 #include "router/observed_exchange.hpp"
 
+#include "io/transport.hpp"
 #include "router/route_table.hpp"
 
 namespace strata::router {
@@ -18,6 +19,17 @@ boost::asio::awaitable<http::error_code> ObservedExchange::send_head(http::Respo
   }
   status_ = r.status;
   co_return co_await inner_.send_head(r, end_stream);
+}
+
+boost::asio::awaitable<std::unique_ptr<io::Transport>> ObservedExchange::upgrade(
+    http::Response& r101, std::string& leftover) {
+  if (route_ && route_->edits_response()) {
+    for (const auto& n : route_->response_remove) r101.headers.remove(n);
+    for (const auto& [k, v] : route_->response_add) r101.headers.set(k, v);
+  }
+  auto t = co_await inner_.upgrade(r101, leftover);
+  if (t) status_ = r101.status;
+  co_return t;
 }
 
 boost::asio::awaitable<http::error_code> ObservedExchange::send_body(std::span<const char> data,

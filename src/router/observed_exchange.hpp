@@ -40,6 +40,9 @@ class ObservedExchange final : public http::Exchange {
   bool head_sent() const override { return inner_.head_sent(); }
   bool finished() const override { return inner_.finished(); }
   void reset() override { inner_.reset(); }
+  // Forwards (with the route's response edits); status() is 101 once switched.
+  boost::asio::awaitable<std::unique_ptr<io::Transport>> upgrade(http::Response& r101,
+                                                                 std::string& leftover) override;
 
  private:
   http::Exchange& inner_;

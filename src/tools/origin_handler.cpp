@@ -11,7 +11,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <nlohmann/json.hpp>
 
+#include "io/transport.hpp"
 #include "obs/metrics.hpp"
+#include "tools/ws_echo.hpp"
 
 namespace strata::tools {
 
@@ -103,6 +105,8 @@ class Origin final : public http::Handler {
       co_await echo(ex);
     } else if (path == "/trailers") {
       co_await trailers(ex);
+    } else if (path == "/ws") {
+      co_await websocket(ex);
     } else {
       co_await text(ex, 404, "not found\n");
     }
@@ -110,6 +114,33 @@ class Origin final : public http::Handler {
 
  private:
   void base(http::Response& r) const { r.headers.add("x-origin-id", o_.id); }
+
+  boost::asio::awaitable<void> websocket(http::Exchange& ex) {
+    const auto& req = ex.request();
+    const auto up = req.headers.get("upgrade");
+    if (!http::is_upgrade_request(req) || !up || !http::iequals(*up, "websocket")) {
+      co_await text(ex, 426, "websocket upgrade required\n");
+      co_return;
+    }
+    const auto key = req.headers.get("sec-websocket-key");
+    const auto version = req.headers.get("sec-websocket-version");
+    if (req.method != "GET" || !key || key->empty() || !version || *version != "13") {
+      co_await text(ex, 400, "bad websocket handshake\n");
+      co_return;
+    }
+    http::Response r;
+    r.status = 101;
+    base(r);
+    r.headers.add("upgrade", "websocket");
+    r.headers.add("sec-websocket-accept", ws_accept(*key));
+    std::string leftover;
+    auto t = co_await ex.upgrade(r, leftover);
+    if (!t) {
+      if (!ex.head_sent()) co_await text(ex, 400, "cannot switch protocols here\n");
+      co_return;
+    }
+    co_await ws_echo(*t, std::move(leftover), std::chrono::milliseconds(o_.ws_idle_ms));
+  }
 
   boost::asio::awaitable<void> text(http::Exchange& ex, int status, std::string body,
                                     std::string_view type = "text/plain; charset=utf-8") {

@@ -10,6 +10,9 @@
 //   /echo           any method: streams the request body back as it is read,
 //                   with its content-type and x-echo-method
 //   /trailers       a body, then trailers grpc-status: 0, grpc-message: OK
+//   /ws             WebSocket echo (RFC 6455, tools/ws_echo.hpp) over an
+//                   HTTP/1.1 Upgrade (Exchange::upgrade); 426 without
+//                   an upgrade, 400 on a bad handshake
 // anything else 404. Every response carries x-origin-id. Faults: a fraction
 // of requests is reset (reset_rate) or answered 500 (error_rate), after the
 // added latency. Safe to share across workers (no mutable state but an
@@ -32,6 +35,7 @@ struct OriginOptions {
   std::uint64_t seed = 1;             // RNG seed (fault and jitter decisions)
   std::uint64_t max_bytes = 1ull << 34;     // /bytes/N above this -> 400
   std::uint32_t max_delay_ms = 60'000;      // /delay/MS above this -> 400
+  std::uint32_t ws_idle_ms = 300'000;       // /ws closed after this long without a client byte
 };
 
 constexpr std::size_t kOriginChunk = 64 * 1024;

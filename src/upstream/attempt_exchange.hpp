@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "http/exchange.hpp"
+#include "io/transport.hpp"
 
 namespace strata::upstream {
 
@@ -58,6 +59,11 @@ class AttemptExchange final : public http::Exchange {
   bool head_sent() const override { return suppressed_ ? true : inner_.head_sent(); }
   bool finished() const override { return suppressed_ ? swallowed_end_ : inner_.finished(); }
   void reset() override;
+  // A tunnel needs the client's raw connection: pass straight through.
+  boost::asio::awaitable<std::unique_ptr<io::Transport>> upgrade(http::Response& r101,
+                                                                 std::string& leftover) override {
+    return inner_.upgrade(r101, leftover);
+  }
 
  private:
   http::Exchange& inner_;

@@ -9,6 +9,7 @@
 #include "upstream/pool/connector.hpp"
 #include "upstream/pool/h1_client.hpp"
 #include "upstream/pool/watchdog.hpp"
+#include "upstream/tunnel/relay.hpp"
 #include "upstream/upstreams_impl.hpp"
 
 namespace strata::upstream {
@@ -82,6 +83,13 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
     m.busy->sub();
     current = nullptr;
 
+    if (res.outcome == pool::H1Outcome::upgraded) {
+      dog.disarm();  // the route timeout does not bound a tunnel
+      auto sw = res.switching;
+      const auto outcome = co_await tunnel::relay_upgrade(ex, std::move(conn), sw, cfg_.get());
+      // The tunnel ran to its end: the exchange is over either way.
+      co_return TryResult{outcome == "upgraded" ? TryKind::ok : TryKind::downstream, 101};
+    }
     if (res.outcome == pool::H1Outcome::ok) {
       if (res.reusable && !st.stopped) pool.put(std::move(conn));
       co_return TryResult{TryKind::ok, res.status};

@@ -264,8 +264,11 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
     } dec_active{st->active_requests};
 
     const bool h2_upstream = cc.protocol == "h2" || cc.protocol == "h2c";
-    const auto ureq =
+    auto ureq =
         build_upstream_request(ex.request(), ex.conn(), action, matched_prefix, h2_upstream, rng_);
+    // HTTP/1.1 Upgrade (WebSocket) to an h1 upstream keeps its Upgrade field.
+    if (!h2_upstream && http::is_upgrade_request(ex.request()))
+      ureq.upgrade = std::string(ex.request().headers.get("upgrade").value_or(""));
     const std::uint64_t hash =
         cc.lb == "ring_hash" ? lb::hash_key(lb_key(ex.request(), ex.conn(), cc.hash_on)) : 0;
     const bool per_ep = cc.circuit_breaker && cc.circuit_breaker->per_endpoint;

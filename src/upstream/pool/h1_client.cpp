@@ -64,6 +64,11 @@ std::string serialize_h1_head(const UpstreamRequest& req) {
     regular.add(f.name, f.value);
   }
   append_fields(out, regular);
+  if (!req.upgrade.empty() && clean(req.upgrade)) {
+    out += "connection: upgrade\r\nupgrade: ";
+    out += req.upgrade;
+    out += "\r\n";
+  }
   if (req.content_length) {
     out += "content-length: ";
     out += std::to_string(*req.content_length);
@@ -151,7 +156,17 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
     }
     res.status = int(p->get().result_int());
     if (res.status >= 200) break;
-    if (res.status == 101) co_return fail(H1Outcome::bad_response, bhttp::error::bad_status);
+    if (res.status == 101) {
+      if (req.upgrade.empty()) co_return fail(H1Outcome::bad_response, bhttp::error::bad_status);
+      res.outcome = H1Outcome::upgraded;
+      res.switching.status = 101;
+      for (const auto& f : p->get()) {
+        auto name = http::to_lower(f.name_string());
+        if (name != "upgrade" && hop_by_hop_response_field(name)) continue;
+        res.switching.headers.add(name, f.value());
+      }
+      co_return res;
+    }
     if (res.status == 103) {
       http::Response interim;
       interim.status = 103;

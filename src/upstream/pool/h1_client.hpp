@@ -4,7 +4,8 @@
 // it back through the Exchange (body, then trailers if the upstream sent
 // chunked trailers). Buffers are bounded by `chunk` bytes each way; every
 // send waits for the other side (backpressure). The request body is sent
-// before the response is read.
+// before the response is read. A 101 is accepted only when `req.upgrade` is
+// set; it ends with H1Outcome::upgraded and leaves the connection open.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +25,8 @@ enum class H1Outcome {
   failed_mid_response, // upstream failed after the response head was relayed
   bad_response,        // unparsable upstream response (before the head was relayed)
   downstream_failed,   // client went away (read_body / send_* failed)
+  upgraded,            // 101 to an upgrade request: nothing relayed yet; the
+                       // connection (and c.buf's bytes) now carry the new protocol
 };
 
 struct H1Result {
@@ -31,6 +34,8 @@ struct H1Result {
   bool reusable = false;  // connection may go back to the pool
   int status = 0;         // upstream status, once known
   http::error_code ec;
+  http::Response switching;  // with `upgraded`: the 101, hop-by-hop fields
+                             // except "upgrade" removed
 };
 
 struct H1Options {

@@ -17,6 +17,9 @@ struct UpstreamRequest {
   http::Headers headers;   // no hop-by-hop fields, no host
   std::optional<std::uint64_t> content_length;
   bool has_body = false;
+  // Non-empty: an HTTP/1.1 protocol switch; sent as "connection: upgrade"
+  // plus "upgrade: <this>" (h1 upstreams only).
+  std::string upgrade;
 };
 
 // GET, HEAD, OPTIONS, TRACE, PUT, DELETE (RFC 9110 9.2.2).

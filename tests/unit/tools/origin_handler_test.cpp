@@ -159,3 +159,9 @@ TEST(ToolsOrigin, FaultInjection) {
   EXPECT_GT(errors, 50);
   EXPECT_LT(errors, 150);
 }
+
+#include "tools/ws_echo.hpp"
+
+TEST(WsEcho, AcceptKeyMatchesRfc6455Example) {
+  EXPECT_EQ(strata::tools::ws_accept("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
