@@ -97,12 +97,16 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
   if (auto ec = co_await c.transport->write(head); ec)
     co_return fail(H1Outcome::failed_before_send, ec);
   bool body_consumed = false;
-  std::vector<char> buf(opt.chunk);
+  if (c.scratch_size < opt.chunk) {
+    c.scratch.reset(new char[opt.chunk]);  // once per connection, not per request
+    c.scratch_size = opt.chunk;
+  }
+  const std::span<char> buf(c.scratch.get(), opt.chunk);
   if (req.has_body) {
     const bool chunked = !req.content_length;
     for (;;) {
       body_consumed = true;
-      auto r = co_await ex.read_body(std::span<char>(buf));
+      auto r = co_await ex.read_body(buf);
       if (r.ec) co_return fail(H1Outcome::downstream_failed, r.ec);
       http::error_code ec;
       if (r.n == 0) {

@@ -27,6 +27,9 @@ struct H1Conn {
   boost::beast::flat_buffer buf;
   boost::asio::steady_timer idle_timer;
   std::uint64_t requests = 0;  // requests sent on this connection
+  // Body scratch reused by every request on this connection (not zeroed).
+  std::unique_ptr<char[]> scratch;
+  std::size_t scratch_size = 0;
   std::shared_ptr<void> guard;  // released with the connection (cluster connection count)
 };
 

@@ -3,6 +3,8 @@
 #include "codec/http2/server_session.hpp"  // error codes
 
 #include <algorithm>
+#include <memory>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -84,7 +86,11 @@ asio::awaitable<H2Result> h2_forward(std::shared_ptr<H2Conn> conn, const Upstrea
     return res;
   };
 
-  std::vector<char> buf(std::max<std::size_t>(opt.chunk, 1024));
+  // Not zeroed, and at most 64 KiB: a 256 KiB zero-filled vector per request
+  // cost more than the proxying itself.
+  const std::size_t buf_size = std::clamp<std::size_t>(opt.chunk, 1024, 64 * 1024);
+  std::unique_ptr<char[]> buf_mem(new char[buf_size]);
+  const std::span<char> buf(buf_mem.get(), buf_size);
   bool upload_done = !has_body;
   bool head_relayed = false;
   // Every pass makes progress or waits for a wake-up (stream event, buffer
