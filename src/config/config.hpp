@@ -43,6 +43,32 @@ struct Tls {
   Duration ticket_key_rotation = 12h;  // keys kept for 2 rotations
 };
 
+// HTTP/3 over QUIC on a TLS listener that lists "h3" (docs/http3.md). The
+// UDP port is the listener's port; certificates are the listener's.
+struct Quic {
+  std::string retry = "under-load";          // never | always | under-load
+  std::uint32_t retry_threshold = 256;       // handshakes in flight per worker before under-load Retry
+  Duration handshake_timeout = 10s;
+  Duration idle_timeout = 30s;
+  std::uint32_t max_streams_bidi = 100;      // concurrent request streams per connection
+  std::uint64_t stream_window = 1024 * 1024; // initial receive window per stream
+  std::uint64_t connection_window = 16 * 1024 * 1024;
+  std::string congestion = "cubic";          // cubic | bbr | bbr2 | reno
+  std::string qlog_dir;                      // "" = no qlog
+  bool early_data = true;                    // accept 0-RTT (safe methods unless the route opts in)
+  Duration replay_window = 10s;              // 0-RTT replay guard memory
+  std::uint32_t replay_cache_entries = 100000;
+  Duration token_lifetime = 24h;             // NEW_TOKEN tokens
+  Duration retry_token_lifetime = 10s;
+  std::uint32_t max_connections_per_source = 256;  // per /ipv4_prefix or /ipv6_prefix; 0 = off
+  std::uint32_t ipv4_prefix = 24;
+  std::uint32_t ipv6_prefix = 64;
+  double handshakes_per_second = 100;        // per source prefix; 0 = off
+  std::uint32_t handshake_burst = 200;
+  std::uint32_t alt_svc_max_age = 86400;     // seconds, in Alt-Svc over TCP
+  bool gso = true;                           // UDP GSO for output when the kernel has it
+};
+
 struct Listener {
   std::string name;      // default "listener<index>"; unique
   std::string address;   // canonical IP:port, e.g. "0.0.0.0:8080", "[::]:8443" (dual-stack), "127.0.0.1:0"
@@ -50,6 +76,7 @@ struct Listener {
   std::vector<std::string> protocols;  // subset of h1,h2,h2c,h3; default h1+h2c plain, h1+h2 TLS
   std::string routes;    // name of a route table (default: the only table)
   bool alt_svc = true;   // advertise h3 over TCP when h3 is on
+  Quic quic;             // used when protocols has h3
   Location loc;
 
   bool has(std::string_view proto) const {
@@ -157,6 +184,7 @@ struct Route {
   std::vector<std::string> request_headers_remove;
   HeaderList response_headers_add;
   std::vector<std::string> response_headers_remove;
+  bool early_data = false;          // unsafe methods allowed in 0-RTT (else 425 Too Early)
   Location loc;
 };
 

@@ -111,6 +111,7 @@ json route_json(const Route& r) {
   std::visit(ActionJson{j}, r.action);
   j["request_headers"] = header_edits(r.request_headers_add, r.request_headers_remove);
   j["response_headers"] = header_edits(r.response_headers_add, r.response_headers_remove);
+  j["early_data"] = r.early_data;
   return j;
 }
 
@@ -191,6 +192,30 @@ std::string to_json(const Config& c) {
     lj["protocols"] = l.protocols;
     lj["routes"] = l.routes;
     lj["alt_svc"] = l.alt_svc;
+    if (l.has("h3")) {
+      const auto& q = l.quic;
+      lj["quic"] = {{"retry", q.retry},
+                    {"retry_threshold", q.retry_threshold},
+                    {"handshake_timeout_ms", q.handshake_timeout.count()},
+                    {"idle_timeout_ms", q.idle_timeout.count()},
+                    {"max_streams_bidi", q.max_streams_bidi},
+                    {"stream_window", q.stream_window},
+                    {"connection_window", q.connection_window},
+                    {"congestion", q.congestion},
+                    {"qlog_dir", q.qlog_dir},
+                    {"early_data", q.early_data},
+                    {"replay_window_ms", q.replay_window.count()},
+                    {"replay_cache_entries", q.replay_cache_entries},
+                    {"token_lifetime_ms", q.token_lifetime.count()},
+                    {"retry_token_lifetime_ms", q.retry_token_lifetime.count()},
+                    {"max_connections_per_source", q.max_connections_per_source},
+                    {"ipv4_prefix", q.ipv4_prefix},
+                    {"ipv6_prefix", q.ipv6_prefix},
+                    {"handshakes_per_second", q.handshakes_per_second},
+                    {"handshake_burst", q.handshake_burst},
+                    {"alt_svc_max_age", q.alt_svc_max_age},
+                    {"gso", q.gso}};
+    }
     ls.push_back(lj);
   }
   j["listeners"] = ls;

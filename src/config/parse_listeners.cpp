@@ -101,8 +101,45 @@ std::vector<std::string> parse_protocols(const Doc& d, const Val& v, bool tls) {
   return out;
 }
 
+Quic parse_quic(const Doc& d, const Val& v) {
+  MapReader m(d, v, "quic",
+              {"retry", "retry_threshold", "handshake_timeout", "idle_timeout", "max_streams_bidi",
+               "stream_window", "connection_window", "congestion", "qlog_dir", "early_data",
+               "replay_window", "replay_cache_entries", "token_lifetime", "retry_token_lifetime",
+               "max_connections_per_source", "ipv4_prefix", "ipv6_prefix",
+               "handshakes_per_second", "handshake_burst", "alt_svc_max_age", "gso"});
+  Quic q;
+  if (auto r = m.get("retry")) q.retry = as_enum(d, *r, "retry", {"never", "always", "under-load"});
+  opt_uint(m, "retry_threshold", q.retry_threshold, 1, 1'000'000);
+  opt_duration(m, "handshake_timeout", q.handshake_timeout, Duration(100));
+  opt_duration(m, "idle_timeout", q.idle_timeout, Duration(100));
+  opt_uint(m, "max_streams_bidi", q.max_streams_bidi, 1, 100000);
+  opt_size(m, "stream_window", q.stream_window, 1024, 1ull << 30);
+  opt_size(m, "connection_window", q.connection_window, 1024, 1ull << 32);
+  if (auto cc = m.get("congestion"))
+    q.congestion = as_enum(d, *cc, "congestion", {"cubic", "bbr", "bbr2", "reno"});
+  opt_string(m, "qlog_dir", q.qlog_dir);
+  if (!q.qlog_dir.empty()) q.qlog_dir = d.resolve_path(q.qlog_dir);
+  opt_bool(m, "early_data", q.early_data);
+  opt_duration(m, "replay_window", q.replay_window, Duration(1000));
+  opt_uint(m, "replay_cache_entries", q.replay_cache_entries, 16, 100'000'000);
+  opt_duration(m, "token_lifetime", q.token_lifetime, Duration(1000));
+  opt_duration(m, "retry_token_lifetime", q.retry_token_lifetime, Duration(1000));
+  opt_uint(m, "max_connections_per_source", q.max_connections_per_source, 0, 10'000'000);
+  opt_uint(m, "ipv4_prefix", q.ipv4_prefix, 8, 32);
+  opt_uint(m, "ipv6_prefix", q.ipv6_prefix, 16, 128);
+  if (auto h = m.get("handshakes_per_second")) {
+    q.handshakes_per_second = double(as_uint(d, *h, "handshakes_per_second", 0, 10'000'000));
+  }
+  opt_uint(m, "handshake_burst", q.handshake_burst, 1, 10'000'000);
+  opt_uint(m, "alt_svc_max_age", q.alt_svc_max_age, 0, 365u * 86400);
+  opt_bool(m, "gso", q.gso);
+  return q;
+}
+
 Listener parse_listener(const Doc& d, const Val& v, const Config& c, std::size_t index) {
-  MapReader m(d, v, "listener", {"name", "address", "tls", "protocols", "routes", "alt_svc"});
+  MapReader m(d, v, "listener",
+              {"name", "address", "tls", "protocols", "routes", "alt_svc", "quic"});
   Listener l;
   l.loc = v.loc;
   auto addr = m.require("address");
@@ -145,6 +182,10 @@ Listener parse_listener(const Doc& d, const Val& v, const Config& c, std::size_t
                         : "listener: missing 'routes' (needed when there are several route tables)");
   }
   opt_bool(m, "alt_svc", l.alt_svc);
+  if (auto q = m.get("quic")) {
+    if (!l.has("h3")) d.fail(q->loc, "quic: the listener does not list h3 in protocols");
+    l.quic = parse_quic(d, *q);
+  }
   return l;
 }
 

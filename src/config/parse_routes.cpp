@@ -193,7 +193,7 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
                   std::size_t index) {
   MapReader m(d, v, "route",
               {"name", "match", "proxy", "respond", "files", "redirect", "request_headers",
-               "response_headers"});
+               "response_headers", "early_data"});
   Route r;
   r.loc = v.loc;
   if (auto n = m.get("name")) {
@@ -225,6 +225,7 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
     parse_header_edits(d, *h, "request_headers", r.request_headers_add, r.request_headers_remove);
   if (auto h = m.get("response_headers"))
     parse_header_edits(d, *h, "response_headers", r.response_headers_add, r.response_headers_remove);
+  opt_bool(m, "early_data", r.early_data);
   return r;
 }
 

@@ -17,6 +17,9 @@
 namespace boost::asio::ssl {
 class context;
 }
+namespace strata::quic {
+class TlsServer;
+}
 
 namespace strata::conn {
 
@@ -27,6 +30,7 @@ struct Snapshot {
   std::shared_ptr<http::Handler> handler;       // filters + router + actions
   std::string alt_svc;                          // value for Alt-Svc, "" = none
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain listener
+  std::shared_ptr<const quic::TlsServer> quic_tls; // null: no HTTP/3
   std::shared_ptr<const void> keep;             // pins data `listener` may point into
 };
 

@@ -56,6 +56,8 @@ class Pipeline final : public http::Handler {
     duration_ = &obs::histogram("strata_request_duration_seconds",
                                 "Time from routing to the end of the handler",
                                 {{"listener", listener_}});
+    too_early_ = &obs::counter("strata_quic_early_data_total", "0-RTT early data decisions",
+                               {{"outcome", "too_early"}});
     errors_ = &obs::counter("strata_pipeline_errors_total",
                             "Requests whose action failed with an exception",
                             {{"listener", listener_}});
@@ -85,6 +87,10 @@ class Pipeline final : public http::Handler {
     }
   }
 
+  static bool early_safe(std::string_view method) {
+    return method == "GET" || method == "HEAD" || method == "OPTIONS";
+  }
+
   boost::asio::awaitable<void> handle(http::Exchange& ex) override {
     const auto start = std::chrono::steady_clock::now();
     ObservedExchange ox(ex);
@@ -98,10 +104,18 @@ class Pipeline final : public http::Handler {
         co_await http::respond(ox, 404, "no route\n");
       } else {
         const auto& r = *m.route->route;
-        for (const auto& n : r.request_headers_remove) req.headers.remove(n);
-        for (const auto& [k, v] : r.request_headers_add) req.headers.set(k, v);
         ox.set_route(m.route);
-        co_await run_action(ox, r, runtime_[idx], m.matched_prefix);
+        if (req.early_data && !r.early_data && !early_safe(req.method)) {
+          // RFC 8470: an unsafe request in 0-RTT could be replayed; the client
+          // retries it after the handshake.
+          too_early_->inc();
+          co_await http::respond(ox, 425, "too early: retry after the handshake\n");
+        } else {
+          for (const auto& n : r.request_headers_remove) req.headers.remove(n);
+          for (const auto& [k, v] : r.request_headers_add) req.headers.set(k, v);
+          if (req.early_data) req.headers.set("early-data", "1");  // RFC 8470 5.1
+          co_await run_action(ox, r, runtime_[idx], m.matched_prefix);
+        }
       }
     } catch (const std::exception&) {
       failed = true;
@@ -188,6 +202,7 @@ class Pipeline final : public http::Handler {
   std::array<std::array<obs::Counter*, 5>, 4> requests_{};
   obs::Histogram* duration_ = nullptr;
   obs::Counter* errors_ = nullptr;
+  obs::Counter* too_early_ = nullptr;
 };
 
 }  // namespace

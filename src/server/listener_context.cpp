@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "conn/accept.hpp"
+#include "quic/endpoint.hpp"
 
 namespace strata::server {
 
@@ -45,11 +46,28 @@ void ListenerContext::start() {
 void ListenerContext::stop_accepting() {
   boost::system::error_code ec;
   acceptor_.close(ec);
+  if (quic_) quic_->stop();
+}
+
+void ListenerContext::attach_quic(int udp_fd, unsigned worker,
+                                  std::shared_ptr<quic::EndpointGroup> group) {
+  quic_ = std::make_shared<quic::Endpoint>(acceptor_.get_executor(), udp_fd, worker, group,
+                                           shared_from_this(), process_connections_);
+  group->set(worker, quic_, acceptor_.get_executor());
+  quic_->start();
+}
+
+void ListenerContext::detach_quic() {
+  if (!quic_) return;
+  quic_->drain();
+  quic_.reset();
 }
 
 void ListenerContext::drain() {
   draining_ = true;
-  stop_accepting();
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  if (quic_) quic_->drain();  // existing QUIC connections finish; the socket closes after them
   // drain() may remove connections from the set synchronously: copy first.
   std::vector<conn::Connection*> now(conns_.begin(), conns_.end());
   for (auto* c : now)

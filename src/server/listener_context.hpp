@@ -13,6 +13,11 @@
 #include "conn/server_context.hpp"
 #include "obs/metrics.hpp"
 
+namespace strata::quic {
+class Endpoint;
+class EndpointGroup;
+}
+
 namespace strata::server {
 
 class ListenerContext final : public conn::ServerContext,
@@ -31,14 +36,19 @@ class ListenerContext final : public conn::ServerContext,
 
   void set_snapshot(std::shared_ptr<const conn::Snapshot> s) { snapshot_ = std::move(s); }
   void start();            // spawn the accept loop
-  void stop_accepting();   // close the acceptor
+  void stop_accepting();   // close the acceptor (and the QUIC endpoint, at once)
   void drain();            // stop accepting, ask every connection to wind down
+  // HTTP/3: serve QUIC on `udp_fd` (owned from now on) for this worker.
+  void attach_quic(int udp_fd, unsigned worker, std::shared_ptr<quic::EndpointGroup> group);
+  void detach_quic();      // h3 turned off by a reload: drain the endpoint
+  bool has_quic() const { return quic_ != nullptr; }
   std::size_t connections() const { return conns_.size(); }
 
  private:
   boost::asio::awaitable<void> accept_loop();
 
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::shared_ptr<quic::Endpoint> quic_;
   std::shared_ptr<const conn::Snapshot> snapshot_;
   std::unordered_set<conn::Connection*> conns_;
   std::atomic<std::int64_t>& process_connections_;

@@ -11,7 +11,10 @@
 #include "admin/admin_handler.hpp"
 #include "io/address.hpp"
 #include "io/tls_context.hpp"
+#include "io/udp.hpp"
 #include "io/worker.hpp"
+#include "quic/endpoint.hpp"
+#include "quic/tls_server.hpp"
 #include "router/pipeline.hpp"
 #include "server/listener_context.hpp"
 
@@ -26,6 +29,11 @@ struct Server::OpenListener {
   asio::ip::tcp::endpoint endpoint;
   std::shared_ptr<asio::ssl::context> tls;
   std::string name;
+  // HTTP/3: UDP sockets on the same port (new ones only), the cross-worker
+  // group (kept across reloads) and this generation's QUIC TLS.
+  std::vector<int> udp_fds;
+  std::shared_ptr<quic::EndpointGroup> quic_group;
+  std::shared_ptr<const quic::TlsServer> quic_tls;
 };
 
 struct Server::WorkerSlot {
@@ -105,17 +113,31 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
       auto it = listeners_.find(listener_key(l));
       if (it != listeners_.end()) {
         ol.endpoint = it->second.endpoint;
+        ol.quic_group = it->second.quic_group;
       } else {
         auto hp = io::parse_host_port(l.address);
         if (!hp) throw std::runtime_error("listener " + l.name + ": bad address " + l.address);
         auto ep = io::resolve_listen(*hp);
         ol.fds = io::open_reuseport_listeners(ep, unsigned(workers_.size()), 4096, &ol.endpoint);
       }
+      if (l.tls && l.has("h3")) {
+        ol.quic_tls = quic::TlsServer::create(*l.tls, cfg->state_dir, l.quic.early_data);
+        if (!ol.quic_group) {
+          asio::ip::udp::endpoint uep(ol.endpoint.address(), ol.endpoint.port());
+          ol.udp_fds = io::open_reuseport_udp(uep, unsigned(workers_.size()));
+          ol.quic_group = std::make_shared<quic::EndpointGroup>(unsigned(workers_.size()));
+        }
+        ol.quic_group->configure(l.quic);
+      } else {
+        ol.quic_group.reset();
+      }
       next.emplace(listener_key(l), std::move(ol));
     }
   } catch (const std::exception& e) {
-    for (auto& [a, ol] : next)
+    for (auto& [a, ol] : next) {
       for (int fd : ol.fds) ::close(fd);
+      for (int fd : ol.udp_fds) ::close(fd);
+    }
     return e.what();
   }
   try {
@@ -127,6 +149,7 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
     std::lock_guard lk(mu_);
     for (auto& [addr, ol] : next) {
       ol.fds.clear();
+      ol.udp_fds.clear();
       if (auto it = listeners_.find(addr); it != listeners_.end() && ol.endpoint.port() == 0)
         ol.endpoint = it->second.endpoint;
     }
@@ -145,13 +168,17 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
     auto* slot = workers_[wi].get();
     // Per worker: the fd of each new listener for this worker.
     std::map<std::string, int> fds;
-    for (auto& [addr, ol] : next)
+    std::map<std::string, int> udp_fds;
+    std::map<std::string, const OpenListener*> opened;
+    for (auto& [addr, ol] : next) {
       if (!ol.fds.empty()) fds[addr] = ol.fds[wi];
-    std::map<std::string, std::shared_ptr<asio::ssl::context>> tls;
-    for (auto& [addr, ol] : next) tls[addr] = ol.tls;
+      if (!ol.udp_fds.empty()) udp_fds[addr] = ol.udp_fds[wi];
+      opened[addr] = &ol;
+    }
     auto p = std::make_shared<std::promise<void>>();
     done.push_back(p->get_future());
-    auto task = [this, slot, cfg, listeners, fds, tls, p] {
+    // `next` outlives the tasks: apply() waits for every worker below.
+    auto task = [this, slot, wi, cfg, listeners, fds, udp_fds, opened, p] {
       try {
         slot->upstreams->apply(cfg);
         std::map<std::string, std::shared_ptr<ListenerContext>> keep;
@@ -166,7 +193,12 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
             snap->listener = owned.get();
             snap->keep = owned;
           }
-          snap->tls = tls.at(listener_key(l));
+          const OpenListener& ol = *opened.at(listener_key(l));
+          snap->tls = ol.tls;
+          snap->quic_tls = ol.quic_tls;
+          if (ol.quic_tls && l.alt_svc)
+            snap->alt_svc = "h3=\":" + std::to_string(ol.endpoint.port()) +
+                            "\"; ma=" + std::to_string(l.quic.alt_svc_max_age);
           if (l.name == kAdminName && snap->keep)
             snap->handler = admin::make_admin_handler(cfg, [this] { return draining(); });
           else if (factory_)
@@ -188,6 +220,12 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
             ctx = std::make_shared<ListenerContext>(slot->worker->executor(), fd, ep_v6, connections_);
             ctx->set_snapshot(final_snap);
             ctx->start();
+          }
+          if (auto u = udp_fds.find(listener_key(l)); u != udp_fds.end()) {
+            if (ctx->has_quic()) ctx->detach_quic();
+            ctx->attach_quic(u->second, unsigned(wi), ol.quic_group);
+          } else if (!ol.quic_group && ctx->has_quic()) {
+            ctx->detach_quic();
           }
           keep[listener_key(l)] = ctx;
         }

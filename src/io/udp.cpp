@@ -1,0 +1,169 @@
+#include "io/udp.hpp"
+
+#include <fcntl.h>
+#include <netinet/udp.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+namespace strata::io {
+
+std::vector<int> open_reuseport_udp(const boost::asio::ip::udp::endpoint& ep, unsigned count) {
+  std::vector<int> fds;
+  auto fail = [&](const char* what) {
+    int e = errno;
+    for (int fd : fds) ::close(fd);
+    throw std::runtime_error(std::string("udp ") + what + " " + ep.address().to_string() + ":" +
+                             std::to_string(ep.port()) + ": " + std::strerror(e));
+  };
+  boost::asio::ip::udp::endpoint bind_ep = ep;
+  for (unsigned i = 0; i < count; ++i) {
+    int fam = ep.address().is_v6() ? AF_INET6 : AF_INET;
+    int fd = ::socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) fail("socket");
+    fds.push_back(fd);
+    int one = 1, zero = 0;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) fail("SO_REUSEPORT");
+    if (fam == AF_INET6) {
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof one);
+    }
+    ::setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof one);
+    int buf = 4 << 20;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+    if (::bind(fd, bind_ep.data(), bind_ep.size()) != 0) fail("bind");
+    if (bind_ep.port() == 0) {  // every socket shares the port the first one got
+      sockaddr_storage ss{};
+      socklen_t len = sizeof ss;
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+      bind_ep.resize(len);
+      std::memcpy(bind_ep.data(), &ss, len);
+    }
+  }
+  return fds;
+}
+
+RecvBatch::RecvBatch(std::size_t slots, std::size_t size)
+    : size_(size), buf_(slots * size), dgrams_(slots), hdrs_(slots), iov_(slots), ctrl_(slots) {}
+
+std::span<Datagram> RecvBatch::receive(int fd, int* err) {
+  *err = 0;
+  for (std::size_t i = 0; i < hdrs_.size(); ++i) {
+    iov_[i] = {buf_.data() + i * size_, size_};
+    auto& h = hdrs_[i].msg_hdr;
+    h = {};
+    h.msg_name = &dgrams_[i].remote;
+    h.msg_namelen = sizeof(sockaddr_storage);
+    h.msg_iov = &iov_[i];
+    h.msg_iovlen = 1;
+    h.msg_control = ctrl_[i].data();
+    h.msg_controllen = ctrl_[i].size();
+    hdrs_[i].msg_len = 0;
+  }
+  int n = ::recvmmsg(fd, hdrs_.data(), unsigned(hdrs_.size()), MSG_DONTWAIT, nullptr);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) *err = errno;
+    return {};
+  }
+  std::size_t out = 0;
+  for (int i = 0; i < n; ++i) {
+    auto& h = hdrs_[i].msg_hdr;
+    if (h.msg_flags & MSG_TRUNC) continue;  // larger than any QUIC packet we accept
+    Datagram d;
+    std::memcpy(&d.remote, h.msg_name, h.msg_namelen);
+    d.remote_len = h.msg_namelen;
+    d.data = std::span<std::uint8_t>(buf_.data() + std::size_t(i) * size_, hdrs_[i].msg_len);
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+      if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) ||
+          (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS)) {
+        int v = 0;
+        std::memcpy(&v, CMSG_DATA(c), c->cmsg_len > CMSG_LEN(1) ? sizeof(int) : 1);
+        d.ecn = std::uint8_t(v & 0x3);
+      }
+    }
+    dgrams_[out++] = d;
+  }
+  return std::span<Datagram>(dgrams_.data(), out);
+}
+
+namespace {
+
+bool blocked(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS; }
+
+}  // namespace
+
+SendResult send_datagrams(int fd, const sockaddr* remote, socklen_t len, const std::uint8_t* data,
+                          std::size_t n, std::size_t segment, std::uint8_t ecn, bool& gso,
+                          std::size_t* sent) {
+  *sent = 0;
+  (void)ecn;  // packets go out not-ECT: ngtcp2's ECN validation then turns ECN off
+  if (segment == 0 || segment > n) segment = n;
+  if (gso && n > segment) {
+    iovec iov{const_cast<std::uint8_t*>(data), n};
+    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(std::uint16_t))] = {};
+    msghdr h{};
+    h.msg_name = const_cast<sockaddr*>(remote);
+    h.msg_namelen = len;
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    h.msg_control = ctrl;
+    h.msg_controllen = sizeof ctrl;
+    cmsghdr* c = CMSG_FIRSTHDR(&h);
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+    std::uint16_t seg = std::uint16_t(segment);
+    std::memcpy(CMSG_DATA(c), &seg, sizeof seg);
+    for (;;) {
+      ssize_t r = ::sendmsg(fd, &h, 0);
+      if (r >= 0) {
+        *sent = n;
+        return SendResult::ok;
+      }
+      if (errno == EINTR) continue;
+      if (blocked(errno)) return SendResult::would_block;
+      if (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP) {
+        gso = false;  // no GSO here: fall through to sendmmsg
+        break;
+      }
+      return SendResult::error;
+    }
+  }
+  constexpr std::size_t kMax = 64;
+  std::array<mmsghdr, kMax> msgs;
+  std::array<iovec, kMax> iovs;
+  std::size_t off = 0;
+  while (off < n) {
+    std::size_t cnt = 0;
+    for (std::size_t o = off; o < n && cnt < kMax; o += segment, ++cnt) {
+      iovs[cnt] = {const_cast<std::uint8_t*>(data + o), std::min(segment, n - o)};
+      msgs[cnt] = {};
+      msgs[cnt].msg_hdr.msg_name = const_cast<sockaddr*>(remote);
+      msgs[cnt].msg_hdr.msg_namelen = len;
+      msgs[cnt].msg_hdr.msg_iov = &iovs[cnt];
+      msgs[cnt].msg_hdr.msg_iovlen = 1;
+    }
+    int r = ::sendmmsg(fd, msgs.data(), unsigned(cnt), 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (blocked(errno)) return SendResult::would_block;
+      return SendResult::error;
+    }
+    for (int i = 0; i < r; ++i) off += iovs[i].iov_len;
+    *sent = off;
+    if (std::size_t(r) < cnt) return SendResult::would_block;
+  }
+  return SendResult::ok;
+}
+
+}  // namespace strata::io

@@ -1,0 +1,684 @@
+// ngtcp2 wiring of one server connection. See connection.hpp.
+#include "quic/connection.hpp"
+
+#include <gnutls/gnutls.h>
+#include <nghttp3/nghttp3.h>
+#include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+#include <openssl/rand.h>
+#include <xxhash.h>
+
+#include <array>
+#include <chrono>
+#include <cstring>
+
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "io/address.hpp"
+#include "quic/cid.hpp"
+#include "quic/endpoint.hpp"
+#include "quic/metrics.hpp"
+#include "quic/secrets.hpp"
+#include "quic/source_limits.hpp"
+#include "quic/token.hpp"
+
+namespace strata::quic {
+
+namespace asio = boost::asio;
+namespace h3 = codec::http3;
+
+namespace {
+
+std::uint64_t steady_ns() {
+  return std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch())
+                           .count());
+}
+
+ngtcp2_cc_algo cc_algo(const std::string& name) {
+  if (name == "bbr") return NGTCP2_CC_ALGO_BBR;
+  if (name == "bbr2") return NGTCP2_CC_ALGO_BBR2;
+  if (name == "reno") return NGTCP2_CC_ALGO_RENO;
+  return NGTCP2_CC_ALGO_CUBIC;
+}
+
+bool same_addr(const sockaddr* a, socklen_t al, const sockaddr* b, socklen_t bl) {
+  return al == bl && std::memcmp(a, b, al) == 0;
+}
+
+std::string hex(const std::uint8_t* p, std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += fmt::format("{:02x}", p[i]);
+  return s;
+}
+
+ngtcp2_conn* get_conn(ngtcp2_crypto_conn_ref* ref);
+
+}  // namespace
+
+// ---- ngtcp2 callbacks -------------------------------------------------------
+
+struct Connection::Callbacks {
+  static Connection& self(void* ud) { return *static_cast<Connection*>(ud); }
+
+  static int recv_stream_data(ngtcp2_conn*, std::uint32_t flags, std::int64_t sid, std::uint64_t,
+                              const std::uint8_t* data, std::size_t len, void* ud, void*) {
+    auto& c = self(ud);
+    if (flags & NGTCP2_STREAM_DATA_FLAG_EARLY) c.early_streams_.insert(sid);
+    if (!c.app_ && !c.setup_h3()) return NGTCP2_ERR_CALLBACK_FAILURE;
+    if (!c.app_->session().receive(sid, std::span<const std::uint8_t>(data, len),
+                                   (flags & NGTCP2_STREAM_DATA_FLAG_FIN) != 0)) {
+      c.app_error_ = c.app_->session().error_code();
+      return NGTCP2_ERR_CALLBACK_FAILURE;
+    }
+    return 0;
+  }
+  static int acked_stream_data_offset(ngtcp2_conn*, std::int64_t sid, std::uint64_t,
+                                      std::uint64_t len, void* ud, void*) {
+    auto& c = self(ud);
+    if (c.app_ && !c.app_->session().acked(sid, len)) return NGTCP2_ERR_CALLBACK_FAILURE;
+    return 0;
+  }
+  static int stream_close(ngtcp2_conn* conn, std::uint32_t flags, std::int64_t sid,
+                          std::uint64_t code, void* ud, void*) {
+    auto& c = self(ud);
+    if (!(flags & NGTCP2_STREAM_CLOSE_FLAG_APP_ERROR_CODE_SET)) code = NGHTTP3_H3_NO_ERROR;
+    c.early_streams_.erase(sid);
+    if (ngtcp2_is_bidi_stream(sid) && !ngtcp2_conn_is_local_stream(conn, sid))
+      ngtcp2_conn_extend_max_streams_bidi(conn, 1);
+    if (c.app_ && !c.app_->session().stream_closed(sid, code)) return NGTCP2_ERR_CALLBACK_FAILURE;
+    return 0;
+  }
+  static int stream_reset(ngtcp2_conn*, std::int64_t sid, std::uint64_t, std::uint64_t code,
+                          void* ud, void*) {
+    auto& c = self(ud);
+    if (c.app_ && !c.app_->session().peer_reset(sid, code)) return NGTCP2_ERR_CALLBACK_FAILURE;
+    return 0;
+  }
+  static int stream_stop_sending(ngtcp2_conn*, std::int64_t sid, std::uint64_t code, void* ud,
+                                 void*) {
+    auto& c = self(ud);
+    if (c.app_ && !c.app_->session().peer_stop_sending(sid, code))
+      return NGTCP2_ERR_CALLBACK_FAILURE;
+    return 0;
+  }
+  static int extend_max_stream_data(ngtcp2_conn*, std::int64_t sid, std::uint64_t, void* ud,
+                                    void*) {
+    auto& c = self(ud);
+    if (c.app_ && !c.app_->session().unblock(sid)) return NGTCP2_ERR_CALLBACK_FAILURE;
+    return 0;
+  }
+  static void rand(std::uint8_t* dest, std::size_t len, const ngtcp2_rand_ctx*) {
+    if (RAND_bytes(dest, int(len)) != 1) std::memset(dest, 0, len);
+  }
+  static int get_new_connection_id(ngtcp2_conn*, ngtcp2_cid* cid, std::uint8_t* token,
+                                   std::size_t cidlen, void* ud) {
+    auto& c = self(ud);
+    if (cidlen < kServerCidLen || !make_server_cid(cid->data, c.ep_->worker()))
+      return NGTCP2_ERR_CALLBACK_FAILURE;
+    cid->datalen = kServerCidLen;
+    if (!stateless_reset_token(token, Secrets::process(),
+                               std::span<const std::uint8_t>(cid->data, cid->datalen)))
+      return NGTCP2_ERR_CALLBACK_FAILURE;
+    c.ep_->add_cid(cid->data, cid->datalen, c.shared_from_this());
+    return 0;
+  }
+  static int remove_connection_id(ngtcp2_conn*, const ngtcp2_cid* cid, void* ud) {
+    self(ud).ep_->remove_cid(cid->data, cid->datalen);
+    return 0;
+  }
+  static int path_validation(ngtcp2_conn*, std::uint32_t, const ngtcp2_path* path,
+                             ngtcp2_path_validation_result res, void* ud) {
+    auto& c = self(ud);
+    auto& m = Metrics::get();
+    if (res != NGTCP2_PATH_VALIDATION_RESULT_SUCCESS) {
+      m.path_validation_failed.inc();
+      return 0;
+    }
+    m.path_validation_ok.inc();
+    if (!same_addr(path->remote.addr, path->remote.addrlen,
+                   reinterpret_cast<const sockaddr*>(&c.remote_), c.remote_len_)) {
+      m.migrations.inc();
+      std::memcpy(&c.remote_, path->remote.addr, path->remote.addrlen);
+      c.remote_len_ = path->remote.addrlen;
+    }
+    return 0;
+  }
+  static int handshake_completed(ngtcp2_conn*, void* ud) {
+    self(ud).on_handshake_completed();
+    return 0;
+  }
+  static int recv_tx_key(ngtcp2_conn*, ngtcp2_crypto_level level, void* ud) {
+    if (level != NGTCP2_CRYPTO_LEVEL_APPLICATION) return 0;
+    return self(ud).setup_h3() ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
+  }
+  static void write_qlog(void* ud, std::uint32_t, const void* data, std::size_t len) {
+    auto& c = self(ud);
+    if (c.qlog_) std::fwrite(data, 1, len, c.qlog_.get());
+  }
+};
+
+namespace {
+ngtcp2_conn* get_conn(ngtcp2_crypto_conn_ref* ref) {
+  auto* peer = static_cast<TlsPeer*>(ref->user_data);
+  return static_cast<Connection*>(peer)->native();
+}
+}  // namespace
+
+// ---- lifetime -----------------------------------------------------------------
+
+Connection::Connection(std::shared_ptr<Endpoint> ep)
+    : ep_(std::move(ep)), ref_(std::make_unique<ngtcp2_crypto_conn_ref>()), timer_(ep_->executor()) {
+  ref_->get_conn = get_conn;
+  ref_->user_data = static_cast<TlsPeer*>(this);
+}
+
+Connection::~Connection() {
+  app_.reset();
+  if (conn_) ngtcp2_conn_del(conn_);
+  if (tls_) gnutls_deinit(tls_);
+}
+
+std::uint64_t Connection::now_ts() const { return steady_ns(); }
+
+bool Connection::init(const io::Datagram& d, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* odcid,
+                      bool token_ok) {
+  auto snap = ep_->context().snapshot();
+  if (!snap || !snap->listener || !snap->quic_tls) return false;
+  const config::Quic& q = snap->listener->quic;
+  snap_ = snap;
+  std::memcpy(&remote_, &d.remote, d.remote_len);
+  std::memcpy(&source_, &d.remote, d.remote_len);
+  remote_len_ = d.remote_len;
+  client_dcid_.assign(reinterpret_cast<const char*>(hd.dcid.data), hd.dcid.datalen);
+
+  ngtcp2_cid scid;
+  scid.datalen = kServerCidLen;
+  if (!make_server_cid(scid.data, ep_->worker())) return false;
+
+  static const ngtcp2_callbacks callbacks = [] {
+    ngtcp2_callbacks cb{};
+    cb.recv_client_initial = ngtcp2_crypto_recv_client_initial_cb;
+    cb.recv_crypto_data = ngtcp2_crypto_recv_crypto_data_cb;
+    cb.handshake_completed = Callbacks::handshake_completed;
+    cb.encrypt = ngtcp2_crypto_encrypt_cb;
+    cb.decrypt = ngtcp2_crypto_decrypt_cb;
+    cb.hp_mask = ngtcp2_crypto_hp_mask_cb;
+    cb.recv_stream_data = Callbacks::recv_stream_data;
+    cb.acked_stream_data_offset = Callbacks::acked_stream_data_offset;
+    cb.stream_close = Callbacks::stream_close;
+    cb.rand = Callbacks::rand;
+    cb.get_new_connection_id = Callbacks::get_new_connection_id;
+    cb.remove_connection_id = Callbacks::remove_connection_id;
+    cb.update_key = ngtcp2_crypto_update_key_cb;
+    cb.path_validation = Callbacks::path_validation;
+    cb.stream_reset = Callbacks::stream_reset;
+    cb.extend_max_stream_data = Callbacks::extend_max_stream_data;
+    cb.delete_crypto_aead_ctx = ngtcp2_crypto_delete_crypto_aead_ctx_cb;
+    cb.delete_crypto_cipher_ctx = ngtcp2_crypto_delete_crypto_cipher_ctx_cb;
+    cb.get_path_challenge_data = ngtcp2_crypto_get_path_challenge_data_cb;
+    cb.stream_stop_sending = Callbacks::stream_stop_sending;
+    cb.version_negotiation = ngtcp2_crypto_version_negotiation_cb;
+    cb.recv_tx_key = Callbacks::recv_tx_key;
+    return cb;
+  }();
+
+  ngtcp2_settings settings;
+  ngtcp2_settings_default(&settings);
+  settings.initial_ts = now_ts();
+  settings.cc_algo = cc_algo(q.congestion);
+  settings.max_window = q.connection_window;
+  settings.max_stream_window = q.stream_window;
+  settings.handshake_timeout = std::uint64_t(q.handshake_timeout.count()) * NGTCP2_MILLISECONDS;
+  if (token_ok && hd.token.len) settings.token = hd.token;
+  if (!q.qlog_dir.empty()) {
+    auto path = q.qlog_dir + "/" + hex(scid.data, scid.datalen) + ".sqlog";
+    qlog_.reset(std::fopen(path.c_str(), "w"));
+    if (qlog_) {
+      settings.qlog.write = Callbacks::write_qlog;
+      settings.qlog.odcid = hd.dcid;
+    } else {
+      spdlog::warn("quic: cannot open qlog file {}", path);
+    }
+  }
+
+  ngtcp2_transport_params params;
+  ngtcp2_transport_params_default(&params);
+  params.initial_max_stream_data_bidi_local = q.stream_window;
+  params.initial_max_stream_data_bidi_remote = q.stream_window;
+  params.initial_max_stream_data_uni = 256 * 1024;
+  params.initial_max_data = q.connection_window;
+  params.initial_max_streams_bidi = q.max_streams_bidi;
+  params.initial_max_streams_uni = 3;
+  params.max_idle_timeout = std::uint64_t(q.idle_timeout.count()) * NGTCP2_MILLISECONDS;
+  params.active_connection_id_limit = 7;
+  params.stateless_reset_token_present = 1;
+  if (!stateless_reset_token(params.stateless_reset_token, Secrets::process(),
+                             std::span<const std::uint8_t>(scid.data, scid.datalen)))
+    return false;
+  if (odcid) {
+    params.original_dcid = *odcid;
+    params.retry_scid = hd.dcid;
+    params.retry_scid_present = 1;
+  } else {
+    params.original_dcid = hd.dcid;
+  }
+
+  ngtcp2_path path{{const_cast<sockaddr*>(ep_->local()), ep_->local_len()},
+                   {reinterpret_cast<sockaddr*>(&remote_), remote_len_},
+                   nullptr};
+  if (ngtcp2_conn_server_new(&conn_, &hd.scid, &scid, &path, hd.version, &callbacks, &settings,
+                             &params, nullptr, this) != 0)
+    return false;
+  tls_ = snap->quic_tls->new_session(ref_.get());
+  if (!tls_) return false;
+  ngtcp2_conn_set_tls_native_handle(conn_, tls_);
+  ep_->add_cid(scid.data, scid.datalen, shared_from_this());
+  return true;
+}
+
+// ---- input --------------------------------------------------------------------
+
+void Connection::on_datagram(const io::Datagram& d) {
+  if (closed_) return;
+  if (closing_) {
+    // Closing period: answer with the CONNECTION_CLOSE again; draining: drop.
+    if (!close_pkt_.empty() && !draining_period_) {
+      std::size_t sent = 0;
+      ep_->send(reinterpret_cast<const sockaddr*>(&d.remote), d.remote_len, close_pkt_.data(),
+                close_pkt_.size(), close_pkt_.size(), &sent);
+    }
+    return;
+  }
+  ngtcp2_path path{{const_cast<sockaddr*>(ep_->local()), ep_->local_len()},
+                   {const_cast<sockaddr*>(reinterpret_cast<const sockaddr*>(&d.remote)), d.remote_len},
+                   nullptr};
+  ngtcp2_pkt_info pi{};
+  pi.ecn = d.ecn;
+  int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, d.data.data(), d.data.size(), now_ts());
+  if (rv != 0) {
+    switch (rv) {
+      case NGTCP2_ERR_DRAINING:
+        enter_draining();
+        return;
+      case NGTCP2_ERR_RETRY:
+      case NGTCP2_ERR_DROP_CONN:
+        Metrics::get().handshakes_failed.inc();
+        finish();
+        return;
+      case NGTCP2_ERR_CRYPTO:
+        if (!ccerr_set_)
+          ngtcp2_connection_close_error_set_transport_error_tls_alert(
+              &ccerr_, ngtcp2_conn_get_tls_alert(conn_), nullptr, 0);
+        ccerr_set_ = true;
+        fail(rv);
+        return;
+      default:
+        fail(rv);
+        return;
+    }
+  }
+  sample_stats();
+  write();
+}
+
+void Connection::sample_stats() {
+  ngtcp2_conn_stat st{};
+  ngtcp2_conn_get_conn_stat(conn_, &st);
+  auto& m = Metrics::get();
+  if (st.congestion_recovery_start_ts != last_recovery_ts_) {
+    if (last_recovery_ts_ != UINT64_MAX && st.congestion_recovery_start_ts != UINT64_MAX)
+      m.loss_events.inc();
+    last_recovery_ts_ = st.congestion_recovery_start_ts;
+  }
+  if (st.pto_count > last_pto_) m.pto.inc(st.pto_count - last_pto_);
+  last_pto_ = st.pto_count;
+}
+
+// ---- output -------------------------------------------------------------------
+
+void Connection::kick() {
+  if (write_posted_ || closed_ || closing_) return;
+  write_posted_ = true;
+  asio::post(ep_->executor(), [self = shared_from_this()] {
+    self->write_posted_ = false;
+    self->write();
+  });
+}
+
+bool Connection::send_batch(const sockaddr* to, socklen_t len, const std::uint8_t* data,
+                            std::size_t n, std::size_t segment) {
+  std::size_t sent = 0;
+  auto r = ep_->send(to, len, data, n, segment, &sent);
+  if (r == io::SendResult::ok) return true;
+  if (r == io::SendResult::error) return true;  // lost: QUIC recovers like any loss
+  pending_.assign(data + sent, data + n);
+  pending_segment_ = segment;
+  std::memcpy(&pending_to_, to, len);
+  pending_to_len_ = len;
+  ep_->wait_writable(shared_from_this());
+  return false;
+}
+
+bool Connection::flush_pending() {
+  if (pending_.empty()) return true;
+  std::vector<std::uint8_t> p;
+  p.swap(pending_);
+  return send_batch(reinterpret_cast<const sockaddr*>(&pending_to_), pending_to_len_, p.data(),
+                    p.size(), pending_segment_);
+}
+
+void Connection::on_writable() {
+  if (closed_) return;
+  write();
+}
+
+void Connection::write() {
+  if (closed_ || closing_ || !conn_) return;
+  if (!flush_pending()) return;
+  const auto ts = now_ts();
+  const std::size_t mtu = ngtcp2_conn_get_max_tx_udp_payload_size(conn_);
+  const std::size_t quantum = ngtcp2_conn_get_send_quantum(conn_);
+  const std::size_t max_pkts = std::clamp<std::size_t>(quantum / mtu, 1, 64);
+  if (out_.size() < mtu * max_pkts) out_.resize(mtu * max_pkts);
+  ngtcp2_path_storage ps, batch_ps;
+  ngtcp2_path_storage_zero(&ps);
+  ngtcp2_path_storage_zero(&batch_ps);
+  ngtcp2_pkt_info pi{};
+  std::array<nghttp3_vec, 16> vec{};
+  std::size_t off = 0, pkts = 0, segment = 0;
+  auto flush = [&](std::size_t end) {
+    bool ok = send_batch(batch_ps.path.remote.addr, batch_ps.path.remote.addrlen, out_.data(), end,
+                         segment);
+    return ok;
+  };
+  for (;;) {
+    std::int64_t sid = -1;
+    bool fin = false;
+    std::int64_t nvec = 0;
+    if (app_ && ngtcp2_conn_get_max_data_left(conn_)) {
+      nvec = app_->session().next_write(sid, fin, std::span<nghttp3_vec>(vec.data(), vec.size()));
+      if (nvec < 0) {
+        app_error_ = app_->session().error_code();
+        fail(NGTCP2_ERR_CALLBACK_FAILURE);
+        return;
+      }
+    }
+    ngtcp2_ssize ndatalen = -1;
+    std::uint32_t flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
+    if (fin) flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
+    auto n = ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, out_.data() + off, mtu, &ndatalen,
+                                       flags, sid, reinterpret_cast<const ngtcp2_vec*>(vec.data()),
+                                       std::size_t(nvec), ts);
+    if (n < 0) {
+      if (n == NGTCP2_ERR_STREAM_DATA_BLOCKED) {
+        app_->session().block(sid);
+        continue;
+      }
+      if (n == NGTCP2_ERR_STREAM_SHUT_WR) {
+        app_->session().shutdown_write(sid);
+        continue;
+      }
+      if (n == NGTCP2_ERR_WRITE_MORE) {
+        if (!app_->session().wrote(sid, std::size_t(ndatalen))) {
+          app_error_ = app_->session().error_code();
+          fail(NGTCP2_ERR_CALLBACK_FAILURE);
+          return;
+        }
+        continue;
+      }
+      fail(int(n));
+      return;
+    }
+    if (ndatalen >= 0 && sid >= 0 && !app_->session().wrote(sid, std::size_t(ndatalen))) {
+      app_error_ = app_->session().error_code();
+      fail(NGTCP2_ERR_CALLBACK_FAILURE);
+      return;
+    }
+    if (n == 0) {  // nothing left, or limited by congestion/pacing
+      if (off && !flush(off)) return;
+      break;
+    }
+    if (pkts == 0) {
+      ngtcp2_path_copy(&batch_ps.path, &ps.path);
+      segment = std::size_t(n);
+    } else if (!ngtcp2_path_eq(&batch_ps.path, &ps.path) || std::size_t(n) > segment) {
+      // Another path (path validation) or a larger packet: send what we
+      // have, then this packet on its own.
+      if (!flush(off)) return;
+      std::memmove(out_.data(), out_.data() + off, std::size_t(n));
+      ngtcp2_path_copy(&batch_ps.path, &ps.path);
+      segment = std::size_t(n);
+      if (!flush(std::size_t(n))) return;
+      off = 0;
+      pkts = 0;
+      break;
+    }
+    off += std::size_t(n);
+    ++pkts;
+    if (pkts == max_pkts || std::size_t(n) < segment) {
+      if (!flush(off)) return;
+      break;  // the pacing timer (ngtcp2 expiry) brings the next batch
+    }
+  }
+  ngtcp2_conn_update_pkt_tx_time(conn_, ts);
+  if (app_ && app_->draining() && app_->idle() && handshake_done_) {
+    close_now(true, NGHTTP3_H3_NO_ERROR, true);
+    return;
+  }
+  arm_timer();
+}
+
+// ---- timers and closing -------------------------------------------------------
+
+void Connection::arm_timer() {
+  if (closed_) return;
+  auto expiry = ngtcp2_conn_get_expiry(conn_);
+  auto now = now_ts();
+  auto wait = expiry > now ? std::chrono::nanoseconds(expiry - now) : std::chrono::nanoseconds(0);
+  if (expiry == UINT64_MAX) wait = std::chrono::hours(24);
+  timer_.expires_after(wait);
+  timer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto s = w.lock()) s->on_timer();
+  });
+}
+
+void Connection::on_timer() {
+  if (closed_) return;
+  if (closing_) {
+    finish();
+    return;
+  }
+  int rv = ngtcp2_conn_handle_expiry(conn_, now_ts());
+  if (rv == NGTCP2_ERR_IDLE_CLOSE) {
+    if (!handshake_done_) Metrics::get().handshakes_timeout.inc();
+    finish();  // idle: close silently (RFC 9000 10.1)
+    return;
+  }
+  if (rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT) {
+    Metrics::get().handshakes_timeout.inc();
+    finish();
+    return;
+  }
+  if (rv != 0) {
+    fail(rv);
+    return;
+  }
+  sample_stats();
+  write();
+}
+
+void Connection::fail(int liberr) {
+  if (closed_ || closing_) return;
+  if (!ccerr_set_) {
+    if (app_error_)
+      ngtcp2_connection_close_error_set_application_error(&ccerr_, app_error_, nullptr, 0);
+    else
+      ngtcp2_connection_close_error_set_transport_error_liberr(&ccerr_, liberr, nullptr, 0);
+    ccerr_set_ = true;
+  }
+  if (!handshake_done_) Metrics::get().handshakes_failed.inc();
+  Metrics::get().errors.inc();
+  close_now(true, 0, false);
+}
+
+void Connection::close_now(bool send_close, std::uint64_t app_code, bool use_app_code) {
+  if (closed_ || closing_) return;
+  if (use_app_code) {
+    ngtcp2_connection_close_error_set_application_error(&ccerr_, app_code, nullptr, 0);
+    ccerr_set_ = true;
+  }
+  if (!send_close || !conn_ || ngtcp2_conn_is_in_closing_period(conn_) ||
+      ngtcp2_conn_is_in_draining_period(conn_)) {
+    finish();
+    return;
+  }
+  if (!ccerr_set_) ngtcp2_connection_close_error_default(&ccerr_);
+  close_pkt_.resize(NGTCP2_MAX_UDP_PAYLOAD_SIZE);
+  ngtcp2_path_storage ps;
+  ngtcp2_path_storage_zero(&ps);
+  ngtcp2_pkt_info pi{};
+  auto n = ngtcp2_conn_write_connection_close(conn_, &ps.path, &pi, close_pkt_.data(),
+                                              close_pkt_.size(), &ccerr_, now_ts());
+  if (n <= 0) {
+    finish();
+    return;
+  }
+  close_pkt_.resize(std::size_t(n));
+  std::size_t sent = 0;
+  ep_->send(ps.path.remote.addr, ps.path.remote.addrlen, close_pkt_.data(), close_pkt_.size(),
+            close_pkt_.size(), &sent);
+  enter_closing();
+}
+
+void Connection::enter_closing() {
+  closing_ = true;
+  if (app_) app_->closed();
+  auto pto = std::chrono::nanoseconds(ngtcp2_conn_get_pto(conn_));
+  timer_.expires_after(3 * pto);
+  timer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto s = w.lock()) s->finish();
+  });
+}
+
+void Connection::enter_draining() {
+  if (closing_ || closed_) return;
+  draining_period_ = true;
+  enter_closing();
+}
+
+void Connection::finish() {
+  if (closed_) return;
+  closed_ = true;
+  closing_ = true;
+  timer_.cancel();
+  if (conn_) {
+    ngtcp2_conn_stat st{};
+    ngtcp2_conn_get_conn_stat(conn_, &st);
+    if (st.smoothed_rtt) Metrics::get().smoothed_rtt.observe(double(st.smoothed_rtt) / 1e9);
+  }
+  if (app_) app_->closed();
+  ep_->closed(*this);
+}
+
+void Connection::drain() {
+  if (closed_ || closing_) return;
+  if (!app_ || !handshake_done_) {
+    close_now(true, NGHTTP3_H3_NO_ERROR, true);
+    return;
+  }
+  app_->drain();
+  kick();
+}
+
+void Connection::stop() {
+  if (closed_) return;
+  if (!closing_) close_now(true, NGHTTP3_H3_NO_ERROR, true);
+  finish();
+}
+
+// ---- HTTP/3 and TLS -----------------------------------------------------------
+
+bool Connection::setup_h3() {
+  if (app_) return true;
+  if (ngtcp2_conn_get_max_local_streams_uni(conn_) < 3) return false;
+  http::ConnInfo info;
+  auto addr_port = [](const sockaddr_storage& ss, std::string& ip, std::uint16_t& port) {
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (ss.ss_family == AF_INET6) {
+      auto* s6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+      if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+        ::inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, sizeof buf);
+      else
+        ::inet_ntop(AF_INET6, &s6->sin6_addr, buf, sizeof buf);
+      port = ntohs(s6->sin6_port);
+    } else {
+      auto* s4 = reinterpret_cast<const sockaddr_in*>(&ss);
+      ::inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof buf);
+      port = ntohs(s4->sin_port);
+    }
+    ip = buf;
+  };
+  addr_port(remote_, info.peer_ip, info.peer_port);
+  sockaddr_storage local{};
+  std::memcpy(&local, ep_->local(), ep_->local_len());
+  addr_port(local, info.local_ip, info.local_port);
+  info.tls = true;
+  info.alpn = "h3";
+  info.sni = tls_sni(tls_);
+  info.listener = snap_->listener->name;
+  static std::atomic<std::uint64_t> ids{1ull << 62};
+  info.id = ids.fetch_add(1, std::memory_order_relaxed);
+  app_ = conn::make_h3_app(*this, ep_->context_ptr(), std::move(info), ep_->executor(), snap_);
+  std::int64_t ctrl = -1, enc = -1, dec = -1;
+  if (ngtcp2_conn_open_uni_stream(conn_, &ctrl, nullptr) != 0 ||
+      ngtcp2_conn_open_uni_stream(conn_, &enc, nullptr) != 0 ||
+      ngtcp2_conn_open_uni_stream(conn_, &dec, nullptr) != 0)
+    return false;
+  return app_->session().start(ctrl, enc, dec);
+}
+
+void Connection::on_handshake_completed() {
+  handshake_done_ = true;
+  ep_->handshake_done(*this);
+  auto& m = Metrics::get();
+  bool early = (gnutls_session_get_flags(tls_) & GNUTLS_SFLAGS_EARLY_DATA) != 0;
+  (early ? m.handshakes_0rtt : (gnutls_session_is_resumed(tls_) ? m.handshakes_resumed
+                                                                : m.handshakes_1rtt))
+      .inc();
+  if (early) m.early_accepted.inc();
+  if (gnutls_session_ticket_send(tls_, 1, 0) != 0) spdlog::debug("quic: no session ticket sent");
+  // A token for the client's next connection (address validation without Retry).
+  auto tok = ep_->group().tokens().make_regular(reinterpret_cast<const sockaddr*>(&remote_),
+                                                remote_len_);
+  if (!tok.empty()) ngtcp2_conn_submit_new_token(conn_, tok.data(), tok.size());
+}
+
+void Connection::on_client_hello(std::string_view msg) {
+  hello_fp_ = XXH3_64bits(msg.data(), msg.size());
+}
+
+void Connection::consumed(std::int64_t sid, std::uint64_t n) {
+  if (!conn_ || closed_ || n == 0) return;
+  ngtcp2_conn_extend_max_stream_offset(conn_, sid, n);
+  ngtcp2_conn_extend_max_offset(conn_, n);
+  kick();
+}
+
+void Connection::shutdown_stream_read(std::int64_t sid, std::uint64_t code) {
+  if (!conn_ || closed_) return;
+  ngtcp2_conn_shutdown_stream_read(conn_, sid, code);
+  kick();
+}
+
+void Connection::reset_stream(std::int64_t sid, std::uint64_t code) {
+  if (!conn_ || closed_) return;
+  ngtcp2_conn_shutdown_stream(conn_, sid, code);
+  kick();
+}
+
+}  // namespace strata::quic
