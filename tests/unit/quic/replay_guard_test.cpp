@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace std::chrono_literals;
 using strata::core::FakeClock;
@@ -95,4 +98,21 @@ TEST(QuicReplayGuard, FingerprintNotFooledByMovingBytesBetweenFields) {
   }
   EXPECT_EQ(seen.size(), n);
   EXPECT_NE(ReplayGuard::fingerprint("", "", "", ""), ReplayGuard::fingerprint("", "", "", "x"));
+}
+
+TEST(QuicReplayGuard, ConcurrentChecksSeeEachKeyFreshOnce) {
+  FakeClock clock;
+  ReplayGuard g(100000, 10s, clock);
+  std::atomic<int> fresh{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (std::uint64_t k = 0; k < 5000; ++k) {
+        if (g.check(k) == V::fresh) ++fresh;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(fresh.load(), 5000);
+  EXPECT_EQ(g.size(), 5000u);
 }

@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace std::chrono_literals;
 using strata::core::FakeClock;
@@ -235,4 +237,26 @@ TEST(QuicSourceLimits, ReconfigureAppliesNewLimits) {
   EXPECT_EQ(lim.connections(a.sa()), 0u);
   EXPECT_EQ(lim.admit(Addr("10.0.77.1").sa()), V::ok);
   EXPECT_EQ(lim.connections(Addr("10.0.200.1").sa()), 1u);  // same /16
+}
+
+TEST(QuicSourceLimits, ConcurrentAdmitAndCloseBalance) {
+  FakeClock clock;
+  auto cfg = unlimited_rate();
+  cfg.max_connections_per_source = 0;
+  cfg.max_tracked_sources = 8;
+  SourceLimits lim(cfg, clock);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&lim, t] {
+      for (int i = 0; i < 2000; ++i) {
+        const Addr a("10.0." + std::to_string((t * 7 + i) % 16) + ".1");
+        if (lim.admit(a.sa()) == V::ok) lim.closed(a.sa());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_LE(lim.tracked(), 8u);
+  for (int p = 0; p < 16; ++p) {
+    EXPECT_EQ(lim.connections(Addr("10.0." + std::to_string(p) + ".1").sa()), 0u);
+  }
 }
