@@ -51,7 +51,11 @@ struct Events : SessionEvents {
     requests.push_back(sid);
     if (on_req) on_req(sid);
   }
-  void on_stream_wake(StreamId sid, void*) override { ++wakes[sid]; }
+  std::function<void(StreamId)> on_wake;
+  void on_stream_wake(StreamId sid, void*) override {
+    ++wakes[sid];
+    if (on_wake) on_wake(sid);
+  }
 };
 
 // Client side of one request stream.

@@ -446,6 +446,25 @@ TEST(Http3ServerSession, ChunkedResponseWithPartialAcks) {
   EXPECT_EQ(p.quic.done.size(), 1u);
 }
 
+TEST(Http3ServerSession, HandlerReleasesFromWakeOnClose) {
+  config::Limits limits;
+  Pair p(limits);
+  int token = 0;
+  p.ev.on_req = [&](StreamId sid) {
+    p.server.set_user(sid, &token);
+    ASSERT_TRUE(respond(p.server, sid, 200, "w"));
+  };
+  p.ev.on_wake = [&](StreamId sid) {
+    if (!p.server.writable(sid)) p.server.release(sid);
+  };
+  for (StreamId sid = 0; sid < 160; sid += 4) p.request(sid, "GET", "/w");
+  ASSERT_TRUE(p.pump());
+  EXPECT_EQ(p.ev.requests.size(), 40u);
+  EXPECT_EQ(p.server.live_streams(), 0u);
+  EXPECT_EQ(p.quic.done.size(), 40u);
+  EXPECT_EQ(p.streams[156].resp_body, "w");
+}
+
 TEST(Http3ServerSession, HeadAnd204DropBody) {
   config::Limits limits;
   Pair p(limits);
