@@ -546,6 +546,19 @@ TEST(Http3ServerSession, BadPeerInputFailsConnectionWithErrorCode) {
   ASSERT_TRUE(q.pump());
   EXPECT_FALSE(q.server.stream_closed(2, kNoError));
   EXPECT_EQ(q.server.error_code(), NGHTTP3_H3_CLOSED_CRITICAL_STREAM);
+  // Data before start() is refused, not asserted on.
+  test::FakeQuic quic;
+  test::Events ev;
+  ServerSession early(limits, Settings{}, ev, quic);
+  EXPECT_FALSE(early.receive(0, second_control, false));
+  EXPECT_EQ(early.error_code(), kInternalError);
+  // shutdown() before start(): remembered, GOAWAY queued by start().
+  ServerSession early2(limits, Settings{}, ev, quic);
+  early2.shutdown();
+  EXPECT_TRUE(early2.shutting_down());
+  ASSERT_TRUE(early2.start(3, 7, 11));
+  EXPECT_GT(early2.next_write(sid, fin, v), 0);
+  EXPECT_EQ(sid, 3);
 }
 
 }  // namespace
