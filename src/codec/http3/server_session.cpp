@@ -64,6 +64,13 @@ bool ServerSession::fail(int liberr, int kind) {
 
 bool ServerSession::receive(StreamId sid, std::span<const std::uint8_t> data, bool fin) {
   if (failed_) return false;
+  if (!started_) {
+    // nghttp3 asserts when a response is submitted before our streams
+    // are bound: start() must come first.
+    failed_ = true;
+    error_code_ = kInternalError;
+    return false;
+  }
   in_lib_ = true;
   auto rv = nghttp3_conn_read_stream(c_, sid, data.data(), data.size(), fin ? 1 : 0);
   in_lib_ = false;

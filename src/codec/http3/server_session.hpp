@@ -128,6 +128,9 @@ class ServerSession {
   // Stream data from QUIC (any stream, including the peer's unidirectional
   // streams), in order. Credits framing bytes via QuicSide::consumed().
   // False = connection error: close the QUIC connection with error_code().
+  // start() must have been called (with 0-RTT, call it on the first stream
+  // data: the server knows the client's stream limits by then); before it,
+  // receive() fails with H3_INTERNAL_ERROR.
   bool receive(StreamId sid, std::span<const std::uint8_t> data, bool fin);
   // Next data to write (nghttp3_conn_writev_stream): fills `vecs`, sets
   // `sid` (-1 when nothing to write) and `fin`, returns the number of vecs

@@ -36,7 +36,9 @@ struct Callbacks {
     s->out.clear();
     if (code != kNoError || s->released || !s->dispatched) me.discard_body(*s);
     me.wake(*s);
-    if (!s->dispatched || s->released) me.destroy(sid);
+    // The handler may have released (and so destroyed) the stream in wake.
+    s = me.find(sid);
+    if (s && (!s->dispatched || s->released)) me.destroy(sid);
     return 0;
   }
 

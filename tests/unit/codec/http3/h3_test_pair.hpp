@@ -51,7 +51,11 @@ struct Events : SessionEvents {
     requests.push_back(sid);
     if (on_req) on_req(sid);
   }
-  void on_stream_wake(StreamId sid, void*) override { ++wakes[sid]; }
+  std::function<void(StreamId)> on_wake;
+  void on_stream_wake(StreamId sid, void*) override {
+    ++wakes[sid];
+    if (on_wake) on_wake(sid);
+  }
 };
 
 // Client side of one request stream.
@@ -154,9 +158,13 @@ class Pair {
         if (n < 0) return false;
         if (sid < 0) break;
         std::string data = join(vec, n);
-        if (!server.receive(sid, {(const uint8_t*)data.data(), data.size()}, fin != 0))
-          return false;
-        delivered[sid] += data.size();
+        if (hold.count(sid)) {
+          held[sid] += data;  // delivered later by release_held()
+        } else {
+          if (!server.receive(sid, {(const uint8_t*)data.data(), data.size()}, fin != 0))
+            return false;
+          delivered[sid] += data.size();
+        }
         nghttp3_conn_add_write_offset(client, sid, data.size());
         nghttp3_conn_add_ack_offset(client, sid, data.size());
         if (fin) client_done.insert(sid);
@@ -218,6 +226,14 @@ class Pair {
     return true;
   }
 
+  // Delivers the bytes held back on (unidirectional) stream `sid`.
+  bool release_held(StreamId sid) {
+    hold.erase(sid);
+    std::string data = std::move(held[sid]);
+    delivered[sid] += data.size();
+    return server.receive(sid, {(const uint8_t*)data.data(), data.size()}, false);
+  }
+
   // Acknowledges `n` held bytes of `sid`.
   bool ack(StreamId sid, std::uint64_t n) {
     unacked[sid] -= n;
@@ -235,6 +251,8 @@ class Pair {
   std::map<StreamId, std::uint64_t> delivered;  // client -> server bytes per stream
   std::map<StreamId, std::uint64_t> unacked;    // server bytes not acked yet
   std::set<StreamId> client_done, server_done, closed, aborted;
+  std::set<StreamId> hold;                      // client streams whose bytes are held back
+  std::map<StreamId, std::string> held;
   std::size_t stops_seen = 0, resets_seen = 0;
   int64_t goaway_id = -1;
 

@@ -356,6 +356,115 @@ TEST(Http3ServerSession, EarlyResponseStopsRequestBody) {
   EXPECT_EQ(p.quic.consumed_by[0], p.delivered[0]);
 }
 
+TEST(Http3ServerSession, QpackBlockedRequestIsCreditedWhenUnblocked) {
+  config::Limits limits;
+  Pair p(limits);
+  ASSERT_TRUE(p.pump());  // SETTINGS exchanged: the client may use the dynamic table
+  p.hold.insert(6);       // the client's QPACK encoder stream
+  std::string body(1000, 'q');
+  p.request(0, "POST", "/q", {{"x-custom-field", "some-value-to-index"}}, &body, true);
+  ASSERT_TRUE(p.pump());
+  ASSERT_FALSE(p.held[6].empty());
+  EXPECT_TRUE(p.ev.requests.empty());  // blocked on the encoder stream
+  EXPECT_LT(p.quic.consumed_by[0], p.delivered[0] - body.size());
+  ASSERT_TRUE(p.release_held(6));
+  ASSERT_EQ(p.ev.requests.size(), 1u);
+  EXPECT_EQ(p.server.request(0).headers.get("x-custom-field").value_or(""),
+            "some-value-to-index");
+  // Framing of the blocked stream is credited late (deferred_consume).
+  EXPECT_EQ(p.quic.consumed_by[0] + body.size(), p.delivered[0]);
+  EXPECT_EQ(read_all(p.server, 0), body);
+  EXPECT_EQ(p.quic.consumed_by[0], p.delivered[0]);
+  EXPECT_EQ(p.quic.consumed_by[6], p.delivered[6]);
+}
+
+TEST(Http3ServerSession, RespondFromOnRequest) {
+  config::Limits limits;
+  Pair p(limits);
+  p.ev.on_req = [&](StreamId sid) {
+    ASSERT_TRUE(respond(p.server, sid, 200, "sync " + p.server.request(sid).target));
+  };
+  p.request(0, "GET", "/a");
+  p.request(4, "GET", "/b");
+  ASSERT_TRUE(p.pump());
+  EXPECT_EQ(p.streams[0].resp_body, "sync /a");
+  EXPECT_EQ(p.streams[4].resp_body, "sync /b");
+  EXPECT_TRUE(p.streams[0].closed);
+  EXPECT_TRUE(p.streams[4].closed);
+}
+
+TEST(Http3ServerSession, OversizedRequestTrailersResetStream) {
+  config::Limits limits;
+  limits.max_header_bytes = 600;
+  Pair p(limits);
+  auto before = errors("header_list");
+  std::string body = "data";
+  p.request(0, "POST", "/t", {}, &body, true, {{"x-trailer", std::string(800, 't')}});
+  ASSERT_TRUE(p.pump());
+  ASSERT_EQ(p.ev.requests.size(), 1u);
+  EXPECT_EQ(errors("header_list") - before, 1u);
+  EXPECT_TRUE(p.quic.reset(0, kExcessiveLoad));
+  EXPECT_EQ(p.server.request_trailers(0), nullptr);
+  EXPECT_FALSE(p.server.writable(0));
+  EXPECT_TRUE(p.closed.count(0));
+  // Released after QUIC closed it: forgotten at once.
+  p.server.release(0);
+  EXPECT_EQ(p.server.live_streams(), 0u);
+}
+
+TEST(Http3ServerSession, ChunkedResponseWithPartialAcks) {
+  config::Limits limits;
+  Pair p(limits);
+  p.auto_ack = false;
+  p.request(0, "GET", "/chunks");
+  ASSERT_TRUE(p.pump());
+  ASSERT_EQ(p.ev.requests.size(), 1u);
+  ASSERT_TRUE(p.server.submit_response(0, http::Response{}, false));
+  std::string expect;
+  for (int i = 0; i < 40; ++i) {
+    std::string piece(3000 + i, char('A' + i % 26));
+    expect += piece;
+    ASSERT_TRUE(p.server.submit_data(0, {piece.data(), piece.size()}, i == 39));
+    if (i % 3 == 0) {
+      ASSERT_TRUE(p.pump());
+    }
+    if (i % 5 == 0 && p.unacked[0] > 1000) {
+      ASSERT_TRUE(p.ack(0, p.unacked[0] - 1000));
+    }
+  }
+  // Released before QUIC closes the stream: the response still completes.
+  p.server.release(0);
+  EXPECT_EQ(p.server.live_streams(), 1u);
+  ASSERT_TRUE(p.pump());
+  EXPECT_GT(p.server.buffered(0), 0u);
+  ASSERT_TRUE(p.ack(0, p.unacked[0]));
+  EXPECT_EQ(p.server.buffered(0), 0u);
+  ASSERT_TRUE(p.pump());
+  EXPECT_EQ(p.streams[0].resp_body, expect);
+  EXPECT_TRUE(p.streams[0].closed);
+  EXPECT_EQ(p.server.live_streams(), 0u);
+  EXPECT_EQ(p.quic.done.size(), 1u);
+}
+
+TEST(Http3ServerSession, HandlerReleasesFromWakeOnClose) {
+  config::Limits limits;
+  Pair p(limits);
+  int token = 0;
+  p.ev.on_req = [&](StreamId sid) {
+    p.server.set_user(sid, &token);
+    ASSERT_TRUE(respond(p.server, sid, 200, "w"));
+  };
+  p.ev.on_wake = [&](StreamId sid) {
+    if (!p.server.writable(sid)) p.server.release(sid);
+  };
+  for (StreamId sid = 0; sid < 160; sid += 4) p.request(sid, "GET", "/w");
+  ASSERT_TRUE(p.pump());
+  EXPECT_EQ(p.ev.requests.size(), 40u);
+  EXPECT_EQ(p.server.live_streams(), 0u);
+  EXPECT_EQ(p.quic.done.size(), 40u);
+  EXPECT_EQ(p.streams[156].resp_body, "w");
+}
+
 TEST(Http3ServerSession, HeadAnd204DropBody) {
   config::Limits limits;
   Pair p(limits);
@@ -437,6 +546,19 @@ TEST(Http3ServerSession, BadPeerInputFailsConnectionWithErrorCode) {
   ASSERT_TRUE(q.pump());
   EXPECT_FALSE(q.server.stream_closed(2, kNoError));
   EXPECT_EQ(q.server.error_code(), NGHTTP3_H3_CLOSED_CRITICAL_STREAM);
+  // Data before start() is refused, not asserted on.
+  test::FakeQuic quic;
+  test::Events ev;
+  ServerSession early(limits, Settings{}, ev, quic);
+  EXPECT_FALSE(early.receive(0, second_control, false));
+  EXPECT_EQ(early.error_code(), kInternalError);
+  // shutdown() before start(): remembered, GOAWAY queued by start().
+  ServerSession early2(limits, Settings{}, ev, quic);
+  early2.shutdown();
+  EXPECT_TRUE(early2.shutting_down());
+  ASSERT_TRUE(early2.start(3, 7, 11));
+  EXPECT_GT(early2.next_write(sid, fin, v), 0);
+  EXPECT_EQ(sid, 3);
 }
 
 }  // namespace
