@@ -86,8 +86,7 @@ struct Connection::Callbacks {
     auto& c = self(ud);
     if (!(flags & NGTCP2_STREAM_CLOSE_FLAG_APP_ERROR_CODE_SET)) code = NGHTTP3_H3_NO_ERROR;
     c.early_streams_.erase(sid);
-    if (ngtcp2_is_bidi_stream(sid) && !ngtcp2_conn_is_local_stream(conn, sid))
-      ngtcp2_conn_extend_max_streams_bidi(conn, 1);
+    (void)conn;
     if (c.app_ && !c.app_->session().stream_closed(sid, code)) return NGTCP2_ERR_CALLBACK_FAILURE;
     return 0;
   }
@@ -108,6 +107,11 @@ struct Connection::Callbacks {
                                     void*) {
     auto& c = self(ud);
     if (c.app_ && !c.app_->session().unblock(sid)) return NGTCP2_ERR_CALLBACK_FAILURE;
+    return 0;
+  }
+  static int extend_max_remote_streams_bidi(ngtcp2_conn*, std::uint64_t max_streams, void* ud) {
+    auto& c = self(ud);
+    if (c.app_) c.app_->session().set_max_client_streams_bidi(max_streams);
     return 0;
   }
   static void rand(std::uint8_t* dest, std::size_t len, const ngtcp2_rand_ctx*) {
@@ -216,6 +220,7 @@ bool Connection::init(const io::Datagram& d, const ngtcp2_pkt_hd& hd, const ngtc
     cb.path_validation = Callbacks::path_validation;
     cb.stream_reset = Callbacks::stream_reset;
     cb.extend_max_stream_data = Callbacks::extend_max_stream_data;
+    cb.extend_max_remote_streams_bidi = Callbacks::extend_max_remote_streams_bidi;
     cb.delete_crypto_aead_ctx = ngtcp2_crypto_delete_crypto_aead_ctx_cb;
     cb.delete_crypto_cipher_ctx = ngtcp2_crypto_delete_crypto_cipher_ctx_cb;
     cb.get_path_challenge_data = ngtcp2_crypto_get_path_challenge_data_cb;
@@ -639,7 +644,10 @@ bool Connection::setup_h3() {
       ngtcp2_conn_open_uni_stream(conn_, &enc, nullptr) != 0 ||
       ngtcp2_conn_open_uni_stream(conn_, &dec, nullptr) != 0)
     return false;
-  return app_->session().start(ctrl, enc, dec);
+  if (!app_->session().start(ctrl, enc, dec)) return false;
+  app_->session().set_max_client_streams_bidi(
+      ngtcp2_conn_get_local_transport_params(conn_)->initial_max_streams_bidi);
+  return true;
 }
 
 void Connection::on_handshake_completed() {
@@ -677,7 +685,17 @@ void Connection::shutdown_stream_read(std::int64_t sid, std::uint64_t code) {
 
 void Connection::reset_stream(std::int64_t sid, std::uint64_t code) {
   if (!conn_ || closed_) return;
-  ngtcp2_conn_shutdown_stream(conn_, sid, code);
+  ngtcp2_conn_shutdown_stream_write(conn_, sid, code);
+  kick();
+}
+
+void Connection::stream_done(std::int64_t sid) {
+  // The session forgot a request stream (QUIC closed it and its handler
+  // let go): the client may open one more. Keeps streams still held by a
+  // handler inside the QUIC stream limit.
+  if (!conn_ || closed_) return;
+  if (ngtcp2_is_bidi_stream(sid) && !ngtcp2_conn_is_local_stream(conn_, sid))
+    ngtcp2_conn_extend_max_streams_bidi(conn_, 1);
   kick();
 }
 

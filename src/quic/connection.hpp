@@ -60,6 +60,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void consumed(std::int64_t sid, std::uint64_t n) override;
   void shutdown_stream_read(std::int64_t sid, std::uint64_t code) override;
   void reset_stream(std::int64_t sid, std::uint64_t code) override;
+  void stream_done(std::int64_t sid) override;
   void kick() override;
   bool stream_early(std::int64_t sid) const override { return early_streams_.count(sid) > 0; }
   std::uint64_t hello_fingerprint() const override { return hello_fp_; }

@@ -234,7 +234,11 @@ struct Callbacks {
       s->body.clear();
       s->body_off = 0;
     }
-    if (s->user) me.ev_.on_stream_wake(s->id, s->user);
+    if (s->user) {
+      me.ev_.on_stream_wake(s->id, s->user);
+      s = me.find(sid);  // a wake that resumes the handler at once may release it
+      if (!s) return 0;
+    }
     if (!s->dispatched || s->released) me.destroy(sid);
     return 0;
   }
