@@ -11,7 +11,7 @@ listeners:
     address: "[::]:8443"
     tls:
       self_signed: true
-    protocols: [h1, h2]
+    protocols: [h1, h2, h3]
     routes: default
   - name: http
     address: "[::]:8080"
