@@ -187,6 +187,15 @@ Connection::~Connection() {
 
 std::uint64_t Connection::now_ts() const { return steady_ns(); }
 
+std::vector<std::string> Connection::scids() const {
+  std::vector<std::string> out;
+  if (!conn_) return out;
+  std::vector<ngtcp2_cid> ids(ngtcp2_conn_get_num_scid(conn_));
+  ngtcp2_conn_get_scid(conn_, ids.data());
+  for (const auto& id : ids) out.emplace_back(reinterpret_cast<const char*>(id.data), id.datalen);
+  return out;
+}
+
 bool Connection::init(const io::Datagram& d, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* odcid,
                       bool token_ok) {
   auto snap = ep_->context().snapshot();
@@ -386,7 +395,12 @@ void Connection::write() {
   const auto ts = now_ts();
   const std::size_t mtu = ngtcp2_conn_get_max_tx_udp_payload_size(conn_);
   const std::size_t quantum = ngtcp2_conn_get_send_quantum(conn_);
-  const std::size_t max_pkts = std::clamp<std::size_t>(quantum / mtu, 1, 64);
+  // One GSO send carries at most 64 segments and 64 KiB.
+  const std::size_t max_pkts =
+      std::clamp<std::size_t>(std::min(quantum / mtu, std::size_t(65000) / mtu), 1, 64);
+  // The endpoint's scratch buffer: writes are synchronous, and bytes the
+  // socket does not take are copied to pending_.
+  auto& out_ = ep_->scratch();
   if (out_.size() < mtu * max_pkts) out_.resize(mtu * max_pkts);
   ngtcp2_path_storage ps, batch_ps;
   ngtcp2_path_storage_zero(&ps);

@@ -52,6 +52,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void stop();         // close now (CONNECTION_CLOSE)
   bool handshake_completed() const { return handshake_done_; }
   const std::string& client_dcid() const { return client_dcid_; }
+  std::vector<std::string> scids() const;  // our connection IDs in use
   ngtcp2_conn* native() const { return conn_; }
   // The address the connection was admitted from (per-source limits).
   const sockaddr* source() const { return reinterpret_cast<const sockaddr*>(&source_); }
@@ -106,7 +107,6 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::string client_dcid_;                 // the client's original DCID (endpoint key)
   std::unordered_set<std::int64_t> early_streams_;
   std::uint64_t hello_fp_ = 0;
-  std::vector<std::uint8_t> out_;           // packet buffer for one write batch
   std::vector<std::uint8_t> pending_;       // packets the socket did not take yet
   std::size_t pending_segment_ = 0;
   sockaddr_storage pending_to_{};

@@ -164,7 +164,13 @@ void Endpoint::on_datagram(const io::Datagram& d) {
     return;
   }
   const bool long_header = (d.data[0] & 0x80) != 0;
-  auto owner = cid_owner(std::span<const std::uint8_t>(vc.dcid, vc.dcidlen), group_->workers());
+  // A client's first packets (Initial, 0-RTT) carry a DCID the client made
+  // up: never route those by its first byte.
+  const bool client_chosen =
+      long_header && vc.version == NGTCP2_PROTO_VER_V1 && (d.data[0] & 0x30) <= 0x10;
+  auto owner = client_chosen ? std::nullopt
+                             : cid_owner(std::span<const std::uint8_t>(vc.dcid, vc.dcidlen),
+                                         group_->workers());
   if (owner && *owner != worker_) {
     // Ours by construction, another worker's connection: migration or NAT
     // rebinding moved the 4-tuple to this socket.
@@ -255,7 +261,7 @@ void Endpoint::accept(const io::Datagram& d, const std::string& dcid_key) {
     m.handshakes_failed.inc();
     return;
   }
-  conns_.push_back(c);
+  conns_.emplace(c.get(), c);
   by_cid_[dcid_key] = c;
   ++in_flight_;
   m.connections.add();
@@ -300,31 +306,31 @@ void Endpoint::handshake_done(Connection&) {
 }
 
 void Endpoint::closed(Connection& c) {
+  auto it = conns_.find(&c);
+  if (it == conns_.end()) return;
   auto& m = Metrics::get();
   if (!c.handshake_completed() && in_flight_) --in_flight_;
-  // Drop every key that maps to it.
-  for (auto it = by_cid_.begin(); it != by_cid_.end();) {
-    if (it->second.get() == &c) it = by_cid_.erase(it);
-    else ++it;
-  }
-  for (auto it = conns_.begin(); it != conns_.end(); ++it) {
-    if (it->get() == &c) {
-      auto keep = *it;  // destroyed after this function, not inside it
-      conns_.erase(it);
-      group_->limits().closed(c.source());
-      m.connections.sub();
-      process_connections_.fetch_sub(1, std::memory_order_relaxed);
-      asio::post(ex_, [keep] {});
-      break;
-    }
-  }
+  // Drop the keys that name it: the client's original DCID and our current
+  // CIDs (retired ones were removed as ngtcp2 retired them).
+  auto drop = [&](const std::string& k) {
+    if (auto f = by_cid_.find(k); f != by_cid_.end() && f->second.get() == &c) by_cid_.erase(f);
+  };
+  drop(c.client_dcid());
+  for (const auto& k : c.scids()) drop(k);
+  auto keep = it->second;  // destroyed after this call stack, not inside it
+  conns_.erase(it);
+  group_->limits().closed(c.source());
+  m.connections.sub();
+  process_connections_.fetch_sub(1, std::memory_order_relaxed);
+  asio::post(ex_, [keep] {});
   maybe_finish();
 }
 
 void Endpoint::drain() {
   if (draining_) return;
   draining_ = true;
-  auto now = conns_;
+  std::vector<std::shared_ptr<Connection>> now;
+  for (auto& [p, c] : conns_) now.push_back(c);
   for (auto& c : now) c->drain();
   maybe_finish();
 }
@@ -332,7 +338,8 @@ void Endpoint::drain() {
 void Endpoint::stop() {
   stopped_ = true;
   draining_ = true;
-  auto now = conns_;
+  std::vector<std::shared_ptr<Connection>> now;
+  for (auto& [p, c] : conns_) now.push_back(c);
   for (auto& c : now) c->stop();
   maybe_finish();
 }

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -97,6 +98,8 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   io::SendResult send(const sockaddr* remote, socklen_t len, const std::uint8_t* data,
                       std::size_t n, std::size_t segment, std::size_t* sent);
   void wait_writable(std::shared_ptr<Connection> c);
+  // Packet buffer shared by this worker's connections for one write batch.
+  std::vector<std::uint8_t>& scratch() { return scratch_; }
   void add_cid(const std::uint8_t* cid, std::size_t len, const std::shared_ptr<Connection>& c);
   void remove_cid(const std::uint8_t* cid, std::size_t len);
   void handshake_done(Connection& c);    // no longer counts as in flight
@@ -131,7 +134,8 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   bool write_waiting_ = false;
   std::size_t in_flight_ = 0;  // handshakes not yet complete
   std::unordered_map<std::string, std::shared_ptr<Connection>> by_cid_;
-  std::vector<std::shared_ptr<Connection>> conns_;
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> conns_;
+  std::vector<std::uint8_t> scratch_;
   std::vector<std::weak_ptr<Connection>> blocked_;
   // stateless reset rate limit (per second)
   std::uint32_t resets_this_second_ = 0;
