@@ -125,3 +125,72 @@ def wait_until(fn, timeout=10.0, step=0.05):
         time.sleep(step)
         v = fn()
     return v
+
+
+class UdpRecorder:
+    """A loopback UDP relay between one QUIC client and the server that
+    records the client's first flight (every datagram it sends before the
+    server's first reply): what an on-path attacker would capture to replay
+    0-RTT. Runs in a thread for at most `max_seconds`."""
+
+    def __init__(self, server_port, max_seconds=30):
+        import select
+        import socket
+        import threading
+        self._select = select.select
+        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.front.bind(("127.0.0.1", 0))
+        self.port = self.front.getsockname()[1]
+        self.back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.back.connect(("127.0.0.1", server_port))
+        self.server_port = server_port
+        self.first_flight = []
+        self._replied = False
+        self._client = None
+        self._stop = threading.Event()
+        self._deadline = time.time() + max_seconds
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        while not self._stop.is_set() and time.time() < self._deadline:
+            r, _, _ = self._select([self.front, self.back], [], [], 0.05)
+            if self.front in r:
+                data, self._client = self.front.recvfrom(65535)
+                if not self._replied:
+                    self.first_flight.append(data)
+                self.back.send(data)
+            if self.back in r:
+                try:
+                    data = self.back.recv(65535)
+                except OSError:  # ICMP port unreachable after the server left
+                    continue
+                self._replied = True
+                if self._client:
+                    self.front.sendto(data, self._client)
+
+    def close(self):
+        self._stop.set()
+        self._t.join(5)
+        self.front.close()
+        self.back.close()
+
+    def replay(self, listen_seconds=1.0):
+        """Sends the recorded first flight again from a fresh socket and
+        returns how many datagrams the server sent back within listen_seconds."""
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.connect(("127.0.0.1", self.server_port))
+        s.settimeout(0.1)
+        for d in self.first_flight:
+            s.send(d)
+        n = 0
+        deadline = time.time() + listen_seconds
+        while time.time() < deadline:
+            try:
+                s.recv(65535)
+                n += 1
+            except (socket.timeout, OSError):
+                pass
+        s.close()
+        return n
