@@ -82,6 +82,15 @@ def test_get_and_post_1mib_byte_exact(h3, workdir):
                       timeout=10), metrics(s.ports["admin"])
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_dual_stack_listener(h3, workdir, host):
+    s = h3(address="[::]:0")
+    dl = workdir / "dl"
+    dl.mkdir()
+    gtls(s.port, f"/bytes/{MIB}", host=host, args=quiet_args(dl))
+    assert sha((dl / str(MIB)).read_bytes()) == sha(origin_bytes(s.origin, MIB))
+
+
 def test_100_concurrent_streams_one_connection(h3):
     s = h3()
     before = metric_sum(metrics(s.ports["admin"]), "strata_quic_handshakes_total")
@@ -356,3 +365,71 @@ def test_no_alt_svc_without_h3(h3):
     s = h3(protocols="[h1, h2]")
     assert alt_svc(s.port, "--http2") is ALT_SVC_NONE
     assert alt_svc(s.port, "--http1.1") is ALT_SVC_NONE
+
+
+def gtls_popen(port, path, args=()):
+    return subprocess.Popen([GTLS, "--exit-on-all-streams-close", "--timeout=10s", *VERBOSE, *args,
+                             "127.0.0.1", str(port), f"https://127.0.0.1:{port}{path}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def finish(p, timeout=20):
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, _ = p.communicate(timeout=5)
+    return p.returncode, out.decode(errors="replace")
+
+
+def test_per_source_connection_limit(h3):
+    s = h3(quic={"max_connections_per_source": 2})
+    admin = s.ports["admin"]
+    slow = [gtls_popen(s.port, "/delay/1500") for _ in range(2)]
+    try:
+        assert wait_until(lambda: metric_sum(metrics(admin), "strata_quic_connections") == 2,
+                          timeout=5), metrics(admin)
+        # A third connection from the same source (127.0.0.0/24) is refused.
+        rc, out = gtls(s.port, "/status/200", args=VERBOSE, timeout=15, check=False)
+        assert 200 not in statuses(out).values(), out[-2000:]
+        ms = metrics(admin)
+        assert metric_sum(ms, "strata_quic_source_limited_total", reason="connections") >= 1, ms
+    finally:
+        results = [finish(p) for p in slow]
+    for rc, out in results:
+        assert rc == 0 and set(statuses(out).values()) == {200}, out[-2000:]
+    # The slots are released when those connections close.
+    assert wait_until(lambda: metric_sum(metrics(admin), "strata_quic_connections") == 0, timeout=10)
+    _, out = gtls(s.port, "/status/200", args=VERBOSE)
+    assert set(statuses(out).values()) == {200}, out[-2000:]
+
+
+def test_per_source_handshake_rate(h3):
+    s = h3(quic={"handshakes_per_second": 1, "handshake_burst": 2})
+    admin = s.ports["admin"]
+    codes = []
+    for _ in range(4):  # well within one second on loopback
+        _, out = gtls(s.port, "/status/200", args=VERBOSE, timeout=15, check=False)
+        codes.append(sorted(statuses(out).values()))
+    assert codes[:2] == [[200], [200]], codes
+    assert [200] not in codes[2:], codes
+    ms = metrics(admin)
+    assert metric_sum(ms, "strata_quic_source_limited_total", reason="handshake_rate") >= 2, ms
+
+
+def test_unknown_short_header_packet_gets_stateless_reset(h3):
+    import socket
+    s = h3()
+    admin = s.ports["admin"]
+    before = metric_sum(metrics(admin), "strata_quic_stateless_resets_total")
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(2)
+    try:
+        u.sendto(bytes([0x41]) + os.urandom(199), ("127.0.0.1", s.port))
+        reply = u.recv(2048)
+    finally:
+        u.close()
+    # RFC 9000 10.3: looks like a short-header packet, ends in a 16-byte
+    # token, and is smaller than the packet that triggered it.
+    assert 21 <= len(reply) < 200 and reply[0] & 0xC0 == 0x40, reply.hex()
+    assert metric_sum(metrics(admin), "strata_quic_stateless_resets_total") == before + 1
