@@ -301,6 +301,19 @@ def test_retry_always(h3):
             - metric_sum(m0, "strata_quic_retry_sent_total")) >= 1, m1
 
 
+def test_new_token_is_sent(h3, workdir):
+    """The server hands out a NEW_TOKEN token after the handshake (the client
+    saves it in --token-file). Presenting it again cannot be tested with
+    Debian's gtlsclient 0.12.1: its read_token() opens the file without
+    std::ios::ate, reads 0 bytes and prints "Could not read token in ..."."""
+    s = h3(quic={"retry": "always"})
+    tok = workdir / "token"
+    _, out = gtls(s.port, "/status/200", args=VERBOSE + [f"--token-file={tok}"])
+    assert set(statuses(out).values()) == {200}, out[-3000:]
+    assert "NEW_TOKEN" in out
+    assert tok.exists() and "BEGIN QUIC TOKEN" in tok.read_text(), "no NEW_TOKEN saved"
+
+
 def test_retry_never_sends_none(h3):
     s = h3(quic={"retry": "never"})
     gtls(s.port, "/status/200", args=["-q"])
