@@ -18,6 +18,7 @@
 
 #include "io/address.hpp"
 #include "quic/cid.hpp"
+#include "quic/client_hello.hpp"
 #include "quic/endpoint.hpp"
 #include "quic/metrics.hpp"
 #include "quic/secrets.hpp"
@@ -681,7 +682,12 @@ void Connection::on_handshake_completed() {
 }
 
 void Connection::on_client_hello(std::string_view msg) {
-  hello_fp_ = XXH3_64bits(msg.data(), msg.size());
+  // Key the 0-RTT replay guard on the ticket the client resumes with: one
+  // ticket may carry a given early-data request once, whatever else
+  // changes in the ClientHello. No ticket: no early data either.
+  auto ticket = psk_identity(msg);
+  auto key = ticket.empty() ? msg : ticket;
+  hello_fp_ = XXH3_64bits(key.data(), key.size());
 }
 
 void Connection::consumed(std::int64_t sid, std::uint64_t n) {

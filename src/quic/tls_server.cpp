@@ -14,6 +14,7 @@
 #include "core/clock.hpp"
 #include "io/self_signed.hpp"
 #include "obs/metrics.hpp"
+#include "quic/client_hello.hpp"
 #include "quic/replay_guard.hpp"
 
 namespace strata::quic {
@@ -37,15 +38,26 @@ const gnutls_datum_t& ticket_master_key() {
 // ClientHello-level replay memory for 0-RTT (GnuTLS's anti-replay calls
 // this for every ClientHello that offers early data): a replayed
 // ClientHello within the window has its early data refused.
-ReplayGuard& hello_guard() {
-  static ReplayGuard g(100000, std::chrono::seconds(10), core::SteadyClock::instance());
+// Process-wide (a replay may reach any worker or listener), sized by the
+// first HTTP/3 listener's replay_cache_entries / replay_window.
+ReplayGuard& hello_guard(std::size_t entries = 100000,
+                         std::chrono::nanoseconds window = std::chrono::seconds(10)) {
+  static ReplayGuard g(entries, window, core::SteadyClock::instance());
   return g;
 }
+
+// The ticket of the ClientHello being processed on this thread: GnuTLS
+// runs the ClientHello hook and then the anti-replay check within one
+// gnutls_handshake() call on the connection's worker.
+thread_local std::uint64_t t_ticket = 0;
 
 int anti_replay_add(void*, time_t, const gnutls_datum_t* key, const gnutls_datum_t*) {
   static obs::Counter& replays = obs::counter("strata_quic_early_data_total",
                                               "0-RTT early data decisions", {{"outcome", "replayed_hello"}});
-  auto h = XXH3_64bits(key->data, key->size);
+  // Single-use tickets for early data (RFC 8446 8.1): keyed on the ticket,
+  // so a captured ClientHello and a reused ticket with a fresh ClientHello
+  // are both refused (the client falls back to 1-RTT).
+  auto h = t_ticket ? t_ticket : XXH3_64bits(key->data, key->size);
   if (hello_guard().check(h) == ReplayGuard::Verdict::fresh) return 0;
   replays.inc();
   return GNUTLS_E_DB_ENTRY_EXISTS;
@@ -55,6 +67,11 @@ int client_hello_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigne
                       const gnutls_datum_t* msg) {
   if (htype != GNUTLS_HANDSHAKE_CLIENT_HELLO || !incoming) return 0;
   if (when == GNUTLS_HOOK_PRE) {
+    t_ticket = 0;
+    if (msg) {
+      auto ticket = psk_identity(std::string_view(reinterpret_cast<const char*>(msg->data), msg->size));
+      if (!ticket.empty()) t_ticket = XXH3_64bits(ticket.data(), ticket.size()) | 1;
+    }
     auto* ref = static_cast<ngtcp2_crypto_conn_ref*>(gnutls_session_get_ptr(s));
     if (ref && ref->user_data && msg)
       static_cast<TlsPeer*>(ref->user_data)
@@ -87,9 +104,10 @@ TlsServer::TlsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TlsServer::~TlsServer() = default;
 
 std::shared_ptr<TlsServer> TlsServer::create(const config::Tls& tls, const std::string& state_dir,
-                                             bool early_data) {
+                                             const config::Quic& quic) {
   auto impl = std::make_unique<Impl>();
-  impl->early_data = early_data;
+  impl->early_data = quic.early_data;
+  hello_guard(quic.replay_cache_entries, std::chrono::nanoseconds(quic.replay_window));
   if (int rv = gnutls_certificate_allocate_credentials(&impl->cred); rv != 0)
     throw std::runtime_error(std::string("quic tls: ") + gnutls_strerror(rv));
   auto add = [&](const std::string& cert, const std::string& key) {

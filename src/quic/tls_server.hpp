@@ -18,6 +18,7 @@ struct ngtcp2_crypto_conn_ref;
 
 namespace strata::config {
 struct Tls;
+struct Quic;
 }
 
 namespace strata::quic {
@@ -34,8 +35,10 @@ class TlsPeer {
 class TlsServer {
  public:
   // Throws std::runtime_error naming the file on a bad certificate or key.
+  // `quic`: early_data, and the replay guard's size and window (the guard
+  // is process-wide: the first HTTP/3 listener's settings size it).
   static std::shared_ptr<TlsServer> create(const config::Tls& tls, const std::string& state_dir,
-                                           bool early_data);
+                                           const config::Quic& quic);
   ~TlsServer();
   TlsServer(const TlsServer&) = delete;
   TlsServer& operator=(const TlsServer&) = delete;

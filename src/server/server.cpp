@@ -121,7 +121,7 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
         ol.fds = io::open_reuseport_listeners(ep, unsigned(workers_.size()), 4096, &ol.endpoint);
       }
       if (l.tls && l.has("h3")) {
-        ol.quic_tls = quic::TlsServer::create(*l.tls, cfg->state_dir, l.quic.early_data);
+        ol.quic_tls = quic::TlsServer::create(*l.tls, cfg->state_dir, l.quic);
         if (!ol.quic_group) {
           asio::ip::udp::endpoint uep(ol.endpoint.address(), ol.endpoint.port());
           ol.udp_fds = io::open_reuseport_udp(uep, unsigned(workers_.size()));
