@@ -80,7 +80,7 @@ std::vector<BoundListener> Server::bound() const {
   std::lock_guard lk(mu_);
   std::vector<BoundListener> out;
   for (const auto& [addr, ol] : listeners_)
-    out.push_back({ol.name, addr, ol.endpoint, ol.tls != nullptr});
+    out.push_back({ol.name, addr, ol.endpoint, ol.tls != nullptr, ol.quic_group != nullptr});
   return out;
 }
 
@@ -156,8 +156,10 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
     listeners_ = std::move(next);
     config_ = cfg;
   }
-  for (const auto& b : bound())
+  for (const auto& b : bound()) {
     spdlog::info("listener {} on {} ({})", b.name, io::to_string(b.endpoint), b.tls ? "tls" : "tcp");
+    if (b.h3) spdlog::info("listener {} h3 on {} (udp)", b.name, io::to_string(b.endpoint));
+  }
   return {};
 }
 

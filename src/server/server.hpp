@@ -41,6 +41,7 @@ struct BoundListener {
   std::string address;                     // as configured
   boost::asio::ip::tcp::endpoint endpoint; // as bound (port 0 resolved)
   bool tls = false;
+  bool h3 = false;                         // QUIC on the same port (UDP)
 };
 
 class Server {
