@@ -68,8 +68,11 @@ class ChunkBuffer {
   void append(const char* p, std::size_t n) {
     while (n > 0) {
       if (chunks_.empty() || chunks_.back().len == chunks_.back().cap) {
-        std::size_t cap = std::max(kChunk, n);
-        chunks_.push_back(Chunk{std::make_unique<std::uint8_t[]>(cap), cap, 0});
+        // A small first chunk for small bodies; 16 KiB ones for streams.
+        // Not zero-filled: every byte is written before it is handed out.
+        std::size_t cap = chunks_.empty() && size_ == 0 ? std::max<std::size_t>(n, 512)
+                                                        : std::max(kChunk, n);
+        chunks_.push_back(Chunk{std::make_unique_for_overwrite<std::uint8_t[]>(cap), cap, 0});
       }
       Chunk& c = chunks_.back();
       std::size_t k = std::min(n, c.cap - c.len);
