@@ -496,13 +496,18 @@ void Connection::write() {
 void Connection::arm_timer() {
   if (closed_) return;
   auto expiry = ngtcp2_conn_get_expiry(conn_);
+  if (expiry == armed_expiry_) return;  // the pending wait already covers it
+  armed_expiry_ = expiry;
   auto now = now_ts();
   auto wait = expiry > now ? std::chrono::nanoseconds(expiry - now) : std::chrono::nanoseconds(0);
   if (expiry == UINT64_MAX) wait = std::chrono::hours(24);
   timer_.expires_after(wait);
   timer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
     if (ec) return;
-    if (auto s = w.lock()) s->on_timer();
+    if (auto s = w.lock()) {
+      s->armed_expiry_ = 0;
+      s->on_timer();
+    }
   });
 }
 
@@ -576,6 +581,7 @@ void Connection::close_now(bool send_close, std::uint64_t app_code, bool use_app
 
 void Connection::enter_closing() {
   closing_ = true;
+  armed_expiry_ = 0;
   if (app_) app_->closed();
   auto pto = std::chrono::nanoseconds(ngtcp2_conn_get_pto(conn_));
   timer_.expires_after(3 * pto);

@@ -115,6 +115,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> qlog_{nullptr, &std::fclose};
   bool handshake_done_ = false;
   std::uint64_t last_recovery_ts_ = UINT64_MAX;
+  std::uint64_t armed_expiry_ = 0;          // ngtcp2 expiry the timer waits for
   std::size_t last_pto_ = 0;
   bool write_posted_ = false;
   bool closing_ = false;     // closing or draining period
