@@ -518,6 +518,14 @@ bool ClientConn::failed_in_handshake() const { return impl_->closed && !impl_->h
 std::uint64_t ClientConn::bytes_received() const { return impl_->bytes_in; }
 const HandshakeInfo& ClientConn::handshake_info() const { return impl_->info; }
 
+std::chrono::nanoseconds ClientConn::min_rtt() const {
+  if (!impl_->conn) return std::chrono::nanoseconds(0);
+  ngtcp2_conn_stat st;
+  ngtcp2_conn_get_conn_stat(impl_->conn, &st);
+  return st.min_rtt == UINT64_MAX ? std::chrono::nanoseconds(0)
+                                  : std::chrono::nanoseconds(std::int64_t(st.min_rtt));
+}
+
 std::vector<std::string> ClientConn::peer_certificates() const {
   std::vector<std::string> out;
   if (!impl_->session) return out;

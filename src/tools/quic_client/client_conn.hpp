@@ -4,12 +4,15 @@
 // verification only when asked), nghttp3 on top, and the QUIC timers on an
 // asio steady_timer driven by ngtcp2_conn_get_expiry().
 //
-// Usage: construct, submit() requests (possible before the handshake when a
-// session ticket from an earlier connection of the same ClientTls allows
-// 0-RTT), then co_await run(remote); the listener's callbacks fire from
-// inside run() on the executor's thread. close() (from any coroutine on the
-// same executor) ends run() with a CONNECTION_CLOSE. Single-threaded: every
-// call happens on the executor's thread. No ngtcp2/nghttp3/GnuTLS types here.
+// Usage: construct, co_await run(remote), and submit() requests from the
+// listener's on_writable() (called once the connection can take requests:
+// right away when a session ticket from an earlier connection of the same
+// ClientTls allows 0-RTT, else after the handshake; and again whenever
+// stream credit frees up). The other callbacks fire from inside the
+// QUIC/HTTP/3 libraries: they must not call submit(), flush() or close().
+// close() from on_writable() or any coroutine on the same executor ends
+// run() with a CONNECTION_CLOSE. Single-threaded: every call happens on the
+// executor's thread. No ngtcp2/nghttp3/GnuTLS types here.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -107,6 +110,8 @@ class ClientConn {
   // True when the connection failed before the handshake completed.
   bool failed_in_handshake() const;
   std::uint64_t bytes_received() const;  // UDP payload bytes
+  // The smallest RTT sample so far (0 before any).
+  std::chrono::nanoseconds min_rtt() const;
   const HandshakeInfo& handshake_info() const;
   // The server's certificate chain, DER, leaf first (after the handshake).
   std::vector<std::string> peer_certificates() const;
