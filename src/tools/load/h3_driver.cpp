@@ -106,8 +106,9 @@ class H3Conn final : public qc::ResponseListener {
   // Called by the connection outside the QUIC/HTTP/3 callbacks: start what
   // may start now, or end the connection when there is nothing left to do.
   void on_writable() override {
-    if (reqs_.empty() && retry_.empty() && !cs_.more(clock_type::now())) {
-      conn_.close();
+    if (reqs_.empty() && retry_.empty() &&
+        (!cs_.more(clock_type::now()) || conn_.goaway_received())) {
+      conn_.close();  // done, or GOAWAY: the caller reconnects if work is left
       return;
     }
     if (top_up()) conn_.flush();
