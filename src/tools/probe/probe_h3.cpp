@@ -37,8 +37,10 @@ std::string lower(std::string s) {
 class ProbeListener final : public qc::ResponseListener {
  public:
   ProbeListener(Attempt& a, clock_type::time_point t0,
-                std::vector<std::pair<std::string_view, std::string_view>> headers)
-      : a_(a), t0_(t0), headers_(std::move(headers)) {}
+                std::vector<std::pair<std::string_view, std::string_view>> headers,
+                qc::ClientTls& tls, asio::steady_timer& linger)
+      : a_(a), t0_(t0), headers_(std::move(headers)), tls_(tls),
+        tickets_at_start_(tls.tickets_received()), linger_(linger) {}
 
   void attach(qc::ClientConn& c) { conn_ = &c; }
   bool finished() const { return finished_; }
@@ -77,7 +79,21 @@ class ProbeListener final : public qc::ResponseListener {
   }
   void on_writable() override {
     if (finished_) {
-      conn_->close();
+      // The timings are taken. Before closing, give the server a moment to
+      // deliver a fresh session ticket (it may trail a 0-RTT response), so
+      // the next attempt does not replay this one's ticket (servers refuse
+      // 0-RTT on a reused ticket).
+      if (tls_.tickets_received() != tickets_at_start_ || lingering_) {
+        if (tls_.tickets_received() != tickets_at_start_) conn_->close();
+        return;
+      }
+      lingering_ = true;
+      const auto rtt = conn_->min_rtt();
+      linger_.expires_after(std::min<std::chrono::nanoseconds>(
+          std::chrono::milliseconds(200), 3 * rtt + std::chrono::milliseconds(20)));
+      linger_.async_wait([c = conn_](boost::system::error_code ec) {
+        if (!ec) c->close();
+      });
       return;
     }
     if (submitted_ || !conn_->can_submit()) return;
@@ -94,7 +110,11 @@ class ProbeListener final : public qc::ResponseListener {
   Attempt& a_;
   clock_type::time_point t0_;
   std::vector<std::pair<std::string_view, std::string_view>> headers_;
+  qc::ClientTls& tls_;
+  const std::uint64_t tickets_at_start_;
+  asio::steady_timer& linger_;
   qc::ClientConn* conn_ = nullptr;
+  bool lingering_ = false;
   bool submitted_ = false;
   bool finished_ = false;
   std::uint64_t code_ = 0;
@@ -169,7 +189,8 @@ Attempt probe_h3(const ProbeOptions& opt, const load::Target& target, qc::Client
   co.sni = target.host;
   const auto budget = std::chrono::nanoseconds(std::int64_t(opt.timeout_s * 1e9));
   co.handshake_timeout = budget;
-  ProbeListener l(a, t0, std::move(hv));
+  asio::steady_timer linger(io);
+  ProbeListener l(a, t0, std::move(hv), tls, linger);
   qc::ClientConn conn(io.get_executor(), co, tls, l);
   l.attach(conn);
   conn.set_capture_headers(true);
@@ -180,7 +201,10 @@ Attempt probe_h3(const ProbeOptions& opt, const load::Target& target, qc::Client
     timed_out = true;
     conn.close();
   });
-  asio::co_spawn(io, conn.run(eps.front()), [&](std::exception_ptr) { deadline.cancel(); });
+  asio::co_spawn(io, conn.run(eps.front()), [&](std::exception_ptr) {
+    deadline.cancel();
+    linger.cancel();
+  });
   io.run();
 
   a.rtt_ms = std::chrono::duration<double, std::milli>(conn.min_rtt()).count();

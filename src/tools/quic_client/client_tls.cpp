@@ -103,6 +103,7 @@ void ClientTls::store_ticket(gnutls_session_int* s) {
   if (gnutls_session_get_data2(s, &d) != 0) return;
   ticket_.assign(reinterpret_cast<const char*>(d.data), d.size);
   gnutls_free(d.data);
+  ++tickets_;
 }
 
 std::string normalize_tls_version(const std::string& n) {

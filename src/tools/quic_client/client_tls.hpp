@@ -50,6 +50,8 @@ class ClientTls {
   // (called from the NEW_SESSION_TICKET hook).
   void store_ticket(gnutls_session_int* s);
   bool has_ticket() const { return !ticket_.empty(); }
+  // Counts the tickets stored so far (to see whether a connection got one).
+  std::uint64_t tickets_received() const { return tickets_; }
   void store_params(const RememberedParams& p) { params_ = p; }
   const std::optional<RememberedParams>& params() const { return params_; }
   // Drops the ticket (e.g. after the server refused resumption).
@@ -62,6 +64,7 @@ class ClientTls {
   bool verify_;
   void* cred_ = nullptr;  // gnutls_certificate_credentials_t
   std::string ticket_;
+  std::uint64_t tickets_ = 0;
   std::optional<RememberedParams> params_;
 };
 
