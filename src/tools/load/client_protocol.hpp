@@ -1,8 +1,8 @@
 // The contract between the load runner and a client-protocol driver. A
 // driver runs one connection's requests until the connection ends (error,
 // server close, quota or deadline) and accounts every request it took.
-// HTTP/1.1 and HTTP/2 ride a TCP/TLS io::Transport; an HTTP/3 driver would
-// bring its own QUIC connection and plug in at run_connection() the same way.
+// HTTP/1.1 and HTTP/2 ride a TCP/TLS io::Transport; HTTP/3 brings its own
+// QUIC connection (quic_client::ClientConn) and plugs in at run_connection().
 // All of it runs on one worker thread's io_context.
 #pragma once
 #include <atomic>
@@ -26,6 +26,9 @@
 namespace boost::asio::ssl {
 class context;
 }
+namespace strata::tools::quic_client {
+class ClientTls;
+}
 
 namespace strata::tools::load {
 
@@ -40,6 +43,9 @@ struct RunShared {
   std::vector<std::string> h1_requests;           // one serialized request per path
   std::vector<std::vector<std::pair<std::string, std::string>>> h2_headers;  // per path
   std::shared_ptr<boost::asio::ssl::context> tls; // null for http
+  // h3: one QUIC TLS context (and 0-RTT ticket cache) per thread, indexed
+  // by thread number (connection index % threads).
+  std::vector<std::shared_ptr<quic_client::ClientTls>> quic_tls;
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;
   time_point start{};
   time_point measure_from{};                      // start + warmup
@@ -108,6 +114,10 @@ boost::asio::awaitable<void> watchdog(std::shared_ptr<ConnRuntime> rt, const Run
 // Drivers: run requests over an established connection until it ends.
 boost::asio::awaitable<void> drive_h1(ConnState& cs, std::shared_ptr<ConnRuntime> rt);
 boost::asio::awaitable<void> drive_h2(ConnState& cs, std::shared_ptr<ConnRuntime> rt);
+
+// HTTP/3: QUIC connect (with reconnects, 0-RTT when a ticket is cached)
+// and requests, until the connection's work is done (h3_driver.cpp).
+boost::asio::awaitable<void> run_connection_h3(ConnState& cs);
 
 // Connect (with reconnects) and pick a driver, until the connection's work
 // is done.

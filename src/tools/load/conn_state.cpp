@@ -80,6 +80,10 @@ asio::awaitable<void> watchdog(std::shared_ptr<ConnRuntime> rt, const RunShared&
 
 asio::awaitable<void> run_connection(ConnState& cs) {
   const RunShared& g = cs.g;
+  if (g.opt.protocol == ProtocolChoice::h3) {
+    co_await run_connection_h3(cs);
+    co_return;
+  }
   int failures = 0;
   ConnectParams cp;
   cp.endpoints = g.endpoints;
@@ -108,7 +112,8 @@ asio::awaitable<void> run_connection(ConnState& cs) {
     bool h2 = false;
     switch (g.opt.protocol) {
       case ProtocolChoice::h2: h2 = true; break;
-      case ProtocolChoice::h1: h2 = false; break;
+      case ProtocolChoice::h1:
+      case ProtocolChoice::h3: h2 = false; break;
       case ProtocolChoice::automatic: h2 = c.alpn == "h2"; break;
     }
     if (h2 && g.tls && c.alpn != "h2") {

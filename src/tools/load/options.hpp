@@ -7,16 +7,16 @@
 
 namespace strata::tools::load {
 
-// Which client protocol drives a connection. HTTP/3 (QUIC over UDP) will be
-// another value with its own connection driver (see client_protocol.hpp).
-enum class ProtocolChoice { automatic, h1, h2 };
+// Which client protocol drives a connection. h3 is HTTP/3 over QUIC (UDP,
+// https:// URLs only) with its own connection driver (h3_driver.cpp).
+enum class ProtocolChoice { automatic, h1, h2, h3 };
 
 struct LoadOptions {
   std::vector<std::string> urls;      // requests rotate over these (same origin)
   std::uint64_t requests = 0;         // -n; 0 = use duration
   double duration_s = 0;              // -D; 0 = use requests
   unsigned connections = 1;           // -c
-  unsigned streams = 1;               // -m: h2 streams / h1 pipelining depth per connection
+  unsigned streams = 1;               // -m: h2/h3 streams / h1 pipelining depth per connection
   unsigned threads = 1;               // -t
   ProtocolChoice protocol = ProtocolChoice::automatic;
   std::vector<std::string> headers;   // -H "Name: value"

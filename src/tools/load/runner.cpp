@@ -15,6 +15,7 @@
 
 #include "io/tls_client.hpp"
 #include "tools/load/client_protocol.hpp"
+#include "tools/quic_client/client_tls.hpp"
 
 namespace strata::tools::load {
 
@@ -107,7 +108,11 @@ int run_load(const LoadOptions& opt_in) {
       g.body = ss.str();
     }
     build_requests(g);
-    if (g.target.tls) {
+    if (opt.protocol == ProtocolChoice::h3) {
+      if (!g.target.tls) throw std::invalid_argument("--h3 needs an https:// URL");
+      for (unsigned t = 0; t < opt.threads; ++t)
+        g.quic_tls.push_back(std::make_shared<quic_client::ClientTls>(opt.verify_tls));
+    } else if (g.target.tls) {
       std::vector<std::string> alpn;
       if (opt.protocol == ProtocolChoice::h1) alpn = {"http/1.1"};
       else if (opt.protocol == ProtocolChoice::h2) alpn = {"h2"};

@@ -30,6 +30,9 @@ void ThreadStats::merge(const ThreadStats& o) {
   for (auto& [k, v] : o.status) status[k] += v;
   for (std::size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];
   connections_opened += o.connections_opened;
+  resumed += o.resumed;
+  zero_rtt_attempted += o.zero_rtt_attempted;
+  zero_rtt_accepted += o.zero_rtt_accepted;
   last_done_ns = std::max(last_done_ns, o.last_done_ns);
 }
 
@@ -95,6 +98,11 @@ std::string report_json(const ThreadStats& s, const RunInfo& r) {
     err[error_kind_name(ErrorKind(k))] = s.errors[k];
   j["errors"] = err;
   j["connections_opened"] = s.connections_opened;
+  if (r.protocol == "h3") {
+    j["handshake_ms"] = hist_json(s.tls);
+    j["resumed"] = s.resumed;
+    j["zero_rtt"] = {{"attempted", s.zero_rtt_attempted}, {"accepted", s.zero_rtt_accepted}};
+  }
   return j.dump(2) + "\n";
 }
 
@@ -120,8 +128,14 @@ std::string report_text(const ThreadStats& s, const RunInfo& r) {
                    human_bytes(double(s.body_bytes)));
   o += hist_line("latency", s.latency);
   o += hist_line("ttfb", s.ttfb);
-  o += hist_line("connect", s.connect);
-  o += hist_line("tls", s.tls);
+  if (r.protocol == "h3") {
+    o += hist_line("handshake", s.tls);
+    o += fmt::format("quic: {} handshakes, {} resumed, 0-RTT {} attempted / {} accepted\n",
+                     s.tls.count(), s.resumed, s.zero_rtt_attempted, s.zero_rtt_accepted);
+  } else {
+    o += hist_line("connect", s.connect);
+    o += hist_line("tls", s.tls);
+  }
   return o;
 }
 

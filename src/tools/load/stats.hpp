@@ -18,7 +18,7 @@ struct ThreadStats {
   Histogram latency;  // request (intended) start -> last response byte
   Histogram ttfb;     // request start -> first response byte
   Histogram connect;  // TCP connect
-  Histogram tls;      // TLS handshake
+  Histogram tls;      // TLS handshake (h3: the QUIC handshake)
   std::uint64_t succeeded = 0;      // complete responses (any status)
   std::uint64_t failed = 0;         // requests lost to errors or never sent
   std::uint64_t bytes_read = 0;     // wire bytes while measuring
@@ -27,6 +27,10 @@ struct ThreadStats {
   std::map<int, std::uint64_t> status;
   std::array<std::uint64_t, std::size_t(ErrorKind::count_)> errors{};
   std::uint64_t connections_opened = 0;
+  // h3: handshakes that resumed a TLS session, and 0-RTT use.
+  std::uint64_t resumed = 0;
+  std::uint64_t zero_rtt_attempted = 0;
+  std::uint64_t zero_rtt_accepted = 0;
   std::int64_t last_done_ns = 0;    // steady clock of the last completion
 
   void record_status(int code) {
@@ -38,7 +42,7 @@ struct ThreadStats {
 };
 
 struct RunInfo {
-  std::string protocol;  // "h1" / "h2" (negotiated, first connection)
+  std::string protocol;  // "h1" / "h2" / "h3" (negotiated, first connection)
   double elapsed_s = 0;  // measurement window
   unsigned connections = 0, threads = 0, streams = 0;
   double rate = 0;

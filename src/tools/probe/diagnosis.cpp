@@ -25,14 +25,18 @@ std::vector<Finding> diagnose(const PhaseTimes& t, const Thresholds& th) {
     return out;
   }
   // The request needs one RTT to reach the server and the first byte back;
-  // the TCP connect time is our RTT estimate. Whatever is left is the server.
-  const double server = t.wait_ms - t.connect_ms;
-  if (t.connect_ms <= th.slow_connect_ms && server > th.server_processing_ms)
+  // the TCP connect time (QUIC: the measured RTT) is our RTT estimate.
+  // Whatever is left is the server.
+  const bool quic = t.rtt_ms >= 0;
+  const double rtt = quic ? t.rtt_ms : t.connect_ms;
+  const double server = t.wait_ms - rtt;
+  if (rtt <= th.slow_connect_ms && server > th.server_processing_ms)
     out.push_back({"server_processing", "application",
-                   fmt::format("connect is fast ({:.1f} ms) but the first byte came {:.1f} ms "
+                   fmt::format("{} is fast ({:.1f} ms) but the first byte came {:.1f} ms "
                                "after the request: ~{:.1f} ms of server processing "
                                "(> {:.0f} ms)",
-                               t.connect_ms, t.wait_ms, server, th.server_processing_ms)});
+                               quic ? "the QUIC RTT" : "connect", rtt, t.wait_ms, server,
+                               th.server_processing_ms)});
   if (t.transfer_ms > th.slow_transfer_ms)
     out.push_back({"slow_transfer", "network",
                    fmt::format("response transfer took {:.1f} ms (> {:.0f} ms): large body, "

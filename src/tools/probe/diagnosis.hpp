@@ -19,6 +19,9 @@ struct PhaseTimes {
   double transfer_ms = 0; // first byte -> last byte
   int status = 0;         // 0 if no response
   bool reused_connection = false;
+  // RTT estimate when there is no TCP connect to take it from (QUIC: the
+  // measured min RTT); < 0 = use connect_ms.
+  double rtt_ms = -1;
 };
 
 struct Thresholds {

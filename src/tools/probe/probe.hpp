@@ -3,7 +3,8 @@
 // and certificate details, SCTs, Alt-Svc, a terminal waterfall and a
 // diagnosis (diagnosis.hpp). Blocking I/O on the calling thread: a probe is
 // one sequential request, and blocking calls time the phases exactly.
-// HTTP/3 will be another attempt implementation next to probe_tcp().
+// HTTP/3 (--h3) is the other attempt implementation, probe_h3(): QUIC has
+// no TCP connect phase (shown as "-"); its handshake takes the TLS slot.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -14,12 +15,12 @@
 
 namespace strata::tools::probe {
 
-enum class Proto { automatic, h1, h2 };
+enum class Proto { automatic, h1, h2, h3 };
 
 struct ProbeOptions {
   std::string url;
   unsigned count = 1;                 // -n
-  Proto protocol = Proto::automatic;  // --h1 / --h2 (h2c prior knowledge on http)
+  Proto protocol = Proto::automatic;  // --h1 / --h2 (h2c prior knowledge on http) / --h3
   std::vector<std::string> headers;   // -H
   double timeout_s = 10;
   bool json = false;
@@ -39,7 +40,13 @@ struct Attempt {
   std::string remote;           // address actually connected
   double dns_done = 0, connect_done = 0, tls_done = 0, request_sent = 0, first_byte = 0,
          done = 0;
-  std::string protocol;         // "h1" / "h2"
+  std::string protocol;         // "h1" / "h2" / "h3"
+  // HTTP/3: no TCP connect (connect_done == dns_done); tls_done is the end
+  // of the QUIC handshake; 0-RTT when a ticket from an earlier attempt let
+  // the request leave with the first flight.
+  bool quic = false;
+  bool early_data = false, early_data_accepted = false;
+  double rtt_ms = -1;           // QUIC: the connection's min RTT
   int status = 0;
   std::uint64_t body_bytes = 0;
   std::string alt_svc;

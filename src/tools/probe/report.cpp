@@ -16,6 +16,7 @@ PhaseTimes Attempt::phases() const {
   p.wait_ms = first_byte > 0 ? std::max(0.0, first_byte - request_sent) : 0;
   p.transfer_ms = first_byte > 0 ? std::max(0.0, done - first_byte) : 0;
   p.status = status;
+  if (quic) p.rtt_ms = std::max(0.0, rtt_ms);
   return p;
 }
 
@@ -27,6 +28,15 @@ struct Phase {
 };
 
 std::vector<Phase> phase_spans(const Attempt& a) {
+  if (a.quic) {
+    // No TCP connect; with 0-RTT the request leaves during the handshake.
+    const double sent_from = a.request_sent < a.tls_done ? a.connect_done : a.tls_done;
+    return {{"dns", 0, a.dns_done},
+            {"quic", a.connect_done, a.tls_done},
+            {"send", sent_from, a.request_sent},
+            {"wait", a.request_sent, a.first_byte},
+            {"transfer", a.first_byte, a.done}};
+  }
   std::vector<Phase> v{{"dns", 0, a.dns_done}, {"connect", a.dns_done, a.connect_done}};
   if (a.tls_done > a.connect_done || !a.tls_version.empty())
     v.push_back({"tls", a.connect_done, a.tls_done});
@@ -88,6 +98,7 @@ PhaseTimes summary_phases(const std::vector<Attempt>& as) {
   p.tls_ms = med([](const PhaseTimes& t) { return t.tls_ms; });
   p.wait_ms = med([](const PhaseTimes& t) { return t.wait_ms; });
   p.transfer_ms = med([](const PhaseTimes& t) { return t.transfer_ms; });
+  if (ok.front().quic) p.rtt_ms = med([](const PhaseTimes& t) { return t.rtt_ms; });
   p.status = ok.back().status;
   for (auto& a : ok)
     if (a.status >= 500) p.status = a.status;
@@ -107,6 +118,8 @@ std::string waterfall(const Attempt& a, int width) {
     for (int i = s; i < e; ++i) bar += "\u2588";
     bar += std::string(std::size_t(width - e), ' ');
     out += fmt::format("  {:<9}|{}| {:9.3f} ms  (at {:.3f})\n", ph.name, bar, ph.to - ph.from, ph.to);
+    if (a.quic && std::string_view(ph.name) == "dns")
+      out += fmt::format("  {:<9} {:>{}}  (QUIC over UDP: no TCP connect)\n", "connect", "-", width + 1);
   }
   return out;
 }
@@ -128,8 +141,14 @@ std::string report_text(const std::string& url, const std::vector<Attempt>& as,
       o += fmt::format("  dns answers:{}\n", ans.empty() ? " -" : ans);
     }
     if (!a.tls_version.empty())
-      o += fmt::format("  tls: {} {} alpn={} resumed={} verify={}\n", a.tls_version, a.cipher,
-                       a.alpn.empty() ? "-" : a.alpn, a.resumed ? "yes" : "no", a.verify);
+      o += fmt::format("  tls: {} {} alpn={} resumed={} verify={}{}\n", a.tls_version, a.cipher,
+                       a.alpn.empty() ? "-" : a.alpn, a.resumed ? "yes" : "no", a.verify,
+                       !a.quic ? ""
+                       : !a.early_data ? " 0-RTT=no"
+                       : a.early_data_accepted ? " 0-RTT=accepted"
+                                               : " 0-RTT=rejected");
+    if (a.quic) o += fmt::format("  quic: handshake {:.3f} ms, min RTT {:.3f} ms\n",
+                                 a.tls_done - a.connect_done, a.rtt_ms);
     if (i == 0) {
       for (std::size_t k = 0; k < a.chain.size(); ++k) {
         auto& c = a.chain[k];
@@ -141,7 +160,7 @@ std::string report_text(const std::string& url, const std::vector<Attempt>& as,
           o += fmt::format("          SANs={}\n", s);
         }
       }
-      if (!a.tls_version.empty()) {
+      if (!a.tls_version.empty() && !a.quic) {
         o += fmt::format("  SCTs: {}", a.sct_log_ids.size());
         for (auto& id : a.sct_log_ids) o += " log " + id;
         o += "\n";
@@ -155,6 +174,10 @@ std::string report_text(const std::string& url, const std::vector<Attempt>& as,
   if (as.size() > 1) {
     o += "\n  phase        min      median         max   (ms)\n";
     for (auto& [name, f] : kStats) {
+      if (as.front().quic && std::string_view(name) == "connect") {
+        o += fmt::format("  {:<9}{:>9}  (QUIC: no TCP connect)\n", name, "-");
+        continue;
+      }
       Stat s = stat_of(as, f);
       o += fmt::format("  {:<9}{:9.3f}  {:9.3f}  {:10.3f}\n", name, s.min, s.med, s.max);
     }
@@ -184,6 +207,14 @@ std::string report_json(const std::string& url, const std::vector<Attempt>& as,
                   {"tls_done", a.tls_done},       {"request_sent", a.request_sent},
                   {"first_byte", a.first_byte},   {"done", a.done}};
     x["connect_ms"] = a.connect_done;
+    if (a.quic) {  // no TCP connect
+      x["phases_ms"]["connect"] = nullptr;
+      x["at_ms"]["connect_done"] = nullptr;
+      x["connect_ms"] = nullptr;
+      x["quic"] = {{"handshake_ms", p.tls_ms},
+                   {"rtt_ms", a.rtt_ms},
+                   {"zero_rtt", {{"attempted", a.early_data}, {"accepted", a.early_data_accepted}}}};
+    }
     x["ttfb_ms"] = a.first_byte;
     x["total_ms"] = a.done;
     x["protocol"] = a.protocol;
@@ -198,7 +229,7 @@ std::string report_json(const std::string& url, const std::vector<Attempt>& as,
         chain.push_back({{"subject", c.subject}, {"issuer", c.issuer},
                          {"not_after", c.not_after}, {"sans", c.sans}});
       x["certificates"] = chain;
-      x["scts"] = {{"count", a.sct_log_ids.size()}, {"log_ids", a.sct_log_ids}};
+      if (!a.quic) x["scts"] = {{"count", a.sct_log_ids.size()}, {"log_ids", a.sct_log_ids}};
     }
     j["attempts"].push_back(x);
   }
@@ -206,6 +237,7 @@ std::string report_json(const std::string& url, const std::vector<Attempt>& as,
   for (auto& [name, f] : kStats) {
     Stat s = stat_of(as, f);
     sum[name] = {{"min", s.min}, {"median", s.med}, {"max", s.max}};
+    if (!as.empty() && as.front().quic && std::string_view(name) == "connect") sum[name] = nullptr;
   }
   j["summary_ms"] = sum;
   j["diagnosis"] = nlohmann::json::array();

@@ -62,6 +62,17 @@ std::vector<std::string> sans_of(X509* x) {
 
 }  // namespace
 
+void collect_chain_der(const std::vector<std::string>& der, Attempt& a) {
+  for (auto& d : der) {
+    const auto* p = reinterpret_cast<const unsigned char*>(d.data());
+    X509* x = d2i_X509(nullptr, &p, long(d.size()));
+    if (!x) continue;
+    a.chain.push_back({name_str(X509_get_subject_name(x)), name_str(X509_get_issuer_name(x)),
+                       time_str(X509_get0_notAfter(x)), sans_of(x)});
+    X509_free(x);
+  }
+}
+
 void collect_tls_info(SSL* ssl, Attempt& a) {
   a.tls_version = SSL_get_version(ssl);
   if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) a.cipher = SSL_CIPHER_get_name(c);

@@ -78,3 +78,20 @@ TEST(ProbeDiagnosis, ServerErrorsAndNoResponse) {
   t.status = 0;
   EXPECT_EQ(codes(diagnose(t, {})), V{"no_response"});
 }
+
+TEST(ProbeDiagnosis, QuicUsesTheMeasuredRttInsteadOfConnect) {
+  // HTTP/3: no TCP connect (0); the QUIC RTT is the network share of the wait.
+  auto t = fast();
+  t.connect_ms = 0;
+  t.rtt_ms = 150;
+  t.wait_ms = 349;  // 150 RTT + 199 server: under the 200 ms threshold
+  EXPECT_EQ(codes(diagnose(t, {})), V{"ok"});
+  t.wait_ms = 400;  // 250 ms of server
+  auto f = diagnose(t, {});
+  ASSERT_EQ(codes(f), V{"server_processing"});
+  EXPECT_NE(f[0].message.find("QUIC RTT"), std::string::npos) << f[0].message;
+  // A slow path (RTT over the connect threshold) is not blamed on the server.
+  t.rtt_ms = 300;
+  t.wait_ms = 900;
+  EXPECT_EQ(codes(diagnose(t, {})), V{"ok"});
+}
