@@ -496,7 +496,9 @@ void Connection::write() {
 void Connection::arm_timer() {
   if (closed_) return;
   auto expiry = ngtcp2_conn_get_expiry(conn_);
-  if (expiry == armed_expiry_) return;  // the pending wait already covers it
+  // Lazy: a pending wait for an earlier time stays (on_timer re-checks and
+  // waits on); only an earlier expiry moves the timer.
+  if (armed_expiry_ && expiry >= armed_expiry_) return;
   armed_expiry_ = expiry;
   auto now = now_ts();
   auto wait = expiry > now ? std::chrono::nanoseconds(expiry - now) : std::chrono::nanoseconds(0);
@@ -515,6 +517,10 @@ void Connection::on_timer() {
   if (closed_) return;
   if (closing_) {
     finish();
+    return;
+  }
+  if (ngtcp2_conn_get_expiry(conn_) > now_ts()) {  // fired early: nothing due yet
+    arm_timer();
     return;
   }
   int rv = ngtcp2_conn_handle_expiry(conn_, now_ts());

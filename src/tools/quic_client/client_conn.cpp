@@ -368,7 +368,10 @@ void ClientConn::Impl::write_packets() {
 void ClientConn::Impl::update_timer() {
   if (closed || !conn) return;
   const ngtcp2_tstamp exp = ngtcp2_conn_get_expiry(conn);
-  if (exp == armed_expiry) return;
+  // Lazy: a later expiry leaves the pending wait alone (it fires early and
+  // the ticker re-arms); only an earlier one moves the timer. Re-arming on
+  // every packet costs a timerfd_settime each time.
+  if (exp >= armed_expiry) return;
   armed_expiry = exp;
   if (exp == UINT64_MAX)
     timer.expires_at(clock_type::time_point::max());
@@ -378,7 +381,7 @@ void ClientConn::Impl::update_timer() {
 
 void ClientConn::Impl::on_expiry() {
   const int rv = ngtcp2_conn_handle_expiry(conn, now_ts());
-  armed_expiry = UINT64_MAX - 1;  // the timer fired: re-arm unconditionally
+  armed_expiry = UINT64_MAX;  // the timer fired: the next update_timer arms it
   if (rv != 0) {
     if (rv == NGTCP2_ERR_IDLE_CLOSE) {
       error = "idle timeout";
@@ -475,6 +478,14 @@ asio::awaitable<void> ClientConn::run(asio::ip::udp::endpoint remote) {
       auto [ec] = co_await m.timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (m.closed) break;
       if (ec || m.timer.expiry() > clock_type::now()) continue;  // re-armed meanwhile
+      const ngtcp2_tstamp exp = ngtcp2_conn_get_expiry(m.conn);
+      if (exp > now_ts()) {  // fired early (lazy re-arm) or nothing due: wait on
+        m.armed_expiry = exp;
+        m.timer.expires_at(exp == UINT64_MAX
+                               ? clock_type::time_point::max()
+                               : clock_type::time_point(std::chrono::nanoseconds(exp)));
+        continue;
+      }
       m.on_expiry();
     }
   };
