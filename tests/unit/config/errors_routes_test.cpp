@@ -58,7 +58,7 @@ TEST(ConfigErrors, RouteActions) {
             "t.yaml:4:34: index: must be a plain file name (or \"\" for none)");
   EXPECT_EQ(error_of(route("    - respond: {}\n      rewrite: {}\n")),
             "t.yaml:5:7: unknown key 'rewrite' in route (expected one of: name, match, proxy, "
-            "respond, files, redirect, request_headers, response_headers)");
+            "respond, files, redirect, request_headers, response_headers, early_data)");
   EXPECT_EQ(error_of(route("    - {name: a, respond: {}}\n    - {name: a, respond: {}}\n")),
             "t.yaml:5:7: route name 'a' is already used in table 't'");
 }

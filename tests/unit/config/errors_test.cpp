@@ -83,7 +83,7 @@ TEST(ConfigErrors, Listeners) {
             "t.yaml:2:14: address: port must be a number from 0 to 65535");
   EXPECT_EQ(error_of(with_tables("listeners:\n  - address: 0.0.0.0:80\n    prot: [h1]\n")),
             "t.yaml:3:5: unknown key 'prot' in listener (expected one of: name, address, tls, "
-            "protocols, routes, alt_svc)");
+            "protocols, routes, alt_svc, quic)");
   EXPECT_EQ(error_of(with_tables("listeners:\n  - address: 0.0.0.0:80\n    protocols: [h1, h2]\n")),
             "t.yaml:3:21: protocols: 'h2' needs tls on the listener (use h2c for cleartext HTTP/2)");
   EXPECT_EQ(error_of(with_tables("listeners:\n  - address: 0.0.0.0:80\n    protocols: [h3]\n")),

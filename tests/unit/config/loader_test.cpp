@@ -230,7 +230,7 @@ TEST(ConfigLoader, EmbeddedDefaultLoads) {
   EXPECT_EQ(c->listeners[0].address, "[::]:8443");
   ASSERT_TRUE(c->listeners[0].tls);
   EXPECT_TRUE(c->listeners[0].tls->self_signed);
-  EXPECT_EQ(c->listeners[0].protocols, (std::vector<std::string>{"h1", "h2"}));
+  EXPECT_EQ(c->listeners[0].protocols, (std::vector<std::string>{"h1", "h2", "h3"}));
   EXPECT_EQ(c->listeners[1].address, "[::]:8080");
   EXPECT_FALSE(c->listeners[1].tls);
   ASSERT_TRUE(c->admin);
