@@ -344,12 +344,27 @@ void Endpoint::stop() {
   maybe_finish();
 }
 
+void Endpoint::abandon() {
+  stopped_ = draining_ = true;
+  auto conns = std::move(conns_);
+  auto cids = std::move(by_cid_);
+  auto blocked = std::move(blocked_);
+  conns_.clear();
+  by_cid_.clear();
+  blocked_.clear();
+  boost::system::error_code ec;
+  sock_.close(ec);
+  ctx_.reset();
+}
+
 void Endpoint::maybe_finish() {
   if (!draining_ || !conns_.empty() || !sock_.is_open()) return;
   boost::system::error_code ec;
   sock_.close(ec);
   // Break the ListenerContext <-> Endpoint cycle; connections still alive
-  // hold their own reference to the context.
+  // hold their own reference to the context. No connection is left, so no
+  // connection ID may still name one.
+  by_cid_.clear();
   ctx_.reset();
 }
 

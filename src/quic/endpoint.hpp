@@ -81,6 +81,11 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   void start();
   void drain();  // no new connections; close when the last one is gone
   void stop();   // close every connection and the socket now
+  // After the worker thread has stopped: drop every connection reference
+  // and the context, so nothing keeps the Endpoint <-> Connection <->
+  // ListenerContext cycle alive (objects still named by pending handlers
+  // go when the io_context is destroyed).
+  void abandon();
 
   // A datagram forwarded by another worker (runs on this worker).
   void deliver(const io::Datagram& d);

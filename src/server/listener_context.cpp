@@ -63,6 +63,11 @@ void ListenerContext::detach_quic() {
   quic_.reset();
 }
 
+void ListenerContext::abandon_quic() {
+  if (quic_) quic_->abandon();
+  quic_.reset();
+}
+
 void ListenerContext::drain() {
   draining_ = true;
   boost::system::error_code ec;

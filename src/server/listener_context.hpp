@@ -41,6 +41,7 @@ class ListenerContext final : public conn::ServerContext,
   // HTTP/3: serve QUIC on `udp_fd` (owned from now on) for this worker.
   void attach_quic(int udp_fd, unsigned worker, std::shared_ptr<quic::EndpointGroup> group);
   void detach_quic();      // h3 turned off by a reload: drain the endpoint
+  void abandon_quic();     // worker stopped: break reference cycles (Server::stop)
   bool has_quic() const { return quic_ != nullptr; }
   std::size_t connections() const { return conns_.size(); }
 

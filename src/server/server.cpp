@@ -272,6 +272,10 @@ void Server::stop() {
   }
   for (auto& w : workers_) w->worker->stop();
   for (auto& w : workers_) w->worker->join();
+  // The threads are gone: break what only the (maybe never run) stop tasks
+  // above would have broken.
+  for (auto& w : workers_)
+    for (auto& [addr, ctx] : w->listeners) ctx->abandon_quic();
   workers_.clear();
 }
 
