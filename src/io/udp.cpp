@@ -16,6 +16,17 @@
 
 namespace strata::io {
 
+int set_udp_buffers(int fd, int bytes) {
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  int got = 0;
+  socklen_t len = sizeof got;
+  ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+  return got;
+}
+
 std::vector<int> open_reuseport_udp(const boost::asio::ip::udp::endpoint& ep, unsigned count) {
   std::vector<int> fds;
   auto fail = [&](const char* what) {
@@ -38,9 +49,7 @@ std::vector<int> open_reuseport_udp(const boost::asio::ip::udp::endpoint& ep, un
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof one);
     }
     ::setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof one);
-    int buf = 4 << 20;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+    set_udp_buffers(fd, 8 << 20);
     if (::bind(fd, bind_ep.data(), bind_ep.size()) != 0) fail("bind");
     if (bind_ep.port() == 0) {  // every socket shares the port the first one got
       sockaddr_storage ss{};

@@ -19,6 +19,14 @@ namespace strata::io {
 // (IPV6_V6ONLY off for "::"), ECN reception on. Throws std::runtime_error.
 std::vector<int> open_reuseport_udp(const boost::asio::ip::udp::endpoint& ep, unsigned count);
 
+// Asks for `bytes` of kernel receive and send buffer on a UDP socket:
+// SO_RCVBUFFORCE/SO_SNDBUFFORCE when permitted (root), else the plain
+// options, which the kernel caps at net.core.rmem_max/wmem_max. QUIC on a
+// fast path (loopback, LAN) drops packets at the default ~200 KiB, and
+// every drop is a congestion event. Best effort; returns the receive size
+// the kernel reports.
+int set_udp_buffers(int fd, int bytes);
+
 struct Datagram {
   sockaddr_storage remote{};
   socklen_t remote_len = 0;

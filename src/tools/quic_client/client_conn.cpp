@@ -7,6 +7,7 @@
 #include <gnutls/crypto.h>
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
+#include "io/udp.hpp"
 #include "tools/quic_client/client_conn_impl.hpp"
 
 namespace strata::tools::quic_client {
@@ -108,6 +109,7 @@ bool ClientConn::Impl::init(const asio::ip::udp::endpoint& r) {
   if (!ec) sock.connect(r, ec);
   if (!ec) local = sock.local_endpoint(ec);
   if (!ec) sock.non_blocking(true, ec);
+  if (!ec) io::set_udp_buffers(sock.native_handle(), 8 << 20);
   if (ec) {
     error = "udp socket: " + ec.message();
     return false;
@@ -152,6 +154,8 @@ bool ClientConn::Impl::init(const asio::ip::udp::endpoint& r) {
   settings.handshake_timeout = ngtcp2_duration(opt.handshake_timeout.count());
   settings.max_window = opt.max_conn_window;
   settings.max_stream_window = opt.max_stream_window;
+  // One ACK per ack_thresh ack-eliciting packets (or max_ack_delay).
+  settings.ack_thresh = opt.ack_thresh;
 
   ngtcp2_transport_params params;
   ngtcp2_transport_params_default(&params);

@@ -39,6 +39,7 @@ struct ClientOptions {
   std::uint64_t conn_window = 1024 * 1024;       // initial connection receive window
   std::uint64_t max_stream_window = 6 * 1024 * 1024;
   std::uint64_t max_conn_window = 16 * 1024 * 1024;
+  std::size_t ack_thresh = 2;                    // ack-eliciting packets per ACK (ngtcp2 default)
   bool early_data = true;  // try 0-RTT when the ClientTls holds a ticket
 };
 
