@@ -1,5 +1,8 @@
 // QUIC half of ClientConn: the UDP socket, the ngtcp2 client connection,
 // packet I/O and the expiry timer. HTTP/3 lives in client_h3.cpp.
+#include <cerrno>
+#include <cstring>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -454,22 +457,30 @@ asio::awaitable<void> ClientConn::run(asio::ip::udp::endpoint remote) {
   m.update_timer();
 
   auto reader = [&m]() -> asio::awaitable<void> {
-    std::vector<std::uint8_t> buf(64 * 1024);
+    // recvmmsg batches: a download brings tens of thousands of datagrams.
+    io::RecvBatch batch(32, 4096);
     while (!m.closed) {
-      auto [ec, n] = co_await m.sock.async_receive(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+      auto [ec] = co_await m.sock.async_wait(asio::ip::udp::socket::wait_read,
+                                             asio::as_tuple(asio::use_awaitable));
       if (m.closed) break;
       if (ec) {
-        m.fail(ec == asio::error::connection_refused ? "connection refused (no QUIC listener)"
-                                                     : "udp receive: " + ec.message());
+        m.fail("udp receive: " + ec.message());
         break;
       }
-      m.feed(buf.data(), n);
-      // Whatever else already arrived, without waiting (bounded).
-      for (int i = 0; i < 64 && !m.closed; ++i) {
-        boost::system::error_code e2;
-        const std::size_t k = m.sock.receive(asio::buffer(buf), 0, e2);
-        if (e2) break;
-        m.feed(buf.data(), k);
+      // Whatever already arrived, without waiting (bounded).
+      for (int round = 0; round < 4 && !m.closed; ++round) {
+        int err = 0;
+        auto got = batch.receive(m.sock.native_handle(), &err);
+        if (err) {
+          m.fail(err == ECONNREFUSED ? std::string("connection refused (no QUIC listener)")
+                                     : "udp receive: " + std::string(std::strerror(err)));
+          break;
+        }
+        if (got.empty()) break;
+        for (auto& d : got) {
+          if (m.closed) break;
+          m.feed(d.data.data(), d.data.size());
+        }
       }
       if (m.closed) break;
       m.notify_writable();
