@@ -21,6 +21,7 @@
 
 #include "codec/http2/server_session.hpp"
 #include "conn/server_context.hpp"
+#include "conn/signal.hpp"
 #include "obs/metrics.hpp"
 
 namespace strata::conn {
@@ -46,25 +47,6 @@ struct Metrics {
     static Metrics m;
     return m;
   }
-};
-
-// One waiter at a time; notify() wakes it (or nobody).
-class Signal {
- public:
-  explicit Signal(const asio::any_io_executor& ex) : t_(ex) {}
-  // True when notified, false when `timeout` passed first.
-  asio::awaitable<bool> wait(Clock::duration timeout = Clock::duration::max()) {
-    if (timeout == Clock::duration::max())
-      t_.expires_at(Clock::time_point::max());
-    else
-      t_.expires_after(timeout);
-    auto [ec] = co_await t_.async_wait(use_tuple);
-    co_return ec == asio::error::operation_aborted;
-  }
-  void notify() { t_.cancel(); }
-
- private:
-  asio::steady_timer t_;
 };
 
 class H2Connection;

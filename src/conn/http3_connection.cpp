@@ -14,6 +14,7 @@
 #include <chrono>
 #include <vector>
 
+#include "conn/signal.hpp"
 #include "obs/metrics.hpp"
 #include "quic/replay_guard.hpp"
 
@@ -47,21 +48,6 @@ quic::ReplayGuard& request_guard(const config::Quic& q) {
                              core::SteadyClock::instance());
   return g;
 }
-
-class Signal {
- public:
-  explicit Signal(const asio::any_io_executor& ex) : t_(ex) {}
-  asio::awaitable<bool> wait(Clock::duration timeout = Clock::duration::max()) {
-    if (timeout == Clock::duration::max()) t_.expires_at(Clock::time_point::max());
-    else t_.expires_after(timeout);
-    auto [ec] = co_await t_.async_wait(use_tuple);
-    co_return ec == asio::error::operation_aborted;
-  }
-  void notify() { t_.cancel(); }
-
- private:
-  asio::steady_timer t_;
-};
 
 class App;
 

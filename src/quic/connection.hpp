@@ -71,10 +71,13 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // TlsPeer
   void on_client_hello(std::string_view msg) override;
 
-  struct Callbacks;  // the ngtcp2 C callbacks (connection.cpp)
+  struct Callbacks;  // the ngtcp2 C callbacks (connection_callbacks.cpp)
 
  private:
   friend struct Callbacks;
+  static const ngtcp2_callbacks& callback_table();
+  static ngtcp2_qlog_write qlog_writer();
+  static ngtcp2_conn* crypto_get_conn(ngtcp2_crypto_conn_ref* ref);
   void write();
   bool send_batch(const sockaddr* to, socklen_t len, const std::uint8_t* data, std::size_t n,
                   std::size_t segment);
