@@ -13,6 +13,9 @@
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 namespace strata::io {
 
@@ -62,13 +65,20 @@ std::vector<int> open_reuseport_udp(const boost::asio::ip::udp::endpoint& ep, un
   return fds;
 }
 
+bool enable_udp_gro(int fd) {
+  int one = 1;
+  return ::setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof one) == 0;
+}
+
 RecvBatch::RecvBatch(std::size_t slots, std::size_t size)
-    : size_(size), buf_(slots * size), dgrams_(slots), hdrs_(slots), iov_(slots), ctrl_(slots) {}
+    : size_(size), buf_(new std::uint8_t[slots * size]), hdrs_(slots), iov_(slots), ctrl_(slots) {
+  dgrams_.reserve(slots);
+}
 
 std::span<Datagram> RecvBatch::receive(int fd, int* err) {
   *err = 0;
   for (std::size_t i = 0; i < hdrs_.size(); ++i) {
-    iov_[i] = {buf_.data() + i * size_, size_};
+    iov_[i] = {buf_.get() + i * size_, size_};
     auto& h = hdrs_[i].msg_hdr;
     h = {};
     h.msg_name = &dgrams_[i].remote;
@@ -84,25 +94,37 @@ std::span<Datagram> RecvBatch::receive(int fd, int* err) {
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) *err = errno;
     return {};
   }
-  std::size_t out = 0;
+  dgrams_.clear();
   for (int i = 0; i < n; ++i) {
     auto& h = hdrs_[i].msg_hdr;
     if (h.msg_flags & MSG_TRUNC) continue;  // larger than any QUIC packet we accept
     Datagram d;
     std::memcpy(&d.remote, h.msg_name, h.msg_namelen);
     d.remote_len = h.msg_namelen;
-    d.data = std::span<std::uint8_t>(buf_.data() + std::size_t(i) * size_, hdrs_[i].msg_len);
+    std::size_t segment = 0;  // with GRO: the size of each coalesced datagram
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
       if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) ||
           (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS)) {
         int v = 0;
         std::memcpy(&v, CMSG_DATA(c), c->cmsg_len > CMSG_LEN(1) ? sizeof(int) : 1);
         d.ecn = std::uint8_t(v & 0x3);
+      } else if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO) {
+        int v = 0;
+        std::memcpy(&v, CMSG_DATA(c), sizeof v);
+        if (v > 0) segment = std::size_t(v);
       }
     }
-    dgrams_[out++] = d;
+    std::uint8_t* base = buf_.get() + std::size_t(i) * size_;
+    const std::size_t len = hdrs_[i].msg_len;
+    if (segment == 0 || segment >= len) segment = len;
+    std::size_t off = 0;
+    do {  // an empty datagram is still one datagram
+      d.data = std::span<std::uint8_t>(base + off, std::min(segment, len - off));
+      dgrams_.push_back(d);
+      off += segment;
+    } while (off < len);
   }
-  return std::span<Datagram>(dgrams_.data(), out);
+  return std::span<Datagram>(dgrams_.data(), dgrams_.size());
 }
 
 namespace {

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -34,7 +35,19 @@ struct Datagram {
   std::span<std::uint8_t> data;
 };
 
-// A reusable receive batch: up to `slots` datagrams of up to `size` bytes.
+// Turns on UDP generic receive offload: the kernel may hand a run of
+// same-sized datagrams from one sender to a single recvmsg (up to 64 KiB,
+// with their size in a UDP_GRO control message) instead of one skb and one
+// socket wake-up per datagram. On loopback the sender's GSO batch then
+// arrives whole. Receive buffers must hold 64 KiB; RecvBatch splits.
+// Returns false when the kernel does not support it.
+bool enable_udp_gro(int fd);
+
+// Largest coalesced read with GRO on.
+inline constexpr std::size_t kGroBufferSize = 65535;
+
+// A reusable receive batch: up to `slots` reads of up to `size` bytes.
+// Coalesced (GRO) reads are split back into their datagrams.
 class RecvBatch {
  public:
   RecvBatch(std::size_t slots, std::size_t size);
@@ -44,7 +57,7 @@ class RecvBatch {
 
  private:
   std::size_t size_;
-  std::vector<std::uint8_t> buf_;
+  std::unique_ptr<std::uint8_t[]> buf_;  // not zeroed: pages are touched as reads fill them
   std::vector<Datagram> dgrams_;
   std::vector<mmsghdr> hdrs_;
   std::vector<iovec> iov_;

@@ -32,6 +32,9 @@ namespace h3 = codec::http3;
 
 namespace {
 
+// GSO batches one write() may send before it yields to the event loop.
+constexpr std::size_t kMaxBatchesPerWrite = 16;
+
 std::uint64_t steady_ns() {
   return std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
                            std::chrono::steady_clock::now().time_since_epoch())
@@ -264,7 +267,7 @@ void Connection::write() {
   ngtcp2_path_storage_zero(&batch_ps);
   ngtcp2_pkt_info pi{};
   std::array<nghttp3_vec, 16> vec{};
-  std::size_t off = 0, pkts = 0, segment = 0;
+  std::size_t off = 0, pkts = 0, segment = 0, batches = 0;
   auto flush = [&](std::size_t end) {
     bool ok = send_batch(batch_ps.path.remote.addr, batch_ps.path.remote.addrlen, out_.data(), end,
                          segment);
@@ -336,7 +339,16 @@ void Connection::write() {
     ++pkts;
     if (pkts == max_pkts || std::size_t(n) < segment) {
       if (!flush(off)) return;
-      break;  // the pacing timer (ngtcp2 expiry) brings the next batch
+      // Pacing: ngtcp2 lets a batch go while its next send time is within
+      // 1 ms of `ts`, so successive batches use up about 1 ms of the pacing
+      // rate and then writev returns 0 (the expiry timer brings the rest).
+      ngtcp2_conn_update_pkt_tx_time(conn_, ts);
+      off = 0;
+      pkts = 0;
+      if (++batches == kMaxBatchesPerWrite) {
+        kick();  // more may be allowed: let other connections and ACKs in first
+        break;
+      }
     }
   }
   ngtcp2_conn_update_pkt_tx_time(conn_, ts);

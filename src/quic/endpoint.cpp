@@ -34,7 +34,7 @@ using asio::ip::udp;
 namespace {
 
 constexpr std::size_t kRecvSlots = 32;
-constexpr std::size_t kRecvSize = 4096;      // larger datagrams are dropped
+constexpr std::size_t kRecvSize = 4096;      // larger datagrams are dropped (without GRO)
 constexpr std::uint32_t kMaxResetsPerSecond = 1000;
 
 std::string key_of(const std::uint8_t* p, std::size_t n) {
@@ -109,7 +109,7 @@ Endpoint::Endpoint(asio::any_io_executor ex, int fd, unsigned worker,
       group_(std::move(group)),
       ctx_(std::move(ctx)),
       process_connections_(process_connections),
-      batch_(kRecvSlots, kRecvSize) {
+      batch_(kRecvSlots, io::enable_udp_gro(fd) ? io::kGroBufferSize : kRecvSize) {
   local_len_ = sizeof local_;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&local_), &local_len_);
   sock_.assign(local_.ss_family == AF_INET6 ? udp::v6() : udp::v4(), fd);

@@ -80,6 +80,10 @@ class ConnState {
   // Completed response / lost request accounting.
   void complete(const InFlight& r, time_point done, int status, std::uint64_t body);
   void lose(std::uint64_t n) { st.failed += n; }
+  // Still in flight when the run's deadline (or stop) closed the
+  // connection: neither a success nor a failure (wrk and h2load do not
+  // count them either).
+  void cut(std::uint64_t n) { st.unfinished += n; }
   bool measuring(time_point t) const { return t >= g.measure_from && t <= g.deadline; }
   // -n mode: gives up the untaken quota (counted as failed).
   void abandon() {

@@ -151,7 +151,8 @@ class H2Conn final : public H2ClientSession::Listener {
     if (failed_) return;
     failed_ = true;
     if (!reqs_.empty() && !rt_->stopped) cs_.st.error(k);
-    cs_.lose(reqs_.size());
+    if (rt_->stopped) cs_.cut(reqs_.size());
+    else cs_.lose(reqs_.size());
     reqs_.clear();
     rt_->transport->close();
   }
@@ -161,7 +162,8 @@ class H2Conn final : public H2ClientSession::Listener {
     wake_.cancel();
     issue_timer_.cancel();
     if (!failed_) {
-      cs_.lose(reqs_.size());
+      if (rt_->stopped) cs_.cut(reqs_.size());
+      else cs_.lose(reqs_.size());
       reqs_.clear();
     }
   }

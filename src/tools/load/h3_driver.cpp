@@ -56,7 +56,8 @@ class H3Conn final : public qc::ResponseListener {
       if (timed_out_) cs_.st.error(ErrorKind::timeout);
       else if (ok) cs_.st.error(ErrorKind::reset);
     }
-    cs_.lose(lost);
+    if (stopped_) cs_.cut(lost);
+    else cs_.lose(lost);
     reqs_.clear();
     retry_.clear();
     co_return ok;

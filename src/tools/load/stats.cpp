@@ -24,6 +24,7 @@ void ThreadStats::merge(const ThreadStats& o) {
   tls.merge(o.tls);
   succeeded += o.succeeded;
   failed += o.failed;
+  unfinished += o.unfinished;
   bytes_read += o.bytes_read;
   body_bytes += o.body_bytes;
   for (std::size_t i = 0; i < status_class.size(); ++i) status_class[i] += o.status_class[i];
@@ -80,6 +81,7 @@ std::string report_json(const ThreadStats& s, const RunInfo& r) {
   j["requests"] = {{"total", s.succeeded + s.failed},
                    {"succeeded", s.succeeded},
                    {"failed", s.failed},
+                   {"unfinished", s.unfinished},
                    {"per_second", double(s.succeeded) / secs}};
   j["bytes"] = {{"read", s.bytes_read}, {"body", s.body_bytes},
                 {"per_second", double(s.bytes_read) / secs}};
@@ -114,8 +116,10 @@ std::string report_text(const ThreadStats& s, const RunInfo& r) {
                    r.rate > 0 ? fmt::format(", open loop at {:.0f} req/s", r.rate) : "");
   o += fmt::format("finished in {:.3f}s, {:.2f} req/s, {}/s\n", r.elapsed_s,
                    double(s.succeeded) / secs, human_bytes(double(s.bytes_read) / secs));
-  o += fmt::format("requests: {} total, {} succeeded, {} failed\n", s.succeeded + s.failed,
+  o += fmt::format("requests: {} total, {} succeeded, {} failed", s.succeeded + s.failed,
                    s.succeeded, s.failed);
+  if (s.unfinished) o += fmt::format(", {} unfinished at the end", s.unfinished);
+  o += "\n";
   o += fmt::format("status codes: {} 2xx, {} 3xx, {} 4xx, {} 5xx", s.status_class[2],
                    s.status_class[3], s.status_class[4], s.status_class[5]);
   for (auto& [code, n] : s.status) o += fmt::format("  [{}: {}]", code, n);

@@ -21,6 +21,7 @@ struct ThreadStats {
   Histogram tls;      // TLS handshake (h3: the QUIC handshake)
   std::uint64_t succeeded = 0;      // complete responses (any status)
   std::uint64_t failed = 0;         // requests lost to errors or never sent
+  std::uint64_t unfinished = 0;     // in flight when the run ended
   std::uint64_t bytes_read = 0;     // wire bytes while measuring
   std::uint64_t body_bytes = 0;     // response body bytes
   std::array<std::uint64_t, 6> status_class{};  // [1..5] = 1xx..5xx

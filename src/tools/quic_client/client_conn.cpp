@@ -458,7 +458,9 @@ asio::awaitable<void> ClientConn::run(asio::ip::udp::endpoint remote) {
 
   auto reader = [&m]() -> asio::awaitable<void> {
     // recvmmsg batches: a download brings tens of thousands of datagrams.
-    io::RecvBatch batch(32, 4096);
+    // With GRO a read brings a whole run of the server's datagrams.
+    const bool gro = io::enable_udp_gro(m.sock.native_handle());
+    io::RecvBatch batch(gro ? 16 : 32, gro ? io::kGroBufferSize : 4096);
     while (!m.closed) {
       auto [ec] = co_await m.sock.async_wait(asio::ip::udp::socket::wait_read,
                                              asio::as_tuple(asio::use_awaitable));

@@ -25,11 +25,11 @@ TEST(QuicCid, RejectsWorkerBeyondOneByte) {
 }
 
 TEST(QuicCid, RandomTailDiffers) {
-  std::set<std::vector<std::uint8_t>> seen;
+  std::set<std::array<std::uint8_t, kServerCidLen>> seen;
   for (int i = 0; i < 64; ++i) {
     std::array<std::uint8_t, kServerCidLen> cid{};
     ASSERT_TRUE(make_server_cid(cid.data(), 3));
-    seen.emplace(cid.begin(), cid.end());
+    seen.insert(cid);
   }
   EXPECT_EQ(seen.size(), 64u);
 }
