@@ -157,7 +157,7 @@ void Endpoint::on_datagram(const io::Datagram& d) {
     m.dropped.inc();
     return;
   }
-  auto key = key_of(vc.dcid, vc.dcidlen);
+  const std::string_view key(reinterpret_cast<const char*>(vc.dcid), vc.dcidlen);
   if (auto it = by_cid_.find(key); it != by_cid_.end()) {
     auto c = it->second;  // keep alive while it runs
     c->on_datagram(d);
@@ -182,7 +182,7 @@ void Endpoint::on_datagram(const io::Datagram& d) {
     send_stateless_reset(d, vc.dcid, vc.dcidlen);
     return;
   }
-  accept(d, key);
+  accept(d, std::string(key));
 }
 
 void Endpoint::accept(const io::Datagram& d, const std::string& dcid_key) {
@@ -299,7 +299,11 @@ void Endpoint::add_cid(const std::uint8_t* cid, std::size_t len, const std::shar
   by_cid_[key_of(cid, len)] = c;
 }
 
-void Endpoint::remove_cid(const std::uint8_t* cid, std::size_t len) { by_cid_.erase(key_of(cid, len)); }
+void Endpoint::remove_cid(const std::uint8_t* cid, std::size_t len) {
+  if (auto it = by_cid_.find(std::string_view(reinterpret_cast<const char*>(cid), len));
+      it != by_cid_.end())
+    by_cid_.erase(it);
+}
 
 void Endpoint::handshake_done(Connection&) {
   if (in_flight_) --in_flight_;

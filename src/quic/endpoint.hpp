@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -138,7 +139,13 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   bool stopped_ = false;
   bool write_waiting_ = false;
   std::size_t in_flight_ = 0;  // handshakes not yet complete
-  std::unordered_map<std::string, std::shared_ptr<Connection>> by_cid_;
+  // Keyed by the CID bytes; looked up by string_view (no allocation per
+  // datagram: an 18-byte CID does not fit std::string's inline buffer).
+  struct CidHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::shared_ptr<Connection>, CidHash, std::equal_to<>> by_cid_;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> conns_;
   std::vector<std::uint8_t> scratch_;
   std::vector<std::weak_ptr<Connection>> blocked_;
