@@ -19,7 +19,14 @@ using codec::http1::RequestParser;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
-constexpr std::size_t kInitialBuffer = 16 * 1024;
+// A connection reads request heads into a 1 KiB buffer (nginx's
+// client_header_buffer_size) that doubles for longer heads; chunked request
+// bodies read through a 16 KiB one. Waiting for the next request on a
+// keep-alive connection, a buffer grown past 4 KiB is given back, so an idle
+// connection holds at most 4 KiB of it.
+constexpr std::size_t kInitialBuffer = 1024;
+constexpr std::size_t kBodyBuffer = 16 * 1024;
+constexpr std::size_t kIdleBufferMax = 4 * 1024;
 std::string_view deadline_name(std::uint8_t k) {
   switch (k) {
     case 1: return "header";
@@ -96,6 +103,11 @@ asio::awaitable<bool> Http1Connection::fill(Deadline kind, std::chrono::millisec
     if (co_await flush()) co_return false;
   }
   if (broken_ || !t_->is_open()) co_return false;
+  if (kind == Deadline::idle && in_begin_ == in_end_ && in_.size() > kIdleBufferMax) {
+    std::string(kInitialBuffer, '\0').swap(in_);
+    in_begin_ = in_end_ = 0;
+  }
+  if (kind == Deadline::body && in_.size() < kBodyBuffer) in_.resize(kBodyBuffer);
   if (in_begin_ > 0 && in_end_ == in_.size()) {
     std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
     in_end_ -= in_begin_;

@@ -25,14 +25,16 @@ bool clean(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
+void append_field(std::string& out, const http::Header& f) {
+  if (f.name.empty() || !clean(f.name) || !clean(f.value)) return;
+  out += f.name;
+  out += ": ";
+  out += f.value;
+  out += "\r\n";
+}
+
 void append_fields(std::string& out, const http::Headers& h) {
-  for (const auto& f : h) {
-    if (f.name.empty() || !clean(f.name) || !clean(f.value)) continue;
-    out += f.name;
-    out += ": ";
-    out += f.value;
-    out += "\r\n";
-  }
+  for (const auto& f : h) append_field(out, f);
 }
 
 bool hop_by_hop_response_field(std::string_view n) {
@@ -58,12 +60,10 @@ std::string serialize_h1_head(const UpstreamRequest& req) {
   out += " HTTP/1.1\r\nhost: ";
   out += clean(req.authority) ? std::string_view(req.authority) : std::string_view();
   out += "\r\n";
-  http::Headers regular;
   for (const auto& f : req.headers) {
     if (f.name == "host" || f.name == "content-length" || f.name == "transfer-encoding") continue;
-    regular.add(f.name, f.value);
+    append_field(out, f);
   }
-  append_fields(out, regular);
   if (!req.upgrade.empty() && clean(req.upgrade)) {
     out += "connection: upgrade\r\nupgrade: ";
     out += req.upgrade;
