@@ -50,8 +50,11 @@ http::ConnInfo make_info(tcp::socket& s, const Snapshot& snap) {
 
 // Reads until the bytes either diverge from the h2 preface or complete it,
 // bounded by the header timeout. Returns false when the peer went away.
+// Reads straight into `initial` (which becomes the HTTP/1.1 read buffer):
+// no buffer in the coroutine frame.
 asio::awaitable<bool> sniff_preface(io::Transport& t, std::string& initial,
                                     std::chrono::milliseconds timeout) {
+  constexpr std::size_t kRead = 1024;
   asio::steady_timer timer(t.get_executor());
   timer.expires_after(timeout);
   bool timed_out = false;
@@ -61,50 +64,65 @@ asio::awaitable<bool> sniff_preface(io::Transport& t, std::string& initial,
       t.close();
     }
   });
-  char buf[4096];
   while (preface_prefix(initial) && initial.size() < kH2Preface.size()) {
-    auto r = co_await t.read_some(std::span<char>(buf, sizeof buf));
+    const std::size_t have = initial.size();
+    initial.resize(have + kRead);
+    auto r = co_await t.read_some(std::span<char>(initial.data() + have, kRead));
+    initial.resize(have + (r.ec ? 0 : r.n));
     if (r.ec) break;
-    initial.append(buf, r.n);
   }
   timer.cancel();
   if (timed_out) obs::counter("strata_http1_timeouts_total", "Connections closed by a timeout", {{"kind", "header"}}).inc();
   co_return t.is_open() && !initial.empty();
 }
 
+// What the first moments of a connection decided. The coroutine that
+// computes it ends before the long-lived driver starts, so its frame (TLS
+// handshake, sniffing) is not kept for the life of the connection.
+struct Start {
+  std::unique_ptr<io::Transport> t;
+  http::ConnInfo info;
+  std::string initial;
+  bool h2 = false;
+};
+
+asio::awaitable<Start> start(tcp::socket s, ServerContext& ctx) {
+  Start st;
+  auto snap = ctx.snapshot();
+  if (!snap || !snap->listener) co_return st;
+  const auto& cfg = *snap->config;
+  st.info = make_info(s, *snap);
+  boost::system::error_code ec;
+  s.set_option(tcp::no_delay(true), ec);
+  if (snap->tls) {
+    st.t = co_await io::accept_tls(std::move(s), *snap->tls, cfg.timeouts.tls_handshake);
+    if (!st.t) co_return st;
+    st.info.tls = true;
+    st.info.alpn = st.t->alpn();
+    st.info.sni = st.t->sni();
+    st.h2 = st.info.alpn == "h2";
+    co_return st;
+  }
+  st.t = io::make_tcp_transport(std::move(s));
+  if (snap->listener->has("h2c")) {
+    if (!co_await sniff_preface(*st.t, st.initial, cfg.timeouts.header)) {
+      st.t.reset();
+      co_return st;
+    }
+    st.h2 = st.initial.size() >= kH2Preface.size() && preface_prefix(st.initial);
+  }
+  co_return st;
+}
+
 }  // namespace
 
 asio::awaitable<void> serve_connection(tcp::socket s, std::shared_ptr<ServerContext> ctx) {
-  auto snap = ctx->snapshot();
-  if (!snap || !snap->listener) co_return;
-  const auto& cfg = *snap->config;
-  http::ConnInfo info = make_info(s, *snap);
-  boost::system::error_code ec;
-  s.set_option(tcp::no_delay(true), ec);
-
-  if (snap->tls) {
-    auto t = co_await io::accept_tls(std::move(s), *snap->tls, cfg.timeouts.tls_handshake);
-    if (!t) co_return;
-    info.tls = true;
-    info.alpn = t->alpn();
-    info.sni = t->sni();
-    if (info.alpn == "h2")
-      co_await serve_http2(std::move(t), *ctx, std::move(info), std::string());
-    else
-      co_await serve_http1(std::move(t), *ctx, std::move(info), std::string());
-    co_return;
-  }
-
-  auto t = io::make_tcp_transport(std::move(s));
-  std::string initial;
-  if (snap->listener->has("h2c")) {
-    if (!co_await sniff_preface(*t, initial, cfg.timeouts.header)) co_return;
-    if (initial.size() >= kH2Preface.size() && preface_prefix(initial)) {
-      co_await serve_http2(std::move(t), *ctx, std::move(info), std::move(initial));
-      co_return;
-    }
-  }
-  co_await serve_http1(std::move(t), *ctx, std::move(info), std::move(initial));
+  Start st = co_await start(std::move(s), *ctx);
+  if (!st.t) co_return;
+  if (st.h2)
+    co_await serve_http2(std::move(st.t), *ctx, std::move(st.info), std::move(st.initial));
+  else
+    co_await serve_http1(std::move(st.t), *ctx, std::move(st.info), std::move(st.initial));
 }
 
 }  // namespace strata::conn

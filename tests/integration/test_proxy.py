@@ -126,3 +126,25 @@ def test_upstream_down_is_502(spawn):
     p = spawn("proxy", "--listen", "127.0.0.1:0", "--workers", "1", "--to", f"127.0.0.1:{port}")
     code, _ = curl(f"http://127.0.0.1:{p.port}/")
     assert code == 502
+
+
+def test_keepalive_connection_reuses_its_buffer_across_heads_and_bodies_h1(spawn, workdir):
+    """One keep-alive connection: a 3 KB head, a chunked 300 KB upload, a
+    small request, then a 20 KB head. The read buffer grows from 1 KiB for
+    the heads, to 16 KiB for the chunked body, and is given back while the
+    connection idles between requests; every request still arrives whole."""
+    o = origin(spawn)
+    p = proxy(spawn, [o])
+    url = f"http://127.0.0.1:{p.port}"
+    payload = os.urandom(300_000)
+    f = workdir / "payload.bin"
+    f.write_bytes(payload)
+    out = workdir / "echo.bin"
+    fmt = "%{http_code} %{num_connects}\\n"
+    r = run(["curl", "-sS", "-o", "/dev/null", "-w", fmt, "-H", "x-big: " + "a" * 3000, f"{url}/bytes/10",
+             "--next", "-sS", "-o", str(out), "-w", fmt, "-H", "transfer-encoding: chunked",
+             "-H", "content-type: application/octet-stream", "--data-binary", f"@{f}", f"{url}/echo",
+             "--next", "-sS", "-o", "/dev/null", "-w", fmt, f"{url}/bytes/10",
+             "--next", "-sS", "-o", "/dev/null", "-w", fmt, "-H", "x-huge: " + "b" * 20000, f"{url}/bytes/10"])
+    assert r.stdout.decode().split("\n")[:4] == ["200 1", "200 0", "200 0", "200 0"]
+    assert out.read_bytes() == payload
