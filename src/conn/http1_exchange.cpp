@@ -232,7 +232,7 @@ asio::awaitable<std::unique_ptr<io::Transport>> Http1Connection::upgrade(
   }
   // The serializer leaves out codec-owned fields (connection, upgrade): add them.
   const std::string proto(*r101.headers.get("upgrade"));
-  if (proto.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) co_return nullptr;
+  if (!http::no_line_breaks(proto)) co_return nullptr;
   std::string head;
   codec::http1::serialize_interim(r101, head);
   head.resize(head.size() - codec::http1::kCrlf.size());

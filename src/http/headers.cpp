@@ -1,6 +1,7 @@
 #include "http/headers.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace strata::http {
 
@@ -21,8 +22,56 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
+namespace {
+constexpr std::size_t kFirstBlock = 512;
+}  // namespace
+
+Headers::Headers(const Headers& o) { *this = o; }
+
+Headers& Headers::operator=(const Headers& o) {
+  if (this == &o) return *this;
+  items_.clear();
+  blocks_.clear();
+  const std::size_t bytes = o.byte_size();
+  if (bytes) blocks_.push_back(Block{std::unique_ptr<char[]>(new char[bytes]), bytes, 0});
+  items_.reserve(o.items_.size());
+  for (const auto& h : o.items_) items_.push_back(Header{store(h.name, false), store(h.value, false)});
+  return *this;
+}
+
+void Headers::clear() {
+  items_.clear();
+  if (blocks_.size() > 1) {  // one block holding what all of them held
+    std::size_t total = 0;
+    for (const auto& b : blocks_) total += b.size;
+    blocks_.clear();
+    blocks_.push_back(Block{std::unique_ptr<char[]>(new char[total]), total, 0});
+  } else if (!blocks_.empty()) {
+    blocks_.front().used = 0;
+  }
+}
+
+std::string_view Headers::store(std::string_view s, bool to_lower_case) {
+  if (s.empty()) return {};
+  if (blocks_.empty() || blocks_.back().size - blocks_.back().used < s.size()) {
+    const std::size_t size =
+        std::max(s.size(), blocks_.empty() ? kFirstBlock : 2 * blocks_.back().size);
+    blocks_.push_back(Block{std::unique_ptr<char[]>(new char[size]), size, 0});
+  }
+  Block& b = blocks_.back();
+  char* out = b.data.get() + b.used;
+  if (to_lower_case) {
+    for (std::size_t i = 0; i < s.size(); ++i) out[i] = lower(s[i]);
+  } else {
+    std::memcpy(out, s.data(), s.size());
+  }
+  b.used += s.size();
+  return {out, s.size()};
+}
+
 void Headers::add(std::string_view name, std::string_view value) {
-  items_.push_back(Header{to_lower(name), std::string(value)});
+  const auto n = store(name, true);
+  items_.push_back(Header{n, store(value, false)});
 }
 
 void Headers::set(std::string_view name, std::string_view value) {
@@ -40,7 +89,7 @@ std::size_t Headers::remove(std::string_view name) {
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
   for (const auto& h : items_)
-    if (iequals(h.name, name)) return std::string_view(h.value);
+    if (iequals(h.name, name)) return h.value;
   return std::nullopt;
 }
 

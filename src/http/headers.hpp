@@ -1,8 +1,16 @@
 // Protocol-neutral header list. Names are stored lower-case (HTTP/2 and
 // HTTP/3 require it; HTTP/1.1 accepts it), values verbatim, order kept.
 // Not thread-safe; owned by one request on one worker.
+//
+// Storage: names and values are copied into blocks the list owns and the
+// fields are views into them, so adding a field allocates only when a block
+// is full, and a cleared list keeps one block the size of everything it
+// held (a connection reusing its request object allocates nothing per
+// request). Views stay valid until clear(), assignment or destruction;
+// remove()/set() leave the old bytes in place.
 #pragma once
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,13 +19,20 @@
 namespace strata::http {
 
 struct Header {
-  std::string name;   // lower-case
-  std::string value;
+  std::string_view name;   // lower-case; bytes owned by the Headers
+  std::string_view value;
 };
 
 class Headers {
  public:
   using const_iterator = std::vector<Header>::const_iterator;
+
+  Headers() = default;
+  Headers(const Headers& o);
+  Headers& operator=(const Headers& o);
+  Headers(Headers&&) noexcept = default;
+  Headers& operator=(Headers&&) noexcept = default;
+  ~Headers() = default;
 
   // Appends a field; `name` is lower-cased.
   void add(std::string_view name, std::string_view value);
@@ -35,14 +50,30 @@ class Headers {
   const_iterator end() const { return items_.end(); }
   std::size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
-  void clear() { items_.clear(); }
+  void clear();
   void reserve(std::size_t n) { items_.reserve(n); }
   // Total bytes of names and values (for limits).
   std::size_t byte_size() const;
 
  private:
+  struct Block {
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0, used = 0;
+  };
+  // Copies `s` (lower-cased when `lower`) into a block; returns the copy.
+  std::string_view store(std::string_view s, bool lower);
+
   std::vector<Header> items_;
+  std::vector<Block> blocks_;
 };
+
+// True when `s` holds no CR, LF or NUL (safe to write into an HTTP/1.1
+// head). One pass; string_view::find_first_of would call memchr per byte.
+inline bool no_line_breaks(std::string_view s) {
+  for (const char c : s)
+    if (static_cast<unsigned char>(c) <= '\r' && (c == '\r' || c == '\n' || c == '\0')) return false;
+  return true;
+}
 
 // ASCII case-insensitive equality.
 bool iequals(std::string_view a, std::string_view b);

@@ -189,8 +189,9 @@ class Origin final : public http::Handler {
     j["peer"] = ci.peer_ip + ":" + std::to_string(ci.peer_port);
     nlohmann::json h = nlohmann::json::object();
     for (const auto& f : req.headers) {
-      if (h.contains(f.name)) h[f.name] = h[f.name].get<std::string>() + ", " + f.value;
-      else h[f.name] = f.value;
+      const std::string name(f.name);
+      if (h.contains(name)) h[name] = h[name].get<std::string>() + ", " + std::string(f.value);
+      else h[name] = std::string(f.value);
     }
     j["headers"] = std::move(h);
     co_await text(ex, 200, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",

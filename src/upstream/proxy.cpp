@@ -52,7 +52,10 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
   auto& pool = st.pool_for(ep.key);
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<pool::H1Conn> conn = attempt == 0 ? pool.take() : nullptr;
+    // A request that is resent when its pooled connection turns out closed
+    // (below) needs no liveness probe first.
+    const bool resendable = pool::idempotent(ureq.method) && !ureq.has_body;
+    std::unique_ptr<pool::H1Conn> conn = attempt == 0 ? pool.take(!resendable) : nullptr;
     const bool reused = conn != nullptr;
     if (!conn) {
       if (*st.connections >= cc.limits.max_connections) {
@@ -106,8 +109,10 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
     // A pooled connection the peer had closed: nothing was relayed and no
     // body was consumed, so an idempotent request goes once more on a fresh one.
     if (res.outcome == pool::H1Outcome::failed_before_send && reused &&
-        pool::idempotent(ureq.method))
+        pool::idempotent(ureq.method)) {
+      m.stale_retries->inc();
       continue;
+    }
     switch (res.outcome) {
       case pool::H1Outcome::failed_mid_response:
         if (!ex.finished()) ex.reset();

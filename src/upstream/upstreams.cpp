@@ -22,7 +22,11 @@ ClusterMetrics::ClusterMetrics(const std::string& c)
       busy(&obs::gauge("strata_upstream_pool_connections", "Upstream pooled connections",
                        {{"cluster", c}, {"state", "busy"}})),
       connect_errors(&obs::counter("strata_upstream_connect_errors_total",
-                                   "Failed upstream connection attempts", {{"cluster", c}})) {
+                                   "Failed upstream connection attempts", {{"cluster", c}})),
+      stale_retries(&obs::counter("strata_upstream_stale_connection_retries_total",
+                                  "Requests resent on a new connection because the pooled "
+                                  "connection they took had been closed by the upstream",
+                                  {{"cluster", c}})) {
   for (auto o : kOutcomes)
     by_outcome.emplace(std::string(o),
                        &obs::counter("strata_upstream_requests_total",

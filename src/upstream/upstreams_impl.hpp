@@ -33,6 +33,7 @@ struct ClusterMetrics {
   obs::Gauge* idle;
   obs::Gauge* busy;
   obs::Counter* connect_errors;
+  obs::Counter* stale_retries;  // resent after a pooled connection turned out closed
   std::map<std::string, obs::Counter*, std::less<>> by_outcome;
 };
 

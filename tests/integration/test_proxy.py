@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import re
+import time
 
 from conftest import curl, origin, proxy, run
 
@@ -148,3 +149,77 @@ def test_keepalive_connection_reuses_its_buffer_across_heads_and_bodies_h1(spawn
              "--next", "-sS", "-o", "/dev/null", "-w", fmt, "-H", "x-huge: " + "b" * 20000, f"{url}/bytes/10"])
     assert r.stdout.decode().split("\n")[:4] == ["200 1", "200 0", "200 0", "200 0"]
     assert out.read_bytes() == payload
+
+
+def _closing_origin():
+    """An HTTP/1.1 origin that answers one request per connection as if it
+    kept the connection alive (no `Connection: close`), then closes it 50 ms
+    later: every connection the proxy pools goes stale."""
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    seen = []
+
+    def handle(c):
+        with c:
+            c.settimeout(5)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = c.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            head, _, rest = data.partition(b"\r\n\r\n")
+            m = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
+            need = int(m.group(1)) if m else 0
+            while len(rest) < need:
+                chunk = c.recv(65536)
+                if not chunk:
+                    return
+                rest += chunk
+            seen.append(head.split(b" ")[0])
+            body = b"served " + head.split(b" ")[0] + b" " + str(len(rest)).encode()
+            c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            time.sleep(0.05)
+
+    def loop():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(c,), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+    return srv, seen
+
+
+def test_pooled_connection_closed_by_the_upstream_is_not_used_h1(spawn, write_config):
+    """GETs take pooled connections without a liveness probe and are resent
+    on a fresh connection when the pooled one turns out closed (counted in
+    strata_upstream_stale_connection_retries_total); a POST with a body
+    probes first, so it is never sent into a closed connection."""
+    srv, seen = _closing_origin()
+    try:
+        port = srv.getsockname()[1]
+        gw = spawn("serve", "-c", write_config(
+            "workers: 1\nadmin: {address: \"127.0.0.1:0\"}\n"
+            "listeners:\n  - {name: web, address: \"127.0.0.1:0\", routes: main}\n"
+            "route_tables:\n  main:\n    - match: {prefix: \"/\"}\n      proxy: {cluster: c}\n"
+            f"clusters:\n  c:\n    endpoints: [\"127.0.0.1:{port}\"]\n"))
+        url = f"http://127.0.0.1:{gw.port}"
+        for i in range(10):
+            code, body = curl(f"{url}/g{i}")
+            assert (code, body) == (200, b"served GET 0"), (i, code, body)
+            time.sleep(0.15)  # the origin has closed the pooled connection by now
+            code, body = curl("--data-binary", "x" * 100, f"{url}/p{i}")
+            assert (code, body) == (200, b"served POST 100"), (i, code, body)
+            time.sleep(0.15)
+        assert seen.count(b"POST") == 10 and seen.count(b"GET") == 10
+        metrics = curl(f"http://127.0.0.1:{gw.ports['admin']}/metrics")[1].decode()
+        m = re.search(r'strata_upstream_stale_connection_retries_total\{cluster="c"\} (\d+)', metrics)
+        assert m and int(m.group(1)) >= 5, metrics[-3000:]
+    finally:
+        srv.close()

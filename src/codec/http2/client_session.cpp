@@ -25,7 +25,7 @@ nghttp2_nv nv(std::string_view n, std::string_view v) {
 }
 
 bool clean(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  return http::no_line_breaks(s);
 }
 
 // Connection-specific fields are forbidden in HTTP/2 (RFC 9113 8.2.2);

@@ -22,7 +22,7 @@ bool idempotent(std::string_view m) {
 namespace {
 
 bool clean(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  return http::no_line_breaks(s);
 }
 
 void append_field(std::string& out, const http::Header& f) {

@@ -29,13 +29,14 @@ H1Pool::~H1Pool() {
   close();
 }
 
-std::unique_ptr<H1Conn> H1Pool::take() {
+std::unique_ptr<H1Conn> H1Pool::take(bool probe) {
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
     if (idle_gauge_) idle_gauge_->sub();
     c->idle_timer.cancel();
-    if (!looks_stale(*c->transport) && c->buf.size() == 0) return c;
+    if (c->buf.size() == 0 && c->transport->is_open() && (!probe || !looks_stale(*c->transport)))
+      return c;
     c->transport->close();
   }
   return nullptr;

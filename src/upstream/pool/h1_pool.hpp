@@ -41,9 +41,12 @@ class H1Pool {
   H1Pool(const H1Pool&) = delete;
   H1Pool& operator=(const H1Pool&) = delete;
 
-  // A live idle connection, or null. Connections the peer closed (or that
-  // hold unexpected bytes) are dropped on the way.
-  std::unique_ptr<H1Conn> take();
+  // A live idle connection, or null. Connections that hold unexpected
+  // bytes are dropped on the way, and with `probe` those the peer closed
+  // (one non-blocking MSG_PEEK recv each). Without it a closed connection
+  // shows when the request goes out: callers that can resend (an
+  // idempotent request, nothing consumed) skip the syscall, like nginx.
+  std::unique_ptr<H1Conn> take(bool probe = true);
   // Returns a connection after a complete keep-alive exchange; closed when
   // the pool is full or closed.
   void put(std::unique_ptr<H1Conn> c);

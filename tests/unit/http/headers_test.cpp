@@ -2,7 +2,11 @@
 
 #include "http/headers.hpp"
 
+#include <string>
+#include <vector>
+
 using strata::http::Headers;
+using strata::http::no_line_breaks;
 
 TEST(Headers, AddLowercasesAndGetIsCaseInsensitive) {
   Headers h;
@@ -22,4 +26,61 @@ TEST(Headers, SetReplacesAllAndJoinedCombines) {
   EXPECT_EQ(h.joined("x-a"), "3");
   EXPECT_EQ(h.remove("x-a"), 1u);
   EXPECT_TRUE(h.empty());
+}
+
+TEST(Headers, FieldsStayValidAcrossManyAddsAndBlockGrowth) {
+  Headers h;
+  std::vector<std::string> values;
+  for (int i = 0; i < 200; ++i) values.push_back(std::string(std::size_t(i % 37 + 1), char('a' + i % 26)));
+  for (int i = 0; i < 200; ++i) h.add("X-Field-" + std::to_string(i), values[std::size_t(i)]);
+  ASSERT_EQ(h.size(), 200u);
+  int i = 0;
+  for (const auto& f : h) {
+    EXPECT_EQ(f.name, "x-field-" + std::to_string(i));
+    EXPECT_EQ(f.value, values[std::size_t(i)]);
+    ++i;
+  }
+}
+
+TEST(Headers, CopyOwnsItsBytesAndMoveKeepsViews) {
+  Headers a;
+  a.add("A", "1");
+  a.add("Empty", "");
+  Headers b = a;
+  a.clear();
+  a.add("Z", "overwritten");  // reuses a's block: b must not see it
+  EXPECT_EQ(b.get("a"), "1");
+  EXPECT_EQ(b.get("empty"), "");
+  EXPECT_EQ(b.size(), 2u);
+  const auto* before = b.get("a")->data();
+  Headers c = std::move(b);
+  EXPECT_EQ(c.get("a")->data(), before);  // moved, not copied
+  c = a;                                   // copy-assign replaces
+  EXPECT_EQ(c.size(), 1u);
+  EXPECT_EQ(c.get("z"), "overwritten");
+}
+
+TEST(Headers, SetWithItsOwnValueAndClearReuse) {
+  Headers h;
+  h.add("a", "value-of-a");
+  h.set("b", *h.get("a"));  // a view into h itself
+  h.set("a", *h.get("b"));
+  EXPECT_EQ(h.get("a"), "value-of-a");
+  EXPECT_EQ(h.get("b"), "value-of-a");
+  for (int round = 0; round < 3; ++round) {  // clear keeps one block big enough for all
+    h.clear();
+    EXPECT_TRUE(h.empty());
+    for (int i = 0; i < 50; ++i) h.add("k" + std::to_string(i), std::string(40, 'v'));
+    EXPECT_EQ(h.size(), 50u);
+    EXPECT_EQ(h.get("k49"), std::string(40, 'v'));
+  }
+}
+
+TEST(Headers, NoLineBreaks) {
+  EXPECT_TRUE(no_line_breaks("text/plain; charset=utf-8"));
+  EXPECT_TRUE(no_line_breaks(""));
+  EXPECT_TRUE(no_line_breaks("\t tabs and \x0b\x0c are not line breaks"));
+  EXPECT_FALSE(no_line_breaks("a\r"));
+  EXPECT_FALSE(no_line_breaks("a\nb"));
+  EXPECT_FALSE(no_line_breaks(std::string_view("a\0b", 3)));
 }
