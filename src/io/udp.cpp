@@ -71,7 +71,12 @@ bool enable_udp_gro(int fd) {
 }
 
 RecvBatch::RecvBatch(std::size_t slots, std::size_t size)
-    : size_(size), buf_(new std::uint8_t[slots * size]), hdrs_(slots), iov_(slots), ctrl_(slots) {
+    : size_(size),
+      buf_(new std::uint8_t[slots * size]),
+      names_(slots),
+      hdrs_(slots),
+      iov_(slots),
+      ctrl_(slots) {
   dgrams_.reserve(slots);
 }
 
@@ -81,7 +86,7 @@ std::span<Datagram> RecvBatch::receive(int fd, int* err) {
     iov_[i] = {buf_.get() + i * size_, size_};
     auto& h = hdrs_[i].msg_hdr;
     h = {};
-    h.msg_name = &dgrams_[i].remote;
+    h.msg_name = &names_[i];
     h.msg_namelen = sizeof(sockaddr_storage);
     h.msg_iov = &iov_[i];
     h.msg_iovlen = 1;

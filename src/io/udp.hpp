@@ -58,7 +58,8 @@ class RecvBatch {
  private:
   std::size_t size_;
   std::unique_ptr<std::uint8_t[]> buf_;  // not zeroed: pages are touched as reads fill them
-  std::vector<Datagram> dgrams_;
+  std::vector<Datagram> dgrams_;            // the datagrams of the last receive()
+  std::vector<sockaddr_storage> names_;     // per read slot: the sender's address
   std::vector<mmsghdr> hdrs_;
   std::vector<iovec> iov_;
   std::vector<std::array<char, 64>> ctrl_;

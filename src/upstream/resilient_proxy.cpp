@@ -30,7 +30,7 @@ namespace {
 struct Failure {
   int status = 502;
   std::string reason = "upstream-error";  // x-strata-reason
-  std::string body = "upstream connection failed\n";
+  std::string_view body = "upstream connection failed\n";  // always a string literal
   milliseconds retry_after{0};            // > 0: Retry-After
   bool final = false;                     // no further tier (bulkhead overflow)
 };
@@ -42,7 +42,7 @@ Failure make_failure(int status, std::string_view reason, std::string_view body,
   Failure f;
   f.status = status;
   f.reason = std::string(reason);
-  f.body = std::string(body);
+  f.body = body;
   f.retry_after = retry_after;
   f.final = final;
   return f;

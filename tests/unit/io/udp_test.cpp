@@ -130,3 +130,45 @@ TEST(Udp, SendmmsgFallbackCarriesTheSameDatagrams) {
   ASSERT_EQ(got.size(), 6u);
   expect_segments(got, data, 1000);
 }
+
+TEST(Udp, SeveralCoalescedReadsInOneBatchKeepTheirSenders) {
+  // Two GSO sends of different segment sizes from two sockets: recvmmsg
+  // returns two coalesced reads, each split into more datagrams than the
+  // batch has slots; every datagram keeps its own sender and bytes.
+  Pair p;
+  Pair other;  // only its tx socket is used, as a second sender
+  ASSERT_TRUE(enable_udp_gro(p.rx));
+  RecvBatch batch(4, kGroBufferSize);
+  auto a = pattern(1200 * 20), b = pattern(1000 * 20);
+  bool gso = true;
+  std::size_t sent = 0;
+  ASSERT_EQ(send_datagrams(p.tx, reinterpret_cast<sockaddr*>(&p.to), p.to_len, a.data(), a.size(),
+                           1200, 0, gso, &sent),
+            SendResult::ok);
+  ASSERT_EQ(send_datagrams(other.tx, reinterpret_cast<sockaddr*>(&p.to), p.to_len, b.data(),
+                           b.size(), 1000, 0, gso, &sent),
+            SendResult::ok);
+  sockaddr_in from_a{}, from_b{};
+  socklen_t la = sizeof from_a, lb = sizeof from_b;
+  ::getsockname(p.tx, reinterpret_cast<sockaddr*>(&from_a), &la);
+  ::getsockname(other.tx, reinterpret_cast<sockaddr*>(&from_b), &lb);
+  std::size_t got_a = 0, got_b = 0;
+  for (int i = 0; i < 200 && got_a + got_b < 40; ++i) {
+    pollfd pf{p.rx, POLLIN, 0};
+    ::poll(&pf, 1, 10);
+    int err = 0;
+    for (auto& d : batch.receive(p.rx, &err)) {
+      const auto port = reinterpret_cast<const sockaddr_in*>(&d.remote)->sin_port;
+      if (port == from_a.sin_port) {
+        EXPECT_EQ(d.data.size(), 1200u);
+        ++got_a;
+      } else {
+        EXPECT_EQ(port, from_b.sin_port);
+        EXPECT_EQ(d.data.size(), 1000u);
+        ++got_b;
+      }
+    }
+  }
+  EXPECT_EQ(got_a, 20u);
+  EXPECT_EQ(got_b, 20u);
+}
