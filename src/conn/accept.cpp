@@ -57,12 +57,17 @@ asio::awaitable<bool> sniff_preface(io::Transport& t, std::string& initial,
   constexpr std::size_t kRead = 1024;
   asio::steady_timer timer(t.get_executor());
   timer.expires_after(timeout);
-  bool timed_out = false;
-  timer.async_wait([&](boost::system::error_code ec) {
-    if (!ec) {
-      timed_out = true;
-      t.close();
-    }
+  // Shared with the timer's handler, which may still be queued when this
+  // coroutine returns: it touches `t` only while the sniffing goes on.
+  struct State {
+    bool done = false;
+    bool timed_out = false;
+  };
+  auto st = std::make_shared<State>();
+  timer.async_wait([st, &t](boost::system::error_code ec) {
+    if (ec || st->done) return;
+    st->timed_out = true;
+    t.close();
   });
   while (preface_prefix(initial) && initial.size() < kH2Preface.size()) {
     const std::size_t have = initial.size();
@@ -71,8 +76,9 @@ asio::awaitable<bool> sniff_preface(io::Transport& t, std::string& initial,
     initial.resize(have + (r.ec ? 0 : r.n));
     if (r.ec) break;
   }
+  st->done = true;
   timer.cancel();
-  if (timed_out) obs::counter("strata_http1_timeouts_total", "Connections closed by a timeout", {{"kind", "header"}}).inc();
+  if (st->timed_out) obs::counter("strata_http1_timeouts_total", "Connections closed by a timeout", {{"kind", "header"}}).inc();
   co_return t.is_open() && !initial.empty();
 }
 
@@ -80,6 +86,9 @@ asio::awaitable<bool> sniff_preface(io::Transport& t, std::string& initial,
 // computes it ends before the long-lived driver starts, so its frame (TLS
 // handshake, sniffing) is not kept for the life of the connection.
 struct Start {
+  // Kept for the life of the connection: the TLS context's callbacks and
+  // ex_data belong to this generation of the configuration.
+  std::shared_ptr<const Snapshot> snap;
   std::unique_ptr<io::Transport> t;
   http::ConnInfo info;
   std::string initial;
@@ -89,6 +98,7 @@ struct Start {
 asio::awaitable<Start> start(tcp::socket s, ServerContext& ctx) {
   Start st;
   auto snap = ctx.snapshot();
+  st.snap = snap;
   if (!snap || !snap->listener) co_return st;
   const auto& cfg = *snap->config;
   st.info = make_info(s, *snap);

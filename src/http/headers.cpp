@@ -24,6 +24,10 @@ std::string to_lower(std::string_view s) {
 
 namespace {
 constexpr std::size_t kFirstBlock = 512;
+// clear() keeps at most this much (a long-lived request object that once
+// carried a huge header section does not hold on to it).
+constexpr std::size_t kKeepOnClear = 4096;
+constexpr char kEmpty[1] = {};  // non-null data() for empty fields
 }  // namespace
 
 Headers::Headers(const Headers& o) { *this = o; }
@@ -41,9 +45,11 @@ Headers& Headers::operator=(const Headers& o) {
 
 void Headers::clear() {
   items_.clear();
-  if (blocks_.size() > 1) {  // one block holding what all of them held
-    std::size_t total = 0;
-    for (const auto& b : blocks_) total += b.size;
+  std::size_t total = 0;
+  for (const auto& b : blocks_) total += b.size;
+  if (total > kKeepOnClear) {
+    blocks_.clear();
+  } else if (blocks_.size() > 1) {  // one block holding what all of them held
     blocks_.clear();
     blocks_.push_back(Block{std::unique_ptr<char[]>(new char[total]), total, 0});
   } else if (!blocks_.empty()) {
@@ -52,7 +58,7 @@ void Headers::clear() {
 }
 
 std::string_view Headers::store(std::string_view s, bool to_lower_case) {
-  if (s.empty()) return {};
+  if (s.empty()) return {kEmpty, 0};
   if (blocks_.empty() || blocks_.back().size - blocks_.back().used < s.size()) {
     const std::size_t size =
         std::max(s.size(), blocks_.empty() ? kFirstBlock : 2 * blocks_.back().size);

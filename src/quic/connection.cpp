@@ -249,6 +249,16 @@ void Connection::on_writable() {
   write();
 }
 
+std::size_t Connection::pacing_budget(std::size_t batch) const {
+  ngtcp2_conn_stat st{};
+  ngtcp2_conn_get_conn_stat(conn_, &st);
+  // Bytes per nanosecond, as ngtcp2_conn_update_pkt_tx_time computes it.
+  double rate = st.pacing_rate;
+  if (rate <= 0 && st.smoothed_rtt > 0) rate = double(st.cwnd) / double(st.smoothed_rtt) * 1.25;
+  if (rate <= 0) return batch;
+  return std::max(batch, std::size_t(rate * double(NGTCP2_MILLISECONDS)));
+}
+
 void Connection::write() {
   if (closed_ || closing_ || !conn_) return;
   if (!flush_pending()) return;
@@ -267,7 +277,8 @@ void Connection::write() {
   ngtcp2_path_storage_zero(&batch_ps);
   ngtcp2_pkt_info pi{};
   std::array<nghttp3_vec, 16> vec{};
-  std::size_t off = 0, pkts = 0, segment = 0, batches = 0;
+  std::size_t off = 0, pkts = 0, segment = 0, batches = 0, sent = 0;
+  const std::size_t budget = pacing_budget(std::size_t(mtu) * max_pkts);
   auto flush = [&](std::size_t end) {
     bool ok = send_batch(batch_ps.path.remote.addr, batch_ps.path.remote.addrlen, out_.data(), end,
                          segment);
@@ -339,14 +350,15 @@ void Connection::write() {
     ++pkts;
     if (pkts == max_pkts || std::size_t(n) < segment) {
       if (!flush(off)) return;
-      // Pacing: ngtcp2 lets a batch go while its next send time is within
-      // 1 ms of `ts`, so successive batches use up about 1 ms of the pacing
-      // rate and then writev returns 0 (the expiry timer brings the rest).
-      ngtcp2_conn_update_pkt_tx_time(conn_, ts);
+      sent += off;
       off = 0;
       pkts = 0;
+      // Pacing: one write sends up to ~1 ms of the pacing rate (ngtcp2 lets
+      // packets go while their send time is within 1 ms); the update below
+      // charges all of it, and the expiry timer brings the next burst.
+      if (sent >= budget) break;
       if (++batches == kMaxBatchesPerWrite) {
-        kick();  // more may be allowed: let other connections and ACKs in first
+        kick();  // budget left: let other connections and ACKs in first
         break;
       }
     }

@@ -79,6 +79,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   static ngtcp2_qlog_write qlog_writer();
   static ngtcp2_conn* crypto_get_conn(ngtcp2_crypto_conn_ref* ref);
   void write();
+  // Bytes one write() may send: ~1 ms at the congestion controller's
+  // pacing rate, at least one GSO batch of `batch` bytes.
+  std::size_t pacing_budget(std::size_t batch) const;
   bool send_batch(const sockaddr* to, socklen_t len, const std::uint8_t* data, std::size_t n,
                   std::size_t segment);
   bool flush_pending();

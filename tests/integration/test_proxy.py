@@ -6,6 +6,8 @@ import os
 import re
 import time
 
+import pytest
+
 from conftest import curl, origin, proxy, run
 
 MIB = 1024 * 1024
@@ -151,10 +153,12 @@ def test_keepalive_connection_reuses_its_buffer_across_heads_and_bodies_h1(spawn
     assert out.read_bytes() == payload
 
 
-def _closing_origin():
+def _closing_origin(send_408=False):
     """An HTTP/1.1 origin that answers one request per connection as if it
     kept the connection alive (no `Connection: close`), then closes it 50 ms
-    later: every connection the proxy pools goes stale."""
+    later (with `send_408`, after an unsolicited `408 Request Timeout`, as
+    servers do when they time out an idle connection): every connection the
+    proxy pools goes stale."""
     import socket
     import threading
     srv = socket.socket()
@@ -183,6 +187,8 @@ def _closing_origin():
             body = b"served " + head.split(b" ")[0] + b" " + str(len(rest)).encode()
             c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
             time.sleep(0.05)
+            if send_408:
+                c.sendall(b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
 
     def loop():
         while True:
@@ -196,12 +202,14 @@ def _closing_origin():
     return srv, seen
 
 
-def test_pooled_connection_closed_by_the_upstream_is_not_used_h1(spawn, write_config):
+@pytest.mark.parametrize("send_408", [False, True], ids=["fin", "408-then-fin"])
+def test_pooled_connection_closed_by_the_upstream_is_not_used_h1(spawn, write_config, send_408):
     """GETs take pooled connections without a liveness probe and are resent
-    on a fresh connection when the pooled one turns out closed (counted in
+    on a fresh connection when the pooled one turns out closed or answers
+    with the 408 it sent before closing (counted in
     strata_upstream_stale_connection_retries_total); a POST with a body
     probes first, so it is never sent into a closed connection."""
-    srv, seen = _closing_origin()
+    srv, seen = _closing_origin(send_408)
     try:
         port = srv.getsockname()[1]
         gw = spawn("serve", "-c", write_config(

@@ -40,8 +40,9 @@ asio::awaitable<void> drive_h1(ConnState& cs, std::shared_ptr<ConnRuntime> rt) {
   asio::steady_timer wait(t.get_executor());
   bool front_has_bytes = false;
 
-  auto lose_all = [&] {
-    cs.lose(inflight.size());
+  auto lose_all = [&] {  // in flight when the run ended: unfinished, else lost
+    if (rt->stopped) cs.cut(inflight.size());
+    else cs.lose(inflight.size());
     inflight.clear();
   };
 
@@ -96,10 +97,8 @@ asio::awaitable<void> drive_h1(ConnState& cs, std::shared_ptr<ConnRuntime> rt) {
           cs.complete(inflight.front(), now, parser.status(), parser.body_bytes());
           inflight.pop_front();
         }
-        if (!inflight.empty() && !rt->stopped) {
-          cs.st.error(classify(ec, *rt));
-          lose_all();
-        }
+        if (!inflight.empty() && !rt->stopped) cs.st.error(classify(ec, *rt));
+        lose_all();
         co_return;
       }
       if (cs.measuring(now)) cs.st.bytes_read += n;

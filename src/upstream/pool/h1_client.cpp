@@ -159,6 +159,12 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
       got_bytes = true;
     }
     res.status = int(p->get().result_int());
+    // A 408 on a reused connection is the upstream timing out the idle
+    // connection (sent before it closed, read now as our answer): like a
+    // closed pooled connection, an idempotent request goes again on a new
+    // one (RFC 9110 15.5.9).
+    if (res.status == 408 && c.requests > 1 && !body_consumed && idempotent(req.method))
+      co_return fail(H1Outcome::failed_before_send, asio::error::connection_reset);
     if (res.status >= 200) break;
     if (res.status == 101) {
       if (req.upgrade.empty()) co_return fail(H1Outcome::bad_response, bhttp::error::bad_status);

@@ -43,9 +43,10 @@ class H1Pool {
 
   // A live idle connection, or null. Connections that hold unexpected
   // bytes are dropped on the way, and with `probe` those the peer closed
-  // (one non-blocking MSG_PEEK recv each). Without it a closed connection
-  // shows when the request goes out: callers that can resend (an
-  // idempotent request, nothing consumed) skip the syscall, like nginx.
+  // or wrote to (one non-blocking MSG_PEEK recv each). Without it a closed
+  // connection shows when the request goes out (EOF/reset before any
+  // response byte, or a 408): callers that resend then (an idempotent
+  // request without a body) skip the syscall.
   std::unique_ptr<H1Conn> take(bool probe = true);
   // Returns a connection after a complete keep-alive exchange; closed when
   // the pool is full or closed.
