@@ -18,7 +18,7 @@
 #include <openssl/ssl.h>
 
 #include "io/tls_client.hpp"
-#include "tools/load/h1_response_parser.hpp"
+#include "codec/http1/response_reader.hpp"
 #include "tools/load/h2_client_session.hpp"
 #include "tools/probe/tls_info.hpp"
 
@@ -321,14 +321,14 @@ Attempt probe_tcp(const ProbeOptions& opt, const load::Target& target, ProbeTls*
     req += "\r\n";
     if (!c.write_all(req.data(), req.size())) return fail("request", "write failed");
     a.request_sent = since(clock_type::now());
-    load::H1ResponseParser parser(true);
+    codec::http1::ResponseReader parser(true);
     std::string pending;
     for (;;) {
       const long n = c.read_some(buf.data(), buf.size(), err);
       const auto now = clock_type::now();
       if (n < 0) return fail("response", err);
       if (n == 0) {
-        if (parser.finish_on_eof() == load::H1ResponseParser::Status::done) break;
+        if (parser.finish_on_eof() == codec::http1::ResponseReader::Status::done) break;
         return fail("response", "connection closed before the response completed");
       }
       if (a.first_byte == 0) a.first_byte = since(now);
@@ -336,14 +336,13 @@ Attempt probe_tcp(const ProbeOptions& opt, const load::Target& target, ProbeTls*
       std::size_t used = 0;
       const auto s = parser.parse(pending, used);
       pending.erase(0, used);
-      if (s == load::H1ResponseParser::Status::error) return fail("response", parser.error());
-      if (s == load::H1ResponseParser::Status::done) break;
+      if (s == codec::http1::ResponseReader::Status::error) return fail("response", std::string(parser.error()));
+      if (s == codec::http1::ResponseReader::Status::done) break;
     }
     a.done = since(clock_type::now());
     a.status = parser.status();
     a.body_bytes = parser.body_bytes();
-    for (auto& [n, v] : parser.headers())
-      if (n == "alt-svc") a.alt_svc = v;
+    if (auto v = parser.headers().get("alt-svc")) a.alt_svc = *v;
     return a;
   }
 
