@@ -6,17 +6,10 @@
 #include <charconv>
 #include <cstring>
 
-#include "obs/metrics.hpp"
 
 namespace strata::codec::http2 {
 
 namespace {
-
-obs::Counter& client_errors(const char* kind) {
-  return obs::counter("strata_http2_client_errors_total",
-                      "Upstream HTTP/2 sessions/streams failed on bad input, by kind",
-                      {{"kind", kind}});
-}
 
 nghttp2_nv nv(std::string_view n, std::string_view v) {
   return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(n.data())),
@@ -140,7 +133,7 @@ struct ClientCallbacks {
       if (ec == std::errc() && p == v.data() + v.size() && v.size() == 3) s->cur.status = st;
       return 0;
     }
-    if (!n.empty() && n[0] != ':') s->cur.headers.add(n, v);
+    if (!n.empty() && n[0] != ':' && !me.discard_) s->cur.headers.add(n, v);
     return 0;
   }
 
@@ -152,7 +145,7 @@ struct ClientCallbacks {
         if (!s || s->released) return 0;
         const bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
         if (s->too_large) {
-          client_errors("header_list").inc();
+          me.ev_.on_error("header_list");
           s->bad_response = true;
           me.reset(s->id, NGHTTP2_CANCEL);
         } else if (s->in_trailers) {
@@ -165,7 +158,7 @@ struct ClientCallbacks {
           s->response = std::move(s->cur);
           s->ended = end;
         } else {
-          client_errors("bad_status").inc();
+          me.ev_.on_error("bad_status");
           s->bad_response = true;
           me.reset(s->id, NGHTTP2_PROTOCOL_ERROR);
         }
@@ -211,6 +204,11 @@ struct ClientCallbacks {
     auto& me = self(u);
     auto* s = me.get(sid);
     if (!s || s->released || s->bad_response) {
+      nghttp2_session_consume(session, sid, len);
+      return 0;
+    }
+    if (me.discard_) {
+      s->discarded += len;
       nghttp2_session_consume(session, sid, len);
       return 0;
     }
@@ -292,7 +290,7 @@ bool ClientSession::receive(std::span<const char> data) {
   const auto rv =
       nghttp2_session_mem_recv(s_, reinterpret_cast<const uint8_t*>(data.data()), data.size());
   if (rv < 0) {
-    client_errors("protocol").inc();
+    ev_.on_error("protocol");
     failed_ = true;
     return false;
   }
