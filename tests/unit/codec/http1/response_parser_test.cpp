@@ -56,7 +56,9 @@ Parsed parse(const std::string& in, bool head_request = false, Limits limits = {
   split.error = p.error();
   EXPECT_EQ(split.status, whole.status) << in;
   EXPECT_EQ(split.error, whole.error) << in;
-  if (whole.status == S::done) EXPECT_EQ(split.consumed, whole.consumed) << in;
+  if (whole.status == S::done) {
+    EXPECT_EQ(split.consumed, whole.consumed) << in;
+  }
   return whole;
 }
 
@@ -132,7 +134,9 @@ TEST(Http1ResponseParser, InterimHeadsAndSwitching) {
     off += r.consumed;
     seen.push_back(resp.status);
     if (!p.facts().interim) break;
-    if (resp.status == 103) EXPECT_EQ(resp.headers.get("link"), "</a.css>; rel=preload");
+    if (resp.status == 103) {
+      EXPECT_EQ(resp.headers.get("link"), "</a.css>; rel=preload");
+    }
     p.next(&resp);
   }
   EXPECT_EQ(seen, (std::vector<int>{100, 103, 200}));

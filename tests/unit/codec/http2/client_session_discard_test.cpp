@@ -185,7 +185,9 @@ TEST(H2ClientSessionDiscard, GarbageFromTheServerIsAProtocolError) {
   // it with GOAWAY; either way the session wants no more input once that
   // went out (the load driver and the probe check exactly this).
   const bool accepted = c.receive(std::string("HTTP/1.1 400 Bad Request\r\n\r\n"));
-  if (!accepted) EXPECT_EQ(ev.kind, "protocol");
+  if (!accepted) {
+    EXPECT_EQ(ev.kind, "protocol");
+  }
   std::string goaway;
   c.send(goaway, 1 << 20);
   EXPECT_TRUE(!accepted || !goaway.empty());
