@@ -29,7 +29,7 @@ void ResponseParser::start(http::Response* out, bool head_request) {
 
 void ResponseParser::next(http::Response* out) {
   reset_head(out);
-  if (++interim_count_ > kMaxInterim) {
+  if (++interim_count_ >= kMaxInterim) {
     error_ = Error::too_many_interim;
     state_ = State::error;
   }
