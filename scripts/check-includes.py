@@ -24,12 +24,12 @@ import sys
 ALLOWED = {
     "core":     set(),
     "config":   {"core"},
-    "obs":      {"core", "config"},
+    "obs":      {"core", "config", "http"},  # http: the access log reads a request's context
     "io":       {"core", "config", "obs"},
     "http":     {"core", "io"},          # io: the byte stream a tunnel hands over
     "codec":    {"core", "http"},
     "quic":     {"core", "config", "obs", "io"},
-    "filter":   {"core", "config", "obs", "http"},
+    "filter":   {"core", "config", "obs", "io", "http"},  # io: what Exchange::upgrade returns
     "upstream": {"core", "config", "obs", "io", "http", "codec", "filter"},
     "router":   {"core", "config", "obs", "http", "filter", "upstream"},
     "conn":     {"core", "config", "obs", "io", "http", "codec", "quic", "filter"},
