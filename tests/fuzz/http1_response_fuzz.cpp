@@ -64,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   for (int responses = 0; responses < 8; ++responses) {
     parser.start(&resp, head_request);
-    bool failed = false;
+    bool failed = false, head_done = false;
     for (;;) {  // heads: interim ones, then the final one
       const auto r = parser.parse(buf);
       check(r.consumed <= buf.size());
@@ -83,13 +83,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (const auto& h : resp.headers) check(!h.name.empty() && no_ctl(h.name) && no_ctl(h.value));
       if (fields == ResponseParser::Fields::end_to_end)
         check(!resp.headers.has("transfer-encoding") && !resp.headers.has("connection"));
-      if (!parser.facts().interim) break;
+      if (!parser.facts().interim) {
+        head_done = true;
+        break;
+      }
       check(resp.status < 200 && resp.status != 101);
       parser.next(&resp);
     }
     if (responses == 0) first_error = failed;
     if (failed || parser.error() != Error::none) break;
-    if (resp.status == 0) break;  // input ended inside a head
+    if (!head_done) break;  // input ended inside a head
     const auto& f = parser.facts();
     if (responses == 0) first_status = resp.status;
     if (resp.status < 200 || resp.status == 204 || resp.status == 304 || head_request)

@@ -3,6 +3,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -319,7 +320,12 @@ ClientSession::Stream* ClientSession::get(ClientStreamId sid) const {
 
 const ClientSession::Stream* ClientSession::find(ClientStreamId sid) const { return get(sid); }
 
-void ClientSession::destroy(ClientStreamId sid) { streams_.erase(sid); }
+void ClientSession::destroy(ClientStreamId sid) {
+  auto it = streams_.find(sid);
+  if (it == streams_.end()) return;
+  if (spare_.size() < kSpareStreams) spare_.push_back(std::move(it->second));
+  streams_.erase(it);
+}
 
 void ClientSession::wake(Stream& s) {
   if (s.user) ev_.on_stream_wake(s.id, s.user);
@@ -333,19 +339,34 @@ ClientStreamId ClientSession::submit_request(std::string_view method, std::strin
   if (!clean(method) || !clean(scheme) || !clean(authority) || !clean(path) || method.empty() ||
       path.empty())
     return 0;
-  std::vector<nghttp2_nv> fields;
-  fields.reserve(4 + headers.size());
-  fields.push_back(nv(":method", method));
-  fields.push_back(nv(":scheme", scheme.empty() ? std::string_view("http") : scheme));
-  if (!authority.empty()) fields.push_back(nv(":authority", authority));
-  fields.push_back(nv(":path", path));
-  build_fields(fields, headers);
+  // The field array lives on the stack for usual heads (nghttp2 copies it).
+  std::vector<nghttp2_nv> heap;
+  std::array<nghttp2_nv, 32> stack;
+  std::size_t n = 0;
+  nghttp2_nv* fields = stack.data();
+  if (4 + headers.size() > stack.size()) {
+    heap.resize(4 + headers.size());
+    fields = heap.data();
+  }
+  fields[n++] = nv(":method", method);
+  fields[n++] = nv(":scheme", scheme.empty() ? std::string_view("http") : scheme);
+  if (!authority.empty()) fields[n++] = nv(":authority", authority);
+  fields[n++] = nv(":path", path);
+  for (const auto& f : headers)
+    if (!forbidden_field(f)) fields[n++] = nv(f.name, f.value);
   nghttp2_data_provider prd{};
   prd.read_callback = &ClientCallbacks::read_data;
-  const int32_t sid = nghttp2_submit_request(s_, nullptr, fields.data(), fields.size(),
-                                             end_stream ? nullptr : &prd, nullptr);
+  const int32_t sid =
+      nghttp2_submit_request(s_, nullptr, fields, n, end_stream ? nullptr : &prd, nullptr);
   if (sid <= 0) return 0;
-  auto s = std::make_unique<Stream>();
+  std::unique_ptr<Stream> s;
+  if (spare_.empty()) {
+    s = std::make_unique<Stream>();
+  } else {
+    s = std::move(spare_.back());
+    spare_.pop_back();
+    *s = Stream{};
+  }
   s->id = sid;
   s->user = user;
   s->req_eof = end_stream;
@@ -402,7 +423,7 @@ bool ClientSession::take_interim(ClientStreamId sid, http::Response& r) {
   auto* s = get(sid);
   if (!s || s->interims.empty()) return false;
   r = std::move(s->interims.front());
-  s->interims.pop_front();
+  s->interims.erase(s->interims.begin());
   return true;
 }
 

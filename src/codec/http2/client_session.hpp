@@ -32,7 +32,6 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -79,7 +78,7 @@ class ClientSession {
     ClientStreamId id = 0;
     void* user = nullptr;
     // response
-    std::deque<http::Response> interims;  // 1xx heads not yet taken
+    std::vector<http::Response> interims;  // 1xx heads not yet taken (oldest first)
     bool head_done = false;               // final head in `response`
     http::Response response;
     std::string body;                     // [body_off, size) unread
@@ -178,6 +177,10 @@ class ClientSession {
   ClientLimits limits_;
   ClientEvents& ev_;
   std::unordered_map<ClientStreamId, std::unique_ptr<Stream>> streams_;
+  // Finished streams kept for reuse (bounded), so a request allocates no
+  // Stream of its own in the steady state.
+  std::vector<std::unique_ptr<Stream>> spare_;
+  static constexpr std::size_t kSpareStreams = 64;
   std::string* out_ = nullptr;  // during send()
   std::size_t out_limit_ = 0;
   bool failed_ = false;
