@@ -314,8 +314,14 @@ bool ClientSession::want_read() const { return nghttp2_session_want_read(s_) != 
 bool ClientSession::want_write() const { return nghttp2_session_want_write(s_) != 0; }
 
 ClientSession::Stream* ClientSession::get(ClientStreamId sid) const {
+  // Callbacks come in runs for one stream (a header block, DATA): the last
+  // hit saves the hash lookups.
+  if (sid == last_sid_ && last_) return last_;
   auto it = streams_.find(sid);
-  return it == streams_.end() ? nullptr : it->second.get();
+  if (it == streams_.end()) return nullptr;
+  last_sid_ = sid;
+  last_ = it->second.get();
+  return last_;
 }
 
 const ClientSession::Stream* ClientSession::find(ClientStreamId sid) const { return get(sid); }
@@ -323,6 +329,7 @@ const ClientSession::Stream* ClientSession::find(ClientStreamId sid) const { ret
 void ClientSession::destroy(ClientStreamId sid) {
   auto it = streams_.find(sid);
   if (it == streams_.end()) return;
+  if (sid == last_sid_) last_ = nullptr;
   if (spare_.size() < kSpareStreams) spare_.push_back(std::move(it->second));
   streams_.erase(it);
 }
