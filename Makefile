@@ -38,6 +38,7 @@ run: deps build
 # Every tier: unit (release + ASan/UBSan), integration against the ASan
 # binary and the release binary, TSan on the threaded unit tests, fuzzers.
 test: deps build build-asan
+	./scripts/check-includes.py
 	./build-asan/strata_unit
 	STRATA_BIN=$(CURDIR)/build-asan/strata $(PYTEST) -q -m "not timing" tests/integration
 	STRATA_BIN=$(CURDIR)/build/strata $(PYTEST) -q -m timing tests/integration

@@ -1,28 +1,13 @@
-// "host:port" parsing shared by config validation (and usable by io/).
-// Accepted: "1.2.3.4:80", "[::1]:8080", "[::]:0", "example.com:443".
-// Pure; thread-safe.
+// "host:port" parsing for config validation: the one parser lives in
+// core/host_port.hpp (io/ and server/ use it too); these names keep
+// config's callers unchanged.
 #pragma once
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
+#include "core/host_port.hpp"
 
 namespace strata::config {
 
-struct HostPort {
-  std::string host;          // IPv6 without brackets, IPv4, or lower-cased DNS name
-  std::uint16_t port = 0;
-  enum class Kind { ipv4, ipv6, name } kind = Kind::name;
-  bool is_ip() const { return kind != Kind::name; }
-  // "host:port" with brackets around IPv6, the canonical spelling.
-  std::string to_string() const;
-};
-
-// Returns nullopt and sets *error on bad input. Port 0 only when allow_port_zero.
-std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_zero,
-                                        std::string* error = nullptr);
-
-// A DNS name: labels of [A-Za-z0-9-] (no leading/trailing '-'), 1..63 each, total <= 253.
-bool valid_dns_name(std::string_view name);
+using core::HostPort;
+using core::parse_host_port;
+using core::valid_dns_name;
 
 }  // namespace strata::config

@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "core/io_result.hpp"
 #include "http/message.hpp"
 
 namespace strata::io {
@@ -23,10 +24,7 @@ namespace strata::http {
 
 using boost::system::error_code;
 
-struct IoResult {
-  error_code ec;
-  std::size_t n = 0;
-};
+using IoResult = core::IoResult;  // core/io_result.hpp
 
 class Exchange {
  public:

@@ -15,29 +15,6 @@ namespace strata::io {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-std::optional<HostPort> parse_host_port(std::string_view s) {
-  HostPort hp;
-  std::string_view port;
-  if (!s.empty() && s.front() == '[') {
-    auto close = s.find(']');
-    if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':') return std::nullopt;
-    hp.host = std::string(s.substr(1, close - 1));
-    port = s.substr(close + 2);
-  } else {
-    auto colon = s.rfind(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    hp.host = std::string(s.substr(0, colon));
-    if (hp.host.find(':') != std::string::npos) return std::nullopt;  // v6 needs brackets
-    port = s.substr(colon + 1);
-  }
-  unsigned v = 0;
-  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
-  if (port.empty() || ec != std::errc() || p != port.data() + port.size() || v > 65535)
-    return std::nullopt;
-  hp.port = std::uint16_t(v);
-  return hp;
-}
-
 tcp::endpoint resolve_listen(const HostPort& hp) {
   if (hp.host.empty() || hp.host == "*") return {asio::ip::address_v6::any(), hp.port};
   boost::system::error_code ec;

@@ -1,4 +1,4 @@
-// "host:port" parsing and listening-socket creation.
+// Listen-address resolution and listening-socket creation.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -8,16 +8,13 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "core/host_port.hpp"
+
 namespace strata::io {
 
-struct HostPort {
-  std::string host;       // without brackets; "" means any
-  std::uint16_t port = 0;
-};
-
-// "127.0.0.1:80", "[::1]:80", "[::]:8443", ":8080", "localhost:80".
-// Returns nullopt on syntax errors.
-std::optional<HostPort> parse_host_port(std::string_view s);
+// Parsed by core::parse_host_port (the one host:port parser; a listen
+// address may leave the host empty: any).
+using core::HostPort;
 
 // Resolves a listen address (numeric, or "localhost"/names via the
 // resolver, first answer). "[::]" / "::" listen dual-stack.

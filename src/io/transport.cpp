@@ -19,12 +19,12 @@ class TcpTransport final : public Transport {
  public:
   explicit TcpTransport(tcp::socket s) : s_(std::move(s)) {}
 
-  asio::awaitable<http::IoResult> read_some(std::span<char> buf) override {
+  asio::awaitable<core::IoResult> read_some(std::span<char> buf) override {
     auto [ec, n] = co_await s_.async_read_some(asio::buffer(buf.data(), buf.size()), use_tuple);
-    co_return http::IoResult{ec, n};
+    co_return core::IoResult{ec, n};
   }
 
-  asio::awaitable<http::error_code> write(std::span<const asio::const_buffer> bufs) override {
+  asio::awaitable<boost::system::error_code> write(std::span<const asio::const_buffer> bufs) override {
     auto [ec, n] = co_await asio::async_write(s_, bufs, use_tuple);
     co_return ec;
   }
@@ -67,12 +67,12 @@ class TlsTransport final : public Transport {
  public:
   explicit TlsTransport(std::unique_ptr<TlsStream> s) : s_(std::move(s)) {}
 
-  asio::awaitable<http::IoResult> read_some(std::span<char> buf) override {
+  asio::awaitable<core::IoResult> read_some(std::span<char> buf) override {
     auto [ec, n] = co_await s_->async_read_some(asio::buffer(buf.data(), buf.size()), use_tuple);
-    co_return http::IoResult{ec, n};
+    co_return core::IoResult{ec, n};
   }
 
-  asio::awaitable<http::error_code> write(std::span<const asio::const_buffer> bufs) override {
+  asio::awaitable<boost::system::error_code> write(std::span<const asio::const_buffer> bufs) override {
     // ssl::stream encrypts one buffer at a time; coalesce small gathers so a
     // response head and its body leave in one TLS record where possible.
     std::size_t total = 0;

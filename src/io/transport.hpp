@@ -14,7 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 
-#include "http/exchange.hpp"
+#include "core/io_result.hpp"
 
 namespace strata::io {
 
@@ -22,12 +22,12 @@ class Transport {
  public:
   virtual ~Transport() = default;
   // Reads what is available (at least one byte) or fails; eof is an error.
-  virtual boost::asio::awaitable<http::IoResult> read_some(std::span<char> buf) = 0;
+  virtual boost::asio::awaitable<core::IoResult> read_some(std::span<char> buf) = 0;
   // Writes every byte of `bufs` (gathered write).
-  virtual boost::asio::awaitable<http::error_code> write(
+  virtual boost::asio::awaitable<boost::system::error_code> write(
       std::span<const boost::asio::const_buffer> bufs) = 0;
   // A coroutine so `b` lives until the write completes (`s` must, too).
-  boost::asio::awaitable<http::error_code> write(std::string_view s) {
+  boost::asio::awaitable<boost::system::error_code> write(std::string_view s) {
     const boost::asio::const_buffer b(s.data(), s.size());
     co_return co_await write(std::span<const boost::asio::const_buffer>(&b, 1));
   }

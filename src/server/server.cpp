@@ -115,7 +115,7 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
         ol.endpoint = it->second.endpoint;
         ol.quic_group = it->second.quic_group;
       } else {
-        auto hp = io::parse_host_port(l.address);
+        auto hp = core::parse_host_port(l.address, true, nullptr, true);
         if (!hp) throw std::runtime_error("listener " + l.name + ": bad address " + l.address);
         auto ep = io::resolve_listen(*hp);
         ol.fds = io::open_reuseport_listeners(ep, unsigned(workers_.size()), 4096, &ol.endpoint);

@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t split_b = std::size_t(data[1] % 16) + 1;
   std::string_view input(reinterpret_cast<const char*>(data + 2), size - 2);
 
-  strata::config::Limits limits;
+  Limits limits;
   limits.max_request_line = 256;
   limits.max_header_bytes = 1024;
   limits.max_headers = 16;

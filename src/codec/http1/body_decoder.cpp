@@ -83,7 +83,7 @@ void BodyDecoder::start_length(std::uint64_t n) {
   state_ = n ? State::data : State::done;
 }
 
-void BodyDecoder::start_chunked(const config::Limits& limits, http::Headers* trailers) {
+void BodyDecoder::start_chunked(const Limits& limits, http::Headers* trailers) {
   start_none();
   limits_ = limits;
   trailers_ = trailers;
@@ -92,6 +92,21 @@ void BodyDecoder::start_chunked(const config::Limits& limits, http::Headers* tra
   ext_bytes_ = trailer_bytes_ = 0;
   trailer_count_ = 0;
   state_ = State::size_line;
+}
+
+void BodyDecoder::start_until_close(const Limits& limits) {
+  start_none();
+  limits_ = limits;
+  state_ = State::until_close;
+}
+
+bool BodyDecoder::finish_on_eof() {
+  if (state_ == State::until_close || state_ == State::done) {
+    state_ = State::done;
+    return true;
+  }
+  if (state_ != State::error) fail(Error::incomplete_message);
+  return false;
 }
 
 BodyDecoder::Step BodyDecoder::fail(Error e) {
@@ -122,6 +137,13 @@ BodyDecoder::Step BodyDecoder::step_once(std::string_view in, std::size_t max_da
     case State::error: return Step{0, Status::error, {}};
     case State::size_line: return size_line(in);
     case State::trailers: return trailer_lines(in);
+    case State::until_close: {
+      std::size_t n = std::min(in.size(), max_data);
+      if (n == 0) return Step{0, Status::need_more, {}};
+      if (received_ + n > limits_.max_body) return fail(Error::body_too_large);
+      received_ += n;
+      return Step{n, Status::data, in.substr(0, n)};
+    }
     case State::data: {
       std::size_t n = std::size_t(std::min<std::uint64_t>(remaining_, in.size()));
       n = std::min(n, max_data);

@@ -46,6 +46,10 @@ std::string_view reason(Error e) {
     case Error::bad_chunk_extension: return "bad_chunk_extension";
     case Error::bad_chunk_data: return "bad_chunk_data";
     case Error::bad_trailer: return "bad_trailer";
+    case Error::bad_status_line: return "bad_status_line";
+    case Error::too_many_interim: return "too_many_interim";
+    case Error::body_not_allowed: return "body_not_allowed";
+    case Error::incomplete_message: return "incomplete_message";
     case Error::count_: break;
   }
   return "unknown";

@@ -1,6 +1,8 @@
-// Every way an HTTP/1.x request can be rejected by the codec, with the
+// Every way an HTTP/1.x message can be rejected by the codec, with the
 // status the server answers and a stable metric label. The connection
-// driver answers `status(e)` with "Connection: close" and closes.
+// driver answers `status(e)` with "Connection: close" and closes. A
+// response refused by ResponseParser (any error) is a bad upstream
+// response: the proxy answers 502, status() does not apply.
 #pragma once
 #include <cstdint>
 #include <string_view>
@@ -36,6 +38,10 @@ enum class Error : std::uint8_t {
   bad_chunk_extension,     // 400: malformed or oversized extension
   bad_chunk_data,          // 400: chunk data not followed by CRLF
   bad_trailer,             // 400: malformed trailer section
+  bad_status_line,         // response: not "HTTP/1.x SP 3DIGIT [SP reason] CRLF", code not 100-599
+  too_many_interim,        // response: more 1xx heads than ResponseParser allows
+  body_not_allowed,        // response: 1xx/204 with Transfer-Encoding or a non-zero Content-Length
+  incomplete_message,      // the peer closed before the head or a delimited body ended
   count_
 };
 

@@ -2,7 +2,7 @@
 // No I/O: the caller feeds bytes and keeps whatever the parser did not
 // consume (a partial line) in front of the next bytes it feeds. Every
 // malformed input maps to one codec::http1::Error (see error.hpp); limits
-// come from config::Limits (414 / 431 / 413 are decided here).
+// come from http1::Limits (414 / 431 / 413 are decided here).
 // Not thread-safe; one parser per connection, reused for every request.
 #pragma once
 #include <cstddef>
@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "codec/http1/error.hpp"
-#include "config/config.hpp"
+#include "codec/http1/limits.hpp"
 #include "http/message.hpp"
 
 namespace strata::codec::http1 {
@@ -34,8 +34,8 @@ class RequestParser {
     Status status = Status::need_more;
   };
 
-  explicit RequestParser(const config::Limits& limits = {}) : limits_(limits) {}
-  void set_limits(const config::Limits& l) { limits_ = l; }
+  explicit RequestParser(const Limits& limits = {}) : limits_(limits) {}
+  void set_limits(const Limits& l) { limits_ = l; }
 
   // Begins a new request head written into *out (cleared here). `out` must
   // outlive the parse.
@@ -59,7 +59,7 @@ class RequestParser {
   Error on_field(std::string_view name, std::string_view value);
   Error finish();
 
-  config::Limits limits_;
+  Limits limits_;
   http::Request* req_ = nullptr;
   HeadFacts facts_;
   State state_ = State::request_line;

@@ -3,20 +3,14 @@
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
-#include "obs/metrics.hpp"
 
 namespace strata::codec::http2 {
 
 namespace {
-
-obs::Counter& client_errors(const char* kind) {
-  return obs::counter("strata_http2_client_errors_total",
-                      "Upstream HTTP/2 sessions/streams failed on bad input, by kind",
-                      {{"kind", kind}});
-}
 
 nghttp2_nv nv(std::string_view n, std::string_view v) {
   return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(n.data())),
@@ -140,7 +134,7 @@ struct ClientCallbacks {
       if (ec == std::errc() && p == v.data() + v.size() && v.size() == 3) s->cur.status = st;
       return 0;
     }
-    if (!n.empty() && n[0] != ':') s->cur.headers.add(n, v);
+    if (!n.empty() && n[0] != ':' && !me.discard_) s->cur.headers.add(n, v);
     return 0;
   }
 
@@ -152,7 +146,7 @@ struct ClientCallbacks {
         if (!s || s->released) return 0;
         const bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
         if (s->too_large) {
-          client_errors("header_list").inc();
+          me.ev_.on_error("header_list");
           s->bad_response = true;
           me.reset(s->id, NGHTTP2_CANCEL);
         } else if (s->in_trailers) {
@@ -165,7 +159,7 @@ struct ClientCallbacks {
           s->response = std::move(s->cur);
           s->ended = end;
         } else {
-          client_errors("bad_status").inc();
+          me.ev_.on_error("bad_status");
           s->bad_response = true;
           me.reset(s->id, NGHTTP2_PROTOCOL_ERROR);
         }
@@ -211,6 +205,11 @@ struct ClientCallbacks {
     auto& me = self(u);
     auto* s = me.get(sid);
     if (!s || s->released || s->bad_response) {
+      nghttp2_session_consume(session, sid, len);
+      return 0;
+    }
+    if (me.discard_) {
+      s->discarded += len;
       nghttp2_session_consume(session, sid, len);
       return 0;
     }
@@ -292,7 +291,7 @@ bool ClientSession::receive(std::span<const char> data) {
   const auto rv =
       nghttp2_session_mem_recv(s_, reinterpret_cast<const uint8_t*>(data.data()), data.size());
   if (rv < 0) {
-    client_errors("protocol").inc();
+    ev_.on_error("protocol");
     failed_ = true;
     return false;
   }
@@ -315,13 +314,25 @@ bool ClientSession::want_read() const { return nghttp2_session_want_read(s_) != 
 bool ClientSession::want_write() const { return nghttp2_session_want_write(s_) != 0; }
 
 ClientSession::Stream* ClientSession::get(ClientStreamId sid) const {
+  // Callbacks come in runs for one stream (a header block, DATA): the last
+  // hit saves the hash lookups.
+  if (sid == last_sid_ && last_) return last_;
   auto it = streams_.find(sid);
-  return it == streams_.end() ? nullptr : it->second.get();
+  if (it == streams_.end()) return nullptr;
+  last_sid_ = sid;
+  last_ = it->second.get();
+  return last_;
 }
 
 const ClientSession::Stream* ClientSession::find(ClientStreamId sid) const { return get(sid); }
 
-void ClientSession::destroy(ClientStreamId sid) { streams_.erase(sid); }
+void ClientSession::destroy(ClientStreamId sid) {
+  auto it = streams_.find(sid);
+  if (it == streams_.end()) return;
+  if (sid == last_sid_) last_ = nullptr;
+  if (spare_.size() < kSpareStreams) spare_.push_back(std::move(it->second));
+  streams_.erase(it);
+}
 
 void ClientSession::wake(Stream& s) {
   if (s.user) ev_.on_stream_wake(s.id, s.user);
@@ -335,19 +346,34 @@ ClientStreamId ClientSession::submit_request(std::string_view method, std::strin
   if (!clean(method) || !clean(scheme) || !clean(authority) || !clean(path) || method.empty() ||
       path.empty())
     return 0;
-  std::vector<nghttp2_nv> fields;
-  fields.reserve(4 + headers.size());
-  fields.push_back(nv(":method", method));
-  fields.push_back(nv(":scheme", scheme.empty() ? std::string_view("http") : scheme));
-  if (!authority.empty()) fields.push_back(nv(":authority", authority));
-  fields.push_back(nv(":path", path));
-  build_fields(fields, headers);
+  // The field array lives on the stack for usual heads (nghttp2 copies it).
+  std::vector<nghttp2_nv> heap;
+  std::array<nghttp2_nv, 32> stack;
+  std::size_t n = 0;
+  nghttp2_nv* fields = stack.data();
+  if (4 + headers.size() > stack.size()) {
+    heap.resize(4 + headers.size());
+    fields = heap.data();
+  }
+  fields[n++] = nv(":method", method);
+  fields[n++] = nv(":scheme", scheme.empty() ? std::string_view("http") : scheme);
+  if (!authority.empty()) fields[n++] = nv(":authority", authority);
+  fields[n++] = nv(":path", path);
+  for (const auto& f : headers)
+    if (!forbidden_field(f)) fields[n++] = nv(f.name, f.value);
   nghttp2_data_provider prd{};
   prd.read_callback = &ClientCallbacks::read_data;
-  const int32_t sid = nghttp2_submit_request(s_, nullptr, fields.data(), fields.size(),
-                                             end_stream ? nullptr : &prd, nullptr);
+  const int32_t sid =
+      nghttp2_submit_request(s_, nullptr, fields, n, end_stream ? nullptr : &prd, nullptr);
   if (sid <= 0) return 0;
-  auto s = std::make_unique<Stream>();
+  std::unique_ptr<Stream> s;
+  if (spare_.empty()) {
+    s = std::make_unique<Stream>();
+  } else {
+    s = std::move(spare_.back());
+    spare_.pop_back();
+    *s = Stream{};
+  }
   s->id = sid;
   s->user = user;
   s->req_eof = end_stream;
@@ -404,7 +430,7 @@ bool ClientSession::take_interim(ClientStreamId sid, http::Response& r) {
   auto* s = get(sid);
   if (!s || s->interims.empty()) return false;
   r = std::move(s->interims.front());
-  s->interims.pop_front();
+  s->interims.erase(s->interims.begin());
   return true;
 }
 

@@ -18,15 +18,20 @@
 // could no longer start) end with Stream::refused set: they were not
 // processed and may be retried on another connection. RST_STREAM
 // REFUSED_STREAM sets refused too. Response header lists over the limits
-// reset the stream (Stream::bad_response) and are counted in
-// strata_http2_client_errors_total{kind="header_list"}.
+// reset the stream (Stream::bad_response); every such failure is reported
+// through ClientEvents::on_error (the pool counts it in
+// strata_http2_client_errors_total{kind}).
+//
+// Discard mode (set_discard_responses, for load generators): response
+// header fields are not stored (the status is) and DATA is counted in
+// Stream::discarded and dropped on arrival, its flow control reopened at
+// once; read_body() then returns 0.
 //
 // Thread: one connection's executor; not thread-safe. Events are called
 // synchronously from receive()/send() and must not destroy the session.
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -61,6 +66,9 @@ class ClientEvents {
   virtual void on_goaway(ClientStreamId last_sid, std::uint32_t code) = 0;
   // The peer's SETTINGS arrived (peer_max_concurrent() may have changed).
   virtual void on_settings() = 0;
+  // A response or the session failed on bad input: "header_list" (over the
+  // limits), "bad_status", "protocol" (the session is dead).
+  virtual void on_error(const char* kind) {}
 };
 
 class ClientSession {
@@ -70,11 +78,12 @@ class ClientSession {
     ClientStreamId id = 0;
     void* user = nullptr;
     // response
-    std::deque<http::Response> interims;  // 1xx heads not yet taken
+    std::vector<http::Response> interims;  // 1xx heads not yet taken (oldest first)
     bool head_done = false;               // final head in `response`
     http::Response response;
     std::string body;                     // [body_off, size) unread
     std::size_t body_off = 0;
+    std::uint64_t discarded = 0;          // body bytes dropped (discard mode)
     bool ended = false;                   // END_STREAM received
     http::Headers trailers;
     bool has_trailers = false;
@@ -116,6 +125,8 @@ class ClientSession {
   bool want_read() const;
   bool want_write() const;
   bool failed() const { return failed_; }
+  // Discard mode (see above); set before the first request.
+  void set_discard_responses(bool on) { discard_ = on; }
 
   // --- streams ---
   // Submits a request head; `headers` must not hold pseudo-headers or
@@ -166,9 +177,16 @@ class ClientSession {
   ClientLimits limits_;
   ClientEvents& ev_;
   std::unordered_map<ClientStreamId, std::unique_ptr<Stream>> streams_;
+  // Finished streams kept for reuse (bounded), so a request allocates no
+  // Stream of its own in the steady state.
+  std::vector<std::unique_ptr<Stream>> spare_;
+  mutable ClientStreamId last_sid_ = 0;  // get()'s last hit (null when destroyed)
+  mutable Stream* last_ = nullptr;
+  static constexpr std::size_t kSpareStreams = 64;
   std::string* out_ = nullptr;  // during send()
   std::size_t out_limit_ = 0;
   bool failed_ = false;
+  bool discard_ = false;
   bool goaway_ = false;
   bool shutdown_ = false;
   ClientStreamId goaway_last_ = 0;

@@ -7,7 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "tools/load/client_protocol.hpp"
-#include "tools/load/h1_response_parser.hpp"
+#include "codec/http1/response_reader.hpp"
 
 namespace strata::tools::load {
 
@@ -35,7 +35,7 @@ asio::awaitable<void> drive_h1(ConnState& cs, std::shared_ptr<ConnRuntime> rt) {
   batch.reserve(depth);
   std::vector<char> buf(64 * 1024);
   std::size_t begin = 0, end = 0;
-  H1ResponseParser parser;
+  codec::http1::ResponseReader parser;
   parser.reset(head_method);
   asio::steady_timer wait(t.get_executor());
   bool front_has_bytes = false;
@@ -92,7 +92,7 @@ asio::awaitable<void> drive_h1(ConnState& cs, std::shared_ptr<ConnRuntime> rt) {
       auto [ec, n] = co_await t.read_some(std::span<char>(buf.data() + end, buf.size() - end));
       const auto now = clock_type::now();
       if (ec) {
-        if (ec == asio::error::eof && parser.finish_on_eof() == H1ResponseParser::Status::done &&
+        if (ec == asio::error::eof && parser.finish_on_eof() == codec::http1::ResponseReader::Status::done &&
             !inflight.empty()) {
           cs.complete(inflight.front(), now, parser.status(), parser.body_bytes());
           inflight.pop_front();
@@ -111,12 +111,12 @@ asio::awaitable<void> drive_h1(ConnState& cs, std::shared_ptr<ConnRuntime> rt) {
         std::size_t used = 0;
         auto s = parser.parse(std::string_view(buf.data() + begin, end - begin), used);
         begin += used;
-        if (s == H1ResponseParser::Status::error) {
+        if (s == codec::http1::ResponseReader::Status::error) {
           cs.st.error(ErrorKind::protocol);
           lose_all();
           co_return;
         }
-        if (s == H1ResponseParser::Status::need_more) break;
+        if (s == codec::http1::ResponseReader::Status::need_more) break;
         if (inflight.empty()) {  // a response nobody asked for
           cs.st.error(ErrorKind::protocol);
           co_return;

@@ -18,8 +18,8 @@
 #include <openssl/ssl.h>
 
 #include "io/tls_client.hpp"
-#include "tools/load/h1_response_parser.hpp"
-#include "tools/load/h2_client_session.hpp"
+#include "codec/http1/response_reader.hpp"
+#include "codec/http2/client_session.hpp"
 #include "tools/probe/tls_info.hpp"
 
 namespace strata::tools::probe {
@@ -169,25 +169,13 @@ std::string addr_str(const sockaddr* sa) {
   return buf;
 }
 
-struct H2Probe final : load::H2ClientSession::Listener {
-  int status = 0;
-  bool closed = false;
-  std::uint32_t code = 0;
-  std::uint64_t body = 0;
-  std::string alt_svc;
-  bool head_seen = false;
-  void on_response_head(std::int32_t, int s) override {
-    status = s;
-    head_seen = true;
-  }
-  void on_header(std::int32_t, std::string_view n, std::string_view v) override {
-    if (n == "alt-svc") alt_svc = std::string(v);
-  }
-  void on_data(std::int32_t, std::size_t n) override { body += n; }
-  void on_close(std::int32_t, std::uint32_t c) override {
-    closed = true;
-    code = c;
-  }
+// Stream events are polled after each receive(); nothing to do here.
+struct H2Probe final : codec::http2::ClientEvents {
+  void on_stream_wake(codec::http2::ClientStreamId, void*) override {}
+  void on_goaway(codec::http2::ClientStreamId, std::uint32_t) override {}
+  void on_settings() override {}
+  const char* error = nullptr;
+  void on_error(const char* kind) override { error = kind; }
 };
 
 }  // namespace
@@ -321,14 +309,14 @@ Attempt probe_tcp(const ProbeOptions& opt, const load::Target& target, ProbeTls*
     req += "\r\n";
     if (!c.write_all(req.data(), req.size())) return fail("request", "write failed");
     a.request_sent = since(clock_type::now());
-    load::H1ResponseParser parser(true);
+    codec::http1::ResponseReader parser(true);
     std::string pending;
     for (;;) {
       const long n = c.read_some(buf.data(), buf.size(), err);
       const auto now = clock_type::now();
       if (n < 0) return fail("response", err);
       if (n == 0) {
-        if (parser.finish_on_eof() == load::H1ResponseParser::Status::done) break;
+        if (parser.finish_on_eof() == codec::http1::ResponseReader::Status::done) break;
         return fail("response", "connection closed before the response completed");
       }
       if (a.first_byte == 0) a.first_byte = since(now);
@@ -336,50 +324,59 @@ Attempt probe_tcp(const ProbeOptions& opt, const load::Target& target, ProbeTls*
       std::size_t used = 0;
       const auto s = parser.parse(pending, used);
       pending.erase(0, used);
-      if (s == load::H1ResponseParser::Status::error) return fail("response", parser.error());
-      if (s == load::H1ResponseParser::Status::done) break;
+      if (s == codec::http1::ResponseReader::Status::error) return fail("response", std::string(parser.error()));
+      if (s == codec::http1::ResponseReader::Status::done) break;
     }
     a.done = since(clock_type::now());
     a.status = parser.status();
     a.body_bytes = parser.body_bytes();
-    for (auto& [n, v] : parser.headers())
-      if (n == "alt-svc") a.alt_svc = v;
+    if (auto v = parser.headers().get("alt-svc")) a.alt_svc = *v;
     return a;
   }
 
   H2Probe l;
-  load::H2ClientSession sess(l, {.capture_headers = true});
-  std::vector<std::pair<std::string_view, std::string_view>> hv{
-      {":method", "GET"}, {":scheme", target.tls ? "https" : "http"},
-      {":authority", target.authority}, {":path", path},
-      {"user-agent", "strata-probe"}, {"accept", "*/*"}};
-  std::vector<std::pair<std::string, std::string>> lower_extra;
-  for (auto& [n, v] : extra) {
-    std::string ln = n;
-    for (auto& ch : ln) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    lower_extra.emplace_back(ln, v);
-  }
-  for (auto& [n, v] : lower_extra) hv.emplace_back(n, v);
-  if (sess.submit(hv, {}) < 0) return fail("request", "cannot submit the request");
+  codec::http2::ClientSession sess({}, l);
+  sess.start();
+  http::Headers fields;
+  fields.add("user-agent", "strata-probe");
+  fields.add("accept", "*/*");
+  for (auto& [n, v] : extra) fields.add(n, v);  // lower-cased; pseudo/connection fields dropped
+  const auto sid = sess.submit_request("GET", target.tls ? "https" : "http", target.authority, path,
+                                       fields, true, nullptr);
+  if (sid <= 0) return fail("request", "cannot submit the request");
   std::string out;
-  if (!sess.drain(out) || !c.write_all(out.data(), out.size())) return fail("request", "write failed");
+  const auto flush = [&] {
+    while (sess.want_write()) {
+      const std::size_t before = out.size();
+      if (!sess.send(out, 256 * 1024)) return false;
+      if (out.size() == before) break;
+    }
+    const bool ok = out.empty() || c.write_all(out.data(), out.size());
+    out.clear();
+    return ok;
+  };
+  if (!flush()) return fail("request", "write failed");
   a.request_sent = since(clock_type::now());
-  while (!l.closed) {
+  std::uint64_t body = 0;
+  const codec::http2::ClientSession::Stream* st = sess.find(sid);
+  while (st && !st->closed) {
     const long n = c.read_some(buf.data(), buf.size(), err);
     const auto now = clock_type::now();
     if (n <= 0) return fail("response", n == 0 ? "connection closed" : err);
-    if (!sess.feed(std::span<const char>(buf.data(), std::size_t(n))))
-      return fail("response", "HTTP/2 protocol error: " + sess.error());
-    if (l.head_seen && a.first_byte == 0) a.first_byte = since(now);
-    out.clear();
-    if (!sess.drain(out) || (!out.empty() && !c.write_all(out.data(), out.size())))
-      return fail("response", "write failed");
+    if (!sess.receive(std::span<const char>(buf.data(), std::size_t(n))))
+      return fail("response", std::string("HTTP/2 protocol error: ") + (l.error ? l.error : "protocol"));
+    st = sess.find(sid);
+    if (st && st->head_done && a.first_byte == 0) a.first_byte = since(now);
+    while (std::size_t got = sess.read_body(sid, std::span<char>(buf.data(), buf.size()))) body += got;
+    if (!flush()) return fail("response", "write failed");
+    if (!sess.want_read() && !sess.goaway_received() && !(st && st->closed))
+      return fail("response", "HTTP/2 protocol error");
   }
   a.done = since(clock_type::now());
-  if (l.code != 0 || l.status == 0) return fail("response", "stream reset by the server");
-  a.status = l.status;
-  a.body_bytes = l.body;
-  a.alt_svc = l.alt_svc;
+  if (!st || st->close_code != 0 || !st->head_done) return fail("response", "stream reset by the server");
+  a.status = st->response.status;
+  a.body_bytes = body;
+  if (auto v = st->response.headers.get("alt-svc")) a.alt_svc = std::string(*v);
   return a;
 }
 

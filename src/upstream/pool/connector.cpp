@@ -25,7 +25,7 @@ asio::awaitable<ConnectResult> connect_endpoint(asio::any_io_executor ex,
     boost::system::error_code ignored;
     sock.close(ignored);
   });
-  http::error_code ec;
+  boost::system::error_code ec;
   for (const auto& a : addrs) {
     if (dog.fired()) break;
     boost::system::error_code ignored;

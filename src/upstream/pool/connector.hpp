@@ -17,7 +17,7 @@
 namespace strata::upstream::pool {
 
 struct ConnectResult {
-  http::error_code ec;  // timed_out when the connect timeout expired
+  boost::system::error_code ec;  // timed_out when the connect timeout expired
   std::unique_ptr<io::Transport> transport;
 };
 

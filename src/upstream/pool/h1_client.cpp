@@ -6,13 +6,12 @@
 #include <optional>
 #include <vector>
 
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
+#include "codec/http1/body_decoder.hpp"
+#include "codec/http1/response_parser.hpp"
 
 namespace strata::upstream::pool {
 
 namespace asio = boost::asio;
-namespace bhttp = boost::beast::http;
 
 bool idempotent(std::string_view m) {
   return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" || m == "PUT" ||
@@ -37,9 +36,8 @@ void append_fields(std::string& out, const http::Headers& h) {
   for (const auto& f : h) append_field(out, f);
 }
 
-bool hop_by_hop_response_field(std::string_view n) {
-  return n == "connection" || n == "keep-alive" || n == "transfer-encoding" ||
-         n == "proxy-connection" || n == "upgrade" || n == "te";
+std::string_view view(const boost::beast::flat_buffer& b) {
+  return {static_cast<const char*>(b.data().data()), b.size()};
 }
 
 asio::awaitable<http::IoResult> fill(H1Conn& c, std::size_t n) {
@@ -137,111 +135,96 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
                                              : H1Outcome::failed_before_send;
 
   // --- response head (skipping 1xx, relaying 103) ---------------------------
-  std::optional<bhttp::response_parser<bhttp::buffer_body>> p;
+  // Parsed in place from c.buf by the strict codec parser: a response it
+  // refuses (smuggling vectors, oversize heads) is a bad_response, never
+  // relayed. Fields are copied once into c.resp's blocks, reused per request.
+  codec::http1::Limits limits;
+  limits.max_header_bytes = opt.max_header_bytes;
+  limits.max_headers = opt.max_headers;
+  limits.max_body = std::numeric_limits<std::uint64_t>::max();
+  codec::http1::ResponseParser p(limits);
+  p.set_fields(codec::http1::ResponseParser::Fields::end_to_end);
+  http::Response& resp = c.resp;
+  p.start(&resp, req.method == "HEAD");
   bool got_bytes = false;
+  const auto refuse = [&](codec::http1::Error e) {
+    res.parse_error = e;
+    return fail(H1Outcome::bad_response, boost::system::errc::make_error_code(boost::system::errc::bad_message));
+  };
   for (;;) {
-    p.emplace();
-    p->body_limit(std::numeric_limits<std::uint64_t>::max());
-    p->header_limit(opt.max_header_bytes);
-    if (req.method == "HEAD") p->skip(true);
-    while (!p->is_header_done()) {
-      if (c.buf.size() > 0) {
-        http::error_code ec;
-        const auto n = p->put(c.buf.data(), ec);
-        c.buf.consume(n);
-        if (!ec && n > 0) continue;
-        if (ec && ec != bhttp::error::need_more) co_return fail(H1Outcome::bad_response, ec);
+    for (;;) {
+      const auto r = p.parse(view(c.buf));
+      c.buf.consume(r.consumed);
+      if (r.status == codec::http1::ResponseParser::Status::done) break;
+      if (r.status == codec::http1::ResponseParser::Status::error) co_return refuse(p.error());
+      auto rd = co_await fill(c, 16 * 1024);
+      if (rd.ec) {
+        if (!got_bytes) co_return fail(before_response, rd.ec);
+        res.parse_error = codec::http1::Error::incomplete_message;
+        co_return fail(H1Outcome::bad_response, rd.ec);
       }
-      if (c.buf.size() >= opt.max_header_bytes)
-        co_return fail(H1Outcome::bad_response, bhttp::error::header_limit);
-      auto r = co_await fill(c, 16 * 1024);
-      if (r.ec) co_return fail(got_bytes ? H1Outcome::bad_response : before_response, r.ec);
       got_bytes = true;
     }
-    res.status = int(p->get().result_int());
+    res.status = resp.status;
     // A 408 on a reused connection is the upstream timing out the idle
     // connection (sent before it closed, read now as our answer): like a
     // closed pooled connection, an idempotent request goes again on a new
     // one (RFC 9110 15.5.9).
     if (res.status == 408 && c.requests > 1 && !body_consumed && idempotent(req.method))
       co_return fail(H1Outcome::failed_before_send, asio::error::connection_reset);
-    if (res.status >= 200) break;
+    if (!p.facts().interim && res.status != 101) break;
     if (res.status == 101) {
-      if (req.upgrade.empty()) co_return fail(H1Outcome::bad_response, bhttp::error::bad_status);
+      if (req.upgrade.empty())
+        co_return fail(H1Outcome::bad_response, boost::system::errc::make_error_code(boost::system::errc::bad_message));
       res.outcome = H1Outcome::upgraded;
       res.switching.status = 101;
-      for (const auto& f : p->get()) {
-        auto name = http::to_lower(f.name_string());
-        if (name != "upgrade" && hop_by_hop_response_field(name)) continue;
-        res.switching.headers.add(name, f.value());
-      }
+      res.switching.headers = resp.headers;  // end-to-end fields and Upgrade
       co_return res;
     }
     if (res.status == 103) {
-      http::Response interim;
-      interim.status = 103;
-      for (const auto& f : p->get())
-        interim.headers.add(http::to_lower(f.name_string()), f.value());
-      if (auto ec = co_await ex.send_interim(interim); ec)
+      if (auto ec = co_await ex.send_interim(resp); ec)
         co_return fail(H1Outcome::downstream_failed, ec);
     }
+    p.next(&resp);
   }
 
-  http::Response resp;
-  resp.status = res.status;
-  std::size_t head_fields = 0;
-  for (const auto& f : p->get()) {
-    ++head_fields;
-    auto name = http::to_lower(f.name_string());
-    if (hop_by_hop_response_field(name)) continue;
-    resp.headers.add(name, f.value());
-  }
-  if (auto ec = co_await ex.send_head(resp, p->is_done()); ec)
+  const bool no_body = p.facts().body == codec::http1::BodyFraming::none;
+  if (auto ec = co_await ex.send_head(resp, no_body); ec)
     co_return fail(H1Outcome::downstream_failed, ec);
-  if (p->is_done()) {
-    res.reusable = p->keep_alive() && c.buf.size() == 0;
+  if (no_body) {
+    res.reusable = p.facts().keep_alive && c.buf.size() == 0;
     if (!res.reusable) c.transport->close();
     co_return res;
   }
 
   // --- response body ----------------------------------------------------------
-  while (!p->is_done()) {
-    auto& body = p->get().body();
-    body.data = buf.data();
-    body.size = buf.size();
-    std::size_t consumed = 0;
-    if (c.buf.size() > 0) {
-      http::error_code ec;
-      consumed = p->put(c.buf.data(), ec);
-      c.buf.consume(consumed);
-      if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
-      if (ec) co_return fail(H1Outcome::failed_mid_response, ec);
+  // Body bytes go to the client as views into c.buf (no copy); c.buf is not
+  // touched while a send is pending.
+  codec::http1::BodyDecoder body;
+  http::Headers trailers;
+  p.start_body(body, &trailers);
+  for (;;) {
+    const auto s = body.step(view(c.buf), opt.chunk);
+    if (s.status == codec::http1::BodyDecoder::Status::error) {
+      res.parse_error = body.error();
+      co_return fail(H1Outcome::failed_mid_response, boost::system::errc::make_error_code(boost::system::errc::bad_message));
     }
-    const std::size_t got = buf.size() - body.size;
-    if (got == 0 && consumed > 0 && c.buf.size() > 0) continue;  // framing only; parse on
-    if (got > 0) {
-      if (auto ec = co_await ex.send_body(std::span<const char>(buf.data(), got), false); ec)
-        co_return fail(H1Outcome::downstream_failed, ec);
+    if (s.status == codec::http1::BodyDecoder::Status::data) {
+      auto ec = co_await ex.send_body(std::span<const char>(s.data.data(), s.data.size()), false);
+      c.buf.consume(s.consumed);
+      if (ec) co_return fail(H1Outcome::downstream_failed, ec);
       continue;
     }
-    if (p->is_done()) break;
-    auto r = co_await fill(c, buf.size());
-    if (r.ec == asio::error::eof && p->need_eof()) {
-      http::error_code ec;
-      p->put_eof(ec);
-      if (ec) co_return fail(H1Outcome::failed_mid_response, ec);
-      break;
+    c.buf.consume(s.consumed);
+    if (s.status == codec::http1::BodyDecoder::Status::done) break;
+    auto r = co_await fill(c, opt.chunk);
+    if (r.ec == asio::error::eof && body.finish_on_eof()) break;
+    if (r.ec) {
+      if (r.ec == asio::error::eof) res.parse_error = codec::http1::Error::incomplete_message;
+      co_return fail(H1Outcome::failed_mid_response, r.ec);
     }
-    if (r.ec) co_return fail(H1Outcome::failed_mid_response, r.ec);
   }
 
-  // Fields past the head are chunked trailers.
-  http::Headers trailers;
-  std::size_t i = 0;
-  for (const auto& f : p->get()) {
-    if (i++ < head_fields) continue;
-    trailers.add(http::to_lower(f.name_string()), f.value());
-  }
   http::error_code ec;
   if (!trailers.empty()) {
     ec = co_await ex.send_trailers(trailers);
@@ -249,7 +232,7 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
     ec = co_await ex.send_body({}, true);
   }
   if (ec) co_return fail(H1Outcome::downstream_failed, ec);
-  res.reusable = p->keep_alive() && !p->need_eof() && c.buf.size() == 0;
+  res.reusable = p.facts().keep_alive && c.buf.size() == 0;
   if (!res.reusable) c.transport->close();
   co_return res;
 }

@@ -1,8 +1,10 @@
 // Forwards one exchange over an upstream HTTP/1.1 connection: writes the
 // request head, streams the request body from Exchange::read_body
-// (content-length or chunked), parses the response with Beast and streams
-// it back through the Exchange (body, then trailers if the upstream sent
-// chunked trailers). Buffers are bounded by `chunk` bytes each way; every
+// (content-length or chunked), parses the response with the strict
+// codec::http1::ResponseParser and streams it back through the Exchange
+// (body, then trailers if the upstream sent chunked trailers). A response
+// the parser refuses is never relayed: bad_response before the head went
+// out (the proxy answers 502), failed_mid_response in the body (reset). Buffers are bounded by `chunk` bytes each way; every
 // send waits for the other side (backpressure). The request body is sent
 // before the response is read. A 101 is accepted only when `req.upgrade` is
 // set; it ends with H1Outcome::upgraded and leaves the connection open.
@@ -12,6 +14,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "codec/http1/error.hpp"
 #include "http/exchange.hpp"
 #include "upstream/pool/h1_pool.hpp"
 #include "upstream/pool/upstream_request.hpp"
@@ -34,13 +37,17 @@ struct H1Result {
   bool reusable = false;  // connection may go back to the pool
   int status = 0;         // upstream status, once known
   http::error_code ec;
+  // Why the upstream response was refused (bad_response, failed_mid_response
+  // on bad framing; incomplete_message when it closed early).
+  codec::http1::Error parse_error = codec::http1::Error::none;
   http::Response switching;  // with `upgraded`: the 101, hop-by-hop fields
                              // except "upgrade" removed
 };
 
 struct H1Options {
   std::size_t chunk = 64 * 1024;       // body buffer each way
-  std::uint32_t max_header_bytes = 64 * 1024;
+  std::uint32_t max_header_bytes = 64 * 1024;  // response head (status line + fields)
+  std::uint32_t max_headers = 1000;            // fields in a response head / trailers
 };
 
 boost::asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req,

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include "http/message.hpp"
 #include "io/transport.hpp"
 
 namespace strata::obs {
@@ -27,6 +28,9 @@ struct H1Conn {
   boost::beast::flat_buffer buf;
   boost::asio::steady_timer idle_timer;
   std::uint64_t requests = 0;  // requests sent on this connection
+  // The response head of the current request, reused so its header blocks
+  // are allocated once per connection.
+  http::Response resp;
   // Body scratch reused by every request on this connection (not zeroed).
   std::unique_ptr<char[]> scratch;
   std::size_t scratch_size = 0;

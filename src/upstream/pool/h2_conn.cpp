@@ -100,6 +100,12 @@ void H2Conn::on_goaway(h2::ClientStreamId, std::uint32_t) { changed(); }
 
 void H2Conn::on_settings() { changed(); }
 
+void H2Conn::on_error(const char* kind) {
+  obs::counter("strata_http2_client_errors_total",
+               "Upstream HTTP/2 sessions/streams failed on bad input, by kind", {{"kind", kind}})
+      .inc();
+}
+
 void H2Conn::changed() {
   if (on_change) on_change();
 }

@@ -92,6 +92,7 @@ class H2Conn final : public std::enable_shared_from_this<H2Conn>,
   void on_stream_wake(codec::http2::ClientStreamId sid, void* user) override;
   void on_goaway(codec::http2::ClientStreamId last_sid, std::uint32_t code) override;
   void on_settings() override;
+  void on_error(const char* kind) override;
 
  private:
   enum class GaugeState { none, idle, busy };

@@ -31,7 +31,7 @@ class H2Pool {
 
   struct Lease {
     std::shared_ptr<H2Conn> conn;  // has room; open() before the next co_await
-    http::error_code ec;           // connect failure, timed_out, or operation_aborted (closed)
+    boost::system::error_code ec;           // connect failure, timed_out, or operation_aborted (closed)
     bool connect_failed = false;   // ec came from opening a connection
   };
 
@@ -59,7 +59,7 @@ class H2Pool {
   std::list<boost::asio::steady_timer*> waiters_;
   std::uint32_t connecting_ = 0;
   std::uint64_t connect_failures_ = 0;
-  http::error_code last_error_;
+  boost::system::error_code last_error_;
   std::uint64_t opened_ = 0;
   bool closed_ = false;
   std::shared_ptr<H2Pool*> self_;  // on_change callbacks check it is alive

@@ -6,6 +6,13 @@
 
 using namespace strata::io;
 
+namespace {
+// The listen-address rules of the one parser (core/host_port.hpp).
+std::optional<HostPort> parse_host_port(std::string_view s) {
+  return strata::core::parse_host_port(s, true, nullptr, true);
+}
+}  // namespace
+
 TEST(Address, ParsesHostPortForms) {
   auto a = parse_host_port("127.0.0.1:8080");
   ASSERT_TRUE(a);

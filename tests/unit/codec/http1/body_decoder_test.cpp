@@ -3,6 +3,7 @@
 #include <string>
 
 #include "codec/http1/body_decoder.hpp"
+#include "config/config.hpp"
 
 using strata::codec::http1::BodyDecoder;
 using strata::codec::http1::Error;

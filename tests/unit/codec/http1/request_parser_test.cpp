@@ -3,6 +3,7 @@
 #include <string>
 
 #include "codec/http1/request_parser.hpp"
+#include "config/config.hpp"
 
 using strata::codec::http1::Error;
 using strata::codec::http1::RequestParser;

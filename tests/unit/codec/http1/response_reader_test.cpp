@@ -1,10 +1,12 @@
-#include "tools/load/h1_response_parser.hpp"
+// Moved from tests/unit/tools/load/h1_response_parser_test.cpp: the tools'
+// own response parser became codec::http1::ResponseReader.
+#include "codec/http1/response_reader.hpp"
 
 #include <string>
 
 #include <gtest/gtest.h>
 
-using strata::tools::load::H1ResponseParser;
+using H1ResponseParser = strata::codec::http1::ResponseReader;
 using S = H1ResponseParser::Status;
 
 namespace {
@@ -26,7 +28,7 @@ S feed_bytewise(H1ResponseParser& p, const std::string& in, std::string& rest) {
 }
 }  // namespace
 
-TEST(LoadH1ResponseParser, ContentLengthSplitAnywhere) {
+TEST(Http1ResponseReader, ContentLengthSplitAnywhere) {
   const std::string r = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello";
   H1ResponseParser p;
   std::string rest;
@@ -37,7 +39,7 @@ TEST(LoadH1ResponseParser, ContentLengthSplitAnywhere) {
   EXPECT_TRUE(rest.empty());
 }
 
-TEST(LoadH1ResponseParser, ChunkedWithTrailersAndPipelinedNext) {
+TEST(Http1ResponseReader, ChunkedWithTrailersAndPipelinedNext) {
   const std::string a =
       "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
       "3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n";
@@ -58,7 +60,7 @@ TEST(LoadH1ResponseParser, ChunkedWithTrailersAndPipelinedNext) {
   EXPECT_EQ(p.body_bytes(), 13u);
 }
 
-TEST(LoadH1ResponseParser, InterimResponsesAreSkipped) {
+TEST(Http1ResponseReader, InterimResponsesAreSkipped) {
   H1ResponseParser p(true);
   const std::string r = "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
                         "HTTP/1.1 200 OK\r\nAlt-Svc: h3=\":443\"\r\nContent-Length: 0\r\n\r\n";
@@ -66,11 +68,11 @@ TEST(LoadH1ResponseParser, InterimResponsesAreSkipped) {
   ASSERT_EQ(p.parse(r, used), S::done);
   EXPECT_EQ(p.status(), 200);
   ASSERT_EQ(p.headers().size(), 2u);
-  EXPECT_EQ(p.headers()[0].first, "alt-svc");
-  EXPECT_EQ(p.headers()[0].second, "h3=\":443\"");
+  EXPECT_EQ(p.headers().begin()->name, "alt-svc");
+  EXPECT_EQ(p.headers().begin()->value, "h3=\":443\"");
 }
 
-TEST(LoadH1ResponseParser, UntilCloseAndConnectionClose) {
+TEST(Http1ResponseReader, UntilCloseAndConnectionClose) {
   H1ResponseParser p;
   std::size_t used = 0;
   EXPECT_EQ(p.parse("HTTP/1.0 200 OK\r\n\r\nabc", used), S::need_more);
@@ -84,7 +86,7 @@ TEST(LoadH1ResponseParser, UntilCloseAndConnectionClose) {
   EXPECT_EQ(p.parse("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", used), S::done);
 }
 
-TEST(LoadH1ResponseParser, BadInputIsAnErrorNotACrash) {
+TEST(Http1ResponseReader, BadInputIsAnErrorNotACrash) {
   for (std::string bad : {"HTTP/2 200 OK\r\n\r\n", "HTTP/1.1 20x OK\r\n\r\n",
                           "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
                           "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
@@ -95,7 +97,9 @@ TEST(LoadH1ResponseParser, BadInputIsAnErrorNotACrash) {
     EXPECT_EQ(p.parse(bad, used), S::error) << bad;
     EXPECT_FALSE(p.error().empty());
   }
-  H1ResponseParser small(false, 64);
+  strata::codec::http1::Limits tiny;
+  tiny.max_header_bytes = 64;
+  H1ResponseParser small(false, tiny);
   std::size_t used = 0;
   EXPECT_EQ(small.parse("HTTP/1.1 200 OK\r\nX: " + std::string(100, 'a'), used), S::error);
   H1ResponseParser cut;

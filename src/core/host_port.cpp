@@ -1,10 +1,10 @@
-#include "config/address.hpp"
+#include "core/host_port.hpp"
 
 #include <arpa/inet.h>
 
 #include <cctype>
 
-namespace strata::config {
+namespace strata::core {
 namespace {
 
 bool fail(std::string* error, std::string msg) {
@@ -51,7 +51,7 @@ std::string HostPort::to_string() const {
 }
 
 std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_zero,
-                                        std::string* error) {
+                                        std::string* error, bool allow_empty_host) {
   HostPort hp;
   std::string_view host, port;
   std::string canonical;
@@ -88,13 +88,15 @@ std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_z
       fail(error, "IPv6 addresses need brackets, e.g. [::1]:8080");
       return std::nullopt;
     }
-    if (host.empty()) {
+    if (host.empty() && !allow_empty_host) {
       fail(error, "missing host before ':'");
       return std::nullopt;
     }
     in_addr a4{};
     std::string h(host);
-    if (inet_pton(AF_INET, h.c_str(), &a4) == 1) {
+    if (host.empty()) {
+      hp.kind = HostPort::Kind::name;  // any address
+    } else if (inet_pton(AF_INET, h.c_str(), &a4) == 1) {
       hp.kind = HostPort::Kind::ipv4;
     } else if (valid_dns_name(host)) {
       hp.kind = HostPort::Kind::name;
@@ -110,4 +112,4 @@ std::optional<HostPort> parse_host_port(std::string_view text, bool allow_port_z
   return hp;
 }
 
-}  // namespace strata::config
+}  // namespace strata::core
