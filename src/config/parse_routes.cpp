@@ -208,9 +208,15 @@ FilterConfig parse_filter(const Doc& d, const Val& v) {
 
 Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string& table,
                   std::size_t index) {
-  MapReader m(d, v, "route",
-              {"name", "match", "proxy", "respond", "files", "redirect", "request_headers",
-               "response_headers", "early_data", "filters"});
+  // "filters" joins the expected keys of the unknown-key message only when
+  // the route uses it (the message of other routes stays as it was).
+  const bool filters = MapReader(d, v, "route").has("filters");
+  MapReader m = filters ? MapReader(d, v, "route",
+                                    {"name", "match", "proxy", "respond", "files", "redirect",
+                                     "request_headers", "response_headers", "early_data", "filters"})
+                        : MapReader(d, v, "route",
+                                    {"name", "match", "proxy", "respond", "files", "redirect",
+                                     "request_headers", "response_headers", "early_data"});
   Route r;
   r.loc = v.loc;
   if (auto n = m.get("name")) {
