@@ -67,3 +67,5 @@ std::string propagate_traceparent(http::Headers& h, std::mt19937_64& rng) {
   h.set("traceparent", out);
   return out;
 }
+
+}  // namespace strata::filter::forwarding
