@@ -6,8 +6,9 @@
 // Every local reply has the same shape: the given status, content-length,
 // and a short text/plain body (by convention one line ending in "\n"; the
 // texts are stable, tests assert them). Error replies carry
-// `x-strata-reason: <reason>` (reason_header); configured answers (respond,
-// redirect, static) do not. Every local reply records its reason in the
+// `x-strata-reason: <reason>` (reason_header), and so does the static
+// fallback (naming why the tiers failed); the configured answers respond
+// and redirect do not. Every local reply records its reason in the
 // request context (ctx.local_reason, the access log field "reason") and runs
 // the local_reply filter phase (filter/filter.hpp) before the response head
 // phase.
