@@ -34,7 +34,7 @@ TEST(LocalReply, ErrorShape) {
   EXPECT_EQ(ex.status(), 503);
   EXPECT_EQ(ex.header("x-strata-reason"), "circuit-open");
   EXPECT_EQ(ex.header("content-type"), "text/plain");
-  EXPECT_EQ(ex.header("content-length"), "32");
+  EXPECT_EQ(ex.header("content-length"), "33");
   EXPECT_EQ(ex.body, "upstream circuit breaker is open\n");
   EXPECT_TRUE(ex.ended);
   EXPECT_EQ(ctx.local_reason.view(), "circuit-open");
