@@ -223,7 +223,9 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
   for (std::size_t t = 0; t < tiers.size(); ++t) {
     const bool more_after = t + 1 < tiers.size() || store || (fb && fb->static_response);
     const std::string_view tier_name = t == 0 ? "primary" : "secondary";
-    if (auto* c = ex.context()) c->cluster = tiers[t], c->tier = tier_name, c->tier_header = fb != nullptr;
+    if (auto* c = ex.context())  // names from the config snapshot: they outlive the request
+      c->cluster = t == 0 ? action.cluster : fb->clusters[t - 1], c->tier = tier_name,
+      c->tier_header = fb != nullptr;
     const auto cit = clusters_.find(tiers[t]);
     if (cit == clusters_.end()) {
       fail = make_failure(503, "no-cluster", "no such upstream cluster\n");
