@@ -69,6 +69,25 @@ struct Quic {
   bool gso = true;                           // UDP GSO for output when the kernel has it
 };
 
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Edits of a `headers` filter (docs/config.md "Filters"): on the request
+// and on the response head, the listed fields are removed, then the added
+// ones set (replacing any value).
+struct HeaderEdits {
+  HeaderList request_add;
+  std::vector<std::string> request_remove;
+  HeaderList response_add;
+  std::vector<std::string> response_remove;
+};
+
+// One entry of a listener's or a route's `filters:` list, in order.
+struct FilterConfig {
+  std::string type;        // "headers" (the only configurable type so far)
+  HeaderEdits headers;     // type "headers"
+  Location loc;
+};
+
 struct Listener {
   std::string name;      // default "listener<index>"; unique
   std::string address;   // canonical IP:port, e.g. "0.0.0.0:8080", "[::]:8443" (dual-stack), "127.0.0.1:0"
@@ -77,6 +96,7 @@ struct Listener {
   std::string routes;    // name of a route table (default: the only table)
   bool alt_svc = true;   // advertise h3 over TCP when h3 is on
   Quic quic;             // used when protocols has h3
+  std::vector<FilterConfig> filters;  // request edits run before routing (docs/config.md)
   Location loc;
 
   bool has(std::string_view proto) const {
@@ -102,8 +122,6 @@ struct Match {
   std::vector<std::string> methods;    // empty = any
   std::vector<HeaderMatch> headers;
 };
-
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // Route retries (docs/resilience.md). retry_on words: connect-failure,
 // refused-stream, reset, gateway-error (502/503/504), 5xx, plus statuses.
@@ -185,6 +203,7 @@ struct Route {
   HeaderList response_headers_add;
   std::vector<std::string> response_headers_remove;
   bool early_data = false;          // unsafe methods allowed in 0-RTT (else 425 Too Early)
+  std::vector<FilterConfig> filters;  // after the header edits above (docs/config.md)
   Location loc;
 };
 

@@ -31,5 +31,7 @@ std::string header_name_text(const Doc& d, const Location& loc, std::string name
                              std::string_view what);
 // A header value: any scalar without CR, LF or NUL.
 std::string header_value(const Doc& d, const Val& v, std::string_view what);
+// A `filters:` list of a listener or route (parse_routes.cpp; docs/config.md).
+std::vector<FilterConfig> parse_filters(const Doc& d, const Val& v);
 
 }  // namespace strata::config::detail

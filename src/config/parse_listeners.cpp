@@ -138,8 +138,15 @@ Quic parse_quic(const Doc& d, const Val& v) {
 }
 
 Listener parse_listener(const Doc& d, const Val& v, const Config& c, std::size_t index) {
-  MapReader m(d, v, "listener",
-              {"name", "address", "tls", "protocols", "routes", "alt_svc", "quic"});
+  // "filters" joins the expected keys of the unknown-key message only when
+  // the listener uses it (the message of other listeners stays as it was).
+  const bool filters = MapReader(d, v, "listener").has("filters");
+  MapReader m = filters ? MapReader(d, v, "listener",
+                                    {"name", "address", "tls", "protocols", "routes", "alt_svc",
+                                     "quic", "filters"})
+                        : MapReader(d, v, "listener",
+                                    {"name", "address", "tls", "protocols", "routes", "alt_svc",
+                                     "quic"});
   Listener l;
   l.loc = v.loc;
   auto addr = m.require("address");
@@ -182,6 +189,7 @@ Listener parse_listener(const Doc& d, const Val& v, const Config& c, std::size_t
                         : "listener: missing 'routes' (needed when there are several route tables)");
   }
   opt_bool(m, "alt_svc", l.alt_svc);
+  if (auto f = m.get("filters")) l.filters = parse_filters(d, *f);
   if (auto q = m.get("quic")) {
     if (!l.has("h3")) d.fail(q->loc, "quic: the listener does not list h3 in protocols");
     l.quic = parse_quic(d, *q);

@@ -189,11 +189,34 @@ void parse_header_edits(const Doc& d, const Val& v, std::string_view what, Heade
     for (const auto& e : as_seq(d, *r, "remove")) remove.push_back(header_name(d, e, "remove"));
 }
 
+FilterConfig parse_filter(const Doc& d, const Val& v) {
+  MapReader m(d, v, "filter", {"headers"});
+  if (m.entries().size() != 1)
+    d.fail(v.loc, "filter: give exactly one filter type (headers)");
+  FilterConfig f;
+  f.loc = v.loc;
+  if (auto h = m.get("headers")) {
+    f.type = "headers";
+    MapReader hm(d, *h, "headers", {"request", "response"});
+    if (auto r = hm.get("request"))
+      parse_header_edits(d, *r, "request", f.headers.request_add, f.headers.request_remove);
+    if (auto r = hm.get("response"))
+      parse_header_edits(d, *r, "response", f.headers.response_add, f.headers.response_remove);
+  }
+  return f;
+}
+
 Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string& table,
                   std::size_t index) {
-  MapReader m(d, v, "route",
-              {"name", "match", "proxy", "respond", "files", "redirect", "request_headers",
-               "response_headers", "early_data"});
+  // "filters" joins the expected keys of the unknown-key message only when
+  // the route uses it (the message of other routes stays as it was).
+  const bool filters = MapReader(d, v, "route").has("filters");
+  MapReader m = filters ? MapReader(d, v, "route",
+                                    {"name", "match", "proxy", "respond", "files", "redirect",
+                                     "request_headers", "response_headers", "early_data", "filters"})
+                        : MapReader(d, v, "route",
+                                    {"name", "match", "proxy", "respond", "files", "redirect",
+                                     "request_headers", "response_headers", "early_data"});
   Route r;
   r.loc = v.loc;
   if (auto n = m.get("name")) {
@@ -226,10 +249,17 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
   if (auto h = m.get("response_headers"))
     parse_header_edits(d, *h, "response_headers", r.response_headers_add, r.response_headers_remove);
   opt_bool(m, "early_data", r.early_data);
+  if (auto f = m.get("filters")) r.filters = parse_filters(d, *f);
   return r;
 }
 
 }  // namespace
+
+std::vector<FilterConfig> parse_filters(const Doc& d, const Val& v) {
+  std::vector<FilterConfig> out;
+  for (const auto& e : as_seq(d, v, "filters")) out.push_back(parse_filter(d, e));
+  return out;
+}
 
 std::string header_name(const Doc& d, const Val& v, std::string_view what) {
   return header_name_text(d, v.loc, as_string(d, v, what), what);

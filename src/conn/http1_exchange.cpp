@@ -160,7 +160,6 @@ asio::awaitable<http::error_code> Http1Connection::send_head(http::Response& r, 
   o.keep_alive = !close_after_ && req_.protocol == http::Protocol::http10;
   o.date = t_date.get();
   o.server = "strata";
-  if (snap_) o.alt_svc = snap_->alt_svc;
   codec::http1::serialize_head(r, f, o, out_);
 
   head_sent_ = true;

@@ -322,8 +322,6 @@ asio::awaitable<http::error_code> H2Exchange::send_interim(const http::Response&
 
 asio::awaitable<http::error_code> H2Exchange::send_head(http::Response& r, bool end_stream) {
   if (head_sent_) co_return make_error_code(boost::system::errc::operation_not_permitted);
-  if (snap_ && !snap_->alt_svc.empty() && !r.headers.has("alt-svc"))
-    r.headers.add("alt-svc", snap_->alt_svc);
   if (!c_.session().submit_response(sid_, r, end_stream)) co_return asio::error::connection_reset;
   head_sent_ = true;
   finished_ = end_stream;

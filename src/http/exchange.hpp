@@ -22,6 +22,7 @@ class Transport;
 
 namespace strata::http {
 
+struct RequestContext;  // http/context.hpp
 using boost::system::error_code;
 
 using IoResult = core::IoResult;  // core/io_result.hpp
@@ -72,6 +73,12 @@ class Exchange {
   // Default: null (codecs without support).
   virtual boost::asio::awaitable<std::unique_ptr<io::Transport>> upgrade(Response& r101,
                                                                         std::string& leftover);
+
+  // The request's context (http/context.hpp), owned by the pipeline that
+  // created this exchange's outermost decorator; decorators forward it.
+  // Null when no pipeline runs the exchange (codec-level tests, direct
+  // Upstreams::proxy callers). Default: null.
+  virtual RequestContext* context() { return nullptr; }
 };
 
 // True when `r` asks for an HTTP/1.1 protocol switch: HTTP/1.1, an Upgrade

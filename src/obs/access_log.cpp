@@ -85,6 +85,14 @@ std::string format_access_json(const AccessRecord& r) {
   field("user_agent", r.user_agent.view());
   field("referer", r.referer.view());
   field("request_id", r.request_id.view());
+  auto opt = [&](std::string_view k, std::string_view v) {
+    if (!v.empty()) field(k, v);
+  };
+  opt("trace_id", r.trace_id.view());
+  opt("cluster", r.cluster.view());
+  opt("tier", r.tier.view());
+  opt("reason", r.reason.view());
+  for (std::size_t i = 0; i < r.slots.size(); ++i) opt(http::kSlotNames[i], r.slots[i].view());
   o += '}';
   return o;
 }

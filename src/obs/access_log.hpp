@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "http/context.hpp"
 
 namespace strata::obs {
 
@@ -57,7 +58,14 @@ struct AccessRecord {
   InlineString<64> route;                       // "" when no route matched
   InlineString<200> user_agent;
   InlineString<200> referer;
-  InlineString<64> request_id;                  // x-request-id, if any
+  InlineString<128> request_id;                 // ctx.request_id (incoming or generated)
+  // Written to JSON only when non-empty (the combined format has none):
+  InlineString<32> trace_id;                    // "trace_id": W3C trace id sent upstream
+  InlineString<64> cluster;                     // "cluster": last upstream cluster tried
+  InlineString<16> tier;                        // "tier": degradation tier that answered
+  InlineString<32> reason;                      // "reason": why strata answered itself
+  // Extension slots (http::Slot), each written under its kSlotNames name.
+  std::array<InlineString<http::kSlotBytes>, std::size_t(http::Slot::count)> slots;
 };
 
 // JSON object on one line (no trailing newline); strings escaped.

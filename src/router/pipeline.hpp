@@ -1,9 +1,14 @@
 // Builds the request handler of one listener for one configuration
-// generation: request-id/traceparent, route matching (host, path, method,
-// headers), the route's header edits, then its action (proxy, respond,
-// files, redirect), metrics per request and the access log line.
+// generation. Per request: a RequestContext (http/context.hpp), the
+// listener's request_pre_route filters (request id, traceparent, listener
+// header edits), route matching (host, path, method, headers; no match:
+// local reply 404 "no-route"), the route's request_post_route filters (the
+// 0-RTT rule, header edits), the action (proxy, respond, files, redirect)
+// on a filter::FilterExchange that runs the response filters, then the log
+// filters (metrics, access log). See filter/filter.hpp for the phases.
 #pragma once
 #include <memory>
+#include <string>
 
 #include "config/config.hpp"
 #include "http/exchange.hpp"
@@ -18,8 +23,11 @@ namespace strata::router {
 // shared by several workers; it keeps `cfg` alive. Metrics references are
 // looked up here, once; per request there is no lock and no regex compile.
 // Requests are logged through obs::AccessLogger::global() when enabled.
+// `alt_svc`: the Alt-Svc value advertised on HTTP/1.x and HTTP/2
+// responses ("" = none; filter/alt_svc.hpp).
 std::shared_ptr<http::Handler> make_pipeline(std::shared_ptr<const config::Config> cfg,
                                              const config::Listener& listener,
-                                             std::shared_ptr<upstream::Upstreams> upstreams);
+                                             std::shared_ptr<upstream::Upstreams> upstreams,
+                                             const std::string& alt_svc = {});
 
 }  // namespace strata::router

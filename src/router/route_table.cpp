@@ -3,10 +3,7 @@
 namespace strata::router {
 
 CompiledRoute::CompiledRoute(const config::Route& r, std::string n, std::size_t i)
-    : route(&r), name(std::move(n)), index(i), matcher(r.match, r.loc) {
-  for (const auto& h : r.response_headers_remove) response_remove.push_back(http::to_lower(h));
-  for (const auto& [k, v] : r.response_headers_add) response_add.emplace_back(http::to_lower(k), v);
-}
+    : route(&r), name(std::move(n)), index(i), matcher(r.match, r.loc) {}
 
 RouteTable::RouteTable(const std::vector<config::Route>& routes, std::string_view table_name) {
   routes_.reserve(routes.size());

@@ -18,12 +18,9 @@ struct CompiledRoute {
   std::string name;                      // route.name or "<table>#<index>"
   std::size_t index = 0;                 // position in the table
   RequestMatcher matcher;
-  // Lower-cased response header edits, ready for send_head.
-  std::vector<std::string> response_remove;
-  config::HeaderList response_add;
+  // (Header edits are filters: filter/header_edits.hpp.)
 
   CompiledRoute(const config::Route& r, std::string n, std::size_t i);
-  bool edits_response() const { return !response_remove.empty() || !response_add.empty(); }
 };
 
 struct RouteMatch {

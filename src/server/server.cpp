@@ -206,7 +206,7 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
           else if (factory_)
             snap->handler = factory_(cfg, *snap->listener, slot->upstreams);
           else
-            snap->handler = router::make_pipeline(cfg, *snap->listener, slot->upstreams);
+            snap->handler = router::make_pipeline(cfg, *snap->listener, slot->upstreams, snap->alt_svc);
           std::shared_ptr<const conn::Snapshot> final_snap = snap;
           std::shared_ptr<ListenerContext> ctx;
           if (auto it = slot->listeners.find(listener_key(l)); it != slot->listeners.end()) {

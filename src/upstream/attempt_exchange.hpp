@@ -64,6 +64,7 @@ class AttemptExchange final : public http::Exchange {
                                                                  std::string& leftover) override {
     return inner_.upgrade(r101, leftover);
   }
+  http::RequestContext* context() override { return inner_.context(); }
 
  private:
   http::Exchange& inner_;

@@ -28,7 +28,7 @@ std::string rewrite_target(std::string_view target, std::string_view matched_pre
 pool::UpstreamRequest build_upstream_request(const http::Request& req, const http::ConnInfo& conn,
                                              const config::ProxyAction& action,
                                              std::string_view matched_prefix, bool h2_upstream,
-                                             std::mt19937_64& rng) {
+                                             std::mt19937_64& rng, const http::RequestContext* ctx) {
   pool::UpstreamRequest out;
   out.method = req.method;
   out.scheme = req.scheme.empty() ? "http" : req.scheme;
@@ -43,8 +43,14 @@ pool::UpstreamRequest build_upstream_request(const http::Request& req, const htt
   fwd::set_forwarded_proto(out.headers, conn.tls ? "https" : (req.scheme.empty() ? "http" : req.scheme));
   fwd::set_real_ip(out.headers, conn.peer_ip);
   fwd::append_via(out.headers, req.protocol);
-  fwd::propagate_traceparent(out.headers, rng);
-  fwd::ensure_request_id(out.headers, rng);
+  if (ctx && !ctx->traceparent.empty()) {
+    out.headers.set("traceparent", ctx->traceparent.view());
+    if (!ctx->keep_tracestate) out.headers.remove("tracestate");
+  } else {
+    fwd::propagate_traceparent(out.headers, rng);
+  }
+  if (ctx && !ctx->request_id.empty()) out.headers.set("x-request-id", ctx->request_id.view());
+  else fwd::ensure_request_id(out.headers, rng);
   out.content_length = req.content_length;
   out.has_body = req.has_body || (req.content_length && *req.content_length > 0);
   return out;

@@ -1,12 +1,16 @@
 // Builds the upstream request head from a downstream request: target with
 // the optional prefix rewrite, authority (host_rewrite), hop-by-hop fields
 // removed and forwarding headers added (X-Forwarded-For/-Proto, X-Real-IP,
-// Via, traceparent, X-Request-Id). Pure apart from the caller's RNG.
+// Via, traceparent, X-Request-Id). The request id and traceparent come from
+// the request context when there is one (decided once per request by
+// filter/request_identity.hpp, so every try and tier sends the same);
+// without a context they are derived here from the caller's RNG.
 #pragma once
 #include <random>
 #include <string_view>
 
 #include "config/config.hpp"
+#include "http/context.hpp"
 #include "http/message.hpp"
 #include "upstream/pool/upstream_request.hpp"
 
@@ -17,7 +21,8 @@ namespace strata::upstream {
 pool::UpstreamRequest build_upstream_request(const http::Request& req, const http::ConnInfo& conn,
                                              const config::ProxyAction& action,
                                              std::string_view matched_prefix, bool h2_upstream,
-                                             std::mt19937_64& rng);
+                                             std::mt19937_64& rng,
+                                             const http::RequestContext* ctx = nullptr);
 
 // prefix_rewrite applied to `target` (path + query); keeps a leading '/'.
 std::string rewrite_target(std::string_view target, std::string_view matched_prefix,

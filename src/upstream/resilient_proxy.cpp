@@ -12,6 +12,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "filter/local_reply.hpp"
+#include "http/context.hpp"
 #include "upstream/attempt_exchange.hpp"
 #include "upstream/grpc_timeout.hpp"
 #include "upstream/lb/ring_hash.hpp"
@@ -62,25 +64,13 @@ FieldList fields(std::string_view k1, std::string_view v1, std::string_view k2, 
   return f;
 }
 
+// A local reply (filter/local_reply.hpp): `extra` carries x-strata-reason.
 asio::awaitable<void> send_simple(http::Exchange& ex, int status, std::string_view body,
                                   std::string_view content_type,
-                                  const std::vector<std::pair<std::string, std::string>>& extra) {
-  if (ex.finished()) co_return;
-  if (ex.head_sent()) {
-    ex.reset();
-    co_return;
-  }
-  http::Response r;
-  r.status = status;
-  for (const auto& [k, v] : extra) r.headers.set(k, v);
-  if (!body.empty()) r.headers.set("content-type", content_type);
-  r.headers.set("content-length", std::to_string(body.size()));
-  if (body.empty()) {
-    co_await ex.send_head(r, true);
-    co_return;
-  }
-  if (auto ec = co_await ex.send_head(r, false); ec) co_return;
-  co_await ex.send_body(std::span<const char>(body.data(), body.size()), true);
+                                  const std::vector<std::pair<std::string, std::string>>& extra,
+                                  std::string_view reason) {
+  co_await filter::send_local_reply(
+      ex, filter::local_reply(status, reason, body, content_type), extra);
 }
 
 struct EndpointActive {
@@ -233,6 +223,9 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
   for (std::size_t t = 0; t < tiers.size(); ++t) {
     const bool more_after = t + 1 < tiers.size() || store || (fb && fb->static_response);
     const std::string_view tier_name = t == 0 ? "primary" : "secondary";
+    if (auto* c = ex.context())  // names from the config snapshot: they outlive the request
+      c->cluster = t == 0 ? action.cluster : fb->clusters[t - 1], c->tier = tier_name,
+      c->tier_header = fb != nullptr;
     const auto cit = clusters_.find(tiers[t]);
     if (cit == clusters_.end()) {
       fail = make_failure(503, "no-cluster", "no such upstream cluster\n");
@@ -265,7 +258,7 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
 
     const bool h2_upstream = cc.protocol == "h2" || cc.protocol == "h2c";
     auto ureq =
-        build_upstream_request(ex.request(), ex.conn(), action, matched_prefix, h2_upstream, rng_);
+        build_upstream_request(ex.request(), ex.conn(), action, matched_prefix, h2_upstream, rng_, ex.context());
     // HTTP/1.1 Upgrade (WebSocket) to an h1 upstream keeps its Upgrade field.
     if (!h2_upstream && http::is_upgrade_request(ex.request()))
       ureq.upgrade = std::string(ex.request().headers.get("upgrade").value_or(""));
@@ -313,7 +306,7 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
         if (can_retry && retry_on(*rp, TryKind::ok, status)) return true;
         return more_after && status >= 500;
       });
-      if (fb) aex.set_extra_headers(fields("x-strata-tier", tier_name));
+      if (fb && !ex.context()) aex.set_extra_headers(fields("x-strata-tier", tier_name));  // else filter/tier_header
       aex.capture(store ? store->max_item_bytes() : 0);
 
       TryResult r;
@@ -397,6 +390,7 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
         r.status = hit->status;
         for (auto& [k, v] : hit->headers) r.headers.add(k, v);
         r.headers.set("x-strata-tier", "last-known-good");
+        if (auto* c = ex.context()) c->tier = "last-known-good";
         r.headers.set("content-length", std::to_string(hit->body.size()));
         tier_counter("last-known-good").inc();
         if (ex.head_sent()) co_return;
@@ -407,15 +401,16 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
     if (fb && fb->static_response) {
       const auto& s = *fb->static_response;
       tier_counter("static").inc();
+      if (auto* c = ex.context()) c->tier = "static";
       co_await send_simple(ex, s.status, s.body, s.content_type,
-                           fields("x-strata-tier", "static", "x-strata-reason", fail.reason));
+                           fields("x-strata-tier", "static", "x-strata-reason", fail.reason), fail.reason);
       co_return;
     }
   }
   auto extra = fields("x-strata-reason", fail.reason);
   if (fail.retry_after.count() > 0)
     extra.emplace_back("retry-after", std::to_string((fail.retry_after.count() + 999) / 1000));
-  co_await send_simple(ex, fail.status, fail.body, "text/plain", extra);
+  co_await send_simple(ex, fail.status, fail.body, "text/plain", extra, fail.reason);
 }
 
 }  // namespace strata::upstream

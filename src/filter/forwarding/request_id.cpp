@@ -12,22 +12,26 @@ bool valid_request_id(std::string_view v) {
   return true;
 }
 
-std::string new_request_id(std::mt19937_64& rng) {
+void write_request_id(std::mt19937_64& rng, std::span<char, 36> out) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::uint64_t hi = rng(), lo = rng();
   hi = (hi & ~0xF000ull) | 0x4000ull;              // version 4
   lo = (lo & ~(0xC000ull << 48)) | (0x8000ull << 48);  // variant 10xx
-  std::string out;
-  out.reserve(36);
+  std::size_t o = 0;
   for (int i = 15; i >= 0; --i) {
-    out += kHex[(hi >> (i * 4)) & 0xf];
-    if (i == 8 || i == 4) out += '-';
+    out[o++] = kHex[(hi >> (i * 4)) & 0xf];
+    if (i == 8 || i == 4) out[o++] = '-';
   }
-  out += '-';
+  out[o++] = '-';
   for (int i = 15; i >= 0; --i) {
-    out += kHex[(lo >> (i * 4)) & 0xf];
-    if (i == 12) out += '-';
+    out[o++] = kHex[(lo >> (i * 4)) & 0xf];
+    if (i == 12) out[o++] = '-';
   }
+}
+
+std::string new_request_id(std::mt19937_64& rng) {
+  std::string out(36, '0');
+  write_request_id(rng, std::span<char, 36>(out.data(), 36));
   return out;
 }
 

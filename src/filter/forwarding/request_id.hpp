@@ -2,6 +2,7 @@
 // text). Pure functions; randomness comes from the caller's generator.
 #pragma once
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,8 @@ namespace strata::filter::forwarding {
 bool valid_request_id(std::string_view v);
 // Random UUID version 4, lower-case ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx").
 std::string new_request_id(std::mt19937_64& rng);
+// The same, written into `out` (no allocation).
+void write_request_id(std::mt19937_64& rng, std::span<char, 36> out);
 // Ensures h has exactly one valid x-request-id; returns it.
 std::string ensure_request_id(http::Headers& h, std::mt19937_64& rng);
 

@@ -26,32 +26,44 @@ bool valid_traceparent(std::string_view v) {
   return v.size() == 55 || v[55] == '-';
 }
 
-std::string random_hex(std::size_t n, std::mt19937_64& rng) {
+void fill_random_hex(std::span<char> out, std::mt19937_64& rng) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(n, '0');
+  const std::size_t n = out.size();
   do {
     for (std::size_t i = 0; i < n; i += 16) {
       std::uint64_t r = rng();
       for (std::size_t j = i; j < n && j < i + 16; ++j, r >>= 4) out[j] = kHex[r & 0xf];
     }
-  } while (all_zero(out));
+  } while (all_zero(std::string_view(out.data(), n)));
+}
+
+std::string random_hex(std::size_t n, std::mt19937_64& rng) {
+  std::string out(n, '0');
+  fill_random_hex(std::span<char>(out.data(), n), rng);
   return out;
 }
 
-std::string propagate_traceparent(http::Headers& h, std::mt19937_64& rng) {
-  std::string out;
-  const auto in = h.get("traceparent");
-  if (in && valid_traceparent(*in)) {
-    out = "00-";
-    out += in->substr(3, 32);
-    out += '-';
-    out += random_hex(16, rng);
-    out += '-';
-    out += in->substr(53, 2);
+bool next_traceparent(std::optional<std::string_view> in, std::mt19937_64& rng,
+                      std::span<char, 55> out) {
+  const bool valid = in && valid_traceparent(*in);
+  out[0] = '0';
+  out[1] = '0';
+  out[2] = out[35] = out[52] = '-';
+  if (valid) {
+    in->substr(3, 32).copy(out.data() + 3, 32);
+    in->substr(53, 2).copy(out.data() + 53, 2);
   } else {
-    out = "00-" + random_hex(32, rng) + "-" + random_hex(16, rng) + "-00";
-    h.remove("tracestate");
+    fill_random_hex(out.subspan(3, 32), rng);
+    out[53] = out[54] = '0';
   }
+  fill_random_hex(out.subspan(36, 16), rng);
+  return valid;
+}
+
+std::string propagate_traceparent(http::Headers& h, std::mt19937_64& rng) {
+  std::string out(55, '0');
+  if (!next_traceparent(h.get("traceparent"), rng, std::span<char, 55>(out.data(), 55)))
+    h.remove("tracestate");
   h.set("traceparent", out);
   return out;
 }

@@ -1,7 +1,9 @@
 // W3C Trace Context (traceparent / tracestate) propagation for a proxy hop.
 // Pure functions; randomness comes from the caller's generator.
 #pragma once
+#include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,7 +23,15 @@ bool valid_traceparent(std::string_view v);
 // tracestate is dropped. Returns the new traceparent value.
 std::string propagate_traceparent(http::Headers& h, std::mt19937_64& rng);
 
+// The traceparent for the next hop from the incoming value (same rules as
+// propagate_traceparent), written into `out` without allocating. Returns
+// true when `incoming` was valid (its tracestate may be kept).
+bool next_traceparent(std::optional<std::string_view> incoming, std::mt19937_64& rng,
+                      std::span<char, 55> out);
+
 // `n` random lower-case hex digits, never all zero.
 std::string random_hex(std::size_t n, std::mt19937_64& rng);
+// The same into `out` (never all zero).
+void fill_random_hex(std::span<char> out, std::mt19937_64& rng);
 
 }  // namespace strata::filter::forwarding

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "filter/local_reply.hpp"
 #include "obs/metrics.hpp"
 #include "router/actions/byte_range.hpp"
 #include "router/actions/http_date.hpp"
@@ -78,8 +79,10 @@ obs::Counter& traversal_counter() {
   return c;
 }
 
+// A local reply (filter/local_reply.hpp) naming why the file was not served.
 boost::asio::awaitable<void> simple(http::Exchange& ex, int status, std::string_view body) {
-  co_await http::respond(ex, status, body);
+  const std::string_view reason = status == 400 ? "bad-path" : status == 403 ? "forbidden" : "not-found";
+  co_await filter::send_local_reply(ex, filter::local_reply(status, reason, body));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "router/actions/redirect.hpp"
 
+#include <utility>
 
+#include "filter/local_reply.hpp"
 #include "router/matchers.hpp"
 
 namespace strata::router {
@@ -42,11 +44,10 @@ std::string redirect_location(const config::RedirectAction& a, const http::Reque
 }
 
 boost::asio::awaitable<void> run_redirect(http::Exchange& ex, const config::RedirectAction& a) {
-  http::Response r;
-  r.status = a.status;
-  r.headers.add("location", redirect_location(a, ex.request()));
-  r.headers.add("content-length", "0");
-  co_await ex.send_head(r, true);
+  const std::pair<std::string, std::string> location("location", redirect_location(a, ex.request()));
+  co_await filter::send_local_reply(
+      ex, filter::local_reply(a.status, "redirect", "", "text/plain", false),
+      filter::FieldList(&location, 1));
 }
 
 }  // namespace strata::router

@@ -1,5 +1,6 @@
 // The redirect action: answers with a 3xx and a Location built from the
-// request with the configured scheme/host/port/path replaced.
+// request with the configured scheme/host/port/path replaced (a local reply,
+// filter/local_reply.hpp, reason "redirect").
 #pragma once
 #include <string>
 

@@ -1,62 +1,102 @@
-// Test helper: an http::Exchange that serves a canned request (head + body
-// handed out in read_chunk pieces) and records everything sent back.
-// Single-threaded; use on the io_context that runs the test coroutines.
+// Test helper, the one fake http::Exchange of the unit tests: serves a
+// canned request and records everything sent back. Single-threaded; use on
+// the io_context that runs the test coroutines (run_handler() below runs a
+// handler on a local io_context, no sleeps).
+//
+// Request body: the pieces in `body_chunks` when any were given (each read
+// returns at most one piece), else `request_body` in `read_chunk` pieces
+// (set_body() sets it with has_body and content-length). Trailers in
+// `req_trailers` are reported once the body was read to its end.
+// Context: `ctx` (null by default) is what context() returns.
+// Peer: 192.0.2.10 when built from an executor (proxy tests), 127.0.0.1
+// with listener "test" when built from an io_context (router tests).
 #pragma once
 #include <algorithm>
+#include <cstring>
+#include <deque>
+#include <exception>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include "http/exchange.hpp"
 
 namespace strata::test {
 
-class FakeExchange final : public http::Exchange {
+class FakeExchange : public http::Exchange {
  public:
   explicit FakeExchange(boost::asio::any_io_executor ex) : ex_(std::move(ex)) {
-    req.method = "GET";
-    req.scheme = "http";
-    req.authority = "example.test";
-    req.target = "/";
+    init();
     conn_info.peer_ip = "192.0.2.10";
-    conn_info.peer_port = 40000;
+  }
+  explicit FakeExchange(boost::asio::io_context& io) : ex_(io.get_executor()) {
+    init();
+    conn_info.peer_ip = "127.0.0.1";
+    conn_info.listener = "test";
   }
 
   // Request side (set before use).
   http::Request req;
   http::ConnInfo conn_info;
-  std::string request_body;       // served by read_body()
+  std::string request_body;             // served by read_body() when body_chunks is empty
   std::size_t read_chunk = 16 * 1024;
+  std::deque<std::string> body_chunks;  // request body pieces
+  http::Headers req_trailers;
+  bool body_done = false;               // read_body() reported the end
+  http::RequestContext* ctx = nullptr;  // returned by context()
 
   // Response side (recorded).
   std::vector<http::Response> interims;
   std::optional<http::Response> head;
+  bool head_end_stream = false;
   std::string body;
   std::optional<http::Headers> trailers;
   bool ended = false;
   bool was_reset = false;
   int body_calls = 0;
+  std::size_t max_chunk = 0;
 
   void set_body(std::string b) {
     request_body = std::move(b);
     req.has_body = true;
     req.content_length = request_body.size();
   }
+  int status() const { return head ? head->status : 0; }
+  std::string header(std::string_view n) const {
+    if (!head) return {};
+    auto v = head->headers.get(n);
+    return v ? std::string(*v) : std::string();
+  }
 
   http::Request& request() override { return req; }
   const http::ConnInfo& conn() const override { return conn_info; }
   boost::asio::any_io_executor executor() const override { return ex_; }
+  http::RequestContext* context() override { return ctx; }
 
   boost::asio::awaitable<http::IoResult> read_body(std::span<char> buf) override {
+    if (!body_chunks.empty()) {
+      auto& front = body_chunks.front();
+      const std::size_t n = std::min(buf.size(), front.size());
+      std::memcpy(buf.data(), front.data(), n);
+      front.erase(0, n);
+      if (front.empty()) body_chunks.pop_front();
+      co_return http::IoResult{{}, n};
+    }
     const std::size_t n = std::min({buf.size(), read_chunk, request_body.size() - pos_});
     std::copy_n(request_body.data() + pos_, n, buf.data());
     pos_ += n;
+    if (n == 0) body_done = true;
     co_return http::IoResult{{}, n};
   }
-  const http::Headers* request_trailers() const override { return nullptr; }
+  const http::Headers* request_trailers() const override {
+    return body_done && !req_trailers.empty() ? &req_trailers : nullptr;
+  }
 
   boost::asio::awaitable<http::error_code> send_interim(const http::Response& r) override {
     interims.push_back(r);
@@ -64,12 +104,14 @@ class FakeExchange final : public http::Exchange {
   }
   boost::asio::awaitable<http::error_code> send_head(http::Response& r, bool end) override {
     head = r;
+    head_end_stream = end;
     ended = end;
     co_return http::error_code{};
   }
   boost::asio::awaitable<http::error_code> send_body(std::span<const char> d, bool end) override {
     body.append(d.data(), d.size());
     ++body_calls;
+    max_chunk = std::max(max_chunk, d.size());
     ended = ended || end;
     co_return http::error_code{};
   }
@@ -83,8 +125,30 @@ class FakeExchange final : public http::Exchange {
   void reset() override { was_reset = true; }
 
  private:
+  void init() {
+    req.method = "GET";
+    req.scheme = "http";
+    req.authority = "example.test";
+    req.target = "/";
+    conn_info.peer_port = 40000;
+  }
   boost::asio::any_io_executor ex_;
   std::size_t pos_ = 0;
 };
+
+// Runs `h.handle(ex)` to completion on `io`; rethrows handler exceptions.
+template <class H>
+void run_handler(boost::asio::io_context& io, H& h, http::Exchange& ex) {
+  std::exception_ptr err;
+  bool done = false;
+  boost::asio::co_spawn(io, h.handle(ex), [&](std::exception_ptr e) {
+    err = e;
+    done = true;
+  });
+  io.restart();
+  io.run();
+  if (!done) throw std::runtime_error("handler did not complete");
+  if (err) std::rethrow_exception(err);
+}
 
 }  // namespace strata::test

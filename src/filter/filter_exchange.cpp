@@ -1,0 +1,66 @@
+#include "filter/filter_exchange.hpp"
+
+#include <chrono>
+
+#include "io/transport.hpp"
+
+namespace strata::filter {
+
+boost::asio::awaitable<http::IoResult> FilterExchange::read_body(std::span<char> buf) {
+  auto r = co_await inner_.read_body(buf);
+  ctx_.bytes_received += r.n;
+  co_return r;
+}
+
+boost::asio::awaitable<http::error_code> FilterExchange::send_head(http::Response& r,
+                                                                   bool end_stream) {
+  if (!ctx_.local_reason.empty()) run_local_reply(listener_, route_, ctx_, r);
+  run_response_head(listener_, route_, inner_.request(), ctx_, r);
+  if (!end_stream) {
+    start_body(listener_, route_, inner_.request(), ctx_, r, transforms_);
+    scratch_.resize(transforms_.size());
+  }
+  ctx_.status = r.status;
+  ctx_.time.head_sent = std::chrono::steady_clock::now();
+  co_return co_await inner_.send_head(r, end_stream);
+}
+
+std::span<const char> FilterExchange::transform(std::span<const char> data, bool end_stream) {
+  for (std::size_t i = 0; i < transforms_.size(); ++i)
+    data = transforms_[i]->transform(data, end_stream, scratch_[i]);
+  return data;
+}
+
+boost::asio::awaitable<http::error_code> FilterExchange::send_body(std::span<const char> data,
+                                                                   bool end_stream) {
+  if (!transforms_.empty()) {
+    data = transform(data, end_stream);
+    if (data.empty() && !end_stream) co_return http::error_code{};
+  }
+  ctx_.bytes_sent += data.size();
+  co_return co_await inner_.send_body(data, end_stream);
+}
+
+boost::asio::awaitable<http::error_code> FilterExchange::send_trailers(const http::Headers& t) {
+  if (!transforms_.empty()) {  // flush what the transforms hold before the trailers
+    auto rest = transform({}, true);
+    if (!rest.empty()) {
+      ctx_.bytes_sent += rest.size();
+      if (auto ec = co_await inner_.send_body(rest, false); ec) co_return ec;
+    }
+  }
+  co_return co_await inner_.send_trailers(t);
+}
+
+boost::asio::awaitable<std::unique_ptr<io::Transport>> FilterExchange::upgrade(
+    http::Response& r101, std::string& leftover) {
+  run_response_head(listener_, route_, inner_.request(), ctx_, r101);
+  auto t = co_await inner_.upgrade(r101, leftover);
+  if (t) {
+    ctx_.status = r101.status;
+    ctx_.time.head_sent = std::chrono::steady_clock::now();
+  }
+  co_return t;
+}
+
+}  // namespace strata::filter

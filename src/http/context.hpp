@@ -1,0 +1,99 @@
+// The per-request context: what strata knows and decided about one request,
+// created once by the pipeline (router/pipeline.cpp) when the request head
+// arrives and living on the handler's coroutine frame until the access log
+// line is submitted. Filters (filter/), the proxy (request id, trace context,
+// tier) and the access log read and fill it; it is reached from any
+// decorator of the exchange through http::Exchange::context().
+//
+// Contract: every field is fixed-size or a view into data that outlives the
+// request (route and cluster names point into the configuration snapshot
+// the pipeline keeps alive; tier names are string literals), so creating and
+// filling a context allocates nothing. Single-threaded, like the exchange.
+//
+// Adding a field for a later feature (cache status, rate-limit key, ...):
+// add an entry to `Slot` before `count` and its name to `kSlotNames`; set it
+// with ctx.set(Slot::x, value) (at most kSlotBytes bytes, longer values are
+// truncated); the access log writes every non-empty slot as a JSON field of
+// that name. No other file needs to change.
+#pragma once
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace strata::http {
+
+// A string of at most N bytes stored inline (longer input is truncated).
+template <std::size_t N>
+class FixedString {
+ public:
+  void assign(std::string_view s) {
+    len_ = s.size() < N ? s.size() : N;
+    for (std::size_t i = 0; i < len_; ++i) data_[i] = s[i];
+  }
+  void clear() { len_ = 0; }
+  bool empty() const { return len_ == 0; }
+  std::string_view view() const { return {data_.data(), len_}; }
+  static constexpr std::size_t capacity() { return N; }
+
+ private:
+  std::size_t len_ = 0;
+  std::array<char, N> data_{};
+};
+
+// Extension fields for later features; see the header comment.
+enum class Slot : std::uint8_t { cache_status, rate_limit_key, count };
+inline constexpr std::array<std::string_view, std::size_t(Slot::count)> kSlotNames = {
+    "cache_status", "rate_limit_key"};
+inline constexpr std::size_t kSlotBytes = 64;
+
+struct RequestTimings {
+  using steady = std::chrono::steady_clock;
+  steady::time_point start;                       // head handed to the pipeline
+  std::chrono::system_clock::time_point start_wall;  // the same instant, wall clock
+  steady::time_point routed;                      // route chosen (or none found)
+  steady::time_point head_sent;                   // response head sent; epoch = never
+  steady::time_point end;                         // handler done
+};
+
+struct RequestContext {
+  // x-request-id: the client's (when valid) or one generated before
+  // routing; the same on every upstream try and tier and in the access log.
+  FixedString<128> request_id;
+  // The traceparent strata sends upstream (W3C Trace Context): the client's
+  // trace id and flags when its traceparent was valid, else a new trace;
+  // strata's own span id. Computed once per request. Empty: not computed.
+  FixedString<55> traceparent;
+  bool keep_tracestate = false;  // the incoming tracestate goes upstream too
+
+  std::string_view listener;  // listener name
+  std::string_view route;     // "" until a route matched
+  std::string_view cluster;   // cluster of the last upstream tier tried
+  std::string_view tier;      // "primary" | "secondary" | "last-known-good" | "static" | ""
+  bool tier_header = false;   // route has fallbacks: responses carry x-strata-tier
+
+  int status = 0;             // response status sent; 0: no head sent
+  std::uint64_t bytes_received = 0;  // request body bytes
+  std::uint64_t bytes_sent = 0;      // response body bytes (after body filters)
+
+  // Set when strata itself generated the response (filter/local_reply.hpp):
+  // a short token such as "no-route", "too-early", "connect-error".
+  FixedString<32> local_reason;
+
+  RequestTimings time;
+
+  // 32 hex digits of the trace id, or "" when no trace context was set.
+  std::string_view trace_id() const {
+    const auto t = traceparent.view();
+    return t.size() == 55 ? t.substr(3, 32) : std::string_view();
+  }
+
+  void set(Slot s, std::string_view v) { slots_[std::size_t(s)].assign(v); }
+  std::string_view get(Slot s) const { return slots_[std::size_t(s)].view(); }
+
+ private:
+  std::array<FixedString<kSlotBytes>, std::size_t(Slot::count)> slots_{};
+};
+
+}  // namespace strata::http
