@@ -24,7 +24,8 @@ asio::awaitable<TryResult> proxy_h2(ClusterState& st, cluster::Endpoint& ep, htt
 
   pool::ConnectOptions co;
   co.timeout = std::min<config::Duration>(cc.connect_timeout, deadline);
-  co.tls = cc.protocol == "h2" ? st.tls.get() : nullptr;
+  const bool tls = cc.protocol == config::UpstreamProtocol::h2;
+  co.tls = tls ? st.tls.get() : nullptr;
   co.sni = cc.sni.empty() ? ep.host : cc.sni;
   co.verify = cc.tls_verify;
 
@@ -37,7 +38,7 @@ asio::awaitable<TryResult> proxy_h2(ClusterState& st, cluster::Endpoint& ep, htt
 
   const pool::H2Conn* avoid = nullptr;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto lease = co_await pool.acquire(ep.addrs, co, cc.protocol == "h2", until, avoid);
+    auto lease = co_await pool.acquire(ep.addrs, co, tls, until, avoid);
     if (!lease.conn) {
       if (lease.connect_failed) m.connect_errors->inc();
       if (lease.ec == asio::error::timed_out || dog.fired()) co_return TryResult{TryKind::timeout, 0};

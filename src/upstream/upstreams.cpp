@@ -58,8 +58,8 @@ ClusterState::ClusterState(boost::asio::any_io_executor ex, const config::Cluste
       status(cluster->status()),
       bulkhead(resilience::BulkheadConfig{cfg.limits.max_requests, cfg.limits.max_pending}),
       budget(resilience::RetryBudgetConfig{cfg.retry_budget.ratio, cfg.retry_budget.min_concurrent}) {
-  if (cfg.tls || cfg.protocol == "h2")
-    tls = pool::make_client_tls(cfg, {cfg.protocol == "h2" ? "h2" : "http/1.1"});
+  const bool h2_tls = cfg.protocol == config::UpstreamProtocol::h2;
+  if (cfg.tls || h2_tls) tls = pool::make_client_tls(cfg, {h2_tls ? "h2" : "http/1.1"});
   if (cfg.circuit_breaker && !cfg.circuit_breaker->per_endpoint) {
     breaker = std::make_unique<resilience::CircuitBreaker>(breaker_config(*cfg.circuit_breaker), clock);
     breaker->on_transition([s = status](resilience::BreakerState from, resilience::BreakerState to) {

@@ -71,7 +71,7 @@ TEST(ConfigResilience, AllClusterKeys) {
                             "    retry_budget: {ratio: 0.5, min_concurrent: 1}\n"),
                        "t.yaml");
   const auto& cl = c->clusters.at("api");
-  EXPECT_EQ(cl.lb, "ewma");
+  EXPECT_EQ(cl.lb, LbPolicy::ewma);
   ASSERT_TRUE(cl.circuit_breaker);
   const auto& b = *cl.circuit_breaker;
   EXPECT_DOUBLE_EQ(b.failure_ratio, 0.6);
@@ -114,7 +114,7 @@ TEST(ConfigResilience, AllClusterKeys) {
 TEST(ConfigResilience, HealthCheckDefaults) {
   auto c = load_string(base("    health_check: {type: tcp}\n"), "t.yaml");
   const auto& h = *c->clusters.at("api").health_check;
-  EXPECT_EQ(h.type, "tcp");
+  EXPECT_EQ(h.type, HealthCheckType::tcp);
   EXPECT_EQ(h.interval, Duration(30000));
   EXPECT_EQ(h.fall, 3u);
 }

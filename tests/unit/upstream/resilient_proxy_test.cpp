@@ -69,7 +69,7 @@ class ResilientProxy : public ::testing::Test {
 
 TEST_F(ResilientProxy, RetriesConnectFailureOnAnotherEndpoint) {
   auto c = cluster("retry-a", {dead_port(), origin_.port()});
-  c.lb = "round_robin";
+  c.lb = config::LbPolicy::round_robin;
   config::ProxyAction a;
   a.cluster = c.name;
   a.retry = config::RetryPolicy{};

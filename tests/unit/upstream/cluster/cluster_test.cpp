@@ -7,10 +7,11 @@
 namespace strata::upstream::cluster {
 namespace {
 
-config::Cluster make(std::vector<config::Endpoint> eps, std::string lb = "round_robin") {
+config::Cluster make(std::vector<config::Endpoint> eps,
+                     config::LbPolicy lb = config::LbPolicy::round_robin) {
   config::Cluster c;
   c.name = "t";
-  c.lb = std::move(lb);
+  c.lb = lb;
   c.endpoints = std::move(eps);
   return c;
 }
@@ -52,7 +53,7 @@ TEST(UpstreamCluster, DnsNameResolvedThenUsable) {
 TEST(UpstreamCluster, ActiveCountsSteerLeastRequest) {
   boost::asio::io_context io;
   auto c = std::make_shared<Cluster>(
-      io.get_executor(), make({{"10.0.0.1", 80, 1, {}}, {"10.0.0.2", 80, 1, {}}}, "least_request"),
+      io.get_executor(), make({{"10.0.0.1", 80, 1, {}}, {"10.0.0.2", 80, 1, {}}}, config::LbPolicy::least_request),
       9);
   c->endpoints()[0]->active = 10;
   for (int i = 0; i < 50; ++i) EXPECT_EQ(c->pick(0)->host, "10.0.0.2");
