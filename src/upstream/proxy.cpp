@@ -69,8 +69,9 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
       auto r = co_await pool::connect_endpoint(ex.executor(), ep.addrs, co);
       if (r.ec) {
         m.connect_errors->inc();
-        co_return TryResult{dog.fired() || r.ec == asio::error::timed_out ? TryKind::timeout
-                                                                          : TryKind::connect_error,
+        co_return TryResult{dog.fired()                       ? TryKind::timeout
+                            : r.ec == asio::error::timed_out ? TryKind::connect_timeout
+                                                             : TryKind::connect_error,
                             0};
       }
       conn = std::make_unique<pool::H1Conn>(std::move(r.transport));

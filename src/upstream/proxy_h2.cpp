@@ -41,7 +41,10 @@ asio::awaitable<TryResult> proxy_h2(ClusterState& st, cluster::Endpoint& ep, htt
     auto lease = co_await pool.acquire(ep.addrs, co, tls, until, avoid);
     if (!lease.conn) {
       if (lease.connect_failed) m.connect_errors->inc();
-      if (lease.ec == asio::error::timed_out || dog.fired()) co_return TryResult{TryKind::timeout, 0};
+      if (dog.fired()) co_return TryResult{TryKind::timeout, 0};
+      if (lease.connect_failed && lease.ec == asio::error::timed_out)
+        co_return TryResult{TryKind::connect_timeout, 0};
+      if (lease.ec == asio::error::timed_out) co_return TryResult{TryKind::timeout, 0};
       co_return TryResult{TryKind::connect_error, 0};
     }
     std::shared_ptr<pool::H2Conn> conn = std::move(lease.conn);

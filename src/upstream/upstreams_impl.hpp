@@ -18,6 +18,7 @@
 #include "upstream/resilience/circuit_breaker.hpp"
 #include "upstream/resilience/last_known_good.hpp"
 #include "upstream/resilience/retry_policy.hpp"
+#include "upstream/try_result.hpp"
 #include "upstream/upstreams.hpp"
 
 namespace strata::upstream::health {
@@ -35,25 +36,6 @@ struct ClusterMetrics {
   obs::Counter* connect_errors;
   obs::Counter* stale_retries;  // resent after a pooled connection turned out closed
   std::map<std::string, obs::Counter*, std::less<>> by_outcome;
-};
-
-// How one upstream try ended (the orchestrator decides what follows).
-enum class TryKind {
-  ok,               // a response was relayed (or swallowed, see AttemptExchange)
-  connect_error,    // no connection (refused, unreachable, TLS failure)
-  timeout,          // per-try or route deadline
-  reset,            // the upstream closed/reset before a response head
-  refused,          // HTTP/2 REFUSED_STREAM (not processed upstream)
-  reset_relayed,    // the upstream failed after the head was relayed (exchange reset)
-  bad_response,     // unparsable response
-  downstream,       // the client went away
-  overflow,         // bulkhead connection limit
-  unsupported,      // upstream protocol not available in this build
-};
-
-struct TryResult {
-  TryKind kind = TryKind::ok;
-  int status = 0;  // upstream status when a head arrived
 };
 
 struct ClusterState {
@@ -106,6 +88,12 @@ class UpstreamsImpl final : public Upstreams {
                                              const pool::UpstreamRequest& ureq,
                                              std::chrono::milliseconds timeout);
   resilience::LastKnownGood* lkg_store(const config::ProxyAction& action);
+  // The worker's state for a cluster of the current generation (null when
+  // there is none); the caller's reference keeps it alive across a reload.
+  std::shared_ptr<ClusterState> cluster_state(std::string_view name) const;
+  // strata_degradation_tier_total{route,tier}, registered on first use.
+  obs::Counter& tier_counter(const std::string& route, std::string_view tier);
+  std::mt19937_64& rng() { return rng_; }
 
  private:
   boost::asio::any_io_executor ex_;
