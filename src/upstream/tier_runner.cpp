@@ -30,14 +30,15 @@ class BulkheadSlot {
   BulkheadSlot& operator=(const BulkheadSlot&) = delete;
   ~BulkheadSlot() {
     if (!st_) return;
-    st_->bulkhead.release();
+    st_->guards.bulkhead().release();
     --st_->status->requests_active;
   }
 
   // Takes a free slot, or waits in the cluster's queue for at most
   // limits.pending_timeout.
   asio::awaitable<SlotResult> acquire(ClusterState& st, asio::any_io_executor exec) {
-    if (st.bulkhead.try_acquire()) {
+    auto& bulkhead = st.guards.bulkhead();
+    if (bulkhead.try_acquire()) {
       hold(st);
       co_return SlotResult::granted;
     }
@@ -48,7 +49,7 @@ class BulkheadSlot {
       bool done = false;
     };
     auto w = std::make_shared<Wait>(exec);
-    const auto id = st.bulkhead.enqueue([w](bool granted) {
+    const auto id = bulkhead.enqueue([w](bool granted) {
       w->granted = granted;
       w->done = true;
       w->timer.cancel();
@@ -61,7 +62,7 @@ class BulkheadSlot {
     w->timer.expires_after(st.cluster->config().limits.pending_timeout);
     co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
     --st.status->requests_pending;
-    if (!w->done) st.bulkhead.cancel(id);  // timed out: leave the queue
+    if (!w->done) bulkhead.cancel(id);  // timed out: leave the queue
     if (w->granted) {
       hold(st);
       co_return SlotResult::granted;
@@ -76,18 +77,6 @@ class BulkheadSlot {
     ++st.status->requests_active;
   }
   ClusterState* st_ = nullptr;
-};
-
-// Counts a request in the cluster (the retry budget's base).
-class ActiveRequest {
- public:
-  explicit ActiveRequest(std::uint32_t& n) : n_(n) { ++n_; }
-  ~ActiveRequest() { --n_; }
-  ActiveRequest(const ActiveRequest&) = delete;
-  ActiveRequest& operator=(const ActiveRequest&) = delete;
-
- private:
-  std::uint32_t& n_;
 };
 
 }  // namespace
@@ -113,16 +102,17 @@ asio::awaitable<TierOutcome> run_tier(UpstreamsImpl& ups, const RequestPlan& pla
                                "upstream cluster is at its request limit\n", milliseconds(0), true);
     co_return out;
   }
+  auto* breaker = st->guards.breaker();
   resilience::CircuitBreaker::Ticket ticket;  // dropped unrecorded: the probe slot comes back
-  if (st->breaker) {
-    ticket = st->breaker->allow();
+  if (breaker) {
+    ticket = breaker->allow();
     if (!ticket.admitted()) {
       out.failure = make_failure(503, FailReason::circuit_open, "upstream circuit breaker is open\n",
-                                 std::max(st->breaker->retry_after(), milliseconds(1000)));
+                                 std::max(breaker->retry_after(), milliseconds(1000)));
       co_return out;
     }
   }
-  ActiveRequest active(st->active_requests);
+  ClusterGuards::ActiveRequest active(st->guards);
 
   const bool h2_upstream = config::is_h2(cc.protocol);
   const auto& req = ex.request();
@@ -141,8 +131,8 @@ asio::awaitable<TierOutcome> run_tier(UpstreamsImpl& ups, const RequestPlan& pla
   // The breaker's verdict is the last try's (no try at all: a failure); a
   // client that went away says nothing about the upstream.
   const bool client_gone = r.last && r.last->kind == TryKind::downstream;
-  if (st->breaker && !client_gone)
-    st->breaker->record(ticket, r.last ? !st->breaker_failure(*r.last) : false);
+  if (breaker && !client_gone)
+    breaker->record(ticket, r.last ? !st->guards.breaker_failure(*r.last) : false);
   out.result = r.result;
   out.failure = r.failure;
   co_return out;

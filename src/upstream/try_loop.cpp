@@ -36,24 +36,6 @@ class EndpointActive {
   cluster::Endpoint& ep_;
 };
 
-// Counts a retry waiting out its backoff (retry budget, limits.max_retries).
-class RetryWaiting {
- public:
-  explicit RetryWaiting(ClusterState& st) : st_(st) {
-    ++st_.active_retries;
-    ++st_.status->retries_active;
-  }
-  ~RetryWaiting() {
-    --st_.active_retries;
-    --st_.status->retries_active;
-  }
-  RetryWaiting(const RetryWaiting&) = delete;
-  RetryWaiting& operator=(const RetryWaiting&) = delete;
-
- private:
-  ClusterState& st_;
-};
-
 std::string_view outcome_name(TryKind k) {
   switch (k) {
     case TryKind::ok: return "success";
@@ -121,8 +103,7 @@ std::vector<std::pair<std::string, std::string>> tier_header(std::string_view ti
 TryLoop::TryLoop(UpstreamsImpl& ups, ClusterState& st, const RequestPlan& plan, const TierSpec& tier,
                  http::Exchange& ex, AttemptExchange& aex)
     : ups_(ups), st_(st), plan_(plan), tier_(tier), ex_(ex), aex_(aex) {
-  const auto& cb = st_.cluster->config().circuit_breaker;
-  per_endpoint_breakers_ = cb && cb->per_endpoint;
+  per_endpoint_breakers_ = st_.guards.per_endpoint_breakers();
 }
 
 RetryInputs TryLoop::inputs(TryKind kind, int status) const {
@@ -136,8 +117,8 @@ RetryInputs TryLoop::inputs(TryKind kind, int status) const {
   in.attempt = attempt_;
   in.connect_retry = cc.connect_failure.retry;
   in.untried_endpoint = untried_endpoint();
-  in.budget_allows = st_.budget.can_retry(st_.active_requests, st_.active_retries);
-  in.below_max_retries = st_.active_retries < cc.limits.max_retries;
+  in.budget_allows = st_.guards.budget_allows();
+  in.below_max_retries = st_.guards.below_max_retries();
   return in;
 }
 
@@ -165,7 +146,7 @@ void TryLoop::feed_back(cluster::Endpoint& ep, const TryResult& seen, double sec
 }
 
 asio::awaitable<void> TryLoop::backoff() {
-  RetryWaiting waiting(st_);
+  ClusterGuards::RetryWaiting waiting(st_.guards);
   st_.status->retries->inc();
   const auto delay = resilience::backoff_delay(
       {plan_.retry->backoff_base, plan_.retry->backoff_max}, attempt_ - 1, ups_.rng());
@@ -176,7 +157,7 @@ asio::awaitable<void> TryLoop::backoff() {
 asio::awaitable<TryLoopResult> TryLoop::run(const pool::UpstreamRequest& ureq, std::uint64_t hash) {
   TryLoopResult out;
   const auto admit = [this](const cluster::Endpoint& e) {
-    auto& b = st_.endpoint_breaker(e);
+    auto& b = st_.guards.endpoint_breaker(e);
     return b.state() != resilience::BreakerState::open || b.retry_after().count() == 0;
   };
   for (;;) {
@@ -197,7 +178,7 @@ asio::awaitable<TryLoopResult> TryLoop::run(const pool::UpstreamRequest& ureq, s
     }
     resilience::CircuitBreaker::Ticket ep_ticket;
     if (per_endpoint_breakers_) {
-      ep_ticket = st_.endpoint_breaker(*ep).allow();
+      ep_ticket = st_.guards.endpoint_breaker(*ep).allow();
       if (!ep_ticket.admitted()) {
         out.failure = make_failure(503, FailReason::circuit_open, "upstream circuit breaker is open\n",
                                    milliseconds(1000));
@@ -226,7 +207,7 @@ asio::awaitable<TryLoopResult> TryLoop::run(const pool::UpstreamRequest& ureq, s
     const TryResult seen{r.kind, aex_.suppressed() ? aex_.suppressed_status() : r.status};
     feed_back(*ep, seen, secs);
     if (per_endpoint_breakers_)
-      st_.endpoint_breaker(*ep).record(ep_ticket, !st_.breaker_failure(seen));
+      st_.guards.endpoint_breaker(*ep).record(ep_ticket, !st_.guards.breaker_failure(seen));
     out.last = seen;
 
     const bool relayed = !aex_.suppressed() && (r.kind == TryKind::ok || aex_.relayed());

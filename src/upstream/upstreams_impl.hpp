@@ -14,10 +14,8 @@
 #include "upstream/pool/h1_pool.hpp"
 #include "upstream/pool/h2_pool.hpp"
 #include "upstream/pool/upstream_request.hpp"
-#include "upstream/resilience/bulkhead.hpp"
-#include "upstream/resilience/circuit_breaker.hpp"
+#include "upstream/cluster_guards.hpp"
 #include "upstream/resilience/last_known_good.hpp"
-#include "upstream/resilience/retry_policy.hpp"
 #include "upstream/try_result.hpp"
 #include "upstream/upstreams.hpp"
 
@@ -38,15 +36,14 @@ struct ClusterMetrics {
   std::map<std::string, obs::Counter*, std::less<>> by_outcome;
 };
 
+// One cluster on one worker: its endpoints and LB (cluster), connection
+// pools, TLS context and metrics, used by the tries (try_once, proxy_h2);
+// its resilience state is private to `guards`.
 struct ClusterState {
   ClusterState(boost::asio::any_io_executor ex, const config::Cluster& cfg, std::uint64_t seed,
                const core::Clock& clock = core::SteadyClock::instance());
   ~ClusterState();
   pool::H1Pool& pool_for(const std::string& endpoint_key);
-  // The per-endpoint breaker (circuit_breaker.per_endpoint), made on first use.
-  resilience::CircuitBreaker& endpoint_breaker(const cluster::Endpoint& ep);
-  // Whether a finished try counts as a breaker failure (failure_on).
-  bool breaker_failure(const TryResult& r) const;
   // The endpoint's HTTP/2 pool (protocols h2/h2c); `limits` size the
   // session windows and header limits when the pool is created.
   pool::H2Pool& h2_pool_for(const std::string& endpoint_key, boost::asio::any_io_executor ex,
@@ -54,23 +51,17 @@ struct ClusterState {
   void stop();
 
   std::shared_ptr<cluster::Cluster> cluster;
-  std::map<std::string, std::unique_ptr<pool::H1Pool>> pools;
-  std::map<std::string, std::unique_ptr<pool::H2Pool>> h2_pools;
   std::shared_ptr<boost::asio::ssl::context> tls;  // null for plain TCP
   ClusterMetrics metrics;
-  bool stopped = false;
-
-  // Resilience, per worker (docs/resilience.md).
-  const core::Clock& clock;
   std::shared_ptr<cluster::ClusterStatus> status;  // process-wide view
-  std::unique_ptr<resilience::CircuitBreaker> breaker;  // cluster breaker, if configured
-  std::map<std::string, std::unique_ptr<resilience::CircuitBreaker>> ep_breakers;
-  resilience::Bulkhead bulkhead;                   // max_requests + pending queue
-  resilience::RetryBudget budget;
-  std::uint32_t active_requests = 0;               // first tries in flight
-  std::uint32_t active_retries = 0;
   std::shared_ptr<std::uint32_t> connections = std::make_shared<std::uint32_t>(0);
+  bool stopped = false;
   std::shared_ptr<health::HealthChecker> checker;  // first worker only
+  ClusterGuards guards;                            // breakers, bulkhead, retry accounting
+
+ private:
+  std::map<std::string, std::unique_ptr<pool::H1Pool>> pools_;
+  std::map<std::string, std::unique_ptr<pool::H2Pool>> h2_pools_;
 };
 
 class UpstreamsImpl final : public Upstreams {
