@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "config/upstream_enums.hpp"
+
 namespace strata::config {
 
 using Duration = std::chrono::milliseconds;
@@ -163,7 +165,8 @@ struct Fallback {
 struct ProxyAction {
   std::string cluster;
   std::string route;                        // owning route's name (set by the loader)
-  std::optional<RetryPolicy> retry;         // none: only a stale pooled connection is retried
+  std::optional<RetryPolicy> retry;         // none: only a stale pooled connection and (cluster
+                                            // connect_failure) a failed connect are resent
   std::optional<Fallback> fallback;
   std::optional<Duration> timeout;          // whole route; default timeouts.route
   std::optional<Duration> per_try_timeout;  // default: none beyond timeout
@@ -251,7 +254,7 @@ struct ClusterLimits {
 };
 
 struct HealthCheck {
-  std::string type = "http";             // http | tcp
+  HealthCheckType type = HealthCheckType::http;  // http | tcp
   std::string path = "/";                // http: GET path
   std::vector<int> expect_statuses;      // empty = any 2xx/3xx
   Duration interval = 30s;
@@ -270,6 +273,17 @@ struct OutlierDetection {
   bool operator==(const OutlierDetection&) const = default;
 };
 
+// What happens after a try could not connect (refused, unreachable, TLS
+// handshake failed, connect timed out): nothing of the request was sent, so
+// it is safe to send it elsewhere whatever its method. On for every cluster
+// unless turned off (docs/resilience.md, "Connect failures").
+struct ConnectFailure {
+  bool retry = true;                     // resend to an endpoint not tried yet (any method)
+  std::uint32_t skip_after = 2;          // consecutive connect failures that skip an endpoint; 0 = never
+  Duration skip_for = 10s;               // how long a worker skips it
+  bool operator==(const ConnectFailure&) const = default;
+};
+
 struct RetryBudget {
   double ratio = 0.2;                    // retries <= ratio x active requests
   std::uint32_t min_concurrent = 3;      // always allowed
@@ -278,8 +292,8 @@ struct RetryBudget {
 
 struct Cluster {
   std::string name;
-  std::string protocol = "h1";       // h1 | h2 (TLS, ALPN h2) | h2c (prior knowledge)
-  std::string lb = "round_robin";    // round_robin | least_request | ring_hash | random | ewma
+  UpstreamProtocol protocol = UpstreamProtocol::h1;  // h1 | h2 (TLS, ALPN h2) | h2c (prior knowledge)
+  LbPolicy lb = LbPolicy::round_robin;  // round_robin | least_request | ring_hash | random | ewma
   std::optional<HashOn> hash_on;     // ring_hash key; default client address
   std::vector<Endpoint> endpoints;
   bool tls = false;                  // TLS to the upstream (implied by protocol h2)
@@ -297,6 +311,7 @@ struct Cluster {
   std::optional<HealthCheck> health_check;          // none: no active checks
   std::optional<OutlierDetection> outlier_detection;  // none: no passive ejection
   RetryBudget retry_budget;
+  ConnectFailure connect_failure;    // on by default
   Location loc;
 };
 

@@ -121,7 +121,7 @@ std::string endpoint_address(const Endpoint& e) {
 }
 
 json cluster_json(const Cluster& c) {
-  json j{{"protocol", c.protocol}, {"lb", c.lb}};
+  json j{{"protocol", to_string(c.protocol)}, {"lb", to_string(c.lb)}};
   if (c.hash_on) {
     switch (c.hash_on->kind) {
       case HashOn::Kind::header: j["hash_on"] = {{"header", c.hash_on->name}}; break;
@@ -166,7 +166,7 @@ json cluster_json(const Cluster& c) {
                  {"pending_timeout", dur(l.pending_timeout)}, {"max_requests", l.max_requests},
                  {"max_retries", l.max_retries}};
   if (const auto& h = c.health_check)
-    j["health_check"] = {{"type", h->type}, {"path", h->path},
+    j["health_check"] = {{"type", to_string(h->type)}, {"path", h->path},
                          {"expect_statuses", h->expect_statuses}, {"interval", dur(h->interval)},
                          {"jitter", dur(h->jitter)}, {"timeout", dur(h->timeout)},
                          {"rise", h->rise}, {"fall", h->fall}};
@@ -177,6 +177,9 @@ json cluster_json(const Cluster& c) {
                               {"max_ejected_percent", o->max_ejected_percent}};
   j["retry_budget"] = {{"ratio", c.retry_budget.ratio},
                        {"min_concurrent", c.retry_budget.min_concurrent}};
+  j["connect_failure"] = {{"retry", c.connect_failure.retry},
+                          {"skip_after", c.connect_failure.skip_after},
+                          {"skip_for", dur(c.connect_failure.skip_for)}};
   return j;
 }
 

@@ -4,10 +4,28 @@
 // clusters before route_tables (proxy routes name clusters), route_tables
 // before listeners (listeners name route tables).
 #pragma once
+#include <array>
+#include <string>
+
 #include "config/config.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace strata::config::detail {
+
+// One of `names` (an enum's YAML spellings, indexed by value), as the enum;
+// the error reads like as_enum's ("what: unknown value 'x' (expected one
+// of: a, b)") at the value's file:line:column.
+template <class E, std::size_t N>
+E parse_enum(const Doc& d, const Val& v, std::string_view what,
+             const std::array<std::string_view, N>& names) {
+  const auto s = as_string(d, v, what);
+  std::string list;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == s) return static_cast<E>(i);
+    list += (i ? ", " : "") + std::string(names[i]);
+  }
+  d.fail(v.loc, std::string(what) + ": unknown value '" + s + "' (expected one of: " + list + ")");
+}
 
 void parse_clusters(const Doc& d, const Val& v, Config& c);
 void parse_route_tables(const Doc& d, const Val& v, Config& c);
@@ -21,6 +39,7 @@ ClusterLimits parse_cluster_limits(const Doc& d, const Val& v);
 HealthCheck parse_health_check(const Doc& d, const Val& v);
 OutlierDetection parse_outlier_detection(const Doc& d, const Val& v);
 RetryBudget parse_retry_budget(const Doc& d, const Val& v);
+ConnectFailure parse_connect_failure(const Doc& d, const Val& v);
 RetryPolicy parse_retry(const Doc& d, const Val& v);
 // `primary` is the route's own cluster (not allowed as a fallback).
 Fallback parse_fallback(const Doc& d, const Val& v, const Config& c, const std::string& primary);

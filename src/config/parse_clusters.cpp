@@ -67,15 +67,16 @@ Cluster parse_cluster(const Doc& d, const std::string& name, const Location& nam
               {"protocol", "lb", "hash_on", "endpoints", "tls", "sni", "tls_verify",
                "connect_timeout", "idle_timeout", "dns_refresh", "max_idle_per_endpoint",
                "max_connections_per_endpoint", "h2_max_streams_per_connection", "ring_size",
-               "circuit_breaker", "limits", "health_check", "outlier_detection", "retry_budget"});
+               "circuit_breaker", "limits", "health_check", "outlier_detection", "retry_budget",
+               "connect_failure"});
   Cluster c;
   c.name = name;
   c.loc = name_loc;
-  if (auto p = m.get("protocol")) c.protocol = as_enum(d, *p, "protocol", {"h1", "h2", "h2c"});
-  if (auto p = m.get("lb"))
-    c.lb = as_enum(d, *p, "lb", {"round_robin", "least_request", "ring_hash", "random", "ewma"});
+  if (auto p = m.get("protocol"))
+    c.protocol = parse_enum<UpstreamProtocol>(d, *p, "protocol", kUpstreamProtocolNames);
+  if (auto p = m.get("lb")) c.lb = parse_enum<LbPolicy>(d, *p, "lb", kLbPolicyNames);
   if (auto h = m.get("hash_on")) {
-    if (c.lb != "ring_hash") d.fail(h->loc, "hash_on: only used with 'lb: ring_hash'");
+    if (c.lb != LbPolicy::ring_hash) d.fail(h->loc, "hash_on: only used with 'lb: ring_hash'");
     c.hash_on = parse_hash_on(d, *h);
   }
   auto eps = as_seq(d, m.require("endpoints"), "endpoints");
@@ -87,12 +88,12 @@ Cluster parse_cluster(const Doc& d, const std::string& name, const Location& nam
         d.fail(e.loc, "endpoints: duplicate endpoint (use weight instead)");
     c.endpoints.push_back(std::move(ep));
   }
-  c.tls = c.protocol == "h2";
+  c.tls = c.protocol == UpstreamProtocol::h2;
   if (auto t = m.get("tls")) {
     c.tls = as_bool(d, *t, "tls");
-    if (!c.tls && c.protocol == "h2")
+    if (!c.tls && c.protocol == UpstreamProtocol::h2)
       d.fail(t->loc, "tls: protocol h2 to an upstream always uses TLS (use h2c for cleartext)");
-    if (c.tls && c.protocol == "h2c")
+    if (c.tls && c.protocol == UpstreamProtocol::h2c)
       d.fail(t->loc, "tls: protocol h2c is cleartext; use protocol h2 for HTTP/2 over TLS");
   }
   if (auto s = m.get("sni")) {
@@ -117,6 +118,7 @@ Cluster parse_cluster(const Doc& d, const std::string& name, const Location& nam
   if (auto h = m.get("health_check")) c.health_check = parse_health_check(d, *h);
   if (auto o = m.get("outlier_detection")) c.outlier_detection = parse_outlier_detection(d, *o);
   if (auto r = m.get("retry_budget")) c.retry_budget = parse_retry_budget(d, *r);
+  if (auto f = m.get("connect_failure")) c.connect_failure = parse_connect_failure(d, *f);
   return c;
 }
 

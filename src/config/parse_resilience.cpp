@@ -94,9 +94,10 @@ HealthCheck parse_health_check(const Doc& d, const Val& v) {
   MapReader m(d, v, "health_check",
               {"type", "path", "expect_statuses", "interval", "jitter", "timeout", "rise", "fall"});
   HealthCheck h;
-  if (auto t = m.get("type")) h.type = as_enum(d, *t, "type", {"http", "tcp"});
+  if (auto t = m.get("type"))
+    h.type = parse_enum<HealthCheckType>(d, *t, "type", kHealthCheckTypeNames);
   if (auto p = m.get("path")) {
-    if (h.type != "http") d.fail(p->loc, "path: only used with 'type: http'");
+    if (h.type != HealthCheckType::http) d.fail(p->loc, "path: only used with 'type: http'");
     h.path = as_string(d, *p, "path");
     if (h.path.empty() || h.path.front() != '/') d.fail(p->loc, "path: must start with '/'");
     for (char c : h.path)
@@ -104,7 +105,7 @@ HealthCheck parse_health_check(const Doc& d, const Val& v) {
         d.fail(p->loc, "path: must not contain spaces or control characters");
   }
   if (auto s = m.get("expect_statuses")) {
-    if (h.type != "http") d.fail(s->loc, "expect_statuses: only used with 'type: http'");
+    if (h.type != HealthCheckType::http) d.fail(s->loc, "expect_statuses: only used with 'type: http'");
     for (const auto& e : as_seq(d, *s, "expect_statuses"))
       h.expect_statuses.push_back(as_status(d, e, "expect_statuses"));
     if (h.expect_statuses.empty()) d.fail(s->loc, "expect_statuses: list at least one status");
@@ -140,6 +141,15 @@ RetryBudget parse_retry_budget(const Doc& d, const Val& v) {
   if (auto r = m.get("ratio")) b.ratio = as_ratio(d, *r, "ratio", 0.0, 1.0);
   opt_uint(m, "min_concurrent", b.min_concurrent, 0, kU32);
   return b;
+}
+
+ConnectFailure parse_connect_failure(const Doc& d, const Val& v) {
+  MapReader m(d, v, "connect_failure", {"retry", "skip_after", "skip_for"});
+  ConnectFailure f;
+  opt_bool(m, "retry", f.retry);
+  opt_uint(m, "skip_after", f.skip_after, 0, 100000);
+  opt_positive(m, "skip_for", f.skip_for);
+  return f;
 }
 
 RetryPolicy parse_retry(const Doc& d, const Val& v) {

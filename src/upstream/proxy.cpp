@@ -36,9 +36,7 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
                                                    std::chrono::milliseconds timeout) {
   const auto& cc = st.cluster->config();
   auto& m = st.metrics;
-  if (cc.protocol == "h2" || cc.protocol == "h2c")
-    co_return co_await proxy_h2(st, ep, ex, ureq, timeout, cfg_.get());
-  if (cc.protocol != "h1") co_return TryResult{TryKind::unsupported, 0};
+  if (config::is_h2(cc.protocol)) co_return co_await proxy_h2(st, ep, ex, ureq, timeout, cfg_.get());
 
   pool::H1Options opt;
   if (cfg_) {
@@ -71,8 +69,9 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
       auto r = co_await pool::connect_endpoint(ex.executor(), ep.addrs, co);
       if (r.ec) {
         m.connect_errors->inc();
-        co_return TryResult{dog.fired() || r.ec == asio::error::timed_out ? TryKind::timeout
-                                                                          : TryKind::connect_error,
+        co_return TryResult{dog.fired()                       ? TryKind::timeout
+                            : r.ec == asio::error::timed_out ? TryKind::connect_timeout
+                                                             : TryKind::connect_error,
                             0};
       }
       conn = std::make_unique<pool::H1Conn>(std::move(r.transport));

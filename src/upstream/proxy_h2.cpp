@@ -24,7 +24,8 @@ asio::awaitable<TryResult> proxy_h2(ClusterState& st, cluster::Endpoint& ep, htt
 
   pool::ConnectOptions co;
   co.timeout = std::min<config::Duration>(cc.connect_timeout, deadline);
-  co.tls = cc.protocol == "h2" ? st.tls.get() : nullptr;
+  const bool tls = cc.protocol == config::UpstreamProtocol::h2;
+  co.tls = tls ? st.tls.get() : nullptr;
   co.sni = cc.sni.empty() ? ep.host : cc.sni;
   co.verify = cc.tls_verify;
 
@@ -37,10 +38,13 @@ asio::awaitable<TryResult> proxy_h2(ClusterState& st, cluster::Endpoint& ep, htt
 
   const pool::H2Conn* avoid = nullptr;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto lease = co_await pool.acquire(ep.addrs, co, cc.protocol == "h2", until, avoid);
+    auto lease = co_await pool.acquire(ep.addrs, co, tls, until, avoid);
     if (!lease.conn) {
       if (lease.connect_failed) m.connect_errors->inc();
-      if (lease.ec == asio::error::timed_out || dog.fired()) co_return TryResult{TryKind::timeout, 0};
+      if (dog.fired()) co_return TryResult{TryKind::timeout, 0};
+      if (lease.connect_failed && lease.ec == asio::error::timed_out)
+        co_return TryResult{TryKind::connect_timeout, 0};
+      if (lease.ec == asio::error::timed_out) co_return TryResult{TryKind::timeout, 0};
       co_return TryResult{TryKind::connect_error, 0};
     }
     std::shared_ptr<pool::H2Conn> conn = std::move(lease.conn);

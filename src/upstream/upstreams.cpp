@@ -39,86 +39,20 @@ obs::Counter& ClusterMetrics::requests(std::string_view outcome) {
   return it != by_outcome.end() ? *it->second : *by_outcome.find("bad_response")->second;
 }
 
-namespace {
-int state_num(resilience::BreakerState s) {
-  return s == resilience::BreakerState::open ? 1 : s == resilience::BreakerState::half_open ? 2 : 0;
-}
-resilience::BreakerConfig breaker_config(const config::CircuitBreaker& b) {
-  return resilience::BreakerConfig{b.failure_ratio,    b.window,      b.min_requests,
-                                   b.consecutive_failures, b.open_duration, b.half_open_probes,
-                                   b.close_after};
-}
-}  // namespace
-
 ClusterState::ClusterState(boost::asio::any_io_executor ex, const config::Cluster& cfg,
                            std::uint64_t seed, const core::Clock& clk)
     : cluster(std::make_shared<cluster::Cluster>(ex, cfg, seed, clk)),
       metrics(cfg.name),
-      clock(clk),
       status(cluster->status()),
-      bulkhead(resilience::BulkheadConfig{cfg.limits.max_requests, cfg.limits.max_pending}),
-      budget(resilience::RetryBudgetConfig{cfg.retry_budget.ratio, cfg.retry_budget.min_concurrent}) {
-  if (cfg.tls || cfg.protocol == "h2")
-    tls = pool::make_client_tls(cfg, {cfg.protocol == "h2" ? "h2" : "http/1.1"});
-  if (cfg.circuit_breaker && !cfg.circuit_breaker->per_endpoint) {
-    breaker = std::make_unique<resilience::CircuitBreaker>(breaker_config(*cfg.circuit_breaker), clock);
-    breaker->on_transition([s = status](resilience::BreakerState from, resilience::BreakerState to) {
-      s->breaker_transition(state_num(from), state_num(to), "cluster");
-    });
-  }
+      guards(cfg, status, clk) {
+  const bool h2_tls = cfg.protocol == config::UpstreamProtocol::h2;
+  if (cfg.tls || h2_tls) tls = pool::make_client_tls(cfg, {h2_tls ? "h2" : "http/1.1"});
 }
 
-ClusterState::~ClusterState() {
-  // Breakers left open/half-open no longer count in the shared status.
-  const auto undo = [&](const resilience::CircuitBreaker& b, const std::string& scope) {
-    if (b.state() != resilience::BreakerState::closed) {
-      if (b.state() == resilience::BreakerState::open) --status->breakers_open;
-      else --status->breakers_half_open;
-      (void)scope;
-    }
-  };
-  if (breaker) undo(*breaker, "cluster");
-  for (const auto& [k, b] : ep_breakers) {
-    undo(*b, k);
-    if (b->state() == resilience::BreakerState::open)
-      if (auto e = status->endpoint(k)) --e->breaker_open;
-  }
-}
-
-resilience::CircuitBreaker& ClusterState::endpoint_breaker(const cluster::Endpoint& ep) {
-  auto& b = ep_breakers[ep.key];
-  if (!b) {
-    b = std::make_unique<resilience::CircuitBreaker>(
-        breaker_config(*cluster->config().circuit_breaker), clock);
-    b->on_transition([s = status, e = ep.status, key = ep.key](resilience::BreakerState from,
-                                                               resilience::BreakerState to) {
-      if (e && from == resilience::BreakerState::open) --e->breaker_open;
-      if (e && to == resilience::BreakerState::open) ++e->breaker_open;
-      s->breaker_transition(state_num(from), state_num(to), key);
-    });
-  }
-  return *b;
-}
-
-bool ClusterState::breaker_failure(const TryResult& r) const {
-  const auto& cb = cluster->config().circuit_breaker;
-  if (!cb) return false;
-  switch (r.kind) {
-    case TryKind::connect_error: return cb->on_connect_error;
-    case TryKind::timeout: return cb->on_timeout;
-    case TryKind::reset:
-    case TryKind::refused:
-    case TryKind::reset_relayed:
-    case TryKind::bad_response: return cb->on_reset;
-    case TryKind::ok:
-      if (cb->on_5xx && r.status >= 500) return true;
-      return std::find(cb->statuses.begin(), cb->statuses.end(), r.status) != cb->statuses.end();
-    default: return false;  // client gone, local overflow: not the upstream's fault
-  }
-}
+ClusterState::~ClusterState() = default;
 
 pool::H1Pool& ClusterState::pool_for(const std::string& key) {
-  auto& p = pools[key];
+  auto& p = pools_[key];
   if (!p) {
     const auto& c = cluster->config();
     p = std::make_unique<pool::H1Pool>(c.max_idle_per_endpoint, c.idle_timeout, metrics.idle);
@@ -129,7 +63,7 @@ pool::H1Pool& ClusterState::pool_for(const std::string& key) {
 
 pool::H2Pool& ClusterState::h2_pool_for(const std::string& key, boost::asio::any_io_executor ex,
                                         const config::Limits& limits) {
-  auto& p = h2_pools[key];
+  auto& p = h2_pools_[key];
   if (!p) {
     const auto& c = cluster->config();
     pool::H2ConnOptions o;
@@ -151,8 +85,8 @@ void ClusterState::stop() {
   stopped = true;
   if (checker) checker->stop();
   cluster->stop();
-  for (auto& [k, p] : pools) p->close();
-  for (auto& [k, p] : h2_pools) p->close();
+  for (auto& [k, p] : pools_) p->close();
+  for (auto& [k, p] : h2_pools_) p->close();
 }
 
 bool same_cluster(const config::Cluster& a, const config::Cluster& b) {
@@ -174,7 +108,8 @@ bool same_cluster(const config::Cluster& a, const config::Cluster& b) {
          a.h2_max_streams_per_connection == b.h2_max_streams_per_connection &&
          a.ring_size == b.ring_size && a.circuit_breaker == b.circuit_breaker &&
          a.limits == b.limits && a.health_check == b.health_check &&
-         a.outlier_detection == b.outlier_detection && a.retry_budget == b.retry_budget;
+         a.outlier_detection == b.outlier_detection && a.retry_budget == b.retry_budget &&
+         a.connect_failure == b.connect_failure;
 }
 
 UpstreamsImpl::UpstreamsImpl(boost::asio::any_io_executor ex, unsigned worker_id)

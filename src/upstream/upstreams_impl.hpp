@@ -14,10 +14,9 @@
 #include "upstream/pool/h1_pool.hpp"
 #include "upstream/pool/h2_pool.hpp"
 #include "upstream/pool/upstream_request.hpp"
-#include "upstream/resilience/bulkhead.hpp"
-#include "upstream/resilience/circuit_breaker.hpp"
+#include "upstream/cluster_guards.hpp"
 #include "upstream/resilience/last_known_good.hpp"
-#include "upstream/resilience/retry_policy.hpp"
+#include "upstream/try_result.hpp"
 #include "upstream/upstreams.hpp"
 
 namespace strata::upstream::health {
@@ -37,34 +36,14 @@ struct ClusterMetrics {
   std::map<std::string, obs::Counter*, std::less<>> by_outcome;
 };
 
-// How one upstream try ended (the orchestrator decides what follows).
-enum class TryKind {
-  ok,               // a response was relayed (or swallowed, see AttemptExchange)
-  connect_error,    // no connection (refused, unreachable, TLS failure)
-  timeout,          // per-try or route deadline
-  reset,            // the upstream closed/reset before a response head
-  refused,          // HTTP/2 REFUSED_STREAM (not processed upstream)
-  reset_relayed,    // the upstream failed after the head was relayed (exchange reset)
-  bad_response,     // unparsable response
-  downstream,       // the client went away
-  overflow,         // bulkhead connection limit
-  unsupported,      // upstream protocol not available in this build
-};
-
-struct TryResult {
-  TryKind kind = TryKind::ok;
-  int status = 0;  // upstream status when a head arrived
-};
-
+// One cluster on one worker: its endpoints and LB (cluster), connection
+// pools, TLS context and metrics, used by the tries (try_once, proxy_h2);
+// its resilience state is private to `guards`.
 struct ClusterState {
   ClusterState(boost::asio::any_io_executor ex, const config::Cluster& cfg, std::uint64_t seed,
                const core::Clock& clock = core::SteadyClock::instance());
   ~ClusterState();
   pool::H1Pool& pool_for(const std::string& endpoint_key);
-  // The per-endpoint breaker (circuit_breaker.per_endpoint), made on first use.
-  resilience::CircuitBreaker& endpoint_breaker(const cluster::Endpoint& ep);
-  // Whether a finished try counts as a breaker failure (failure_on).
-  bool breaker_failure(const TryResult& r) const;
   // The endpoint's HTTP/2 pool (protocols h2/h2c); `limits` size the
   // session windows and header limits when the pool is created.
   pool::H2Pool& h2_pool_for(const std::string& endpoint_key, boost::asio::any_io_executor ex,
@@ -72,23 +51,17 @@ struct ClusterState {
   void stop();
 
   std::shared_ptr<cluster::Cluster> cluster;
-  std::map<std::string, std::unique_ptr<pool::H1Pool>> pools;
-  std::map<std::string, std::unique_ptr<pool::H2Pool>> h2_pools;
   std::shared_ptr<boost::asio::ssl::context> tls;  // null for plain TCP
   ClusterMetrics metrics;
-  bool stopped = false;
-
-  // Resilience, per worker (docs/resilience.md).
-  const core::Clock& clock;
   std::shared_ptr<cluster::ClusterStatus> status;  // process-wide view
-  std::unique_ptr<resilience::CircuitBreaker> breaker;  // cluster breaker, if configured
-  std::map<std::string, std::unique_ptr<resilience::CircuitBreaker>> ep_breakers;
-  resilience::Bulkhead bulkhead;                   // max_requests + pending queue
-  resilience::RetryBudget budget;
-  std::uint32_t active_requests = 0;               // first tries in flight
-  std::uint32_t active_retries = 0;
   std::shared_ptr<std::uint32_t> connections = std::make_shared<std::uint32_t>(0);
+  bool stopped = false;
   std::shared_ptr<health::HealthChecker> checker;  // first worker only
+  ClusterGuards guards;                            // breakers, bulkhead, retry accounting
+
+ private:
+  std::map<std::string, std::unique_ptr<pool::H1Pool>> pools_;
+  std::map<std::string, std::unique_ptr<pool::H2Pool>> h2_pools_;
 };
 
 class UpstreamsImpl final : public Upstreams {
@@ -106,6 +79,12 @@ class UpstreamsImpl final : public Upstreams {
                                              const pool::UpstreamRequest& ureq,
                                              std::chrono::milliseconds timeout);
   resilience::LastKnownGood* lkg_store(const config::ProxyAction& action);
+  // The worker's state for a cluster of the current generation (null when
+  // there is none); the caller's reference keeps it alive across a reload.
+  std::shared_ptr<ClusterState> cluster_state(std::string_view name) const;
+  // strata_degradation_tier_total{route,tier}, registered on first use.
+  obs::Counter& tier_counter(const std::string& route, std::string_view tier);
+  std::mt19937_64& rng() { return rng_; }
 
  private:
   boost::asio::any_io_executor ex_;

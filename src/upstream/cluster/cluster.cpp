@@ -62,10 +62,17 @@ Cluster::Cluster(asio::any_io_executor ex, config::Cluster cfg, std::uint64_t se
     }
     endpoints_.push_back(std::move(ep));
   }
-  if (const auto& o = cfg_.outlier_detection)
-    outlier_.emplace(resilience::OutlierConfig{o->consecutive_errors, o->base_ejection,
-                                               o->max_ejection, o->max_ejected_percent},
-                     clock_, endpoints_.size());
+  resilience::OutlierConfig oc;
+  oc.consecutive_errors = 0;  // error-based ejection only with outlier_detection
+  if (const auto& o = cfg_.outlier_detection) {
+    oc.consecutive_errors = o->consecutive_errors;
+    oc.base_ejection = o->base_ejection;
+    oc.max_ejection = o->max_ejection;
+    oc.max_ejected_percent = o->max_ejected_percent;
+  }
+  oc.connect_failures = cfg_.connect_failure.skip_after;
+  oc.connect_skip = cfg_.connect_failure.skip_for;
+  if (oc.consecutive_errors || oc.connect_failures) outlier_.emplace(oc, clock_, endpoints_.size());
   rebuild();
 }
 
@@ -160,6 +167,16 @@ bool Cluster::record(Endpoint& ep, bool error, double seconds) {
   if (status_ && status_->ejections) status_->ejections->inc();
   spdlog::info("upstream {} endpoint {} ejected by outlier detection (ejection #{})", cfg_.name,
                ep.key, outlier_->times_ejected(ep.index));
+  return true;
+}
+
+bool Cluster::record_connect(Endpoint& ep, bool failed) {
+  if (!outlier_ || !outlier_->record_connect(ep.index, failed)) return false;
+  ejected(ep);  // marks it and counts it in the shared status
+  if (status_ && status_->connect_skips) status_->connect_skips->inc();
+  spdlog::info("upstream {} endpoint {} skipped for {} ms after {} connect failures in a row",
+               cfg_.name, ep.key, cfg_.connect_failure.skip_for.count(),
+               cfg_.connect_failure.skip_after);
   return true;
 }
 

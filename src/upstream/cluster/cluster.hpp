@@ -71,6 +71,10 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   // failure (outlier detection); `seconds` = response time (EWMA), < 0 = none.
   // Returns true when this result ejected the endpoint.
   bool record(Endpoint& ep, bool error, double seconds);
+  // How a try's connect ended (`failed`: refused, unreachable, timed out;
+  // nothing was sent). skip_after failures in a row set the endpoint aside
+  // for skip_for (connect_failure). Returns true when this started a skip.
+  bool record_connect(Endpoint& ep, bool failed);
   bool available(const Endpoint& ep);
   const std::shared_ptr<ClusterStatus>& status() const { return status_; }
   // Number of DNS resolution rounds completed (for tests and diagnostics).

@@ -89,6 +89,14 @@ std::shared_ptr<ClusterStatus> cluster_status(const config::Cluster& c) {
   s->ejections = &obs::counter("strata_upstream_ejections_total",
                                "Endpoints ejected by passive outlier detection", cl);
   s->retries = &obs::counter("strata_upstream_retries_total", "Upstream request retries", cl);
+  s->connect_skips = &obs::counter("strata_upstream_connect_failure_skips_total",
+                                   "Endpoints set aside after consecutive connect failures "
+                                   "(connect_failure.skip_after)",
+                                   cl);
+  s->connect_retries = &obs::counter("strata_upstream_connect_failure_retries_total",
+                                     "Requests resent to another endpoint after a failed connect "
+                                     "(connect_failure.retry)",
+                                     cl);
   const auto of = [&](const char* reason) {
     return &obs::counter("strata_bulkhead_overflow_total",
                          "Requests refused by a cluster bulkhead limit",
@@ -163,6 +171,8 @@ std::string clusters_json() {
         {"pool", {{"connections", s->connections.load()}}},
         {"ejections_total", s->ejections->value()},
         {"retries_total", s->retries->value()},
+        {"connect_failure", {{"retries_total", s->connect_retries->value()},
+                             {"skips_total", s->connect_skips->value()}}},
         {"endpoints", std::move(eps)}};
   }
   return out.dump(2);

@@ -56,6 +56,8 @@ struct ClusterStatus {
   obs::Counter* to_closed = nullptr;
   obs::Counter* ejections = nullptr;
   obs::Counter* retries = nullptr;
+  obs::Counter* connect_retries = nullptr;  // resent after a failed connect (connect_failure.retry)
+  obs::Counter* connect_skips = nullptr;    // endpoints set aside (connect_failure.skip_after)
   obs::Counter* overflow_requests = nullptr;
   obs::Counter* overflow_pending = nullptr;
   obs::Counter* overflow_connections = nullptr;

@@ -81,7 +81,7 @@ asio::awaitable<bool> HealthChecker::check_once(const cluster::Endpoint& ep, std
     *why = "connect: " + r.ec.message();
     co_return false;
   }
-  if (cfg_.type == "tcp") {
+  if (cfg_.type == config::HealthCheckType::tcp) {
     r.transport->close();
     co_return true;
   }

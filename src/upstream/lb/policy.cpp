@@ -8,12 +8,16 @@
 
 namespace strata::upstream::lb {
 
-std::unique_ptr<Policy> make_policy(std::string_view name, std::uint32_t ring_size,
+std::unique_ptr<Policy> make_policy(config::LbPolicy kind, std::uint32_t ring_size,
                                     std::uint64_t seed) {
-  if (name == "least_request") return std::make_unique<LeastRequest>(seed);
-  if (name == "ring_hash") return std::make_unique<RingHash>(ring_size);
-  if (name == "ewma") return std::make_unique<EwmaP2C>(seed);
-  if (name == "random") return std::make_unique<Random>(seed);
+  using config::LbPolicy;
+  switch (kind) {
+    case LbPolicy::least_request: return std::make_unique<LeastRequest>(seed);
+    case LbPolicy::ring_hash: return std::make_unique<RingHash>(ring_size);
+    case LbPolicy::ewma: return std::make_unique<EwmaP2C>(seed);
+    case LbPolicy::random: return std::make_unique<Random>(seed);
+    case LbPolicy::round_robin: break;
+  }
   return std::make_unique<RoundRobin>();
 }
 

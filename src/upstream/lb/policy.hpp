@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "config/upstream_enums.hpp"
+
 namespace strata::upstream::lb {
 
 struct Host {
@@ -30,9 +32,9 @@ class Policy {
   virtual std::optional<std::size_t> pick(std::span<const Host> hosts, std::uint64_t hash) = 0;
 };
 
-// name: round_robin | least_request | ring_hash | random | ewma (unknown -> round_robin).
-// ring_size: ring_hash virtual nodes per weight unit. seed: random source seed.
-std::unique_ptr<Policy> make_policy(std::string_view name, std::uint32_t ring_size,
+// The policy for `kind` (clusters.*.lb). ring_size: ring_hash virtual
+// nodes per weight unit. seed: random source seed.
+std::unique_ptr<Policy> make_policy(config::LbPolicy kind, std::uint32_t ring_size,
                                     std::uint64_t seed);
 
 inline std::uint32_t effective_weight(const Host& h) { return h.weight == 0 ? 1 : h.weight; }

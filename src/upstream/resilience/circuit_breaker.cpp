@@ -1,6 +1,7 @@
 #include "upstream/resilience/circuit_breaker.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace strata::upstream::resilience {
 
@@ -70,23 +71,51 @@ std::chrono::milliseconds CircuitBreaker::retry_after() const {
   return std::max(left, std::chrono::milliseconds(0));
 }
 
-CircuitBreaker::Ticket CircuitBreaker::allow() {
-  if (state_ == BreakerState::open) {
-    if (clock_.now() - opened_at_ < cfg_.open_duration) return Ticket{false, false, generation_};
-    transition(BreakerState::half_open);
+CircuitBreaker::Ticket& CircuitBreaker::Ticket::operator=(Ticket&& o) noexcept {
+  if (this != &o) {
+    release();
+    breaker_ = std::exchange(o.breaker_, nullptr);
+    admitted_ = o.admitted_;
+    probe_ = o.probe_;
+    generation_ = o.generation_;
   }
-  if (state_ == BreakerState::half_open) {
-    if (probes_in_flight_ >= cfg_.half_open_probes) return Ticket{false, false, generation_};
-    ++probes_in_flight_;
-    return Ticket{true, true, generation_};
-  }
-  return Ticket{true, false, generation_};
+  return *this;
 }
 
-void CircuitBreaker::record(const Ticket& t, bool success) {
-  if (!t.admitted || t.generation != generation_) return;  // stale result
+void CircuitBreaker::Ticket::release() {
+  if (auto* b = std::exchange(breaker_, nullptr)) b->give_back(*this);
+}
+
+void CircuitBreaker::give_back(const Ticket& t) {
+  if (t.probe_ && t.generation_ == generation_ && state_ == BreakerState::half_open &&
+      probes_in_flight_ > 0)
+    --probes_in_flight_;
+}
+
+CircuitBreaker::Ticket CircuitBreaker::allow() {
+  Ticket t;
+  t.generation_ = generation_;
+  if (state_ == BreakerState::open) {
+    if (clock_.now() - opened_at_ < cfg_.open_duration) return t;
+    transition(BreakerState::half_open);
+    t.generation_ = generation_;
+  }
   if (state_ == BreakerState::half_open) {
-    if (t.probe && probes_in_flight_ > 0) --probes_in_flight_;
+    if (probes_in_flight_ >= cfg_.half_open_probes) return t;
+    ++probes_in_flight_;
+    t.probe_ = true;
+  }
+  t.admitted_ = true;
+  t.breaker_ = this;
+  return t;
+}
+
+void CircuitBreaker::record(Ticket& t, bool success) {
+  // Consumed: from here on the ticket gives nothing back when dropped.
+  if (!std::exchange(t.breaker_, nullptr)) return;  // not admitted, or already recorded
+  if (t.generation_ != generation_) return;         // stale result
+  if (state_ == BreakerState::half_open) {
+    if (t.probe_ && probes_in_flight_ > 0) --probes_in_flight_;
     if (!success) {
       transition(BreakerState::open);
       return;

@@ -12,6 +12,11 @@
 //
 // Defaults are topic 12 of the source material: 50% over 10 s, 30 s open,
 // 3 successes to close. Not thread-safe: one breaker per worker, or guard it.
+//
+// Admission is a move-only Ticket: record() hands back its result; a ticket
+// dropped without a result (the request threw, was cancelled, or never got
+// to a try) gives a half-open probe slot back without counting anything. A
+// Ticket must not outlive its breaker.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -37,18 +42,38 @@ std::string_view to_string(BreakerState s);
 
 class CircuitBreaker {
  public:
-  // What allow() granted; hand it back to record().
-  struct Ticket {
-    bool admitted = false;
-    bool probe = false;           // a half-open probe
-    std::uint64_t generation = 0; // results from an older state are ignored
+  // What allow() granted; hand it back to record(), or drop it.
+  class Ticket {
+   public:
+    Ticket() = default;
+    Ticket(Ticket&& o) noexcept { *this = std::move(o); }
+    Ticket& operator=(Ticket&& o) noexcept;
+    Ticket(const Ticket&) = delete;
+    Ticket& operator=(const Ticket&) = delete;
+    ~Ticket() { release(); }
+
+    bool admitted() const { return admitted_; }
+    bool probe() const { return probe_; }  // a half-open probe
+    // Whether it still holds admission (admitted, no result recorded yet).
+    bool pending() const { return breaker_ != nullptr; }
+
+   private:
+    friend class CircuitBreaker;
+    void release();
+    CircuitBreaker* breaker_ = nullptr;  // set while admission is held
+    bool admitted_ = false;
+    bool probe_ = false;
+    std::uint64_t generation_ = 0;       // results from an older state are ignored
   };
   using Listener = std::function<void(BreakerState from, BreakerState to)>;
 
   CircuitBreaker(BreakerConfig cfg, const core::Clock& clock);
 
   Ticket allow();
-  void record(const Ticket& t, bool success);
+  // The result of an admitted request; consumes the ticket (a second record
+  // of the same ticket is ignored).
+  void record(Ticket& t, bool success);
+  void record(Ticket&& t, bool success) { record(t, success); }
   BreakerState state() const { return state_; }
   // Time left until an open breaker admits a probe (0 unless open).
   std::chrono::milliseconds retry_after() const;
@@ -66,6 +91,7 @@ class CircuitBreaker {
     std::uint32_t ok = 0, failed = 0;
   };
   void transition(BreakerState to);
+  void give_back(const Ticket& t);  // a dropped ticket: free its probe slot
   Bucket& current_bucket();
   std::int64_t slice_now() const;
   void reset_window();

@@ -19,7 +19,7 @@ std::size_t OutlierDetector::ejected_count() const {
 bool OutlierDetector::record(std::size_t i, bool error) {
   if (i >= eps_.size()) return false;
   auto& e = eps_[i];
-  if (!error) {
+  if (!error || cfg_.consecutive_errors == 0) {
     e.consecutive = 0;
     return false;
   }
@@ -31,6 +31,19 @@ bool OutlierDetector::record(std::size_t i, bool error) {
   auto d = cfg_.base_ejection * e.ejections;
   e.until = clock_.now() + std::min<std::chrono::milliseconds>(d, cfg_.max_ejection);
   e.consecutive = 0;
+  return true;
+}
+
+bool OutlierDetector::record_connect(std::size_t i, bool failed) {
+  if (i >= eps_.size()) return false;
+  auto& e = eps_[i];
+  if (!failed || cfg_.connect_failures == 0) {
+    e.connect_failures = 0;
+    return false;
+  }
+  if (++e.connect_failures < cfg_.connect_failures || ejected(i)) return false;
+  e.connect_failures = 0;
+  e.until = clock_.now() + cfg_.connect_skip;
   return true;
 }
 

@@ -39,8 +39,8 @@ TEST(ConfigExamples, ProxyExampleHasEveryActionKind) {
   for (const auto& [name, routes] : c->route_tables)
     for (const auto& r : routes) seen[r.action.index()] = true;
   EXPECT_TRUE(seen[0] && seen[1] && seen[2] && seen[3]);
-  EXPECT_EQ(c->clusters.at("web").lb, "round_robin");
-  EXPECT_EQ(c->clusters.at("sessions").lb, "ring_hash");
+  EXPECT_EQ(c->clusters.at("web").lb, LbPolicy::round_robin);
+  EXPECT_EQ(c->clusters.at("sessions").lb, LbPolicy::ring_hash);
   EXPECT_TRUE(c->listeners.at(0).tls);
   EXPECT_FALSE(c->listeners.at(1).tls);
 }

@@ -116,7 +116,7 @@ TEST(ConfigLoader, FullConfigMapsOntoStructs) {
   EXPECT_EQ(c->admin->address, "127.0.0.1:0");
 
   const auto& api = c->clusters.at("api");
-  EXPECT_EQ(api.lb, "ring_hash");
+  EXPECT_EQ(api.lb, LbPolicy::ring_hash);
   ASSERT_TRUE(api.hash_on);
   EXPECT_EQ(api.hash_on->kind, HashOn::Kind::header);
   EXPECT_EQ(api.hash_on->name, "x-user");

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "config/loader.hpp"
 
 namespace strata::config {
@@ -71,7 +73,7 @@ TEST(ConfigResilience, AllClusterKeys) {
                             "    retry_budget: {ratio: 0.5, min_concurrent: 1}\n"),
                        "t.yaml");
   const auto& cl = c->clusters.at("api");
-  EXPECT_EQ(cl.lb, "ewma");
+  EXPECT_EQ(cl.lb, LbPolicy::ewma);
   ASSERT_TRUE(cl.circuit_breaker);
   const auto& b = *cl.circuit_breaker;
   EXPECT_DOUBLE_EQ(b.failure_ratio, 0.6);
@@ -114,7 +116,7 @@ TEST(ConfigResilience, AllClusterKeys) {
 TEST(ConfigResilience, HealthCheckDefaults) {
   auto c = load_string(base("    health_check: {type: tcp}\n"), "t.yaml");
   const auto& h = *c->clusters.at("api").health_check;
-  EXPECT_EQ(h.type, "tcp");
+  EXPECT_EQ(h.type, HealthCheckType::tcp);
   EXPECT_EQ(h.interval, Duration(30000));
   EXPECT_EQ(h.fall, 3u);
 }
@@ -195,6 +197,29 @@ TEST(ConfigResilience, ErrorsNameTheLocation) {
   EXPECT_NE(error_of("clusters:\n  a:\n    endpoints:\n      - {address: 127.0.0.1:1, priority: 99}\n")
                 .find("t.yaml:4:"),
             std::string::npos);
+}
+
+TEST(ConfigResilience, ConnectFailureDefaultsOnAndConfigurable) {
+  auto c = load_string(base(""), "t.yaml");
+  const auto& d = c->clusters.at("api").connect_failure;
+  EXPECT_TRUE(d.retry);
+  EXPECT_EQ(d.skip_after, 2u);
+  EXPECT_EQ(d.skip_for, std::chrono::seconds(10));
+  const auto j = nlohmann::json::parse(to_json(*c));
+  EXPECT_EQ(j["clusters"]["api"]["connect_failure"],
+            nlohmann::json({{"retry", true}, {"skip_after", 2}, {"skip_for", "10s"}}));
+  auto off = load_string(base("    connect_failure: {retry: false, skip_after: 0, skip_for: 2s}\n"),
+                         "t.yaml");
+  const auto& o = off->clusters.at("api").connect_failure;
+  EXPECT_FALSE(o.retry);
+  EXPECT_EQ(o.skip_after, 0u);
+  EXPECT_EQ(o.skip_for, std::chrono::seconds(2));
+  // The effective config loads back to the same values.
+  auto again = load_string(to_json(*off), "t.json");
+  EXPECT_EQ(again->clusters.at("api").connect_failure, o);
+  EXPECT_EQ(error_of(base("    connect_failure: {retry: maybe}\n")).substr(0, 12), "t.yaml:6:30:");
+  EXPECT_EQ(error_of(base("    connect_failure: {skip_for: 0s}\n")).substr(0, 12), "t.yaml:6:33:");
+  EXPECT_NE(error_of(base("    connect_failure: {tries: 3}\n")).find("tries"), std::string::npos);
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ class UpstreamH2Proxy : public ::testing::Test {
     auto cfg = std::make_shared<config::Config>();
     config::Cluster c;
     c.name = name;
-    c.protocol = protocol;
+    c.protocol = protocol == "h2" ? config::UpstreamProtocol::h2 : config::UpstreamProtocol::h2c;
     c.endpoints.push_back({"127.0.0.1", port, 1, {}});
     c.connect_timeout = std::chrono::milliseconds(1000);
     c.h2_max_streams_per_connection = max_streams;

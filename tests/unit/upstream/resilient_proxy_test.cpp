@@ -6,6 +6,7 @@
 
 #include "unit/support/fake_exchange.hpp"
 #include "unit/upstream/test_origin.hpp"
+#include "obs/metrics.hpp"
 #include "upstream/grpc_timeout.hpp"
 #include "upstream/upstreams.hpp"
 
@@ -69,7 +70,7 @@ class ResilientProxy : public ::testing::Test {
 
 TEST_F(ResilientProxy, RetriesConnectFailureOnAnotherEndpoint) {
   auto c = cluster("retry-a", {dead_port(), origin_.port()});
-  c.lb = "round_robin";
+  c.lb = config::LbPolicy::round_robin;
   config::ProxyAction a;
   a.cluster = c.name;
   a.retry = config::RetryPolicy{};
@@ -207,6 +208,82 @@ TEST_F(ResilientProxy, PendingQueueTimesOut) {
   EXPECT_EQ(header(queued, "x-strata-reason"), "bulkhead-pending");
   const auto limit = std::chrono::steady_clock::now() + 10s;
   while (!slow_done && std::chrono::steady_clock::now() < limit) io_.run_one_for(50ms);
+}
+
+// Safe defaults: no retry block, a POST, one of two endpoints refuses
+// connections. Every request is answered by the live one; the dead one is
+// tried twice (connect_failure.skip_after) and then skipped.
+TEST_F(ResilientProxy, FailedConnectGoesElsewhereByDefaultAndTheEndpointIsSkipped) {
+  auto c = cluster("connect-default", {dead_port(), origin_.port()});
+  config::ProxyAction a;
+  a.cluster = c.name;  // no retry block
+  apply({c}, a);
+  auto& connect_errors = obs::counter("strata_upstream_connect_errors_total",
+                                      "Failed upstream connection attempts", {{"cluster", c.name}});
+  auto& resends = obs::counter("strata_upstream_connect_failure_retries_total",
+                               "Requests resent to another endpoint after a failed connect "
+                               "(connect_failure.retry)",
+                               {{"cluster", c.name}});
+  auto& skips = obs::counter("strata_upstream_connect_failure_skips_total",
+                             "Endpoints set aside after consecutive connect failures "
+                             "(connect_failure.skip_after)",
+                             {{"cluster", c.name}});
+  const auto errors0 = connect_errors.value(), resends0 = resends.value(), skips0 = skips.value();
+  for (int i = 0; i < 10; ++i) {
+    auto ex = get("/echo");
+    ex.req.method = "POST";
+    ex.set_body("payload " + std::to_string(i));
+    run(ex);
+    ASSERT_TRUE(ex.head);
+    EXPECT_EQ(ex.head->status, 200);
+    EXPECT_EQ(ex.body, "payload " + std::to_string(i));
+  }
+  EXPECT_EQ(connect_errors.value() - errors0, 2u);
+  EXPECT_EQ(resends.value() - resends0, 2u);
+  EXPECT_EQ(skips.value() - skips0, 1u);
+}
+
+TEST_F(ResilientProxy, ConnectFailureDefaultsCanBeTurnedOff) {
+  auto c = cluster("connect-off", {dead_port(), origin_.port()});
+  c.connect_failure.retry = false;
+  c.connect_failure.skip_after = 0;
+  config::ProxyAction a;
+  a.cluster = c.name;
+  apply({c}, a);
+  int bad = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto ex = get("/x");
+    run(ex);
+    ASSERT_TRUE(ex.head);
+    if (ex.head->status == 502) {
+      ++bad;
+      EXPECT_EQ(header(ex, "x-strata-reason"), "connect-error");
+    }
+  }
+  EXPECT_EQ(bad, 3);  // round robin: every other request
+}
+
+// An explicit retry block keeps its meaning: max_attempts 1 is one try
+// under the policy, a failed connect is still resent (not counted).
+TEST_F(ResilientProxy, ExplicitRetryBlockStillResendsFailedConnects) {
+  auto c = cluster("connect-explicit", {dead_port(), origin_.port()});
+  config::ProxyAction a;
+  a.cluster = c.name;
+  a.retry = config::RetryPolicy{};
+  a.retry->max_attempts = 1;
+  a.retry->on_5xx = true;
+  apply({c}, a);
+  for (int i = 0; i < 4; ++i) {
+    auto ex = get("/x");
+    run(ex);
+    ASSERT_TRUE(ex.head);
+    EXPECT_EQ(ex.head->status, 200);
+  }
+  origin_.seen.clear();
+  auto ex = get("/status/500");
+  run(ex);
+  EXPECT_EQ(ex.head->status, 500);
+  EXPECT_EQ(origin_.seen.size(), 1u);  // max_attempts 1: no retry of the 500
 }
 
 TEST(GrpcTimeout, Parses) {

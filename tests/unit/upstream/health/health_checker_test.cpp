@@ -92,7 +92,7 @@ TEST_F(HealthCheckLive, UnexpectedStatusFailsTheCheck) {
 
 TEST_F(HealthCheckLive, TcpCheck) {
   config::HealthCheck hc;
-  hc.type = "tcp";
+  hc.type = config::HealthCheckType::tcp;
   auto hcr = make("hc-tcp", hc);
   std::string why;
   int results[2] = {-1, -1};

@@ -47,7 +47,7 @@ TEST(LbEwma, UnknownLatencyCountsAsFastestAndActiveMatters) {
 }
 
 TEST(LbEwma, MadeByName) {
-  auto p = make_policy("ewma", 1, 1);
+  auto p = make_policy(config::LbPolicy::ewma, 1, 1);
   std::vector<Host> hs = {{"a", 1, 0, 0.5}, {"b", 1, 0, 0.001}};
   int b = 0;
   for (int i = 0; i < 50; ++i) b += *p->pick(hs, 0) == 1;

@@ -10,6 +10,16 @@
 namespace strata::upstream::lb {
 namespace {
 
+// The policy named as in the config file (clusters.*.lb).
+std::unique_ptr<Policy> make_policy(std::string_view name, std::uint32_t ring_size,
+                                    std::uint64_t seed) {
+  for (std::size_t i = 0; i < config::kLbPolicyNames.size(); ++i)
+    if (config::kLbPolicyNames[i] == name)
+      return lb::make_policy(static_cast<config::LbPolicy>(i), ring_size, seed);
+  ADD_FAILURE() << "no lb policy " << name;
+  return nullptr;
+}
+
 std::vector<Host> hosts3(std::uint32_t w0 = 1, std::uint32_t w1 = 1, std::uint32_t w2 = 1) {
   return {{"10.0.0.1:80", w0, 0}, {"10.0.0.2:80", w1, 0}, {"10.0.0.3:80", w2, 0}};
 }

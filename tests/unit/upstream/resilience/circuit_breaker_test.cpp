@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <vector>
 
 #include "upstream/resilience/circuit_breaker.hpp"
@@ -41,7 +42,7 @@ TEST(CircuitBreaker, OpensAtFailureRatioInWindow) {
   EXPECT_EQ(b.state(), BreakerState::closed);
   run(b, 0, 1);    // 12/24 = 50%
   EXPECT_EQ(b.state(), BreakerState::open);
-  EXPECT_FALSE(b.allow().admitted);
+  EXPECT_FALSE(b.allow().admitted());
   EXPECT_EQ(b.retry_after(), 30s);
 }
 
@@ -77,12 +78,12 @@ TEST(CircuitBreaker, HalfOpenAfterOpenDurationThenThreeSuccessesClose) {
   run(b, 0, 10);
   ASSERT_EQ(b.state(), BreakerState::open);
   clock.advance(29s);
-  EXPECT_FALSE(b.allow().admitted);
+  EXPECT_FALSE(b.allow().admitted());
   clock.advance(1s);
   auto t1 = b.allow();
-  EXPECT_TRUE(t1.admitted && t1.probe);
+  EXPECT_TRUE(t1.admitted() && t1.probe());
   EXPECT_EQ(b.state(), BreakerState::half_open);
-  EXPECT_FALSE(b.allow().admitted);  // one probe in flight at a time
+  EXPECT_FALSE(b.allow().admitted());  // one probe in flight at a time
   b.record(t1, true);
   b.record(b.allow(), true);
   EXPECT_EQ(b.state(), BreakerState::half_open);
@@ -118,4 +119,44 @@ TEST(CircuitBreaker, StaleResultsAreIgnored) {
   EXPECT_EQ(b.state(), BreakerState::half_open);
   b.record(probe, true);
   EXPECT_EQ(b.state(), BreakerState::half_open);
+}
+
+// Issue 10: a try that throws while the breaker is half-open must give its
+// probe slot back (the ticket releases itself), or the breaker admits
+// nothing until the process restarts.
+TEST(CircuitBreaker, ProbeSlotComesBackWhenATryThrows) {
+  FakeClock clock;
+  CircuitBreaker b(cfg(), clock);  // half_open_probes = 1
+  run(b, 0, 10);
+  clock.advance(30s);
+  const auto a_try = [&] {
+    auto t = b.allow();
+    EXPECT_TRUE(t.admitted() && t.probe());
+    throw std::runtime_error("upstream try failed with an exception");
+  };
+  EXPECT_THROW(a_try(), std::runtime_error);
+  EXPECT_EQ(b.state(), BreakerState::half_open);  // no result was counted
+  auto again = b.allow();
+  EXPECT_TRUE(again.admitted());  // the probe slot came back
+  EXPECT_TRUE(again.probe());
+  EXPECT_FALSE(b.allow().admitted());  // and there is still only one
+  b.record(again, true);
+  b.record(again, false);  // a ticket counts once
+  EXPECT_EQ(b.state(), BreakerState::half_open);
+}
+
+TEST(CircuitBreaker, DroppedTicketsCountNothing) {
+  FakeClock clock;
+  CircuitBreaker b(cfg(), clock);
+  for (int i = 0; i < 50; ++i) (void)b.allow();  // admitted, then dropped
+  EXPECT_EQ(b.window_failures() + b.window_successes(), 0u);
+  EXPECT_EQ(b.state(), BreakerState::closed);
+  // A moved ticket is recorded once, through its new owner.
+  auto t = b.allow();
+  CircuitBreaker::Ticket moved = std::move(t);
+  EXPECT_FALSE(t.pending());
+  EXPECT_TRUE(moved.pending());
+  b.record(moved, false);
+  EXPECT_FALSE(moved.pending());
+  EXPECT_EQ(b.window_failures(), 1u);
 }

@@ -56,3 +56,40 @@ TEST(PriorityLoad, SpillsGraduallyAndReturns) {
   EXPECT_EQ(pick_priority({93, 7}, 92), 0u);
   EXPECT_EQ(pick_priority({93, 7}, 93), 1u);
 }
+
+// connect_failure defaults: skip after 2 failed connects in a row for 10 s.
+TEST(OutlierDetector, ConnectFailuresSkipAnEndpointForAFixedTime) {
+  FakeClock clock;
+  OutlierConfig c;
+  c.consecutive_errors = 0;  // no outlier_detection block
+  c.connect_failures = 2;
+  c.connect_skip = 10s;
+  OutlierDetector d(c, clock, 3);
+  EXPECT_FALSE(d.record_connect(0, true));
+  EXPECT_FALSE(d.record_connect(0, false));  // a connect that worked ends the run
+  EXPECT_FALSE(d.record_connect(0, true));
+  EXPECT_FALSE(d.ejected(0));
+  EXPECT_TRUE(d.record_connect(0, true));
+  EXPECT_TRUE(d.ejected(0));
+  clock.advance(9999ms);
+  EXPECT_TRUE(d.ejected(0));
+  clock.advance(1ms);
+  EXPECT_FALSE(d.ejected(0));
+  // Not capped by max_ejected_percent: every endpoint can be skipped.
+  for (std::size_t i = 0; i < 3; ++i) {
+    d.record_connect(i, true);
+    d.record_connect(i, true);
+  }
+  EXPECT_EQ(d.ejected_count(), 3u);
+  // Without an outlier_detection block, 5xx never eject.
+  clock.advance(10s);
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(d.record(1, true));
+  EXPECT_FALSE(d.ejected(1));
+}
+
+TEST(OutlierDetector, ConnectSkippingCanBeTurnedOff) {
+  FakeClock clock;
+  OutlierDetector d({5, 30s, 300s, 50}, clock, 2);  // connect_failures 0
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(d.record_connect(0, true));
+  EXPECT_FALSE(d.ejected(0));
+}
