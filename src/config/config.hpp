@@ -185,6 +185,9 @@ struct Route {
   HeaderList response_headers_add;
   std::vector<std::string> response_headers_remove;
   bool early_data = false;          // unsafe methods allowed in 0-RTT (else 425 Too Early)
+  // Plain CONNECT (RFC 9110 9.3.6) targets this route tunnels to, canonical
+  // "host:port"; empty (default): CONNECT gets 405.
+  std::vector<std::string> connect;
   Location loc;
 };
 

@@ -112,6 +112,7 @@ json route_json(const Route& r) {
   j["request_headers"] = header_edits(r.request_headers_add, r.request_headers_remove);
   j["response_headers"] = header_edits(r.response_headers_add, r.response_headers_remove);
   j["early_data"] = r.early_data;
+  if (!r.connect.empty()) j["connect"] = r.connect;
   return j;
 }
 

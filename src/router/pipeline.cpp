@@ -5,12 +5,14 @@
 #include <chrono>
 #include <variant>
 
+#include "http/tunnel.hpp"
 #include "obs/access_log.hpp"
 #include "obs/metrics.hpp"
 #include "router/actions/files.hpp"
 #include "router/actions/redirect.hpp"
 #include "router/observed_exchange.hpp"
 #include "router/route_table.hpp"
+#include "upstream/tunnel/connect.hpp"
 
 namespace strata::router {
 
@@ -100,7 +102,12 @@ class Pipeline final : public http::Handler {
 
     bool failed = false;
     try {
-      if (!m) {
+      if (http::tunnel_kind(req) == http::TunnelKind::connect) {
+        // Plain CONNECT: only to the targets the matched route lists (else 405).
+        if (m) ox.set_route(m.route);
+        co_await upstream::tunnel::serve_connect(ox, m ? &m.route->route->connect : nullptr,
+                                                 cfg_.get());
+      } else if (!m) {
         co_await http::respond(ox, 404, "no route\n");
       } else {
         const auto& r = *m.route->route;

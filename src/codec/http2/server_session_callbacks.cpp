@@ -103,6 +103,8 @@ struct Callbacks {
         r.authority.assign(v);
       } else if (n == ":path") {
         r.target.assign(v);
+      } else if (n == ":protocol") {  // RFC 8441; nghttp2 checked the setting
+        r.connect_protocol.assign(v);
       }
       return 0;
     }
@@ -182,7 +184,7 @@ struct Callbacks {
       return 0;
     }
     s->body_total += len;
-    if (s->body_total > me.limits_.max_body) {
+    if (s->body_total > me.limits_.max_body && !s->tunnel) {
       s->overflow = true;
       me.abuse(kAbBody);
       nghttp2_session_consume(session, sid, len + s->unread());
