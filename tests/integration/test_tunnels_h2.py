@@ -125,9 +125,10 @@ def test_extended_connect_bad_cases(spawn, write_config, workdir):
     # DATA after END_STREAM on a tunnel: the stream is reset (STREAM_CLOSED).
     sid = connect_websocket(c, port)
     assert c.status(sid) == 200
-    c.send(sid, b"", end_stream=True)
-    frame = bytes([0, 0, 5, 0, 0]) + sid.to_bytes(4, "big") + b"hello"  # raw DATA frame
-    c.sock.sendall(frame)
+    # END_STREAM, then a raw DATA frame on the same stream, in one write.
+    c.conn.end_stream(sid)
+    frame = bytes([0, 0, 5, 0, 0]) + sid.to_bytes(4, "big") + b"hello"
+    c.sock.sendall(c.conn.data_to_send() + frame)
     c.until(lambda: sid in c.resets or c.goaway is not None)
     assert c.resets.get(sid) == 5 or c.goaway == 5, (c.resets, c.goaway)
     c.close()
