@@ -297,6 +297,7 @@ struct Limits {
   std::uint32_t h2_max_resets_per_second = 100;   // rapid reset guard
   std::uint32_t h2_max_control_frames_per_second = 1000;  // SETTINGS/PING flood guard
   std::uint32_t h2_max_continuations = 32;        // CONTINUATION flood guard
+  bool h2_extended_connect = true;                // SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441)
   std::uint32_t stream_buffer = 256 * 1024;       // buffered response bytes per stream
 };
 

@@ -244,6 +244,7 @@ std::string to_json(const Config& c) {
                  {"h2_max_resets_per_second", L.h2_max_resets_per_second},
                  {"h2_max_control_frames_per_second", L.h2_max_control_frames_per_second},
                  {"h2_max_continuations", L.h2_max_continuations},
+                 {"h2_extended_connect", L.h2_extended_connect},
                  {"stream_buffer", L.stream_buffer}};
   const auto& T = c.timeouts;
   j["timeouts"] = {{"header", dur(T.header)},   {"idle", dur(T.idle)},

@@ -21,7 +21,7 @@ listeners:
 admin:
   address: "127.0.0.1:0"
 access_log: {{enabled: true, path: "{log}"}}
-limits: {{max_body: 65536}}
+limits: {{{limits}}}
 route_tables:
   main:
     - match: {{prefix: "/"}}
@@ -32,10 +32,10 @@ clusters:
 """
 
 
-def serve(spawn, write_config, workdir):
+def serve(spawn, write_config, workdir, limits="max_body: 65536"):
     o = origin(spawn)
     log = os.path.join(str(workdir), "access.log")
-    s = spawn("serve", "-c", write_config(CONFIG.format(origin=o.port, log=log)))
+    s = spawn("serve", "-c", write_config(CONFIG.format(origin=o.port, log=log, limits=limits)))
     return s, log
 
 
@@ -135,3 +135,20 @@ def test_extended_connect_bad_cases(spawn, write_config, workdir):
 
     # The connection-level behaviour stays sane: a new connection works.
     assert curl(f"http://127.0.0.1:{port}/")[0] == 200
+
+
+def test_protocol_without_the_setting_is_reset(spawn, write_config, workdir):
+    s, _ = serve(spawn, write_config, workdir, limits="h2_extended_connect: false")
+    c = H2Client(s.ports["web"])
+    c.until(lambda: 0x3 in c.remote_settings)  # the server's SETTINGS arrived
+    assert ENABLE_CONNECT_PROTOCOL not in c.remote_settings
+    sid = c.request([(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "http"),
+                     (":path", "/ws"), (":authority", "x"), ("sec-websocket-version", "13")],
+                    end_stream=False)
+    c.until(lambda: sid in c.resets or sid in c.headers)
+    assert c.resets.get(sid) == 1, (c.headers.get(sid), c.resets)  # PROTOCOL_ERROR
+    # The connection survives: a plain request on it still works.
+    get = c.request([(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "x")])
+    c.until(lambda: get in c.ended)
+    assert c.status(get) == 200
+    c.close()

@@ -103,3 +103,12 @@ TEST(ConfigErrors, RouteTablesShape) {
   EXPECT_EQ(error_of("route_tables: [a]\nlisteners: [{address: '0.0.0.0:80'}]\n"),
             "t.yaml:1:15: route_tables: expected a mapping, got a list");
 }
+
+TEST(ConfigErrors, RouteConnect) {
+  EXPECT_EQ(error_of(route("    - connect: ['nope']\n")).substr(0, 21), "t.yaml:4:18: connect:");
+  // `connect` alone is a complete route (other methods get 405).
+  EXPECT_EQ(error_of(route("    - connect: ['Example.com:443', '[::1]:22']\n")), "no error");
+  const auto cfg = load_string(route("    - connect: ['Example.com:443', '[::1]:22']\n"), "t.yaml");
+  const auto& r = cfg->route_tables.at("t").at(0);
+  EXPECT_EQ(r.connect, (std::vector<std::string>{"example.com:443", "[::1]:22"}));
+}
