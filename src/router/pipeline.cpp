@@ -105,8 +105,13 @@ class Pipeline final : public http::Handler {
       if (http::tunnel_kind(req) == http::TunnelKind::connect) {
         // Plain CONNECT: only to the targets the matched route lists (else 405).
         if (m) ox.set_route(m.route);
-        co_await upstream::tunnel::serve_connect(ox, m ? &m.route->route->connect : nullptr,
-                                                 cfg_.get());
+        if (req.early_data) {  // RFC 8470: never tunnel from replayable 0-RTT
+          too_early_->inc();
+          co_await http::respond(ox, 425, "too early: retry after the handshake\n");
+        } else {
+          co_await upstream::tunnel::serve_connect(ox, m ? &m.route->route->connect : nullptr,
+                                                   cfg_.get());
+        }
       } else if (!m) {
         co_await http::respond(ox, 404, "no route\n");
       } else {
