@@ -207,6 +207,9 @@ struct Route {
   std::vector<std::string> response_headers_remove;
   bool early_data = false;          // unsafe methods allowed in 0-RTT (else 425 Too Early)
   std::vector<FilterConfig> filters;  // after the header edits above (docs/config.md)
+  // Plain CONNECT (RFC 9110 9.3.6) targets this route tunnels to, canonical
+  // "host:port"; empty (default): CONNECT gets 405.
+  std::vector<std::string> connect;
   Location loc;
 };
 
@@ -328,6 +331,7 @@ struct Limits {
   std::uint32_t h2_max_resets_per_second = 100;   // rapid reset guard
   std::uint32_t h2_max_control_frames_per_second = 1000;  // SETTINGS/PING flood guard
   std::uint32_t h2_max_continuations = 32;        // CONTINUATION flood guard
+  bool h2_extended_connect = true;                // SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441)
   std::uint32_t stream_buffer = 256 * 1024;       // buffered response bytes per stream
 };
 

@@ -112,6 +112,7 @@ json route_json(const Route& r) {
   j["request_headers"] = header_edits(r.request_headers_add, r.request_headers_remove);
   j["response_headers"] = header_edits(r.response_headers_add, r.response_headers_remove);
   j["early_data"] = r.early_data;
+  if (!r.connect.empty()) j["connect"] = r.connect;
   return j;
 }
 
@@ -246,6 +247,7 @@ std::string to_json(const Config& c) {
                  {"h2_max_resets_per_second", L.h2_max_resets_per_second},
                  {"h2_max_control_frames_per_second", L.h2_max_control_frames_per_second},
                  {"h2_max_continuations", L.h2_max_continuations},
+                 {"h2_extended_connect", L.h2_extended_connect},
                  {"stream_buffer", L.stream_buffer}};
   const auto& T = c.timeouts;
   j["timeouts"] = {{"header", dur(T.header)},   {"idle", dur(T.idle)},

@@ -42,7 +42,8 @@ void parse_limits(const Doc& d, const Val& v, Limits& l) {
               {"max_request_line", "max_header_bytes", "max_headers", "max_body",
                "max_connections", "h2_max_concurrent_streams", "h2_initial_window",
                "h2_connection_window", "h2_max_frame_size", "h2_max_resets_per_second",
-               "h2_max_control_frames_per_second", "h2_max_continuations", "stream_buffer"});
+               "h2_max_control_frames_per_second", "h2_max_continuations", "stream_buffer",
+               "h2_extended_connect"});
   constexpr std::uint64_t kWin = 0x7fffffffull;  // RFC 9113 6.9.1
   opt_size(m, "max_request_line", l.max_request_line, 64, 1024 * 1024);
   opt_size(m, "max_header_bytes", l.max_header_bytes, 256, 16 * 1024 * 1024);
@@ -57,6 +58,7 @@ void parse_limits(const Doc& d, const Val& v, Limits& l) {
   opt_uint(m, "h2_max_control_frames_per_second", l.h2_max_control_frames_per_second, 1, kU32);
   opt_uint(m, "h2_max_continuations", l.h2_max_continuations, 0, kU32);
   opt_size(m, "stream_buffer", l.stream_buffer, 1024, kU32);
+  opt_bool(m, "h2_extended_connect", l.h2_extended_connect);
 }
 
 void parse_timeouts(const Doc& d, const Val& v, Timeouts& t) {

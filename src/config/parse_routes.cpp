@@ -213,10 +213,12 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
   const bool filters = MapReader(d, v, "route").has("filters");
   MapReader m = filters ? MapReader(d, v, "route",
                                     {"name", "match", "proxy", "respond", "files", "redirect",
-                                     "request_headers", "response_headers", "early_data", "filters"})
+                                     "request_headers", "response_headers", "early_data", "connect",
+                                     "filters"})
                         : MapReader(d, v, "route",
                                     {"name", "match", "proxy", "respond", "files", "redirect",
-                                     "request_headers", "response_headers", "early_data"});
+                                     "request_headers", "response_headers", "early_data",
+                                     "connect"});
   Route r;
   r.loc = v.loc;
   if (auto n = m.get("name")) {
@@ -242,7 +244,17 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
     else if (key == "files") r.action = parse_files(d, *a);
     else r.action = parse_redirect(d, *a);
   }
-  if (actions == 0)
+  if (auto cn = m.get("connect")) {
+    for (const auto& e : as_seq(d, *cn, "connect")) {
+      std::string err;
+      auto hp = parse_host_port(as_string(d, e, "connect"), false, &err);
+      if (!hp) d.fail(e.loc, "connect: " + err);
+      r.connect.push_back(hp->to_string());
+    }
+    // A CONNECT-only route: other methods get 405.
+    if (actions == 0) r.action = RespondAction{405, "only CONNECT here\n"};
+  }
+  if (actions == 0 && r.connect.empty())
     d.fail(v.loc, "route: needs an action (proxy, respond, files or redirect)");
   if (auto h = m.get("request_headers"))
     parse_header_edits(d, *h, "request_headers", r.request_headers_add, r.request_headers_remove);

@@ -222,12 +222,26 @@ asio::awaitable<http::error_code> Http1Connection::send_trailers(const http::Hea
 
 asio::awaitable<std::unique_ptr<io::Transport>> Http1Connection::upgrade(
     http::Response& r101, std::string& leftover) {
-  if (handed_off_ || head_sent_ || broken_ || !t_ || r101.status != 101 ||
-      !http::is_upgrade_request(req_) || !decoder_.done() || body_error_status_ ||
-      !r101.headers.has("upgrade"))
+  // CONNECT (RFC 9110 9.3.6): a 2xx switches the connection to a tunnel too.
+  const bool connect = req_.method == "CONNECT" && r101.status >= 200 && r101.status < 300;
+  if (handed_off_ || head_sent_ || broken_ || !t_ || !decoder_.done() || body_error_status_ ||
+      (!connect && (r101.status != 101 || !http::is_upgrade_request(req_) ||
+                    !r101.headers.has("upgrade"))))
     co_return nullptr;
   if (!out_.empty()) {  // batched responses of earlier pipelined requests
     if (co_await flush()) co_return nullptr;
+  }
+  if (connect) {
+    std::string head;
+    codec::http1::serialize_interim(r101, head);  // status line + fields, no framing
+    out_ += head;
+    head_sent_ = finished_ = true;
+    if (co_await flush()) co_return nullptr;
+    handed_off_ = true;
+    clear_deadline();
+    leftover.assign(pending());
+    in_begin_ = in_end_ = 0;
+    co_return std::move(t_);
   }
   // The serializer leaves out codec-owned fields (connection, upgrade): add them.
   const std::string proto(*r101.headers.get("upgrade"));

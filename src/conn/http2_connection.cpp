@@ -278,6 +278,9 @@ asio::any_io_executor H2Exchange::executor() const { return c_.executor(); }
 asio::awaitable<http::IoResult> H2Exchange::read_body(std::span<char> buf) {
   auto& s = c_.session();
   auto idle = snap_ && snap_->config ? snap_->config->timeouts.body_idle : config::Timeouts{}.body_idle;
+  // A CONNECT stream is a tunnel: its silence is bounded by the tunnel's idle timeout.
+  using Dur = Signal::Clock::duration;
+  const Dur wait_for = request().method == "CONNECT" ? Dur::max() : Dur(idle);
   for (;;) {
     if (std::size_t n = s.read_body(sid_, buf)) {
       c_.kick();  // WINDOW_UPDATE may be due
@@ -295,7 +298,7 @@ asio::awaitable<http::IoResult> H2Exchange::read_body(std::span<char> buf) {
         break;
     }
     if (c_.dead()) co_return http::IoResult{asio::error::connection_reset, 0};
-    if (!co_await signal.wait(idle)) {
+    if (!co_await signal.wait(wait_for)) {
       if (std::size_t n = s.read_body(sid_, buf)) {
         c_.kick();
         co_return http::IoResult{{}, n};

@@ -193,6 +193,9 @@ asio::any_io_executor H3Exchange::executor() const { return a_.executor(); }
 asio::awaitable<http::IoResult> H3Exchange::read_body(std::span<char> buf) {
   auto& s = a_.session();
   auto idle = snap_ && snap_->config ? snap_->config->timeouts.body_idle : config::Timeouts{}.body_idle;
+  // A CONNECT stream is a tunnel: its silence is bounded by the tunnel's idle timeout.
+  using Dur = Signal::Clock::duration;
+  const Dur wait_for = request().method == "CONNECT" ? Dur::max() : Dur(idle);
   for (;;) {
     if (a_.dead()) co_return http::IoResult{asio::error::connection_reset, 0};
     if (std::size_t n = s.read_body(sid_, buf)) {
@@ -210,7 +213,7 @@ asio::awaitable<http::IoResult> H3Exchange::read_body(std::span<char> buf) {
       case h3::BodyState::more:
         break;
     }
-    if (!co_await signal.wait(idle)) {
+    if (!co_await signal.wait(wait_for)) {
       if (a_.dead()) co_return http::IoResult{asio::error::connection_reset, 0};
       if (std::size_t n = s.read_body(sid_, buf)) {
         a_.kick();

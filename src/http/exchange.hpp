@@ -1,8 +1,9 @@
 // One request/response exchange as seen by filters, the router and
 // upstreams, whatever protocol carried it. Implemented by each codec's
 // connection driver (conn/). All methods must be called on the owning
-// connection's executor (its worker thread); one coroutine drives an
-// exchange at a time.
+// connection's executor (its worker thread). Full duplex where the driver
+// allows it: one coroutine may read the request body while another writes
+// the response (HTTP/2, HTTP/3); otherwise one coroutine at a time.
 #pragma once
 #include <cstddef>
 #include <memory>
@@ -23,6 +24,8 @@ class Transport;
 namespace strata::http {
 
 struct RequestContext;  // http/context.hpp
+class ByteStream;  // http/tunnel.hpp
+
 using boost::system::error_code;
 
 using IoResult = core::IoResult;  // core/io_result.hpp
@@ -79,6 +82,21 @@ class Exchange {
   // Null when no pipeline runs the exchange (codec-level tests, direct
   // Upstreams::proxy callers). Default: null.
   virtual RequestContext* context() { return nullptr; }
+  // Accepts a tunnel and returns its byte stream (http/tunnel.hpp), or null
+  // having sent nothing (or only what failed to go out) when the request
+  // cannot be tunnelled:
+  //  - HTTP/1.1 Upgrade request: `ok` must be a 101 with an "upgrade"
+  //    field; upgrade() is used, the stream is the raw transport.
+  //  - CONNECT on HTTP/2 or HTTP/3 (extended with :protocol, or plain):
+  //    `ok` must be 2xx; it goes out without END_STREAM (no content-length)
+  //    and the stream carries the request and response DATA both ways.
+  //  - plain CONNECT on HTTP/1.1: `ok` must be 2xx; the head goes out and
+  //    the connection becomes the raw stream (as a 101 would).
+  // The codec never applies limits.max_body or timeouts.body_idle to a
+  // CONNECT stream; the caller bounds the tunnel (idle timeout). Default:
+  // built on upgrade(), send_head(), read_body() and send_body(), so
+  // decorators need not forward it.
+  virtual boost::asio::awaitable<std::unique_ptr<ByteStream>> tunnel(Response& ok);
 };
 
 // True when `r` asks for an HTTP/1.1 protocol switch: HTTP/1.1, an Upgrade

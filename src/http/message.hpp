@@ -33,6 +33,9 @@ struct Request {
   std::string authority;     // Host header (h1) or :authority (h2/h3)
   std::string target;        // path + optional query, as received ("/a?b=c")
   Headers headers;           // regular fields only; no pseudo-headers, no Host
+  // Extended CONNECT (RFC 8441 / RFC 9220, HTTP/2 and HTTP/3 only): the
+  // :protocol pseudo-header ("websocket"); empty otherwise.
+  std::string connect_protocol;
   Protocol protocol = Protocol::http11;
   // Known body length (Content-Length); nullopt with has_body => streamed.
   std::optional<std::uint64_t> content_length;

@@ -8,10 +8,12 @@
 #include "filter/filter_exchange.hpp"
 #include "filter/local_reply.hpp"
 #include "http/context.hpp"
+#include "http/tunnel.hpp"
 #include "obs/metrics.hpp"
 #include "router/actions/files.hpp"
 #include "router/actions/redirect.hpp"
 #include "router/route_table.hpp"
+#include "upstream/tunnel/connect.hpp"
 
 namespace strata::router {
 
@@ -78,13 +80,21 @@ class Pipeline final : public http::Handler {
     filter::FilterExchange fx(ex, ctx, &listener_chain_);
 
     bool failed = false;
+    bool connect_only = false;  // plain CONNECT: upstream/tunnel/connect
     try {
       auto reply = filter::run_request(Phase::request_pre_route, &listener_chain_, nullptr, fx, ctx);
       RouteMatch m;
       if (!reply) {
         m = table_->match(fx.request());
         ctx.time.routed = std::chrono::steady_clock::now();
-        if (!m) {
+        if (http::tunnel_kind(fx.request()) == http::TunnelKind::connect) {
+          // Plain CONNECT: only to the targets the matched route lists (else 405).
+          if (m) ctx.route = m.route->name;
+          if (fx.request().early_data)  // RFC 8470: never tunnel from replayable 0-RTT
+            reply = filter::local_reply(425, "too-early", "too early: retry after the handshake\n");
+          else
+            connect_only = true;
+        } else if (!m) {
           reply = filter::local_reply(404, "no-route", "no route\n");
         } else {
           ctx.route = m.route->name;
@@ -95,6 +105,9 @@ class Pipeline final : public http::Handler {
       }
       if (reply)
         co_await filter::send_local_reply(fx, reply);
+      else if (connect_only)
+        co_await upstream::tunnel::serve_connect(fx, m ? &m.route->route->connect : nullptr,
+                                                 cfg_.get());
       else
         co_await run_action(fx, *m.route->route, runtime_[m.route->index], m.matched_prefix);
     } catch (const std::exception&) {

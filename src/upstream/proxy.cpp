@@ -5,11 +5,14 @@
 // (breakers, bulkheads, retries, tiers) is in resilient_proxy.cpp.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
+#include "http/tunnel.hpp"
 #include "upstream/pool/connector.hpp"
 #include "upstream/pool/h1_client.hpp"
 #include "upstream/pool/watchdog.hpp"
 #include "upstream/tunnel/relay.hpp"
+#include "upstream/tunnel/websocket.hpp"
 #include "upstream/upstreams_impl.hpp"
 
 namespace strata::upstream {
@@ -28,6 +31,25 @@ std::shared_ptr<void> connection_guard(ClusterState& st) {
   });
 }
 
+// An extended CONNECT (RFC 8441 / RFC 9220) becomes the HTTP/1.1 opening
+// handshake upstream: GET with Upgrade and a Sec-WebSocket-Key of ours
+// (the client sends none); sec-websocket-protocol/-extensions/-version
+// pass through as built. `key` receives the generated key.
+pool::UpstreamRequest h1_upgrade_request(const pool::UpstreamRequest& ureq,
+                                         const http::Request& req, std::string& key) {
+  pool::UpstreamRequest up = ureq;
+  up.method = "GET";
+  up.upgrade = req.connect_protocol;
+  up.content_length.reset();
+  up.has_body = false;
+  if (http::iequals(req.connect_protocol, "websocket")) {
+    key = tunnel::websocket_key();
+    up.headers.set("sec-websocket-key", key);
+    if (!up.headers.has("sec-websocket-version")) up.headers.set("sec-websocket-version", "13");
+  }
+  return up;
+}
+
 }  // namespace
 
 asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterState& st,
@@ -36,7 +58,17 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
                                                    std::chrono::milliseconds timeout) {
   const auto& cc = st.cluster->config();
   auto& m = st.metrics;
-  if (config::is_h2(cc.protocol)) co_return co_await proxy_h2(st, ep, ex, ureq, timeout, cfg_.get());
+  const bool extended_connect =
+      http::tunnel_kind(ex.request()) == http::TunnelKind::extended_connect;
+  if (config::is_h2(cc.protocol)) {
+    // Tunnels reach HTTP/1.1 upstreams only (Upgrade).
+    if (extended_connect) co_return TryResult{TryKind::unsupported, 0};
+    co_return co_await proxy_h2(st, ep, ex, ureq, timeout, cfg_.get());
+  }
+  std::string ws_key;
+  std::optional<pool::UpstreamRequest> upgrade_req;
+  if (extended_connect) upgrade_req = h1_upgrade_request(ureq, ex.request(), ws_key);
+  const pool::UpstreamRequest& req = upgrade_req ? *upgrade_req : ureq;
 
   pool::H1Options opt;
   if (cfg_) {
@@ -52,7 +84,7 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
   for (int attempt = 0; attempt < 2; ++attempt) {
     // A request that is resent when its pooled connection turns out closed
     // (below) needs no liveness probe first.
-    const bool resendable = pool::idempotent(ureq.method) && !ureq.has_body;
+    const bool resendable = pool::idempotent(req.method) && !req.has_body;
     std::unique_ptr<pool::H1Conn> conn = attempt == 0 ? pool.take(!resendable) : nullptr;
     const bool reused = conn != nullptr;
     if (!conn) {
@@ -81,14 +113,16 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
 
     current = conn.get();
     m.busy->add();
-    const auto res = co_await pool::h1_forward(*conn, ureq, ex, opt);
+    const auto res = co_await pool::h1_forward(*conn, req, ex, opt);
     m.busy->sub();
     current = nullptr;
 
     if (res.outcome == pool::H1Outcome::upgraded) {
       dog.disarm();  // the route timeout does not bound a tunnel
       auto sw = res.switching;
-      const auto outcome = co_await tunnel::relay_upgrade(ex, std::move(conn), sw, cfg_.get());
+      const auto outcome =
+          co_await tunnel::relay_upgrade(ex, std::move(conn), sw, cfg_.get(), ws_key);
+      if (outcome == "bad_handshake") co_return TryResult{TryKind::bad_response, 101};
       // The tunnel ran to its end: the exchange is over either way.
       co_return TryResult{outcome == "upgraded" ? TryKind::ok : TryKind::downstream, 101};
     }
@@ -108,7 +142,7 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
     // A pooled connection the peer had closed: nothing was relayed and no
     // body was consumed, so an idempotent request goes once more on a fresh one.
     if (res.outcome == pool::H1Outcome::failed_before_send && reused &&
-        pool::idempotent(ureq.method)) {
+        pool::idempotent(req.method)) {
       m.stale_retries->inc();
       continue;
     }

@@ -30,8 +30,12 @@ void ServerSession::start() {
       {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, frame},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, limits_.max_header_bytes},
       {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
+      // RFC 8441: extended CONNECT (WebSocket over HTTP/2); nghttp2 then
+      // accepts and validates :protocol (without it, :protocol is a stream error).
+      {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},
   };
-  nghttp2_submit_settings(s_, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]);
+  const std::size_t n = sizeof iv / sizeof iv[0] - (limits_.h2_extended_connect ? 0 : 1);
+  nghttp2_submit_settings(s_, NGHTTP2_FLAG_NONE, iv, n);
   nghttp2_session_set_local_window_size(
       s_, NGHTTP2_FLAG_NONE, 0,
       static_cast<std::int32_t>(std::min(limits_.h2_connection_window, kMaxWindow)));
@@ -200,6 +204,8 @@ void ServerSession::finish_head(Stream& s) {
     h.set("cookie", joined);
   }
   s.req.has_body = !s.req_ended;
+  // A CONNECT stream is a tunnel: its DATA is not a body (no max_body).
+  s.tunnel = s.req.method == "CONNECT";
   s.dispatched = true;
   ev_.on_request(s.id);
 }

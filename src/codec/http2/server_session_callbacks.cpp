@@ -103,6 +103,8 @@ struct Callbacks {
         r.authority.assign(v);
       } else if (n == ":path") {
         r.target.assign(v);
+      } else if (n == ":protocol") {  // RFC 8441; nghttp2 checked the setting
+        r.connect_protocol.assign(v);
       }
       return 0;
     }
@@ -182,7 +184,7 @@ struct Callbacks {
       return 0;
     }
     s->body_total += len;
-    if (s->body_total > me.limits_.max_body) {
+    if (s->body_total > me.limits_.max_body && !s->tunnel) {
       s->overflow = true;
       me.abuse(kAbBody);
       nghttp2_session_consume(session, sid, len + s->unread());
@@ -212,8 +214,9 @@ struct Callbacks {
       case NGHTTP2_DATA: {
         if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) return 0;
         auto* s = me.find(frame->hd.stream_id);
-        // Response complete while the client still sends: stop it (RFC 9113 8.1).
-        if (s && !s->req_ended && !s->closed)
+        // Response complete while the client still sends: stop it (RFC 9113 8.1);
+        // a tunnel stays half-closed instead (RFC 9113 8.5).
+        if (s && !s->req_ended && !s->closed && !s->tunnel)
           nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
         return 0;
       }

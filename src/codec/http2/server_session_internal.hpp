@@ -100,6 +100,7 @@ struct ServerSession::Stream {
   bool ignored = false;    // refused or rejected by the codec; never dispatched
   bool upgraded = false;   // h2c stream 1: body did not use HTTP/2 flow control
   bool head_req = false;
+  bool tunnel = false;     // CONNECT: DATA is tunnel bytes, not bound by max_body
   // response: bytes [out_off, out.size()) wait to be framed
   std::string out;
   std::size_t out_off = 0;
@@ -120,7 +121,7 @@ struct ServerSession::Stream {
     header_bytes = header_count = 0;
     too_large = has_trailers = req_ended = overflow = closed = false;
     close_code = 0;
-    dispatched = released = ignored = upgraded = head_req = false;
+    dispatched = released = ignored = upgraded = head_req = tunnel = false;
     out.clear();
     out_off = 0;
     resp_started = resp_eof = drop_body = trailers_pending = false;

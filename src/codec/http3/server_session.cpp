@@ -243,8 +243,8 @@ void ServerSession::stop_reading(Stream& s, std::uint64_t code) {
 
 void ServerSession::response_done(Stream& s) {
   // Response complete while the client still sends: ask it to stop
-  // without error (RFC 9114 4.1).
-  if (!s.req_ended && !s.read_stopped) defer(s.id, kOpStopNoError);
+  // without error (RFC 9114 4.1); a CONNECT tunnel stays half-closed.
+  if (!s.req_ended && !s.read_stopped && s.req.method != "CONNECT") defer(s.id, kOpStopNoError);
 }
 
 void ServerSession::finish_head(Stream& s) {

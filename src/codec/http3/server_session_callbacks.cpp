@@ -51,7 +51,8 @@ struct Callbacks {
       return 0;
     }
     s->body_total += len;
-    if (s->body_total > me.limits_.max_body) {
+    // A CONNECT stream is a tunnel: its DATA is not a body (no max_body).
+    if (s->body_total > me.limits_.max_body && s->req.method != "CONNECT") {
       s->overflow = true;
       error_counter(kErrBody).inc();
       me.quic_.consumed(sid, len);
@@ -114,6 +115,7 @@ struct Callbacks {
         r.target.assign(v);
       } else if (n == ":protocol") {
         s->connect_protocol.assign(v);
+        r.connect_protocol.assign(v);
       }
       return 0;
     }

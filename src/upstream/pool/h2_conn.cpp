@@ -25,6 +25,7 @@ StreamWaker::StreamWaker(const asio::any_io_executor& ex) : t_(ex) {}
 void StreamWaker::notify() {
   pending_ = true;
   t_.cancel();
+  if (also) also->notify();
 }
 
 asio::awaitable<void> StreamWaker::wait() {

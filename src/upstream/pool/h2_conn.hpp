@@ -40,6 +40,9 @@ class StreamWaker {
   explicit StreamWaker(const boost::asio::any_io_executor& ex);
   void notify();
   boost::asio::awaitable<void> wait();
+  // Notified too on every notify() (the request-body side of a full-duplex
+  // forward waits on its own waker); null: none.
+  StreamWaker* also = nullptr;
 
  private:
   boost::asio::steady_timer t_;

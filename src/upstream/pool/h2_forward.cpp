@@ -3,10 +3,11 @@
 #include "codec/http2/server_session.hpp"  // error codes
 
 #include <algorithm>
-#include <memory>
-#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
 
 namespace strata::upstream::pool {
 
@@ -63,6 +64,46 @@ bool hop_by_hop_response_field(std::string_view n) {
          n == "proxy-connection" || n == "upgrade" || n == "te";
 }
 
+// The request side of a full-duplex forward: reads the client's body and
+// queues it on the stream (up to `chunk` bytes buffered) while the caller
+// relays the response. Returns early only when reading the client failed
+// (`failed`); otherwise, once the body is sent or the stream can take no
+// more, it waits until `done` (the response side finished) or cancellation.
+asio::awaitable<void> upload(H2Conn& conn, h2::ClientStreamId sid, H2Body& body,
+                             std::size_t chunk, StreamWaker& w, H2Cancel& cancel,
+                             const bool& done, bool& failed) {
+  auto& session = conn.session();
+  std::unique_ptr<char[]> mem(new char[chunk]);
+  const std::span<char> buf(mem.get(), chunk);
+  while (!done) {
+    const auto* s = session.find(sid);
+    if (!s || s->closed || conn.dead() || cancel.fired || !session.writable(sid)) break;
+    if (session.buffered(sid) >= chunk) {
+      co_await w.wait();
+      continue;
+    }
+    auto r = co_await body.next(buf);
+    if (done || cancel.fired) break;
+    if (r.ec) {
+      failed = true;
+      co_return;
+    }
+    if (!session.find(sid) || !session.writable(sid)) break;
+    if (r.n == 0) {
+      const auto* t = body.trailers();
+      if (t && !t->empty())
+        session.submit_trailers(sid, *t);
+      else
+        session.submit_data(sid, {}, true);
+      conn.kick();
+      break;
+    }
+    session.submit_data(sid, std::span<const char>(buf.data(), r.n), false);
+    conn.kick();
+  }
+  while (!done) co_await w.wait();
+}
+
 }  // namespace
 
 asio::awaitable<H2Result> h2_forward(std::shared_ptr<H2Conn> conn, const UpstreamRequest& req,
@@ -91,93 +132,119 @@ asio::awaitable<H2Result> h2_forward(std::shared_ptr<H2Conn> conn, const Upstrea
   const std::size_t buf_size = std::clamp<std::size_t>(opt.chunk, 1024, 64 * 1024);
   std::unique_ptr<char[]> buf_mem(new char[buf_size]);
   const std::span<char> buf(buf_mem.get(), buf_size);
-  bool upload_done = !has_body;
-  bool head_relayed = false;
-  // Every pass makes progress or waits for a wake-up (stream event, buffer
-  // drained, connection death, cancel).
-  for (;;) {
-    if (cancel.fired) co_return fail(H2Outcome::timed_out);
-    const auto* s = session.find(sid);
-    if (!s) co_return fail(head_relayed ? H2Outcome::failed_mid_response
-                                        : H2Outcome::failed_no_response);
+  const auto proto = ex.request().protocol;
+  // Full duplex for HTTP/2 and HTTP/3 clients (their exchanges let one
+  // coroutine read the request body while another writes the response):
+  // the body goes up in its own coroutine, so a bidirectional stream whose
+  // client waits for each reply does not stall. HTTP/1.x clients: one
+  // coroutine interleaves both directions.
+  const bool duplex = has_body && (proto == http::Protocol::h2 || proto == http::Protocol::h3);
+  auto response_side = [&]() -> asio::awaitable<H2Result> {
+    bool upload_done = !has_body || duplex;
+    bool head_relayed = false;
+    // Every pass makes progress or waits for a wake-up (stream event, buffer
+    // drained, connection death, cancel).
+    for (;;) {
+      if (cancel.fired) co_return fail(H2Outcome::timed_out);
+      const auto* s = session.find(sid);
+      if (!s) co_return fail(head_relayed ? H2Outcome::failed_mid_response
+                                          : H2Outcome::failed_no_response);
 
-    // --- response side ---
-    if (!head_relayed) {
-      http::Response interim;
-      bool relayed_interim = false;
-      while (session.take_interim(sid, interim)) {
-        if (interim.status != 103) continue;  // 100 Continue etc. stay hop-local
-        if (auto ec = co_await ex.send_interim(interim); ec)
-          co_return fail(H2Outcome::downstream_failed);
-        relayed_interim = true;
-      }
-      if (relayed_interim) continue;  // `s` may be stale after the co_await
-      if (s->bad_response) co_return fail(H2Outcome::bad_response);
-      if (s->refused) co_return fail(H2Outcome::refused);
-      if (s->head_done) {
-        http::Response resp;
-        resp.status = s->response.status;
-        for (const auto& f : s->response.headers)
-          if (!hop_by_hop_response_field(f.name)) resp.headers.add(f.name, f.value);
-        res.status = resp.status;
-        const bool end = s->ended && s->unread() == 0 && !s->has_trailers;
-        head_relayed = true;
-        if (auto ec = co_await ex.send_head(resp, end); ec)
-          co_return fail(H2Outcome::downstream_failed);
-        if (end) co_return res;
-        continue;
-      }
-    } else {
-      if (const std::size_t n = session.read_body(sid, buf); n > 0) {
-        conn->kick();  // WINDOW_UPDATE may be due
-        if (auto ec = co_await ex.send_body(std::span<const char>(buf.data(), n), false); ec)
-          co_return fail(H2Outcome::downstream_failed);
-        continue;
-      }
-      if (s->ended) {
-        http::error_code ec;
-        if (s->has_trailers) {
-          const http::Headers trailers = s->trailers;
-          ec = co_await ex.send_trailers(trailers);
-        } else {
-          ec = co_await ex.send_body({}, true);
+      // --- response side ---
+      if (!head_relayed) {
+        http::Response interim;
+        bool relayed_interim = false;
+        while (session.take_interim(sid, interim)) {
+          if (interim.status != 103) continue;  // 100 Continue etc. stay hop-local
+          if (auto ec = co_await ex.send_interim(interim); ec)
+            co_return fail(H2Outcome::downstream_failed);
+          relayed_interim = true;
         }
-        if (ec) co_return fail(H2Outcome::downstream_failed);
-        co_return res;
+        if (relayed_interim) continue;  // `s` may be stale after the co_await
+        if (s->bad_response) co_return fail(H2Outcome::bad_response);
+        if (s->refused) co_return fail(H2Outcome::refused);
+        if (s->head_done) {
+          http::Response resp;
+          resp.status = s->response.status;
+          for (const auto& f : s->response.headers)
+            if (!hop_by_hop_response_field(f.name)) resp.headers.add(f.name, f.value);
+          res.status = resp.status;
+          const bool end = s->ended && s->unread() == 0 && !s->has_trailers;
+          head_relayed = true;
+          if (auto ec = co_await ex.send_head(resp, end); ec)
+            co_return fail(H2Outcome::downstream_failed);
+          if (end) co_return res;
+          continue;
+        }
+      } else {
+        if (const std::size_t n = session.read_body(sid, buf); n > 0) {
+          conn->kick();  // WINDOW_UPDATE may be due
+          if (auto ec = co_await ex.send_body(std::span<const char>(buf.data(), n), false); ec)
+            co_return fail(H2Outcome::downstream_failed);
+          continue;
+        }
+        if (s->ended) {
+          http::error_code ec;
+          if (s->has_trailers) {
+            const http::Headers trailers = s->trailers;
+            ec = co_await ex.send_trailers(trailers);
+          } else {
+            ec = co_await ex.send_body({}, true);
+          }
+          if (ec) co_return fail(H2Outcome::downstream_failed);
+          co_return res;
+        }
       }
-    }
-    if (s->closed || conn->dead()) {
-      if (!head_relayed && s->refused) co_return fail(H2Outcome::refused);
-      co_return fail(head_relayed ? H2Outcome::failed_mid_response
-                                  : H2Outcome::failed_no_response);
-    }
+      if (s->closed || conn->dead()) {
+        if (!head_relayed && s->refused) co_return fail(H2Outcome::refused);
+        co_return fail(head_relayed ? H2Outcome::failed_mid_response
+                                    : H2Outcome::failed_no_response);
+      }
 
-    // --- request side ---
-    if (!upload_done) {
-      if (!session.writable(sid)) {
-        upload_done = true;  // the upstream stopped reading (or answered early)
-        continue;
-      }
-      if (session.buffered(sid) < opt.chunk) {
-        auto r = co_await body.next(std::span<char>(buf.data(), buf.size()));
-        if (r.ec) co_return fail(H2Outcome::downstream_failed);
-        if (cancel.fired) co_return fail(H2Outcome::timed_out);
-        if (r.n == 0) {
-          const auto* t = body.trailers();
-          if (t && !t->empty())
-            session.submit_trailers(sid, *t);
-          else
-            session.submit_data(sid, {}, true);
-          upload_done = true;
-        } else {
-          session.submit_data(sid, std::span<const char>(buf.data(), r.n), false);
+      // --- request side ---
+      if (!upload_done) {
+        if (!session.writable(sid)) {
+          upload_done = true;  // the upstream stopped reading (or answered early)
+          continue;
         }
-        conn->kick();
-        continue;
+        if (session.buffered(sid) < opt.chunk) {
+          auto r = co_await body.next(std::span<char>(buf.data(), buf.size()));
+          if (r.ec) co_return fail(H2Outcome::downstream_failed);
+          if (cancel.fired) co_return fail(H2Outcome::timed_out);
+          if (r.n == 0) {
+            const auto* t = body.trailers();
+            if (t && !t->empty())
+              session.submit_trailers(sid, *t);
+            else
+              session.submit_data(sid, {}, true);
+            upload_done = true;
+          } else {
+            session.submit_data(sid, std::span<const char>(buf.data(), r.n), false);
+          }
+          conn->kick();
+          continue;
+        }
       }
+      co_await waker.wait();
     }
-    co_await waker.wait();
-  }
+  };
+  if (!duplex) co_return co_await response_side();
+
+  using namespace asio::experimental::awaitable_operators;
+  StreamWaker up_waker(ex.executor());
+  waker.also = &up_waker;
+  bool done = false;
+  bool upload_failed = false;
+  auto finished = [&]() -> asio::awaitable<H2Result> {
+    auto r = co_await response_side();
+    done = true;
+    co_return r;
+  };
+  auto v = co_await (finished() ||
+                     upload(*conn, sid, body, buf_size, up_waker, cancel, done, upload_failed));
+  waker.also = nullptr;
+  if (v.index() == 0) co_return std::get<0>(v);
+  co_return fail(cancel.fired ? H2Outcome::timed_out : H2Outcome::downstream_failed);
 }
 
 }  // namespace strata::upstream::pool

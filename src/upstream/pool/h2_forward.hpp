@@ -1,14 +1,15 @@
 // Forwards one exchange over a stream of an upstream HTTP/2 connection.
-// One coroutine interleaves both directions: response events (1xx, head,
-// body, trailers) are relayed as soon as they arrive, and the request body
-// is read from the Exchange and queued on the stream whenever its send
-// buffer is below `chunk` bytes. Backpressure: the stream's receive window
-// reopens only as response bytes are handed to Exchange::send_body, and the
-// request body is read only as the upstream drains it.
-// Limitation: while Exchange::read_body waits for the client, nothing is
-// relayed downstream (the Exchange contract allows one coroutine per
-// exchange), so bidirectional streams where the client waits for a reply
-// before sending more stall until the client's body idle timeout.
+// Response events (1xx, head, body, trailers) are relayed as soon as they
+// arrive, and the request body is read from the Exchange and queued on the
+// stream whenever its send buffer is below `chunk` bytes. Backpressure: the
+// stream's receive window reopens only as response bytes are handed to
+// Exchange::send_body, and the request body is read only as the upstream
+// drains it. Full duplex for HTTP/2 and HTTP/3 clients: the request body
+// is read by a second coroutine, so a bidirectional stream whose client
+// waits for each reply before sending more (gRPC) flows. HTTP/1.x clients
+// (whose exchange allows one coroutine at a time): one coroutine
+// interleaves both directions, and while read_body waits for the client
+// nothing is relayed downstream.
 //
 // H2Body remembers the request body bytes already read (up to
 // `replay_limit`) so a refused stream can be retried on another connection.

@@ -58,7 +58,7 @@ TEST(ConfigErrors, RouteActions) {
             "t.yaml:4:34: index: must be a plain file name (or \"\" for none)");
   EXPECT_EQ(error_of(route("    - respond: {}\n      rewrite: {}\n")),
             "t.yaml:5:7: unknown key 'rewrite' in route (expected one of: name, match, proxy, "
-            "respond, files, redirect, request_headers, response_headers, early_data)");
+            "respond, files, redirect, request_headers, response_headers, early_data, connect)");
   EXPECT_EQ(error_of(route("    - {name: a, respond: {}}\n    - {name: a, respond: {}}\n")),
             "t.yaml:5:7: route name 'a' is already used in table 't'");
 }
@@ -102,4 +102,13 @@ TEST(ConfigErrors, RouteTablesShape) {
             "t.yaml:1:19: route table: expected a list, got a mapping");
   EXPECT_EQ(error_of("route_tables: [a]\nlisteners: [{address: '0.0.0.0:80'}]\n"),
             "t.yaml:1:15: route_tables: expected a mapping, got a list");
+}
+
+TEST(ConfigErrors, RouteConnect) {
+  EXPECT_EQ(error_of(route("    - connect: ['nope']\n")).substr(0, 21), "t.yaml:4:17: connect:");
+  // `connect` alone is a complete route (other methods get 405).
+  EXPECT_EQ(error_of(route("    - connect: ['Example.com:443', '[::1]:22']\n")), "no error");
+  const auto cfg = load_string(route("    - connect: ['Example.com:443', '[::1]:22']\n"), "t.yaml");
+  const auto& r = cfg->route_tables.at("t").at(0);
+  EXPECT_EQ(r.connect, (std::vector<std::string>{"example.com:443", "[::1]:22"}));
 }

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "http/tunnel.hpp"
 #include "io/transport.hpp"
 #include "unit/support/loopback.hpp"
 
@@ -60,7 +61,10 @@ TEST(Tunnel, RelaysBothWaysWithLeftoversAndHalfClose) {
   opt.chunk = 4096;
   opt.idle = 5s;
   asio::co_spawn(r.io, [&]() -> asio::awaitable<void> {
-    end = co_await tunnel::run(*r.a, "A-left|", *r.b, "B-left|", opt);
+    // Bytes read past the switch on either side come first.
+    auto a = strata::http::transport_stream(std::move(r.a), "A-left|");
+    auto b = strata::http::transport_stream(std::move(r.b), "B-left|");
+    end = co_await tunnel::run(*a, *b, opt);
   }, asio::detached);
   // Client sends a big message then half-closes; server reads to EOF, then
   // answers and closes: both directions must arrive complete, in order.
@@ -88,7 +92,9 @@ TEST(Tunnel, IdleTimeoutClosesBothSides) {
   opt.idle = 100ms;
   std::string at_client = "unset";
   asio::co_spawn(r.io, [&]() -> asio::awaitable<void> {
-    end = co_await tunnel::run(*r.a, "", *r.b, "", opt);
+    auto a = strata::http::transport_stream(std::move(r.a));
+    auto b = strata::http::transport_stream(std::move(r.b));
+    end = co_await tunnel::run(*a, *b, opt);
   }, asio::detached);
   asio::co_spawn(r.io, [&]() -> asio::awaitable<void> {
     at_client = co_await read_to_eof(r.client);  // nobody talks: closed by the tunnel
@@ -107,7 +113,9 @@ TEST(Tunnel, ResetOnOneSideClosesTheOther) {
   tunnel::Options opt;
   opt.idle = 5s;
   asio::co_spawn(r.io, [&]() -> asio::awaitable<void> {
-    end = co_await tunnel::run(*r.a, "", *r.b, "", opt);
+    auto a = strata::http::transport_stream(std::move(r.a));
+    auto b = strata::http::transport_stream(std::move(r.b));
+    end = co_await tunnel::run(*a, *b, opt);
   }, asio::detached);
   std::string at_client = "unset";
   asio::co_spawn(r.io, [&]() -> asio::awaitable<void> {
