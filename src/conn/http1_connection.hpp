@@ -9,14 +9,15 @@
 // which then owns it; the connection ends when the handler returns.
 // Bad input is answered with its status and "Connection: close", counted in
 // strata_http1_bad_requests_total{reason}, then the connection closes.
+// A handler that throws or leaves its response unfinished is handled and
+// counted by the shared policy (conn/handler_policy.hpp). Time (deadlines,
+// request start) comes from ServerContext::time().
 // Everything runs on the connection's executor (one worker thread).
 // Internal to conn/: other modules use conn::serve_http1().
 #pragma once
 #include <chrono>
 #include <memory>
 #include <string>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "codec/http1/body_decoder.hpp"
 #include "codec/http1/request_parser.hpp"
@@ -64,7 +65,7 @@ class Http1Connection final : public Connection, public http::Exchange {
 
  private:
   enum class Deadline : std::uint8_t { none, header, idle, body, write };
-  using time_point = std::chrono::steady_clock::time_point;
+  using time_point = core::Clock::time_point;
 
   boost::asio::awaitable<void> serve_loop();
   boost::asio::awaitable<void> watchdog();
@@ -95,7 +96,8 @@ class Http1Connection final : public Connection, public http::Exchange {
   ServerContext& ctx_;
   http::ConnInfo info_;
   boost::asio::any_io_executor executor_;
-  boost::asio::steady_timer timer_;
+  const ConnTime& time_;
+  Timer timer_;
   std::shared_ptr<const Snapshot> snap_;
   config::Limits limits_;
   config::Timeouts timeouts_;
