@@ -46,6 +46,9 @@ struct Metrics {
   obs::Gauge& active = obs::gauge("strata_http2_active_streams", "HTTP/2 streams in progress");
   obs::Counter& connections =
       obs::counter("strata_http2_connections_total", "HTTP/2 connections served");
+  obs::Counter& header_timeouts = obs::counter(
+      "strata_http2_header_timeouts_total",
+      "HTTP/2 connections closed by timeouts.header (no complete request head in time)");
   StreamMetrics stream{streams, active};
   static Metrics& get() {
     static Metrics m;
@@ -71,11 +74,12 @@ class H2Connection final : public Connection, public h2::SessionEvents {
         limits_(snap && snap->config ? snap->config->limits : config::Limits{}),
         timeouts_(snap && snap->config ? snap->config->timeouts : config::Timeouts{}),
         time_(ctx.time()),
-        session_(limits_, *this),
+        session_(limits_, *this, *time_.clock),
         writer_signal_(ex_, time_),
         main_signal_(ex_, time_),
         idle_timer_(ex_, time_),
-        last_active_(time_.now()) {}
+        last_active_(time_.now()),
+        started_(last_active_) {}
 
   asio::awaitable<void> run(std::string initial, std::unique_ptr<H2cUpgrade> upgrade) {
     Registration reg(ctx_, this);
@@ -99,6 +103,9 @@ class H2Connection final : public Connection, public h2::SessionEvents {
       if (ec || stop_reading_) break;
       last_active_ = time_.now();
       ok = session_.receive(std::span<const char>(buf.data(), n));
+      // A header block left open moves the watchdog's deadline closer.
+      if (session_.live_streams() > live_.size() && head_deadline() < watch_until_)
+        idle_timer_.cancel();
       kick();
     }
     // Flush what is queued (a GOAWAY, final frames), bounded in time.
@@ -129,6 +136,7 @@ class H2Connection final : public Connection, public h2::SessionEvents {
 
   // SessionEvents
   void on_request(StreamId sid) override {
+    got_request_ = true;
     ++tasks_;
     asio::co_spawn(ex_, run_stream(sid), asio::detached);
   }
@@ -194,8 +202,18 @@ class H2Connection final : public Connection, public h2::SessionEvents {
     last_active_ = time_.now();
     while (!stop_) {
       auto idle = std::chrono::duration_cast<Clock::duration>(timeouts_.idle);
-      co_await idle_timer_.wait_until(last_active_ + idle);
+      watch_until_ = std::min(last_active_ + idle, head_deadline());
+      co_await idle_timer_.wait_until(watch_until_);
       if (stop_) break;
+      if (head_deadline() <= time_.now()) {
+        // timeouts.header: no complete request head since the connection
+        // opened, or a header block left unfinished (which stalls the
+        // whole connection): GOAWAY and close.
+        Metrics::get().header_timeouts.inc();
+        session_.terminate(h2::kNoError);
+        kick();
+        break;
+      }
       if (!live_.empty() || session_.live_streams() > 0) {
         last_active_ = time_.now();
         continue;
@@ -206,6 +224,15 @@ class H2Connection final : public Connection, public h2::SessionEvents {
       }
     }
     task_done();
+  }
+
+  // When timeouts.header runs out: the first request head must complete
+  // within it from the connection start, and so must every header block.
+  Clock::time_point head_deadline() const {
+    auto header = std::chrono::duration_cast<Clock::duration>(timeouts_.header);
+    auto oldest = session_.oldest_pending_head();
+    if (!got_request_) oldest = std::min(oldest, started_);
+    return oldest == Clock::time_point::max() ? oldest : oldest + header;
   }
 
   void task_done() {
@@ -227,6 +254,9 @@ class H2Connection final : public Connection, public h2::SessionEvents {
   std::string out_;
   std::vector<H2Exchange*> live_;
   Clock::time_point last_active_;
+  Clock::time_point started_;
+  Clock::time_point watch_until_ = Clock::time_point::max();  // the watchdog's wake-up
+  bool got_request_ = false;
   int tasks_ = 0;
   bool stop_ = false;          // reader finished: writer flushes then exits
   bool stop_reading_ = false;  // session done or failed

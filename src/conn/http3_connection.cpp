@@ -31,6 +31,9 @@ using h3::StreamId;
 struct Metrics {
   obs::Counter& streams = obs::counter("strata_http3_streams_total", "HTTP/3 request streams served");
   obs::Gauge& active = obs::gauge("strata_quic_streams", "HTTP/3 request streams in progress");
+  obs::Counter& header_timeouts = obs::counter(
+      "strata_http3_header_timeouts_total",
+      "HTTP/3 request streams reset by timeouts.header (request head incomplete in time)");
   obs::Counter& replayed = obs::counter("strata_quic_early_data_total", "0-RTT early data decisions",
                                         {{"outcome", "replayed_request"}});
   StreamMetrics stream{streams, active};
@@ -65,8 +68,12 @@ class App final : public H3App, public h3::SessionEvents {
         ex_(std::move(ex)),
         snap_(std::move(snap)),
         limits_(snap_ && snap_->config ? snap_->config->limits : config::Limits{}),
-        session_(limits_, h3::Settings{}, *this, t_),
-        reg_(*ctx_, this) {}
+        session_(limits_, h3::Settings{}, *this, t_, *ctx_->time().clock),
+        reg_(*ctx_, this),
+        head_timer_(ex_, ctx_->time()) {
+    if (snap_ && snap_->config) header_timeout_ = snap_->config->timeouts.header;
+    asio::co_spawn(ex_, head_watch(t_.keep_alive()), asio::detached);
+  }
 
   ~App() override {
     for (auto* e : live_) e->wake();
@@ -76,6 +83,7 @@ class App final : public H3App, public h3::SessionEvents {
   h3::ServerSession& session() override { return session_; }
   void closed() override {
     dead_ = true;
+    head_timer_.cancel();
     for (auto* e : live_) e->wake();
   }
   bool idle() const override { return live_.empty() && session_.live_streams() == 0; }
@@ -131,6 +139,25 @@ class App final : public H3App, public h3::SessionEvents {
     return request_guard(q).check(key) == quic::ReplayGuard::Verdict::fresh;
   }
 
+  // timeouts.header on request heads: a stream whose HEADERS began but did
+  // not complete in time is reset (H3_REQUEST_CANCELLED); other streams go
+  // on. Ends when the connection closes (closed() cancels the timer).
+  asio::awaitable<void> head_watch(std::shared_ptr<void> keep) {
+    auto header = std::chrono::duration_cast<core::Clock::duration>(header_timeout_);
+    const auto& time = ctx_->time();
+    while (!dead()) {
+      auto now = time.now();
+      auto oldest = session_.oldest_pending_head();
+      auto at = oldest == core::Clock::time_point::max() ? now + header : oldest + header;
+      co_await head_timer_.wait_until(at);
+      if (dead()) break;
+      if (auto n = session_.expire_heads(time.now() - header)) {
+        Metrics::get().header_timeouts.inc(n);
+        t_.kick();
+      }
+    }
+  }
+
   asio::awaitable<void> run_stream(StreamId sid, std::shared_ptr<void> keep) {
     co_await serve_stream(*this, sid, ctx_->snapshot(), http::Protocol::h3, Metrics::get().stream);
     if (!t_.dead()) t_.kick();
@@ -144,6 +171,8 @@ class App final : public H3App, public h3::SessionEvents {
   config::Limits limits_;
   h3::ServerSession session_;
   Registration reg_;
+  Timer head_timer_;
+  config::Duration header_timeout_ = config::Timeouts{}.header;
   std::vector<H3Exchange*> live_;
   bool dead_ = false;
   bool draining_ = false;

@@ -68,7 +68,7 @@ class Timer {
       armed_ = true;
       queue_->arm(*this, at);
     }
-    auto [ec] = co_await t_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    (void)co_await t_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     if (armed_) {
       armed_ = false;
       queue_->disarm(*this);

@@ -323,6 +323,13 @@ void ServerSession::reset(StreamId sid, std::uint32_t code) {
   nghttp2_submit_rst_stream(s_, NGHTTP2_FLAG_NONE, sid, code);
 }
 
+core::Clock::time_point ServerSession::oldest_pending_head() const {
+  auto t = core::Clock::time_point::max();
+  for (const auto& [id, s] : streams_)
+    if (!s->dispatched && !s->ignored && !s->closed) t = std::min(t, s->req.start);
+  return t;
+}
+
 void ServerSession::release(StreamId sid) {
   auto* s = find(sid);
   if (!s) return;

@@ -133,6 +133,10 @@ class ServerSession {
   void terminate(std::uint32_t code);
   // Streams known to the session (open in nghttp2 or held by the app).
   std::size_t live_streams() const { return streams_.size(); }
+  // Start (clock time) of the oldest request whose header block began but
+  // was not dispatched yet; time_point::max() if none. For the driver's
+  // timeouts.header (an unfinished header block stalls the connection).
+  core::Clock::time_point oldest_pending_head() const;
 
   struct Stream;  // internal; public for the C callbacks
 

@@ -406,6 +406,24 @@ void ServerSession::reset(StreamId sid, std::uint64_t code) {
   if (!s->read_stopped && !s->req_ended) stop_reading(*s, code);
 }
 
+core::Clock::time_point ServerSession::oldest_pending_head() const {
+  auto t = core::Clock::time_point::max();
+  for (const auto& [id, s] : streams_)
+    if (!s->dispatched && !s->ignored && !s->closed) t = std::min(t, s->req.start);
+  return t;
+}
+
+std::size_t ServerSession::expire_heads(core::Clock::time_point cutoff) {
+  std::vector<StreamId> stale;
+  for (const auto& [id, s] : streams_)
+    if (!s->dispatched && !s->ignored && !s->closed && s->req.start <= cutoff) stale.push_back(id);
+  for (auto sid : stale) {
+    find(sid)->ignored = true;
+    reset(sid, kRequestCancelled);
+  }
+  return stale.size();
+}
+
 void ServerSession::release(StreamId sid) {
   auto* s = find(sid);
   if (!s) return;

@@ -196,6 +196,13 @@ class ServerSession {
   // Request streams known to the session (open in nghttp3 or held by the
   // application).
   std::size_t live_streams() const { return streams_.size(); }
+  // Start (clock time) of the oldest request whose head began (HEADERS
+  // frame seen) but was not dispatched yet; time_point::max() if none.
+  core::Clock::time_point oldest_pending_head() const;
+  // timeouts.header: resets (H3_REQUEST_CANCELLED) every request stream
+  // whose head began at or before `cutoff` and is still incomplete; returns how
+  // many. Other streams are not affected.
+  std::size_t expire_heads(core::Clock::time_point cutoff);
 
   struct Stream;  // internal; public for the C callbacks
 
