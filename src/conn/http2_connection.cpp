@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "codec/http2/server_session.hpp"
+#include "conn/codec_metrics.hpp"
 #include "conn/server_context.hpp"
 #include "conn/signal.hpp"
 #include "conn/stream_runner.hpp"
@@ -141,6 +142,9 @@ class H2Connection final : public Connection, public h2::SessionEvents {
     asio::co_spawn(ex_, run_stream(sid), asio::detached);
   }
   void on_stream_wake(StreamId, void* user) override { static_cast<H2Exchange*>(user)->wake(); }
+  void on_abuse(h2::Abuse a) override { codec_metrics::h2_abuse(a); }
+  void on_goaway_sent(std::uint32_t code) override { codec_metrics::h2_goaway_sent(code); }
+  void on_protocol_error() override { codec_metrics::h2_protocol_error(); }
 
   // --- for StreamExchange / serve_stream (conn/stream_exchange.hpp) ---
   static constexpr std::uint32_t kCancelCode = h2::kCancel;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <vector>
 
+#include "conn/codec_metrics.hpp"
 #include "conn/stream_runner.hpp"
 #include "conn/stream_session.hpp"
 #include "obs/metrics.hpp"
@@ -100,6 +101,7 @@ class App final : public H3App, public h3::SessionEvents {
     asio::co_spawn(ex_, run_stream(sid, t_.keep_alive()), asio::detached);
   }
   void on_stream_wake(StreamId, void* user) override { static_cast<H3Exchange*>(user)->wake(); }
+  void on_error(h3::PeerError e) override { codec_metrics::h3_error(e); }
 
   // --- for StreamExchange / serve_stream (conn/stream_exchange.hpp) ---
   static constexpr std::uint64_t kCancelCode = h3::kRequestCancelled;

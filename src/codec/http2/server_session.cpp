@@ -4,7 +4,7 @@
 
 namespace strata::codec::http2 {
 
-ServerSession::ServerSession(const config::Limits& limits, SessionEvents& events,
+ServerSession::ServerSession(const Limits& limits, SessionEvents& events,
                              const core::Clock& clock)
     : limits_(limits), ev_(events), clock_(clock), nv_(std::make_unique<NvScratch>()) {
   nghttp2_session_callbacks* cb = new_server_callbacks();
@@ -106,7 +106,7 @@ bool ServerSession::receive(std::span<const char> data) {
         abuse(kAbControl);
         terminate(kEnhanceYourCalm);
       } else {
-        recv_errors().inc();
+        ev_.on_protocol_error();
         // Bad preface: just close; anything else: best-effort GOAWAY.
         if (rv != NGHTTP2_ERR_BAD_CLIENT_MAGIC) terminate(kProtocolError);
       }
@@ -162,7 +162,16 @@ void ServerSession::destroy(StreamId sid) {
   }
 }
 
-void ServerSession::abuse(int kind) { abuse_counter(kind).inc(); }
+void ServerSession::abuse(int kind) { ev_.on_abuse(static_cast<Abuse>(kind)); }
+
+std::string_view abuse_name(Abuse a) {
+  auto i = static_cast<int>(a);
+  return i >= 0 && i < kAbuseKinds ? kAbuseNames[i] : "other";
+}
+
+std::string_view error_name(std::uint32_t code) {
+  return code < 16 ? nghttp2_http2_strerror(code) : "other";
+}
 
 bool ServerSession::window_hit(std::uint32_t& count, core::Clock::time_point& start,
                                std::uint32_t limit) {

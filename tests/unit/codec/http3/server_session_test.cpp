@@ -1,4 +1,5 @@
 #include "codec/http3/server_session.hpp"
+#include "config/config.hpp"
 
 #include <gtest/gtest.h>
 
