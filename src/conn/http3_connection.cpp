@@ -180,12 +180,46 @@ class App final : public H3App, public h3::SessionEvents {
   bool draining_ = false;
 };
 
+class QuicHost final : public quic::Host {
+ public:
+  explicit QuicHost(std::shared_ptr<ServerContext> ctx) : ctx_(std::move(ctx)) {}
+  quic::ListenerSettings settings() const override {
+    quic::ListenerSettings s;
+    auto snap = ctx_->snapshot();
+    if (!snap || !snap->listener) return s;
+    s.quic = &snap->listener->quic;
+    s.tls = snap->quic_tls;
+    s.listener = snap->listener->name;
+    s.keep = std::move(snap);
+    return s;
+  }
+  std::unique_ptr<quic::Application> make_application(std::string_view alpn,
+                                                      quic::AppTransport& t, http::ConnInfo info,
+                                                      asio::any_io_executor ex,
+                                                      const quic::ListenerSettings& accepted) override {
+    if (alpn != "h3") return nullptr;
+    auto snap = std::static_pointer_cast<const Snapshot>(accepted.keep);
+    return make_h3_app(t, ctx_, std::move(info), std::move(ex), std::move(snap));
+  }
+
+ private:
+  std::shared_ptr<ServerContext> ctx_;
+};
+
 }  // namespace
 
 std::unique_ptr<H3App> make_h3_app(H3Transport& t, std::shared_ptr<ServerContext> ctx,
                                    http::ConnInfo info, boost::asio::any_io_executor ex,
                                    std::shared_ptr<const Snapshot> snap) {
   return std::make_unique<App>(t, std::move(ctx), std::move(info), std::move(ex), std::move(snap));
+}
+
+}  // namespace strata::conn
+
+namespace strata::conn {
+
+std::shared_ptr<quic::Host> make_quic_host(std::shared_ptr<ServerContext> ctx) {
+  return std::make_shared<QuicHost>(std::move(ctx));
 }
 
 }  // namespace strata::conn
