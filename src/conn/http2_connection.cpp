@@ -5,7 +5,9 @@
 //   - the reader (this coroutine): transport.read_some -> session.receive
 //   - the writer: session.send into one gathered buffer -> transport.write,
 //     one write in flight; woken by kick()
-//   - the idle watchdog: GOAWAY after timeouts.idle with no live streams
+//   - the watchdog: GOAWAY after timeouts.idle with no live streams;
+//     GOAWAY and close when timeouts.header passes without a first complete
+//     request head, or with a header block left open (docs/config.md)
 //   - one per stream: snapshot->handler->handle(exchange)
 // Waits use Signal (a Timer that only a cancel() ends). Every wait
 // re-checks its condition, so a notify with nobody waiting is harmless.
