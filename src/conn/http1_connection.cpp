@@ -65,10 +65,15 @@ void Http1Connection::consume(std::size_t n) {
 }
 
 void Http1Connection::set_deadline(Deadline kind, std::chrono::milliseconds d) {
-  deadline_ = time_.now() + d;
-  deadline_kind_ = kind;
-  if (deadline_ < armed_) {
-    armed_ = deadline_;
+  auto at = time_.now() + d;
+  if (kind == Deadline::write) {
+    write_deadline_ = at;
+  } else {
+    deadline_ = at;
+    deadline_kind_ = kind;
+  }
+  if (at < armed_) {
+    armed_ = at;
     timer_.cancel();  // wakes the watchdog, which re-arms
   }
 }
@@ -77,14 +82,19 @@ asio::awaitable<void> Http1Connection::watchdog() {
   while (!done_) {
     (void)co_await timer_.wait_until(armed_);
     if (done_) break;
-    if (deadline_ <= time_.now()) {
-      timed_out_ = deadline_kind_;
-      h1metrics::timeout(deadline_name(std::uint8_t(deadline_kind_))).inc();
+    auto now = time_.now();
+    Deadline hit = deadline_ <= now         ? deadline_kind_
+                   : write_deadline_ <= now ? Deadline::write
+                                            : Deadline::none;
+    if (hit != Deadline::none) {
+      timed_out_ = hit;
+      h1metrics::timeout(deadline_name(std::uint8_t(hit))).inc();
       broken_ = true;
       if (t_) t_->close();
       clear_deadline();
+      write_deadline_ = time_point::max();
     }
-    armed_ = deadline_;
+    armed_ = std::min(deadline_, write_deadline_);
   }
 }
 
@@ -99,7 +109,7 @@ void Http1Connection::reset() {
 }
 
 asio::awaitable<bool> Http1Connection::fill(Deadline kind, std::chrono::milliseconds d) {
-  if (!out_.empty()) {
+  if (!out_.empty() && !writing_) {
     if (co_await flush()) co_return false;
   }
   if (broken_ || !t_->is_open()) co_return false;

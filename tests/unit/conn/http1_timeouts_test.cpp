@@ -4,9 +4,13 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include "conn/server_context.hpp"
@@ -24,7 +28,43 @@ class Handler final : public http::Handler {
  public:
   asio::awaitable<void> handle(http::Exchange& ex) override {
     if (ex.request().target == "/throw") throw std::runtime_error("handler bug");
+    if (ex.request().target == "/duplex") co_return co_await duplex(ex);
     co_await http::respond(ex, 200, "ok");
+  }
+  // A reader coroutine takes request body pieces while this one answers
+  // each with "pong:<piece>" (chunked both ways).
+  static asio::awaitable<void> duplex(http::Exchange& ex) {
+    http::Response r;
+    if (co_await ex.send_head(r, false)) co_return;
+    std::vector<std::string> inbox;
+    bool eof = false;
+    asio::steady_timer cv(ex.executor());
+    asio::co_spawn(
+        ex.executor(),
+        [&]() -> asio::awaitable<void> {
+          char buf[256];
+          for (;;) {
+            auto [ec, n] = co_await ex.read_body(std::span<char>(buf, sizeof buf));
+            if (ec || n == 0) break;
+            inbox.emplace_back(buf, n);
+            cv.cancel();
+          }
+          eof = true;
+          cv.cancel();
+        },
+        asio::detached);
+    std::size_t next = 0;
+    bool failed = false;
+    while (!eof || next < inbox.size()) {
+      if (next == inbox.size()) {
+        cv.expires_at(asio::steady_timer::time_point::max());
+        co_await cv.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      std::string reply = "pong:" + inbox[next++];
+      if (!failed && co_await ex.send_body(reply, false)) failed = true;
+    }
+    if (!failed) co_await ex.send_body({}, true);
   }
 };
 
@@ -56,6 +96,7 @@ struct Http1FakeTime : ::testing::Test {
     auto cfg = std::make_shared<config::Config>();
     cfg->timeouts.header = 10s;
     cfg->timeouts.idle = 60s;
+    cfg->timeouts.body_idle = 30s;
     config::Listener l;
     l.name = "test";
     l.protocols = {"h1"};
@@ -147,6 +188,36 @@ TEST_F(Http1FakeTime, ThrowingHandlerGets500AndIsCounted) {
   bool eof;
   EXPECT_EQ(take(eof).rfind("HTTP/1.1 500 ", 0), 0u);
   EXPECT_EQ(counter("strata_http1_handler_errors_total"), before + 1);
+}
+
+// Full duplex on HTTP/1.1: the request body is read while the response is
+// written; each body piece is answered before the next is sent. The
+// reader's body_idle deadline survives the writer's writes.
+TEST_F(Http1FakeTime, FullDuplexPingPongKeepsReadDeadline) {
+  auto before = counter("strata_http1_timeouts_total{kind=\"body\"}");
+  send("POST /duplex HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+  std::string got;
+  bool eof = false;
+  for (int i = 0; i < 20; ++i) {
+    std::string msg = "m" + std::to_string(i) + ";";
+    char size[8];
+    std::snprintf(size, sizeof size, "%zx", msg.size());
+    send(std::string(size) + "\r\n" + msg + "\r\n");
+    got += take(eof);
+    ASSERT_NE(got.find("pong:" + msg), std::string::npos) << got;
+    ctx.timers.advance(1s);  // moves time, far from any timeout
+    settle();
+  }
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 ", 0), 0u);
+  ctx.timers.advance(28s);  // 29s since the last body byte
+  settle();
+  got += take(eof);
+  EXPECT_FALSE(eof);
+  ctx.timers.advance(2s);  // no body progress for body_idle: the connection closes
+  settle();
+  take(eof);
+  EXPECT_TRUE(eof);
+  EXPECT_EQ(counter("strata_http1_timeouts_total{kind=\"body\"}"), before + 1);
 }
 
 }  // namespace
