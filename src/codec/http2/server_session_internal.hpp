@@ -26,6 +26,8 @@ enum AbuseKind : int {
 inline constexpr const char* kAbuseNames[kAbuseKinds] = {"rapid_reset",  "continuation_flood",
                                                   "control_flood", "header_list",
                                                   "body_too_large", "refused_stream"};
+static_assert(static_cast<int>(Abuse::refused_stream) == kAbRefused &&
+              static_cast<int>(Abuse::rapid_reset) == kAbRapidReset);
 
 // "Sun, 06 Nov 1994 08:49:37 GMT", formatted once per second per thread.
 inline std::string_view http_date() {

@@ -25,6 +25,8 @@ enum ErrorKind : int {
 };
 inline constexpr const char* kErrorNames[kErrKinds] = {"protocol", "message", "header_list",
                                                        "body_too_large", "rejected"};
+static_assert(static_cast<int>(PeerError::rejected) == kErrRejected &&
+              static_cast<int>(PeerError::protocol) == kErrProtocol);
 
 // "Sun, 06 Nov 1994 08:49:37 GMT", formatted once per second per thread.
 inline std::string_view http_date() {
