@@ -9,6 +9,7 @@
 
 #include "codec/http1/base64url.hpp"
 #include "codec/http1/response_serializer.hpp"
+#include "conn/handler_policy.hpp"
 #include "conn/http1_metrics.hpp"
 
 namespace strata::conn {
@@ -43,7 +44,8 @@ Http1Connection::Http1Connection(std::unique_ptr<io::Transport> t, ServerContext
       ctx_(ctx),
       info_(std::move(info)),
       executor_(t_->get_executor()),
-      timer_(executor_),
+      time_(ctx.time()),
+      timer_(executor_, time_),
       in_(std::move(initial)) {
   in_end_ = in_.size();
   in_.resize(std::max(in_.size(), kInitialBuffer));
@@ -63,28 +65,36 @@ void Http1Connection::consume(std::size_t n) {
 }
 
 void Http1Connection::set_deadline(Deadline kind, std::chrono::milliseconds d) {
-  deadline_ = std::chrono::steady_clock::now() + d;
-  deadline_kind_ = kind;
-  if (deadline_ < armed_) {
-    armed_ = deadline_;
-    timer_.expires_at(armed_);  // wakes the watchdog, which re-arms
+  auto at = time_.now() + d;
+  if (kind == Deadline::write) {
+    write_deadline_ = at;
+  } else {
+    deadline_ = at;
+    deadline_kind_ = kind;
+  }
+  if (at < armed_) {
+    armed_ = at;
+    timer_.cancel();  // wakes the watchdog, which re-arms
   }
 }
 
 asio::awaitable<void> Http1Connection::watchdog() {
-  timer_.expires_at(armed_);
   while (!done_) {
-    (void)co_await timer_.async_wait(use_tuple);
+    (void)co_await timer_.wait_until(armed_);
     if (done_) break;
-    if (deadline_ <= std::chrono::steady_clock::now()) {
-      timed_out_ = deadline_kind_;
-      h1metrics::timeout(deadline_name(std::uint8_t(deadline_kind_))).inc();
+    auto now = time_.now();
+    Deadline hit = deadline_ <= now         ? deadline_kind_
+                   : write_deadline_ <= now ? Deadline::write
+                                            : Deadline::none;
+    if (hit != Deadline::none) {
+      timed_out_ = hit;
+      h1metrics::timeout(deadline_name(std::uint8_t(hit))).inc();
       broken_ = true;
       if (t_) t_->close();
       clear_deadline();
+      write_deadline_ = time_point::max();
     }
-    armed_ = deadline_;
-    timer_.expires_at(armed_);
+    armed_ = std::min(deadline_, write_deadline_);
   }
 }
 
@@ -99,7 +109,7 @@ void Http1Connection::reset() {
 }
 
 asio::awaitable<bool> Http1Connection::fill(Deadline kind, std::chrono::milliseconds d) {
-  if (!out_.empty()) {
+  if (!out_.empty() && !writing_) {
     if (co_await flush()) co_return false;
   }
   if (broken_ || !t_->is_open()) co_return false;
@@ -154,7 +164,7 @@ asio::awaitable<bool> Http1Connection::read_head() {
   // The first request of a connection and a request whose bytes already
   // arrived are under the header deadline; otherwise we idle until a byte.
   bool started = first_request_ || !pending().empty();
-  auto now = std::chrono::steady_clock::now();
+  auto now = time_.now();
   time_point header_deadline = now + timeouts_.header;
   while (true) {
     auto r = parser_.parse(pending());
@@ -168,7 +178,7 @@ asio::awaitable<bool> Http1Connection::read_head() {
     if (started) {
       // One deadline for the whole head (slowloris).
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          header_deadline - std::chrono::steady_clock::now());
+          header_deadline - time_.now());
       ok = co_await fill(Deadline::header, std::max(left, std::chrono::milliseconds(0)));
     } else {
       if (draining_ || ctx_.draining()) co_return false;
@@ -176,14 +186,14 @@ asio::awaitable<bool> Http1Connection::read_head() {
       ok = co_await fill(Deadline::idle, timeouts_.idle);
       idle_ = false;
       started = true;
-      header_deadline = std::chrono::steady_clock::now() + timeouts_.header;
+      header_deadline = time_.now() + timeouts_.header;
     }
     if (!ok) co_return false;
   }
   clear_deadline();
   first_request_ = false;
   facts_ = parser_.facts();
-  req_.start = std::chrono::steady_clock::now();
+  req_.start = time_.now();
   req_.scheme = t_->tls() ? "https" : "http";
   is_head_ = req_.method == "HEAD";
   if (facts_.chunked) decoder_.start_chunked(limits_, &trailers_);
@@ -275,15 +285,13 @@ asio::awaitable<void> Http1Connection::serve_loop() {
       co_await send_simple(503, true);
       break;
     }
-    try {
-      co_await handler->handle(*this);
-    } catch (const std::exception&) {
-      // Treated like a handler that returned without finishing.
-    }
-    if (broken_ || handed_off_) break;
-    if (!head_sent_) {
+    bool threw = co_await invoke_handler(*handler, *this);
+    if (handed_off_) break;
+    auto end = settle(*this, http::Protocol::http11, threw, body_error_status_ != 0, !broken_);
+    if (broken_) break;
+    if (end == HandlerEnd::respond) {
       co_await send_simple(body_error_status_ ? body_error_status_ : 500, body_error_status_ != 0);
-    } else if (!finished_) {
+    } else if (end == HandlerEnd::cut) {
       break;  // response cut short: only closing tells the client
     }
     if (broken_ || close_after_) break;

@@ -9,14 +9,18 @@
 // which then owns it; the connection ends when the handler returns.
 // Bad input is answered with its status and "Connection: close", counted in
 // strata_http1_bad_requests_total{reason}, then the connection closes.
+// Full duplex: one coroutine may read the request body while another
+// writes the response (reads never flush while a write is in flight; the
+// read and write deadlines are separate). One reader and one writer.
+// A handler that throws or leaves its response unfinished is handled and
+// counted by the shared policy (conn/handler_policy.hpp). Time (deadlines,
+// request start) comes from ServerContext::time().
 // Everything runs on the connection's executor (one worker thread).
 // Internal to conn/: other modules use conn::serve_http1().
 #pragma once
 #include <chrono>
 #include <memory>
 #include <string>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "codec/http1/body_decoder.hpp"
 #include "codec/http1/request_parser.hpp"
@@ -64,11 +68,13 @@ class Http1Connection final : public Connection, public http::Exchange {
 
  private:
   enum class Deadline : std::uint8_t { none, header, idle, body, write };
-  using time_point = std::chrono::steady_clock::time_point;
+  using time_point = core::Clock::time_point;
 
   boost::asio::awaitable<void> serve_loop();
   boost::asio::awaitable<void> watchdog();
   void set_deadline(Deadline kind, std::chrono::milliseconds d);
+  // The read deadline (header, idle, body); writes have their own, so a
+  // handler may read the request body while another coroutine writes.
   void clear_deadline() { deadline_ = time_point::max(); deadline_kind_ = Deadline::none; }
 
   // Read buffer: unconsumed bytes are in_[in_begin_, in_end_).
@@ -95,7 +101,8 @@ class Http1Connection final : public Connection, public http::Exchange {
   ServerContext& ctx_;
   http::ConnInfo info_;
   boost::asio::any_io_executor executor_;
-  boost::asio::steady_timer timer_;
+  const ConnTime& time_;
+  Timer timer_;
   std::shared_ptr<const Snapshot> snap_;
   config::Limits limits_;
   config::Timeouts timeouts_;
@@ -115,6 +122,8 @@ class Http1Connection final : public Connection, public http::Exchange {
   time_point armed_ = time_point::max();
   Deadline deadline_kind_ = Deadline::none;
   Deadline timed_out_ = Deadline::none;
+  time_point write_deadline_ = time_point::max();
+  bool writing_ = false;       // a write_out is in flight (reads must not flush)
 
   // Connection state.
   bool done_ = false;

@@ -51,8 +51,10 @@ asio::awaitable<http::error_code> Http1Connection::write_out(
   if (n == 0) co_return http::error_code{};
   if (broken_) co_return errc::make_error_code(errc::connection_reset);
   set_deadline(Deadline::write, timeouts_.body_idle);
+  writing_ = true;
   auto ec = co_await t_->write(std::span<const asio::const_buffer>(bufs.data(), n));
-  clear_deadline();
+  writing_ = false;
+  write_deadline_ = time_point::max();
   out_.clear();
   if (ec) broken_ = true;
   co_return ec;
@@ -94,7 +96,7 @@ asio::awaitable<http::IoResult> Http1Connection::read_body(std::span<char> buf) 
     // straight into the caller's buffer.
     if (pending().empty() && !decoder_.chunked()) {
       std::size_t want = std::size_t(std::min<std::uint64_t>(buf.size(), decoder_.remaining()));
-      if (!out_.empty()) {
+      if (!out_.empty() && !writing_) {
         if (auto ec = co_await flush()) co_return http::IoResult{ec};
       }
       set_deadline(Deadline::body, timeouts_.body_idle);

@@ -5,10 +5,15 @@
 //   - the reader (this coroutine): transport.read_some -> session.receive
 //   - the writer: session.send into one gathered buffer -> transport.write,
 //     one write in flight; woken by kick()
-//   - the idle watchdog: GOAWAY after timeouts.idle with no live streams
+//   - the watchdog: GOAWAY after timeouts.idle with no live streams;
+//     GOAWAY and close when timeouts.header passes without a first complete
+//     request head, or with a header block left open (docs/config.md)
 //   - one per stream: snapshot->handler->handle(exchange)
-// Waits use Signal (a steady_timer that only a cancel() ends). Every wait
+// Waits use Signal (a Timer that only a cancel() ends). Every wait
 // re-checks its condition, so a notify with nobody waiting is harmless.
+// Streams are StreamExchanges (conn/stream_exchange.hpp) run by
+// serve_stream (conn/stream_runner.hpp), shared with HTTP/3. Time (idle,
+// flush deadline, body_idle) comes from ServerContext::time().
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,12 +21,16 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <chrono>
 #include <vector>
 
 #include "codec/http2/server_session.hpp"
+#include "conn/codec_metrics.hpp"
 #include "conn/server_context.hpp"
 #include "conn/signal.hpp"
+#include "conn/stream_runner.hpp"
+#include "conn/stream_session.hpp"
 #include "obs/metrics.hpp"
 
 namespace strata::conn {
@@ -31,8 +40,7 @@ namespace {
 namespace asio = boost::asio;
 namespace h2 = codec::http2;
 using h2::StreamId;
-using Clock = std::chrono::steady_clock;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using Clock = core::Clock;
 constexpr std::size_t kReadBuffer = 32 * 1024;
 constexpr std::size_t kWriteBatch = 128 * 1024;  // bytes framed per write
 
@@ -41,8 +49,10 @@ struct Metrics {
   obs::Gauge& active = obs::gauge("strata_http2_active_streams", "HTTP/2 streams in progress");
   obs::Counter& connections =
       obs::counter("strata_http2_connections_total", "HTTP/2 connections served");
-  obs::Counter& handler_errors = obs::counter(
-      "strata_http2_handler_errors_total", "HTTP/2 handlers that threw or left a stream unfinished");
+  obs::Counter& header_timeouts = obs::counter(
+      "strata_http2_header_timeouts_total",
+      "HTTP/2 connections closed by timeouts.header (no complete request head in time)");
+  StreamMetrics stream{streams, active};
   static Metrics& get() {
     static Metrics m;
     return m;
@@ -50,36 +60,14 @@ struct Metrics {
 };
 
 class H2Connection;
-
-class H2Exchange final : public http::Exchange {
- public:
-  H2Exchange(H2Connection& c, StreamId sid, std::shared_ptr<const Snapshot> snap);
-  http::Request& request() override;
-  const http::ConnInfo& conn() const override;
-  asio::any_io_executor executor() const override;
-  asio::awaitable<http::IoResult> read_body(std::span<char> buf) override;
-  const http::Headers* request_trailers() const override;
-  asio::awaitable<http::error_code> send_interim(const http::Response& r) override;
-  asio::awaitable<http::error_code> send_head(http::Response& r, bool end_stream) override;
-  asio::awaitable<http::error_code> send_body(std::span<const char> data, bool end_stream) override;
-  asio::awaitable<http::error_code> send_trailers(const http::Headers& t) override;
-  bool head_sent() const override { return head_sent_; }
-  bool finished() const override { return finished_; }
-  void reset() override;
-
-  Signal signal;
-  bool body_overflow = false;
-
- private:
-  H2Connection& c_;
-  StreamId sid_;
-  std::shared_ptr<const Snapshot> snap_;
-  bool head_sent_ = false;
-  bool finished_ = false;
-};
+using H2Exchange = StreamExchange<H2Connection>;
+static_assert(StreamSession<h2::ServerSession, StreamId>);
 
 class H2Connection final : public Connection, public h2::SessionEvents {
  public:
+  using Session = h2::ServerSession;
+  using StreamId = h2::StreamId;
+
   H2Connection(std::unique_ptr<io::Transport> t, ServerContext& ctx, http::ConnInfo info,
                std::shared_ptr<const Snapshot> snap)
       : t_(std::move(t)),
@@ -88,10 +76,13 @@ class H2Connection final : public Connection, public h2::SessionEvents {
         ex_(t_->get_executor()),
         limits_(snap && snap->config ? snap->config->limits : config::Limits{}),
         timeouts_(snap && snap->config ? snap->config->timeouts : config::Timeouts{}),
-        session_(limits_, *this),
-        writer_signal_(ex_),
-        main_signal_(ex_),
-        idle_timer_(ex_) {}
+        time_(ctx.time()),
+        session_(limits_, *this, *time_.clock),
+        writer_signal_(ex_, time_),
+        main_signal_(ex_, time_),
+        idle_timer_(ex_, time_),
+        last_active_(time_.now()),
+        started_(last_active_) {}
 
   asio::awaitable<void> run(std::string initial, std::unique_ptr<H2cUpgrade> upgrade) {
     Registration reg(ctx_, this);
@@ -113,27 +104,29 @@ class H2Connection final : public Connection, public h2::SessionEvents {
       if (!session_.want_read() && !session_.want_write()) break;
       auto [ec, n] = co_await t_->read_some(std::span<char>(buf.data(), buf.size()));
       if (ec || stop_reading_) break;
-      last_active_ = Clock::now();
+      last_active_ = time_.now();
       ok = session_.receive(std::span<const char>(buf.data(), n));
+      // A header block left open moves the watchdog's deadline closer.
+      if (session_.live_streams() > live_.size() && head_deadline() < watch_until_)
+        idle_timer_.cancel();
       kick();
     }
     // Flush what is queued (a GOAWAY, final frames), bounded in time.
     stop_ = true;
     idle_timer_.cancel();
     kick();
-    auto deadline = Clock::now() + std::min<Clock::duration>(timeouts_.drain, std::chrono::seconds(5));
+    auto deadline = time_.now() + std::min<Clock::duration>(timeouts_.drain, std::chrono::seconds(5));
     while (!writer_done_) {
-      auto left = deadline - Clock::now();
-      if (left <= Clock::duration::zero() || !co_await main_signal_.wait(left)) {
+      if (deadline <= time_.now() || !co_await main_signal_.wait_until(deadline)) {
         dead_ = true;
         t_->close();
-        deadline = Clock::now() + std::chrono::hours(1);
+        deadline = time_.now() + std::chrono::hours(1);
       }
     }
     if (!dead_) co_await t_->shutdown();
     dead_ = true;
     t_->close();
-    for (auto* e : live_) e->signal.notify();
+    for (auto* e : live_) e->wake();
     while (tasks_ > 0) co_await main_signal_.wait();
   }
 
@@ -146,48 +139,33 @@ class H2Connection final : public Connection, public h2::SessionEvents {
 
   // SessionEvents
   void on_request(StreamId sid) override {
+    got_request_ = true;
     ++tasks_;
     asio::co_spawn(ex_, run_stream(sid), asio::detached);
   }
-  void on_stream_wake(StreamId, void* user) override {
-    static_cast<H2Exchange*>(user)->signal.notify();
-  }
+  void on_stream_wake(StreamId, void* user) override { static_cast<H2Exchange*>(user)->wake(); }
+  void on_abuse(h2::Abuse a) override { codec_metrics::h2_abuse(a); }
+  void on_goaway_sent(std::uint32_t code) override { codec_metrics::h2_goaway_sent(code); }
+  void on_protocol_error() override { codec_metrics::h2_protocol_error(); }
 
+  // --- for StreamExchange / serve_stream (conn/stream_exchange.hpp) ---
+  static constexpr std::uint32_t kCancelCode = h2::kCancel;
+  static constexpr std::uint32_t kInternalErrorCode = h2::kInternalError;
   void kick() { writer_signal_.notify(); }
-
   h2::ServerSession& session() { return session_; }
   const http::ConnInfo& info() const { return info_; }
   const asio::any_io_executor& executor() const { return ex_; }
+  const ConnTime& time() const { return time_; }
   bool dead() const { return dead_; }
+  void on_head(const Snapshot*, http::Response&) {}  // Alt-Svc: filter/alt_svc.hpp
+  void attach(H2Exchange* e) { live_.push_back(e); }
+  void detach(H2Exchange* e) { live_.erase(std::find(live_.begin(), live_.end(), e)); }
+  std::optional<LocalReply> admit(H2Exchange&) { return std::nullopt; }
+  void release(StreamId sid) { session_.release(sid); }
 
  private:
   asio::awaitable<void> run_stream(StreamId sid) {
-    auto snap = ctx_.snapshot();
-    {
-      H2Exchange ex(*this, sid, snap);
-      session_.set_user(sid, &ex);
-      live_.push_back(&ex);
-      auto& m = Metrics::get();
-      m.streams.inc();
-      m.active.add();
-      try {
-        if (snap && snap->handler) co_await snap->handler->handle(ex);
-      } catch (const std::exception&) {
-        m.handler_errors.inc();
-      }
-      if (!ex.finished() && !dead_) {
-        if (!ex.head_sent()) {
-          if (!ex.body_overflow) m.handler_errors.inc();
-          co_await http::respond(ex, ex.body_overflow ? 413 : 500, "");
-        } else {
-          m.handler_errors.inc();
-          ex.reset();
-        }
-      }
-      m.active.sub();
-      live_.erase(std::find(live_.begin(), live_.end(), &ex));
-      session_.release(sid);
-    }
+    co_await serve_stream(*this, sid, ctx_.snapshot(), http::Protocol::h2, Metrics::get().stream);
     kick();
     task_done();
   }
@@ -215,7 +193,7 @@ class H2Connection final : public Connection, public h2::SessionEvents {
         stop_reading_ = true;
         boost::system::error_code ig;
         t_->lowest_layer().cancel(ig);
-        for (auto* e : live_) e->signal.notify();
+        for (auto* e : live_) e->wake();
         break;
       }
     }
@@ -224,22 +202,40 @@ class H2Connection final : public Connection, public h2::SessionEvents {
   }
 
   asio::awaitable<void> watchdog() {
-    last_active_ = Clock::now();
+    last_active_ = time_.now();
     while (!stop_) {
       auto idle = std::chrono::duration_cast<Clock::duration>(timeouts_.idle);
-      idle_timer_.expires_at(last_active_ + idle);
-      co_await idle_timer_.async_wait(use_tuple);
+      watch_until_ = std::min(last_active_ + idle, head_deadline());
+      co_await idle_timer_.wait_until(watch_until_);
       if (stop_) break;
+      if (head_deadline() <= time_.now()) {
+        // timeouts.header: no complete request head since the connection
+        // opened, or a header block left unfinished (which stalls the
+        // whole connection): GOAWAY and close.
+        Metrics::get().header_timeouts.inc();
+        session_.terminate(h2::kNoError);
+        kick();
+        break;
+      }
       if (!live_.empty() || session_.live_streams() > 0) {
-        last_active_ = Clock::now();
+        last_active_ = time_.now();
         continue;
       }
-      if (Clock::now() - last_active_ >= idle) {
+      if (time_.now() - last_active_ >= idle) {
         drain();  // GOAWAY(NO_ERROR); the writer ends the connection once it is out
         break;
       }
     }
     task_done();
+  }
+
+  // When timeouts.header runs out: the first request head must complete
+  // within it from the connection start, and so must every header block.
+  Clock::time_point head_deadline() const {
+    auto header = std::chrono::duration_cast<Clock::duration>(timeouts_.header);
+    auto oldest = session_.oldest_pending_head();
+    if (!got_request_) oldest = std::min(oldest, started_);
+    return oldest == Clock::time_point::max() ? oldest : oldest + header;
   }
 
   void task_done() {
@@ -253,13 +249,17 @@ class H2Connection final : public Connection, public h2::SessionEvents {
   asio::any_io_executor ex_;
   config::Limits limits_;
   config::Timeouts timeouts_;
+  const ConnTime& time_;
   h2::ServerSession session_;
   Signal writer_signal_;
   Signal main_signal_;
-  asio::steady_timer idle_timer_;
+  Timer idle_timer_;
   std::string out_;
   std::vector<H2Exchange*> live_;
-  Clock::time_point last_active_ = Clock::now();
+  Clock::time_point last_active_;
+  Clock::time_point started_;
+  Clock::time_point watch_until_ = Clock::time_point::max();  // the watchdog's wake-up
+  bool got_request_ = false;
   int tasks_ = 0;
   bool stop_ = false;          // reader finished: writer flushes then exits
   bool stop_reading_ = false;  // session done or failed
@@ -267,100 +267,6 @@ class H2Connection final : public Connection, public h2::SessionEvents {
   bool dead_ = false;          // transport unusable
   bool draining_ = false;
 };
-
-H2Exchange::H2Exchange(H2Connection& c, StreamId sid, std::shared_ptr<const Snapshot> snap)
-    : signal(c.executor()), c_(c), sid_(sid), snap_(std::move(snap)) {}
-
-http::Request& H2Exchange::request() { return c_.session().request(sid_); }
-const http::ConnInfo& H2Exchange::conn() const { return c_.info(); }
-asio::any_io_executor H2Exchange::executor() const { return c_.executor(); }
-
-asio::awaitable<http::IoResult> H2Exchange::read_body(std::span<char> buf) {
-  auto& s = c_.session();
-  auto idle = snap_ && snap_->config ? snap_->config->timeouts.body_idle : config::Timeouts{}.body_idle;
-  // A CONNECT stream is a tunnel: its silence is bounded by the tunnel's idle timeout.
-  using Dur = Signal::Clock::duration;
-  const Dur wait_for = request().method == "CONNECT" ? Dur::max() : Dur(idle);
-  for (;;) {
-    if (std::size_t n = s.read_body(sid_, buf)) {
-      c_.kick();  // WINDOW_UPDATE may be due
-      co_return http::IoResult{{}, n};
-    }
-    switch (s.body_state(sid_)) {
-      case h2::BodyState::ended:
-        co_return http::IoResult{};
-      case h2::BodyState::overflow:
-        body_overflow = true;
-        co_return http::IoResult{make_error_code(boost::system::errc::message_size), 0};
-      case h2::BodyState::reset:
-        co_return http::IoResult{asio::error::connection_reset, 0};
-      case h2::BodyState::more:
-        break;
-    }
-    if (c_.dead()) co_return http::IoResult{asio::error::connection_reset, 0};
-    if (!co_await signal.wait(wait_for)) {
-      if (std::size_t n = s.read_body(sid_, buf)) {
-        c_.kick();
-        co_return http::IoResult{{}, n};
-      }
-      if (s.body_state(sid_) == h2::BodyState::more) {  // no progress for body_idle
-        s.reset(sid_, h2::kCancel);
-        c_.kick();
-        co_return http::IoResult{asio::error::timed_out, 0};
-      }
-    }
-  }
-}
-
-const http::Headers* H2Exchange::request_trailers() const {
-  return c_.session().request_trailers(sid_);
-}
-
-asio::awaitable<http::error_code> H2Exchange::send_interim(const http::Response& r) {
-  if (head_sent_) co_return make_error_code(boost::system::errc::operation_not_permitted);
-  if (!c_.session().submit_interim(sid_, r)) co_return asio::error::connection_reset;
-  c_.kick();
-  co_return http::error_code{};
-}
-
-asio::awaitable<http::error_code> H2Exchange::send_head(http::Response& r, bool end_stream) {
-  if (head_sent_) co_return make_error_code(boost::system::errc::operation_not_permitted);
-  if (!c_.session().submit_response(sid_, r, end_stream)) co_return asio::error::connection_reset;
-  head_sent_ = true;
-  finished_ = end_stream;
-  c_.kick();
-  co_return http::error_code{};
-}
-
-asio::awaitable<http::error_code> H2Exchange::send_body(std::span<const char> data,
-                                                        bool end_stream) {
-  if (!head_sent_ || finished_) co_return make_error_code(boost::system::errc::operation_not_permitted);
-  auto& s = c_.session();
-  if (!s.submit_data(sid_, data, end_stream)) co_return asio::error::connection_reset;
-  finished_ = end_stream;
-  c_.kick();
-  std::size_t limit = snap_ && snap_->config ? snap_->config->limits.stream_buffer
-                                             : config::Limits{}.stream_buffer;
-  while (s.buffered(sid_) > limit) {
-    if (!s.writable(sid_) || c_.dead()) co_return asio::error::connection_reset;
-    co_await signal.wait();
-  }
-  co_return http::error_code{};
-}
-
-asio::awaitable<http::error_code> H2Exchange::send_trailers(const http::Headers& t) {
-  if (!head_sent_ || finished_) co_return make_error_code(boost::system::errc::operation_not_permitted);
-  if (!c_.session().submit_trailers(sid_, t)) co_return asio::error::connection_reset;
-  finished_ = true;
-  c_.kick();
-  co_return http::error_code{};
-}
-
-void H2Exchange::reset() {
-  c_.session().reset(sid_, h2::kInternalError);
-  finished_ = true;
-  c_.kick();
-}
 
 }  // namespace
 

@@ -11,10 +11,13 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <chrono>
 #include <vector>
 
-#include "conn/signal.hpp"
+#include "conn/codec_metrics.hpp"
+#include "conn/stream_runner.hpp"
+#include "conn/stream_session.hpp"
 #include "obs/metrics.hpp"
 #include "quic/replay_guard.hpp"
 
@@ -25,16 +28,16 @@ namespace {
 namespace asio = boost::asio;
 namespace h3 = codec::http3;
 using h3::StreamId;
-using Clock = std::chrono::steady_clock;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 struct Metrics {
   obs::Counter& streams = obs::counter("strata_http3_streams_total", "HTTP/3 request streams served");
   obs::Gauge& active = obs::gauge("strata_quic_streams", "HTTP/3 request streams in progress");
-  obs::Counter& handler_errors = obs::counter(
-      "strata_http3_handler_errors_total", "HTTP/3 handlers that threw or left a stream unfinished");
+  obs::Counter& header_timeouts = obs::counter(
+      "strata_http3_header_timeouts_total",
+      "HTTP/3 request streams reset by timeouts.header (request head incomplete in time)");
   obs::Counter& replayed = obs::counter("strata_quic_early_data_total", "0-RTT early data decisions",
                                         {{"outcome", "replayed_request"}});
+  StreamMetrics stream{streams, active};
   static Metrics& get() {
     static Metrics m;
     return m;
@@ -50,36 +53,14 @@ quic::ReplayGuard& request_guard(const config::Quic& q) {
 }
 
 class App;
-
-class H3Exchange final : public http::Exchange {
- public:
-  H3Exchange(App& a, StreamId sid, std::shared_ptr<const Snapshot> snap);
-  http::Request& request() override;
-  const http::ConnInfo& conn() const override;
-  asio::any_io_executor executor() const override;
-  asio::awaitable<http::IoResult> read_body(std::span<char> buf) override;
-  const http::Headers* request_trailers() const override;
-  asio::awaitable<http::error_code> send_interim(const http::Response& r) override;
-  asio::awaitable<http::error_code> send_head(http::Response& r, bool end_stream) override;
-  asio::awaitable<http::error_code> send_body(std::span<const char> data, bool end_stream) override;
-  asio::awaitable<http::error_code> send_trailers(const http::Headers& t) override;
-  bool head_sent() const override { return head_sent_; }
-  bool finished() const override { return finished_; }
-  void reset() override;
-
-  Signal signal;
-  bool body_overflow = false;
-
- private:
-  App& a_;
-  StreamId sid_;
-  std::shared_ptr<const Snapshot> snap_;
-  bool head_sent_ = false;
-  bool finished_ = false;
-};
+using H3Exchange = StreamExchange<App>;
+static_assert(StreamSession<h3::ServerSession, StreamId>);
 
 class App final : public H3App, public h3::SessionEvents {
  public:
+  using Session = h3::ServerSession;
+  using StreamId = h3::StreamId;
+
   App(H3Transport& t, std::shared_ptr<ServerContext> ctx, http::ConnInfo info,
       asio::any_io_executor ex, std::shared_ptr<const Snapshot> snap)
       : t_(t),
@@ -88,18 +69,24 @@ class App final : public H3App, public h3::SessionEvents {
         ex_(std::move(ex)),
         snap_(std::move(snap)),
         limits_(snap_ && snap_->config ? snap_->config->limits : config::Limits{}),
-        session_(limits_, h3::Settings{}, *this, t_),
-        reg_(*ctx_, this) {}
-
-  ~App() override {
-    for (auto* e : live_) e->signal.notify();
+        session_(limits_, h3::Settings{}, *this, t_, *ctx_->time().clock),
+        reg_(*ctx_, this),
+        head_timer_(ex_, ctx_->time()) {
+    if (snap_ && snap_->config) header_timeout_ = snap_->config->timeouts.header;
+    asio::co_spawn(ex_, head_watch(t_.keep_alive()), asio::detached);
   }
+
+  // No stream coroutine outlives the App in normal operation (each pins the
+  // connection); at io_context shutdown their frames are destroyed first,
+  // so live_ may name freed exchanges here: it is not touched.
+  ~App() override = default;
 
   // H3App
   h3::ServerSession& session() override { return session_; }
   void closed() override {
     dead_ = true;
-    for (auto* e : live_) e->signal.notify();
+    head_timer_.cancel();
+    for (auto* e : live_) e->wake();
   }
   bool idle() const override { return live_.empty() && session_.live_streams() == 0; }
   bool draining() const override { return draining_; }
@@ -114,12 +101,32 @@ class App final : public H3App, public h3::SessionEvents {
   void on_request(StreamId sid) override {
     asio::co_spawn(ex_, run_stream(sid, t_.keep_alive()), asio::detached);
   }
-  void on_stream_wake(StreamId, void* user) override { static_cast<H3Exchange*>(user)->signal.notify(); }
+  void on_stream_wake(StreamId, void* user) override { static_cast<H3Exchange*>(user)->wake(); }
+  void on_error(h3::PeerError e) override { codec_metrics::h3_error(e); }
 
+  // --- for StreamExchange / serve_stream (conn/stream_exchange.hpp) ---
+  static constexpr std::uint64_t kCancelCode = h3::kRequestCancelled;
+  static constexpr std::uint64_t kInternalErrorCode = h3::kInternalError;
   void kick() { t_.kick(); }
   bool dead() const { return dead_ || t_.dead(); }
   const http::ConnInfo& info() const { return info_; }
   const asio::any_io_executor& executor() const { return ex_; }
+  const ConnTime& time() const { return ctx_->time(); }
+  void on_head(const Snapshot*, http::Response&) {}
+  void attach(H3Exchange* e) { live_.push_back(e); }
+  void detach(H3Exchange* e) { live_.erase(std::find(live_.begin(), live_.end(), e)); }
+  // 0-RTT: a replay of an earlier early-data request gets 425.
+  std::optional<LocalReply> admit(H3Exchange& ex) {
+    const auto& snap = ex.snapshot();
+    if (snap && snap->listener && !early_checks(ex.id(), ex.request(), *snap)) {
+      Metrics::get().replayed.inc();
+      return LocalReply{425, "too early: replayed early data\n"};
+    }
+    return std::nullopt;
+  }
+  void release(StreamId sid) {
+    if (!t_.dead()) session_.release(sid);
+  }
 
  private:
   // 0-RTT: marks the request; a replay of an earlier early-data request
@@ -135,38 +142,27 @@ class App final : public H3App, public h3::SessionEvents {
     return request_guard(q).check(key) == quic::ReplayGuard::Verdict::fresh;
   }
 
-  asio::awaitable<void> run_stream(StreamId sid, std::shared_ptr<void> keep) {
-    auto snap = ctx_->snapshot();
-    {
-      H3Exchange ex(*this, sid, snap);
-      session_.set_user(sid, &ex);
-      live_.push_back(&ex);
-      auto& m = Metrics::get();
-      m.streams.inc();
-      m.active.add();
-      try {
-        if (snap && snap->listener && !early_checks(sid, ex.request(), *snap)) {
-          m.replayed.inc();
-          co_await http::respond(ex, 425, "too early: replayed early data\n");
-        } else if (snap && snap->handler) {
-          co_await snap->handler->handle(ex);
-        }
-      } catch (const std::exception&) {
-        m.handler_errors.inc();
+  // timeouts.header on request heads: a stream whose HEADERS began but did
+  // not complete in time is reset (H3_REQUEST_CANCELLED); other streams go
+  // on. Ends when the connection closes (closed() cancels the timer).
+  asio::awaitable<void> head_watch(std::shared_ptr<void> keep) {
+    auto header = std::chrono::duration_cast<core::Clock::duration>(header_timeout_);
+    const auto& time = ctx_->time();
+    while (!dead()) {
+      auto now = time.now();
+      auto oldest = session_.oldest_pending_head();
+      auto at = oldest == core::Clock::time_point::max() ? now + header : oldest + header;
+      co_await head_timer_.wait_until(at);
+      if (dead()) break;
+      if (auto n = session_.expire_heads(time.now() - header)) {
+        Metrics::get().header_timeouts.inc(n);
+        t_.kick();
       }
-      if (!ex.finished() && !dead()) {
-        if (!ex.head_sent()) {
-          if (!ex.body_overflow) m.handler_errors.inc();
-          co_await http::respond(ex, ex.body_overflow ? 413 : 500, "");
-        } else {
-          m.handler_errors.inc();
-          ex.reset();
-        }
-      }
-      m.active.sub();
-      live_.erase(std::find(live_.begin(), live_.end(), &ex));
-      if (!t_.dead()) session_.release(sid);
     }
+  }
+
+  asio::awaitable<void> run_stream(StreamId sid, std::shared_ptr<void> keep) {
+    co_await serve_stream(*this, sid, ctx_->snapshot(), http::Protocol::h3, Metrics::get().stream);
     if (!t_.dead()) t_.kick();
   }
 
@@ -178,105 +174,38 @@ class App final : public H3App, public h3::SessionEvents {
   config::Limits limits_;
   h3::ServerSession session_;
   Registration reg_;
+  Timer head_timer_;
+  config::Duration header_timeout_ = config::Timeouts{}.header;
   std::vector<H3Exchange*> live_;
   bool dead_ = false;
   bool draining_ = false;
 };
 
-H3Exchange::H3Exchange(App& a, StreamId sid, std::shared_ptr<const Snapshot> snap)
-    : signal(a.executor()), a_(a), sid_(sid), snap_(std::move(snap)) {}
-
-http::Request& H3Exchange::request() { return a_.session().request(sid_); }
-const http::ConnInfo& H3Exchange::conn() const { return a_.info(); }
-asio::any_io_executor H3Exchange::executor() const { return a_.executor(); }
-
-asio::awaitable<http::IoResult> H3Exchange::read_body(std::span<char> buf) {
-  auto& s = a_.session();
-  auto idle = snap_ && snap_->config ? snap_->config->timeouts.body_idle : config::Timeouts{}.body_idle;
-  // A CONNECT stream is a tunnel: its silence is bounded by the tunnel's idle timeout.
-  using Dur = Signal::Clock::duration;
-  const Dur wait_for = request().method == "CONNECT" ? Dur::max() : Dur(idle);
-  for (;;) {
-    if (a_.dead()) co_return http::IoResult{asio::error::connection_reset, 0};
-    if (std::size_t n = s.read_body(sid_, buf)) {
-      a_.kick();  // flow-control credit may be due
-      co_return http::IoResult{{}, n};
-    }
-    switch (s.body_state(sid_)) {
-      case h3::BodyState::ended:
-        co_return http::IoResult{};
-      case h3::BodyState::overflow:
-        body_overflow = true;
-        co_return http::IoResult{make_error_code(boost::system::errc::message_size), 0};
-      case h3::BodyState::reset:
-        co_return http::IoResult{asio::error::connection_reset, 0};
-      case h3::BodyState::more:
-        break;
-    }
-    if (!co_await signal.wait(wait_for)) {
-      if (a_.dead()) co_return http::IoResult{asio::error::connection_reset, 0};
-      if (std::size_t n = s.read_body(sid_, buf)) {
-        a_.kick();
-        co_return http::IoResult{{}, n};
-      }
-      if (s.body_state(sid_) == h3::BodyState::more) {  // no progress for body_idle
-        s.reset(sid_, h3::kRequestCancelled);
-        a_.kick();
-        co_return http::IoResult{asio::error::timed_out, 0};
-      }
-    }
+class QuicHost final : public quic::Host {
+ public:
+  explicit QuicHost(std::shared_ptr<ServerContext> ctx) : ctx_(std::move(ctx)) {}
+  quic::ListenerSettings settings() const override {
+    quic::ListenerSettings s;
+    auto snap = ctx_->snapshot();
+    if (!snap || !snap->listener) return s;
+    s.quic = &snap->listener->quic;
+    s.tls = snap->quic_tls;
+    s.listener = snap->listener->name;
+    s.keep = std::move(snap);
+    return s;
   }
-}
-
-const http::Headers* H3Exchange::request_trailers() const {
-  return a_.session().request_trailers(sid_);
-}
-
-asio::awaitable<http::error_code> H3Exchange::send_interim(const http::Response& r) {
-  if (head_sent_) co_return make_error_code(boost::system::errc::operation_not_permitted);
-  if (a_.dead() || !a_.session().submit_interim(sid_, r)) co_return asio::error::connection_reset;
-  a_.kick();
-  co_return http::error_code{};
-}
-
-asio::awaitable<http::error_code> H3Exchange::send_head(http::Response& r, bool end_stream) {
-  if (head_sent_) co_return make_error_code(boost::system::errc::operation_not_permitted);
-  if (a_.dead() || !a_.session().submit_response(sid_, r, end_stream))
-    co_return asio::error::connection_reset;
-  head_sent_ = true;
-  finished_ = end_stream;
-  a_.kick();
-  co_return http::error_code{};
-}
-
-asio::awaitable<http::error_code> H3Exchange::send_body(std::span<const char> data, bool end_stream) {
-  if (!head_sent_ || finished_) co_return make_error_code(boost::system::errc::operation_not_permitted);
-  auto& s = a_.session();
-  if (a_.dead() || !s.submit_data(sid_, data, end_stream)) co_return asio::error::connection_reset;
-  finished_ = end_stream;
-  a_.kick();
-  std::size_t limit = snap_ && snap_->config ? snap_->config->limits.stream_buffer
-                                             : config::Limits{}.stream_buffer;
-  while (s.buffered(sid_) > limit) {
-    if (a_.dead() || !s.writable(sid_)) co_return asio::error::connection_reset;
-    co_await signal.wait();
+  std::unique_ptr<quic::Application> make_application(std::string_view alpn,
+                                                      quic::AppTransport& t, http::ConnInfo info,
+                                                      asio::any_io_executor ex,
+                                                      const quic::ListenerSettings& accepted) override {
+    if (alpn != "h3") return nullptr;
+    auto snap = std::static_pointer_cast<const Snapshot>(accepted.keep);
+    return make_h3_app(t, ctx_, std::move(info), std::move(ex), std::move(snap));
   }
-  co_return http::error_code{};
-}
 
-asio::awaitable<http::error_code> H3Exchange::send_trailers(const http::Headers& t) {
-  if (!head_sent_ || finished_) co_return make_error_code(boost::system::errc::operation_not_permitted);
-  if (a_.dead() || !a_.session().submit_trailers(sid_, t)) co_return asio::error::connection_reset;
-  finished_ = true;
-  a_.kick();
-  co_return http::error_code{};
-}
-
-void H3Exchange::reset() {
-  if (!a_.dead()) a_.session().reset(sid_, h3::kInternalError);
-  finished_ = true;
-  a_.kick();
-}
+ private:
+  std::shared_ptr<ServerContext> ctx_;
+};
 
 }  // namespace
 
@@ -284,6 +213,14 @@ std::unique_ptr<H3App> make_h3_app(H3Transport& t, std::shared_ptr<ServerContext
                                    http::ConnInfo info, boost::asio::any_io_executor ex,
                                    std::shared_ptr<const Snapshot> snap) {
   return std::make_unique<App>(t, std::move(ctx), std::move(info), std::move(ex), std::move(snap));
+}
+
+}  // namespace strata::conn
+
+namespace strata::conn {
+
+std::shared_ptr<quic::Host> make_quic_host(std::shared_ptr<ServerContext> ctx) {
+  return std::make_shared<QuicHost>(std::move(ctx));
 }
 
 }  // namespace strata::conn

@@ -15,35 +15,29 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "codec/http3/server_session.hpp"
 #include "conn/server_context.hpp"
+#include "quic/application.hpp"
 #include "http/message.hpp"
 
 namespace strata::conn {
 
 // What the HTTP/3 layer needs from its QUIC connection.
-class H3Transport : public codec::http3::QuicSide {
- public:
-  virtual void kick() = 0;                                   // data is ready to write
-  virtual bool stream_early(std::int64_t sid) const = 0;     // request bytes came in 0-RTT
-  virtual std::uint64_t hello_fingerprint() const = 0;       // hash of the TLS ClientHello
-  virtual bool dead() const = 0;                             // connection gone
-  virtual std::shared_ptr<void> keep_alive() = 0;            // pins the connection
-};
+using H3Transport = quic::AppTransport;
 
-class H3App : public Connection {
+// The HTTP/3 application: a quic::Application (what QUIC drives) that is
+// also a drainable Connection of its ServerContext.
+class H3App : public Connection, public quic::Application {
  public:
-  virtual codec::http3::ServerSession& session() = 0;
-  // The QUIC connection ended: handlers waiting on streams wake and fail.
-  virtual void closed() = 0;
-  // No request streams in progress (for idle close after GOAWAY).
-  virtual bool idle() const = 0;
-  virtual bool draining() const = 0;
+  void drain() override = 0;
 };
 
 std::unique_ptr<H3App> make_h3_app(H3Transport& t, std::shared_ptr<ServerContext> ctx,
                                    http::ConnInfo info,
                                    boost::asio::any_io_executor ex,
                                    std::shared_ptr<const Snapshot> snap);
+
+// The quic::Host of one listener (ServerContext): its QUIC settings from
+// the current snapshot, and the HTTP/3 application for ALPN "h3".
+std::shared_ptr<quic::Host> make_quic_host(std::shared_ptr<ServerContext> ctx);
 
 }  // namespace strata::conn

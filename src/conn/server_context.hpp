@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "config/config.hpp"
+#include "conn/timer.hpp"
 #include "http/exchange.hpp"
 #include "io/transport.hpp"
 
@@ -51,6 +52,12 @@ class ServerContext {
   virtual bool draining() const = 0;
   virtual void add(Connection* c) = 0;
   virtual void remove(Connection* c) = 0;
+  // The clock and timer queue the connections use (conn/timer.hpp).
+  // Default: real time. Tests return a fake clock and a manual queue.
+  virtual const ConnTime& time() const {
+    static const ConnTime real;
+    return real;
+  }
 };
 
 // RAII registration of a connection with its context.

@@ -77,10 +77,9 @@ std::vector<std::string> Connection::scids() const {
 
 bool Connection::init(const io::Datagram& d, const ngtcp2_pkt_hd& hd, const ngtcp2_cid* odcid,
                       bool token_ok) {
-  auto snap = ep_->context().snapshot();
-  if (!snap || !snap->listener || !snap->quic_tls) return false;
-  const config::Quic& q = snap->listener->quic;
-  snap_ = snap;
+  settings_ = ep_->host().settings();
+  if (!settings_.quic || !settings_.tls) return false;
+  const config::Quic& q = *settings_.quic;
   std::memcpy(&remote_, &d.remote, d.remote_len);
   std::memcpy(&source_, &d.remote, d.remote_len);
   remote_len_ = d.remote_len;
@@ -138,7 +137,7 @@ bool Connection::init(const io::Datagram& d, const ngtcp2_pkt_hd& hd, const ngtc
   if (ngtcp2_conn_server_new(&conn_, &hd.scid, &scid, &path, hd.version, &callback_table(), &settings,
                              &params, nullptr, this) != 0)
     return false;
-  tls_ = snap->quic_tls->new_session(ref_.get());
+  tls_ = settings_.tls->new_session(ref_.get());
   if (!tls_) return false;
   ngtcp2_conn_set_tls_native_handle(conn_, tls_);
   ep_->add_cid(scid.data, scid.datalen, shared_from_this());
@@ -376,10 +375,11 @@ bool Connection::setup_h3() {
   info.tls = true;
   info.alpn = "h3";
   info.sni = tls_sni(tls_);
-  info.listener = snap_->listener->name;
+  info.listener = settings_.listener;
   static std::atomic<std::uint64_t> ids{1ull << 62};
   info.id = ids.fetch_add(1, std::memory_order_relaxed);
-  app_ = conn::make_h3_app(*this, ep_->context_ptr(), std::move(info), ep_->executor(), snap_);
+  app_ = ep_->host().make_application("h3", *this, std::move(info), ep_->executor(), settings_);
+  if (!app_) return false;
   std::int64_t ctrl = -1, enc = -1, dec = -1;
   if (ngtcp2_conn_open_uni_stream(conn_, &ctrl, nullptr) != 0 ||
       ngtcp2_conn_open_uni_stream(conn_, &enc, nullptr) != 0 ||

@@ -19,7 +19,7 @@
 
 #include <ngtcp2/ngtcp2.h>
 
-#include "conn/http3_connection.hpp"
+#include "quic/application.hpp"
 #include "io/udp.hpp"
 #include "quic/tls_server.hpp"
 
@@ -34,7 +34,7 @@ namespace strata::quic {
 class Endpoint;
 
 class Connection final : public std::enable_shared_from_this<Connection>,
-                         public conn::H3Transport,
+                         public AppTransport,
                          public TlsPeer {
  public:
   explicit Connection(std::shared_ptr<Endpoint> ep);
@@ -57,7 +57,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // The address the connection was admitted from (per-source limits).
   const sockaddr* source() const { return reinterpret_cast<const sockaddr*>(&source_); }
 
-  // conn::H3Transport
+  // AppTransport
   void consumed(std::int64_t sid, std::uint64_t n) override;
   void shutdown_stream_read(std::int64_t sid, std::uint64_t code) override;
   void reset_stream(std::int64_t sid, std::uint64_t code) override;
@@ -98,14 +98,14 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::uint64_t now_ts() const;
 
   std::shared_ptr<Endpoint> ep_;
-  std::shared_ptr<const conn::Snapshot> snap_;
+  ListenerSettings settings_;  // accepted with
   ngtcp2_conn* conn_ = nullptr;
   ngtcp2_connection_close_error ccerr_{};
   bool ccerr_set_ = false;
   std::uint64_t app_error_ = 0;
   gnutls_session_t tls_ = nullptr;
   std::unique_ptr<ngtcp2_crypto_conn_ref> ref_;
-  std::unique_ptr<conn::H3App> app_;
+  std::unique_ptr<Application> app_;
   boost::asio::steady_timer timer_;
   sockaddr_storage remote_{};
   sockaddr_storage source_{};

@@ -17,7 +17,6 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config.hpp"
-#include "conn/server_context.hpp"
 #include "core/clock.hpp"
 #include "quic/cid.hpp"
 #include "quic/connection.hpp"
@@ -100,14 +99,14 @@ bool EndpointGroup::forward(unsigned worker, const io::Datagram& d) {
 // ---- Endpoint --------------------------------------------------------------------
 
 Endpoint::Endpoint(asio::any_io_executor ex, int fd, unsigned worker,
-                   std::shared_ptr<EndpointGroup> group, std::shared_ptr<conn::ServerContext> ctx,
+                   std::shared_ptr<EndpointGroup> group, std::shared_ptr<Host> host,
                    std::atomic<std::int64_t>& process_connections)
     : ex_(ex),
       sock_(ex),
       fd_(fd),
       worker_(worker),
       group_(std::move(group)),
-      ctx_(std::move(ctx)),
+      host_(std::move(host)),
       process_connections_(process_connections),
       batch_(kRecvSlots, io::enable_udp_gro(fd) ? io::kGroBufferSize : kRecvSize) {
   local_len_ = sizeof local_;
@@ -121,7 +120,7 @@ Endpoint::~Endpoint() {
 }
 
 void Endpoint::start() {
-  if (auto s = ctx_->snapshot(); s && s->listener) gso_ = s->listener->quic.gso;
+  if (auto s = host_->settings(); s.quic) gso_ = s.quic->gso;
   asio::co_spawn(ex_, [self = shared_from_this()] { return self->recv_loop(); }, asio::detached);
 }
 
@@ -197,12 +196,12 @@ void Endpoint::accept(const io::Datagram& d, const std::string& dcid_key) {
     send_refusal(d, &hd, NGTCP2_CONNECTION_REFUSED);
     return;
   }
-  auto snap = ctx_ ? ctx_->snapshot() : nullptr;
-  if (!snap || !snap->listener || !snap->quic_tls) {
+  auto settings = host_ ? host_->settings() : ListenerSettings{};
+  if (!settings.quic || !settings.tls) {
     m.dropped.inc();
     return;
   }
-  const config::Quic& q = snap->listener->quic;
+  const config::Quic& q = *settings.quic;
   const auto* remote = reinterpret_cast<const sockaddr*>(&d.remote);
   // Address validation: a Retry token proves the address (and carries the
   // original DCID); a NEW_TOKEN token from an earlier connection too.
@@ -358,7 +357,7 @@ void Endpoint::abandon() {
   blocked_.clear();
   boost::system::error_code ec;
   sock_.close(ec);
-  ctx_.reset();
+  host_.reset();
 }
 
 void Endpoint::maybe_finish() {
@@ -369,7 +368,7 @@ void Endpoint::maybe_finish() {
   // hold their own reference to the context. No connection is left, so no
   // connection ID may still name one.
   by_cid_.clear();
-  ctx_.reset();
+  host_.reset();
 }
 
 // ---- stateless packets ---------------------------------------------------------------

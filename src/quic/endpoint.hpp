@@ -30,14 +30,13 @@
 
 #include "io/udp.hpp"
 
-namespace strata::conn {
-class ServerContext;
-}
 namespace strata::config {
 struct Quic;
 }
 
 namespace strata::quic {
+
+class Host;  // quic/application.hpp
 
 class Connection;
 class Endpoint;
@@ -73,7 +72,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
  public:
   // Takes ownership of the bound UDP socket `fd`.
   Endpoint(boost::asio::any_io_executor ex, int fd, unsigned worker,
-           std::shared_ptr<EndpointGroup> group, std::shared_ptr<conn::ServerContext> ctx,
+           std::shared_ptr<EndpointGroup> group, std::shared_ptr<Host> host,
            std::atomic<std::int64_t>& process_connections);
   ~Endpoint();
   Endpoint(const Endpoint&) = delete;
@@ -96,8 +95,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   unsigned worker() const { return worker_; }
   const sockaddr* local() const { return reinterpret_cast<const sockaddr*>(&local_); }
   socklen_t local_len() const { return local_len_; }
-  conn::ServerContext& context() { return *ctx_; }
-  const std::shared_ptr<conn::ServerContext>& context_ptr() const { return ctx_; }
+  Host& host() { return *host_; }
   EndpointGroup& group() { return *group_; }
   // Sends datagrams of `segment` bytes; false when the socket is full (the
   // connection retries after writable() fires).
@@ -129,7 +127,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   int fd_;
   unsigned worker_;
   std::shared_ptr<EndpointGroup> group_;
-  std::shared_ptr<conn::ServerContext> ctx_;
+  std::shared_ptr<Host> host_;
   std::atomic<std::int64_t>& process_connections_;
   sockaddr_storage local_{};
   socklen_t local_len_ = 0;

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "conn/accept.hpp"
+#include "conn/http3_connection.hpp"
 #include "quic/endpoint.hpp"
 
 namespace strata::server {
@@ -52,7 +53,8 @@ void ListenerContext::stop_accepting() {
 void ListenerContext::attach_quic(int udp_fd, unsigned worker,
                                   std::shared_ptr<quic::EndpointGroup> group) {
   quic_ = std::make_shared<quic::Endpoint>(acceptor_.get_executor(), udp_fd, worker, group,
-                                           shared_from_this(), process_connections_);
+                                           conn::make_quic_host(shared_from_this()),
+                                           process_connections_);
   group->set(worker, quic_, acceptor_.get_executor());
   quic_->start();
 }

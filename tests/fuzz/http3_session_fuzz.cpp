@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const h3::StreamId kStreams[] = {0, 4, 8, 12, 2, 6, 10};
   Quic quic;
   Events ev;
-  strata::config::Limits limits;
+  h3::Limits limits;
   limits.max_body = 4096;
   limits.max_header_bytes = 2048;
   limits.max_headers = 32;

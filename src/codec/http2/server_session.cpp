@@ -4,7 +4,7 @@
 
 namespace strata::codec::http2 {
 
-ServerSession::ServerSession(const config::Limits& limits, SessionEvents& events,
+ServerSession::ServerSession(const Limits& limits, SessionEvents& events,
                              const core::Clock& clock)
     : limits_(limits), ev_(events), clock_(clock), nv_(std::make_unique<NvScratch>()) {
   nghttp2_session_callbacks* cb = new_server_callbacks();
@@ -110,7 +110,7 @@ bool ServerSession::receive(std::span<const char> data) {
         abuse(kAbControl);
         terminate(kEnhanceYourCalm);
       } else {
-        recv_errors().inc();
+        ev_.on_protocol_error();
         // Bad preface: just close; anything else: best-effort GOAWAY.
         if (rv != NGHTTP2_ERR_BAD_CLIENT_MAGIC) terminate(kProtocolError);
       }
@@ -166,7 +166,16 @@ void ServerSession::destroy(StreamId sid) {
   }
 }
 
-void ServerSession::abuse(int kind) { abuse_counter(kind).inc(); }
+void ServerSession::abuse(int kind) { ev_.on_abuse(static_cast<Abuse>(kind)); }
+
+std::string_view abuse_name(Abuse a) {
+  auto i = static_cast<int>(a);
+  return i >= 0 && i < kAbuseKinds ? kAbuseNames[i] : "other";
+}
+
+std::string_view error_name(std::uint32_t code) {
+  return code < 16 ? nghttp2_http2_strerror(code) : "other";
+}
 
 bool ServerSession::window_hit(std::uint32_t& count, core::Clock::time_point& start,
                                std::uint32_t limit) {
@@ -327,6 +336,13 @@ void ServerSession::reset(StreamId sid, std::uint32_t code) {
   auto* s = find(sid);
   if (!s || s->closed) return;
   nghttp2_submit_rst_stream(s_, NGHTTP2_FLAG_NONE, sid, code);
+}
+
+core::Clock::time_point ServerSession::oldest_pending_head() const {
+  auto t = core::Clock::time_point::max();
+  for (const auto& [id, s] : streams_)
+    if (!s->dispatched && !s->ignored && !s->closed) t = std::min(t, s->req.start);
+  return t;
 }
 
 void ServerSession::release(StreamId sid) {

@@ -8,7 +8,8 @@
 // per-stream buffer and written straight from it into the output (DATA
 // frames use NGHTTP2_DATA_FLAG_NO_COPY).
 //
-// Abuse defences (each counted in strata_http2_abuse_total{kind=...}):
+// Abuse defences (each reported through SessionEvents::on_abuse; the
+// driver counts them in strata_http2_abuse_total{kind=...}):
 //   rapid_reset        client RST_STREAMs per second > h2_max_resets_per_second
 //                      -> GOAWAY(ENHANCE_YOUR_CALM), session ends
 //   continuation_flood CONTINUATION frames in one header block > h2_max_continuations
@@ -39,7 +40,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "http/message.hpp"
 
@@ -59,9 +59,62 @@ enum ErrorCode : std::uint32_t {
   kEnhanceYourCalm = 0xb,
 };
 
+// The limits the session enforces, filled by the driver from
+// config::Limits (same field names and defaults; any struct with these
+// fields converts, so the codec needs nothing from config/).
+struct Limits {
+  std::uint32_t max_header_bytes = 32 * 1024;  // header list (HPACK size) -> 431
+  std::uint32_t max_headers = 100;             // fields -> 431
+  std::uint64_t max_body = 64ull * 1024 * 1024;  // -> 413 / BodyState::overflow
+  std::uint32_t h2_max_concurrent_streams = 128;
+  std::uint32_t h2_initial_window = 1024 * 1024;  // per stream
+  std::uint32_t h2_connection_window = 16 * 1024 * 1024;
+  std::uint32_t h2_max_frame_size = 16384;
+  std::uint32_t h2_max_resets_per_second = 100;
+  std::uint32_t h2_max_control_frames_per_second = 1000;
+  std::uint32_t h2_max_continuations = 32;
+  bool h2_extended_connect = true;  // SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441)
+
+  Limits() = default;
+  template <class Source>
+  Limits(const Source& l)  // NOLINT: implicit on purpose (config::Limits)
+      : max_header_bytes(l.max_header_bytes),
+        max_headers(l.max_headers),
+        max_body(l.max_body),
+        h2_max_concurrent_streams(l.h2_max_concurrent_streams),
+        h2_initial_window(l.h2_initial_window),
+        h2_connection_window(l.h2_connection_window),
+        h2_max_frame_size(l.h2_max_frame_size),
+        h2_max_resets_per_second(l.h2_max_resets_per_second),
+        h2_max_control_frames_per_second(l.h2_max_control_frames_per_second),
+        h2_max_continuations(l.h2_max_continuations),
+        h2_extended_connect(l.h2_extended_connect) {}
+};
+
+// Abuse defences that fired (see the list above).
+enum class Abuse : std::uint8_t {
+  rapid_reset,
+  continuation_flood,
+  control_flood,
+  header_list,
+  body_too_large,
+  refused_stream,
+};
+// "rapid_reset", "continuation_flood", ...: the metric label.
+std::string_view abuse_name(Abuse a);
+// The RFC 9113 name of an error code ("NO_ERROR", ...), "other" if unknown.
+std::string_view error_name(std::uint32_t code);
+
 class SessionEvents {
  public:
   virtual ~SessionEvents() = default;
+  // Counters, for the driver's metrics (default: ignored).
+  // strata_http2_abuse_total{kind}
+  virtual void on_abuse(Abuse) {}
+  // strata_http2_goaway_sent_total{code}
+  virtual void on_goaway_sent(std::uint32_t code) {}
+  // strata_http2_protocol_errors_total: the session failed on bad input
+  virtual void on_protocol_error() {}
   // A request head is complete on `sid`; ServerSession::request(sid) holds
   // it. The stream stays known to the session until release(sid).
   virtual void on_request(StreamId sid) = 0;
@@ -75,7 +128,7 @@ enum class BodyState { more, ended, overflow, reset };
 
 class ServerSession {
  public:
-  ServerSession(const config::Limits& limits, SessionEvents& events,
+  ServerSession(const Limits& limits, SessionEvents& events,
                 const core::Clock& clock = core::SteadyClock::instance());
   ~ServerSession();
   ServerSession(const ServerSession&) = delete;
@@ -133,6 +186,10 @@ class ServerSession {
   void terminate(std::uint32_t code);
   // Streams known to the session (open in nghttp2 or held by the app).
   std::size_t live_streams() const { return streams_.size(); }
+  // Start (clock time) of the oldest request whose header block began but
+  // was not dispatched yet; time_point::max() if none. For the driver's
+  // timeouts.header (an unfinished header block stalls the connection).
+  core::Clock::time_point oldest_pending_head() const;
 
   struct Stream;  // internal; public for the C callbacks
 
@@ -148,7 +205,7 @@ class ServerSession {
   void build_nv(const http::Headers& h, bool with_date, const char* status);
 
   nghttp2_session* s_ = nullptr;
-  config::Limits limits_;
+  Limits limits_;
   SessionEvents& ev_;
   const core::Clock& clock_;
   std::unordered_map<StreamId, std::unique_ptr<Stream>> streams_;

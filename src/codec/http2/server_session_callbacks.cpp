@@ -205,7 +205,7 @@ struct Callbacks {
     auto& me = self(u);
     switch (frame->hd.type) {
       case NGHTTP2_GOAWAY:
-        goaway_counter(frame->goaway.error_code).inc();
+        me.ev_.on_goaway_sent(frame->goaway.error_code);
         return 0;
       case NGHTTP2_RST_STREAM:
         if (frame->rst_stream.error_code == NGHTTP2_REFUSED_STREAM) me.abuse(kAbRefused);

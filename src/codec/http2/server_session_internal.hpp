@@ -11,7 +11,6 @@
 #include <string_view>
 
 #include "codec/http2/server_session.hpp"
-#include "obs/metrics.hpp"
 
 namespace strata::codec::http2 {
 
@@ -27,34 +26,8 @@ enum AbuseKind : int {
 inline constexpr const char* kAbuseNames[kAbuseKinds] = {"rapid_reset",  "continuation_flood",
                                                   "control_flood", "header_list",
                                                   "body_too_large", "refused_stream"};
-
-inline obs::Counter& abuse_counter(int kind) {
-  static obs::Counter* counters[kAbuseKinds] = {};
-  if (!counters[kind])
-    counters[kind] = &obs::counter("strata_http2_abuse_total",
-                                   "HTTP/2 abuse defences triggered, by kind",
-                                   {{"kind", kAbuseNames[kind]}});
-  return *counters[kind];
-}
-
-inline obs::Counter& goaway_counter(std::uint32_t code) {
-  static obs::Counter* known[16] = {};
-  static obs::Counter& other = obs::counter("strata_http2_goaway_sent_total",
-                                            "GOAWAY frames sent, by error code",
-                                            {{"code", "other"}});
-  if (code >= 16) return other;
-  if (!known[code])
-    known[code] = &obs::counter("strata_http2_goaway_sent_total",
-                                "GOAWAY frames sent, by error code",
-                                {{"code", nghttp2_http2_strerror(code)}});
-  return *known[code];
-}
-
-inline obs::Counter& recv_errors() {
-  static obs::Counter& c = obs::counter("strata_http2_protocol_errors_total",
-                                        "HTTP/2 connections failed on bad input");
-  return c;
-}
+static_assert(static_cast<int>(Abuse::refused_stream) == kAbRefused &&
+              static_cast<int>(Abuse::rapid_reset) == kAbRapidReset);
 
 // "Sun, 06 Nov 1994 08:49:37 GMT", formatted once per second per thread.
 inline std::string_view http_date() {

@@ -12,7 +12,7 @@ bool connection_specific(std::string_view n) {
 }
 }  // namespace
 
-ServerSession::ServerSession(const config::Limits& limits, const Settings& settings,
+ServerSession::ServerSession(const Limits& limits, const Settings& settings,
                              SessionEvents& events, QuicSide& quic, const core::Clock& clock)
     : limits_(limits), ev_(events), quic_(quic), clock_(clock), nv_(std::make_unique<NvScratch>()) {
   nghttp3_callbacks cb{};
@@ -57,7 +57,7 @@ bool ServerSession::fail(int liberr, int kind) {
   if (!failed_) {
     failed_ = true;
     error_code_ = nghttp3_err_infer_quic_app_error_code(liberr);
-    if (kind >= 0) error_counter(kind).inc();
+    if (kind >= 0) ev_.on_error(static_cast<PeerError>(kind));
   }
   return false;
 }
@@ -250,12 +250,12 @@ void ServerSession::response_done(Stream& s) {
 void ServerSession::finish_head(Stream& s) {
   if (s.ignored) return;
   if (s.too_large) {
-    error_counter(kErrHeaderList).inc();
+    ev_.on_error(static_cast<PeerError>(kErrHeaderList));
     reject(s, 431);
     return;
   }
   if (s.req.content_length && *s.req.content_length > limits_.max_body) {
-    error_counter(kErrBody).inc();
+    ev_.on_error(static_cast<PeerError>(kErrBody));
     reject(s, 413);
     return;
   }
@@ -404,6 +404,29 @@ void ServerSession::reset(StreamId sid, std::uint64_t code) {
     defer(sid, kOpShutWrite);
   }
   if (!s->read_stopped && !s->req_ended) stop_reading(*s, code);
+}
+
+std::string_view peer_error_name(PeerError e) {
+  auto i = static_cast<int>(e);
+  return i >= 0 && i < kErrKinds ? kErrorNames[i] : "other";
+}
+
+core::Clock::time_point ServerSession::oldest_pending_head() const {
+  auto t = core::Clock::time_point::max();
+  for (const auto& [id, s] : streams_)
+    if (!s->dispatched && !s->ignored && !s->closed) t = std::min(t, s->req.start);
+  return t;
+}
+
+std::size_t ServerSession::expire_heads(core::Clock::time_point cutoff) {
+  std::vector<StreamId> stale;
+  for (const auto& [id, s] : streams_)
+    if (!s->dispatched && !s->ignored && !s->closed && s->req.start <= cutoff) stale.push_back(id);
+  for (auto sid : stale) {
+    find(sid)->ignored = true;
+    reset(sid, kRequestCancelled);
+  }
+  return stale.size();
 }
 
 void ServerSession::release(StreamId sid) {

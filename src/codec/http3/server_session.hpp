@@ -17,7 +17,8 @@
 // when the peer acknowledges them (acked()). buffered() counts bytes not
 // yet acknowledged, so a handler waiting on it bounds memory per stream.
 //
-// Bad peer input (each counted in strata_http3_errors_total{kind=...}):
+// Bad peer input (each reported through SessionEvents::on_error; the
+// driver counts them in strata_http3_errors_total{kind=...}):
 //   protocol       nghttp3 rejected the input -> receive() false; close the
 //                  connection with error_code()
 //   message        malformed request head (nghttp3 resets the stream with
@@ -44,7 +45,6 @@
 #include <utility>
 #include <vector>
 
-#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "http/message.hpp"
 
@@ -86,9 +86,30 @@ class QuicSide {
   virtual void stream_done(StreamId sid) {}
 };
 
+// The limits the session enforces, filled by the driver from
+// config::Limits (same field names and defaults; any struct with these
+// fields converts, so the codec needs nothing from config/).
+struct Limits {
+  std::uint32_t max_header_bytes = 32 * 1024;    // -> 431
+  std::uint32_t max_headers = 100;               // -> 431
+  std::uint64_t max_body = 64ull * 1024 * 1024;  // -> 413 / BodyState::overflow
+
+  Limits() = default;
+  template <class Source>
+  Limits(const Source& l)  // NOLINT: implicit on purpose (config::Limits)
+      : max_header_bytes(l.max_header_bytes), max_headers(l.max_headers), max_body(l.max_body) {}
+};
+
+// Kinds of bad peer input (see the list above).
+enum class PeerError : std::uint8_t { protocol, message, header_list, body_too_large, rejected };
+// "protocol", "message", ...: the metric label.
+std::string_view peer_error_name(PeerError e);
+
 class SessionEvents {
  public:
   virtual ~SessionEvents() = default;
+  // strata_http3_errors_total{kind}: for the driver's metrics (default: ignored).
+  virtual void on_error(PeerError) {}
   // A request head is complete on `sid`; ServerSession::request(sid) holds
   // it. The stream stays known to the session until release(sid).
   virtual void on_request(StreamId sid) = 0;
@@ -109,7 +130,7 @@ struct Settings {
 
 class ServerSession {
  public:
-  ServerSession(const config::Limits& limits, const Settings& settings, SessionEvents& events,
+  ServerSession(const Limits& limits, const Settings& settings, SessionEvents& events,
                 QuicSide& quic, const core::Clock& clock = core::SteadyClock::instance());
   ~ServerSession();
   ServerSession(const ServerSession&) = delete;
@@ -196,6 +217,13 @@ class ServerSession {
   // Request streams known to the session (open in nghttp3 or held by the
   // application).
   std::size_t live_streams() const { return streams_.size(); }
+  // Start (clock time) of the oldest request whose head began (HEADERS
+  // frame seen) but was not dispatched yet; time_point::max() if none.
+  core::Clock::time_point oldest_pending_head() const;
+  // timeouts.header: resets (H3_REQUEST_CANCELLED) every request stream
+  // whose head began at or before `cutoff` and is still incomplete; returns how
+  // many. Other streams are not affected.
+  std::size_t expire_heads(core::Clock::time_point cutoff);
 
   struct Stream;  // internal; public for the C callbacks
 
@@ -219,7 +247,7 @@ class ServerSession {
   void flush();
 
   nghttp3_conn* c_ = nullptr;
-  config::Limits limits_;
+  Limits limits_;
   SessionEvents& ev_;
   QuicSide& quic_;
   const core::Clock& clock_;

@@ -54,7 +54,7 @@ struct Callbacks {
     // A CONNECT stream is a tunnel: its DATA is not a body (no max_body).
     if (s->body_total > me.limits_.max_body && s->req.method != "CONNECT") {
       s->overflow = true;
-      error_counter(kErrBody).inc();
+      me.ev_.on_error(static_cast<PeerError>(kErrBody));
       me.quic_.consumed(sid, len);
       me.discard_body(*s);
     } else {
@@ -162,7 +162,7 @@ struct Callbacks {
     auto* s = me.find(sid);
     if (!s || s->ignored) return 0;
     if (s->too_large) {
-      error_counter(kErrHeaderList).inc();
+      me.ev_.on_error(static_cast<PeerError>(kErrHeaderList));
       s->trailers.clear();
       me.reset(sid, kExcessiveLoad);
       me.wake(*s);
@@ -187,8 +187,8 @@ struct Callbacks {
   // rejected after GOAWAY.
   static int stop_sending(nghttp3_conn*, int64_t sid, uint64_t code, void* u, void*) {
     auto& me = self(u);
-    if (code == kMessageError) error_counter(kErrMessage).inc();
-    if (code == kRequestRejected) error_counter(kErrRejected).inc();
+    if (code == kMessageError) me.ev_.on_error(static_cast<PeerError>(kErrMessage));
+    if (code == kRequestRejected) me.ev_.on_error(static_cast<PeerError>(kErrRejected));
     me.quic_.shutdown_stream_read(sid, code);
     if (auto* s = me.find(sid)) {
       s->read_stopped = true;

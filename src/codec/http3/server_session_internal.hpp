@@ -12,7 +12,6 @@
 #include <string_view>
 
 #include "codec/http3/server_session.hpp"
-#include "obs/metrics.hpp"
 
 namespace strata::codec::http3 {
 
@@ -26,15 +25,8 @@ enum ErrorKind : int {
 };
 inline constexpr const char* kErrorNames[kErrKinds] = {"protocol", "message", "header_list",
                                                        "body_too_large", "rejected"};
-
-inline obs::Counter& error_counter(int kind) {
-  static obs::Counter* counters[kErrKinds] = {};
-  if (!counters[kind])
-    counters[kind] = &obs::counter("strata_http3_errors_total",
-                                   "HTTP/3 bad peer input, by kind",
-                                   {{"kind", kErrorNames[kind]}});
-  return *counters[kind];
-}
+static_assert(static_cast<int>(PeerError::rejected) == kErrRejected &&
+              static_cast<int>(PeerError::protocol) == kErrProtocol);
 
 // "Sun, 06 Nov 1994 08:49:37 GMT", formatted once per second per thread.
 inline std::string_view http_date() {

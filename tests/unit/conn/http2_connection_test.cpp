@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "conn/server_context.hpp"
+#include "obs/metrics.hpp"
 #include "unit/codec/http2/h2_test_client.hpp"
+#include "unit/support/fake_timers.hpp"
 #include "unit/support/loopback.hpp"
 
 namespace strata::conn {
@@ -33,6 +35,8 @@ class TestHandler final : public http::Handler {
     ++started;
     auto path = std::string(ex.request().path());
     if (path == "/nothing") co_return;
+    if (path == "/duplex") co_return co_await duplex(ex);
+    if (path == "/bigduplex") co_return co_await bigduplex(ex);
     if (path == "/gate") {
       co_await gate.async_wait(use_tuple);
       co_await http::respond(ex, 200, "after gate");
@@ -59,8 +63,80 @@ class TestHandler final : public http::Handler {
       co_await ex.send_body({}, true);
     }
   }
+  // Full duplex: a reader coroutine takes request body messages while this
+  // one answers each with "pong:<message>" (send_body waits for the
+  // session to frame every chunk when stream_buffer is tiny).
+  asio::awaitable<void> duplex(http::Exchange& ex) {
+    http::Response r;
+    if (co_await ex.send_head(r, false)) co_return;
+    std::vector<std::string> inbox;
+    bool eof = false;
+    asio::steady_timer cv(ex.executor());
+    asio::co_spawn(
+        ex.executor(),
+        [&]() -> asio::awaitable<void> {
+          char buf[256];
+          for (;;) {
+            auto [ec, n] = co_await ex.read_body(std::span<char>(buf, sizeof buf));
+            if (ec || n == 0) break;
+            inbox.emplace_back(buf, n);
+            cv.cancel();
+          }
+          eof = true;
+          cv.cancel();
+        },
+        asio::detached);
+    std::size_t next = 0;
+    for (;;) {
+      while (next == inbox.size() && !eof) {
+        cv.expires_at(asio::steady_timer::time_point::max());
+        co_await cv.async_wait(use_tuple);
+      }
+      if (next == inbox.size()) break;
+      std::string reply = "pong:" + inbox[next++];
+      if (co_await ex.send_body(reply, false)) {
+        ex.reset();
+        break;
+      }
+    }
+    if (!ex.finished()) co_await ex.send_body({}, true);
+    while (!eof) {  // the reader uses this frame's locals
+      cv.expires_at(asio::steady_timer::time_point::max());
+      co_await cv.async_wait(use_tuple);
+    }
+  }
+  // Full duplex with both sides blocked: a reader waits for a body that
+  // does not come while this coroutine writes 1 MiB into a client that
+  // does not read.
+  asio::awaitable<void> bigduplex(http::Exchange& ex) {
+    http::Response r;
+    if (co_await ex.send_head(r, false)) co_return;
+    bool eof = false;
+    asio::steady_timer cv(ex.executor());
+    asio::co_spawn(
+        ex.executor(),
+        [&]() -> asio::awaitable<void> {
+          char buf[256];
+          for (;;) {
+            auto [ec, n] = co_await ex.read_body(std::span<char>(buf, sizeof buf));
+            if (ec) read_error = ec;
+            if (ec || n == 0) break;
+          }
+          eof = true;
+          cv.cancel();
+        },
+        asio::detached);
+    std::string chunk(16 * 1024, 'x');
+    for (int i = 0; i < 64; ++i)
+      if (co_await ex.send_body(chunk, false)) break;
+    while (!eof) {
+      cv.expires_at(asio::steady_timer::time_point::max());
+      co_await cv.async_wait(use_tuple);
+    }
+  }
   asio::steady_timer gate;
   int started = 0;
+  boost::system::error_code read_error;
 };
 
 class FakeContext final : public ServerContext {
@@ -68,7 +144,9 @@ class FakeContext final : public ServerContext {
   std::shared_ptr<const Snapshot> snap;
   std::vector<Connection*> conns;
   bool is_draining = false;
+  const ConnTime* fake_time = nullptr;
   std::shared_ptr<const Snapshot> snapshot() const override { return snap; }
+  const ConnTime& time() const override { return fake_time ? *fake_time : ServerContext::time(); }
   bool draining() const override { return is_draining; }
   void add(Connection* c) override { conns.push_back(c); }
   void remove(Connection* c) override { std::erase(conns, c); }
@@ -261,6 +339,195 @@ TEST_F(Http2Connection, IdleConnectionGetsGoawayAndCloses) {
   EXPECT_EQ(c.goaway_code, 0u);
   for (int i = 0; i < 50 && !served; ++i) io.run_one_for(std::chrono::milliseconds(200));
   EXPECT_TRUE(served);
+}
+
+}  // namespace
+}  // namespace strata::conn
+
+namespace strata::conn {
+namespace {
+
+// A request body the client releases one message at a time.
+struct Pump {
+  std::string pending;
+  bool eof = false;
+  static ssize_t read(nghttp2_session*, int32_t, uint8_t* buf, size_t len, uint32_t* flags,
+                      nghttp2_data_source* src, void*) {
+    auto* p = static_cast<Pump*>(src->ptr);
+    if (p->pending.empty()) {
+      if (!p->eof) return NGHTTP2_ERR_DEFERRED;
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      return 0;
+    }
+    std::size_t n = std::min(len, p->pending.size());
+    std::memcpy(buf, p->pending.data(), n);
+    p->pending.erase(0, n);
+    return ssize_t(n);
+  }
+};
+
+// gRPC-style bidirectional stream: each message is sent only after the
+// reply to the previous one arrived, so the handler must read the body
+// and write the response at the same time on one exchange.
+TEST_F(Http2Connection, FullDuplexPingPong) {
+  start([](config::Config& c) { c.limits.stream_buffer = 1; });
+  H2Client c;
+  Pump pump;
+  std::string m = ":method", mv = "POST", sc = ":scheme", scv = "http", au = ":authority",
+              auv = "example.com", pa = ":path", pav = "/duplex";
+  nghttp2_nv nv[] = {{(uint8_t*)m.data(), (uint8_t*)mv.data(), m.size(), mv.size(), 0},
+                     {(uint8_t*)sc.data(), (uint8_t*)scv.data(), sc.size(), scv.size(), 0},
+                     {(uint8_t*)au.data(), (uint8_t*)auv.data(), au.size(), auv.size(), 0},
+                     {(uint8_t*)pa.data(), (uint8_t*)pav.data(), pa.size(), pav.size(), 0}};
+  nghttp2_data_provider prd{};
+  prd.source.ptr = &pump;
+  prd.read_callback = &Pump::read;
+  auto id = nghttp2_submit_request(c.raw(), nullptr, nv, 4, &prd, nullptr);
+  ASSERT_GT(id, 0);
+  constexpr int kMessages = 200;
+  int sent = 0;
+  std::string expected;
+  auto next = [&] {
+    if (c.stream(id).body.size() < expected.size()) return;  // reply not complete yet
+    if (sent == kMessages) {
+      if (!pump.eof) pump.eof = true, nghttp2_session_resume_data(c.raw(), id);
+      return;
+    }
+    std::string msg = "m" + std::to_string(sent++) + ";";
+    expected += "pong:" + msg;
+    pump.pending = msg;
+    nghttp2_session_resume_data(c.raw(), id);
+  };
+  next();
+  drive(c, [&] { return c.stream(id).closed; }, next);
+  EXPECT_EQ(c.stream(id).status, "200");
+  EXPECT_EQ(sent, kMessages);
+  EXPECT_EQ(c.stream(id).body, expected);
+  EXPECT_EQ(c.stream(id).close_code, 0u);
+}
+
+}  // namespace
+}  // namespace strata::conn
+
+namespace strata::conn {
+namespace {
+
+// Driver timeouts on the fake clock: nothing here sleeps; time moves only
+// by FakeTimers::advance.
+struct Http2FakeTime : Http2Connection {
+  test::FakeTimers timers;
+  void SetUp() override { ctx.fake_time = &timers.time; }
+  // Runs ready work until none is left; returns the rounds it took (a
+  // waiter that keeps waking itself never settles).
+  int settle() {
+    int rounds = 0;
+    while (rounds < 1000 && io.poll() > 0) ++rounds;
+    return rounds;
+  }
+  std::size_t pending_bytes() { return client->available(); }
+};
+
+std::uint64_t counter_value(const std::string& name) {
+  std::string text = obs::Registry::global().render();
+  auto p = text.find("\n" + name + " ");
+  if (p == std::string::npos) return 0;
+  return std::stoull(text.substr(p + name.size() + 2));
+}
+
+TEST_F(Http2FakeTime, IdleTimeoutOnFakeClock) {
+  start([](config::Config& c) { c.timeouts.idle = std::chrono::seconds(60); });
+  H2Client c;
+  auto id = c.request("GET", "/nothing");  // a complete head, so timeouts.header is met
+  drive(c, [&] { return c.stream(id).closed; });
+  settle();
+  timers.advance(std::chrono::seconds(59));
+  settle();
+  EXPECT_EQ(pending_bytes(), 0u);  // nothing sent before the idle time
+  timers.advance(std::chrono::seconds(2));
+  settle();
+  drive(c, [&] { return c.got_goaway; });
+  EXPECT_TRUE(c.got_goaway);
+  EXPECT_EQ(c.goaway_code, 0u);
+}
+
+TEST_F(Http2FakeTime, HeaderTimeoutClosesConnectionWithoutRequest) {
+  start([](config::Config& c) { c.timeouts.header = std::chrono::seconds(10); });
+  auto before = counter_value("strata_http2_header_timeouts_total");
+  H2Client c;
+  drive(c, [&] { return c.settings_seen > 0; });  // preface and SETTINGS, no request
+  settle();
+  auto quiet = pending_bytes();  // our SETTINGS ACK at most
+  timers.advance(std::chrono::seconds(9));
+  settle();
+  EXPECT_EQ(pending_bytes(), quiet);
+  timers.advance(std::chrono::seconds(2));
+  settle();
+  drive(c, [] { return false; });  // until the server closes
+  EXPECT_TRUE(c.got_goaway);
+  client->close();
+  for (int i = 0; i < 100 && !served; ++i) settle();
+  EXPECT_TRUE(served);
+  EXPECT_EQ(counter_value("strata_http2_header_timeouts_total"), before + 1);
+}
+
+TEST_F(Http2FakeTime, HeaderTimeoutOnUnfinishedHeaderBlock) {
+  start([](config::Config& c) { c.timeouts.header = std::chrono::seconds(10); });
+  H2Client c;
+  auto id = c.request("GET", "/nothing");
+  drive(c, [&] { return c.stream(id).closed; });
+  EXPECT_EQ(c.stream(id).status, "500");
+  timers.advance(std::chrono::seconds(30));  // well past the first-head deadline: fine
+  settle();
+  EXPECT_EQ(pending_bytes(), 0u);
+  // HEADERS for stream 99 without END_HEADERS: the block never completes.
+  std::string hpack = "\x82\x86\x84";  // :method GET, :scheme http, :path /
+  auto frame = test::h2_frame(0x1, 0x0, 99, hpack);
+  asio::write(*client, asio::buffer(frame));
+  settle();
+  timers.advance(std::chrono::seconds(9));
+  settle();
+  EXPECT_EQ(pending_bytes(), 0u);
+  timers.advance(std::chrono::seconds(2));
+  settle();
+  EXPECT_GT(pending_bytes(), 0u);  // GOAWAY
+  drive(c, [] { return false; });  // until the server closes
+  EXPECT_TRUE(c.got_goaway);
+  client->close();
+  for (int i = 0; i < 100 && !served; ++i) settle();
+  EXPECT_TRUE(served);
+}
+
+// Reader and writer both blocked on one exchange: the connection goes
+// quiet (no coroutine keeps waking the other), and the reader's body_idle
+// still fires while the writer waits.
+TEST_F(Http2FakeTime, FullDuplexWaitersDoNotWakeEachOther) {
+  start([](config::Config& c) {
+    c.timeouts.body_idle = std::chrono::seconds(30);
+    c.limits.stream_buffer = 16 * 1024;
+  });
+  H2Client c;
+  Pump pump;  // never sends: the body stays open
+  std::string m = ":method", mv = "POST", sc = ":scheme", scv = "http", au = ":authority",
+              auv = "example.com", pa = ":path", pav = "/bigduplex";
+  nghttp2_nv nv[] = {{(uint8_t*)m.data(), (uint8_t*)mv.data(), m.size(), mv.size(), 0},
+                     {(uint8_t*)sc.data(), (uint8_t*)scv.data(), sc.size(), scv.size(), 0},
+                     {(uint8_t*)au.data(), (uint8_t*)auv.data(), au.size(), auv.size(), 0},
+                     {(uint8_t*)pa.data(), (uint8_t*)pav.data(), pa.size(), pav.size(), 0}};
+  nghttp2_data_provider prd{};
+  prd.source.ptr = &pump;
+  prd.read_callback = &Pump::read;
+  auto id = nghttp2_submit_request(c.raw(), nullptr, nv, 4, &prd, nullptr);
+  ASSERT_GT(id, 0);
+  drive(c, [&] { return !c.stream(id).body.empty(); });
+  // The client stops reading: the server fills the window and both wait.
+  EXPECT_LT(settle(), 1000);
+  EXPECT_EQ(settle(), 0);
+  EXPECT_FALSE(c.stream(id).closed);
+  timers.advance(std::chrono::seconds(31));
+  settle();
+  drive(c, [&] { return c.stream(id).closed; });
+  EXPECT_EQ(c.stream(id).close_code, 0x8u);  // CANCEL: no body progress for body_idle
+  EXPECT_EQ(handler->read_error, asio::error::timed_out);
 }
 
 }  // namespace

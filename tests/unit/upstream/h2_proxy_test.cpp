@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 
 #include "codec/http2/server_session.hpp"
+#include "config/config.hpp"
 #include "obs/metrics.hpp"
 #include "unit/support/fake_exchange.hpp"
 #include "unit/upstream/h2_test_origin.hpp"

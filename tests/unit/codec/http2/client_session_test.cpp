@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "codec/http2/client_session.hpp"
+#include "config/config.hpp"
 #include "codec/http2/server_session.hpp"
 
 namespace strata::codec::http2 {

@@ -1,8 +1,10 @@
 #include "codec/http2/server_session.hpp"
+#include "config/config.hpp"
 
 #include <gtest/gtest.h>
 
 #include "unit/codec/http2/h2_test_client.hpp"
+#include "conn/codec_metrics.hpp"
 #include "obs/metrics.hpp"
 
 namespace strata::codec::http2 {
@@ -15,6 +17,10 @@ struct Events : SessionEvents {
   int wakes = 0;
   void on_request(StreamId sid) override { requests.push_back(sid); }
   void on_stream_wake(StreamId, void*) override { ++wakes; }
+  // Counted as the HTTP/2 driver does.
+  void on_abuse(Abuse a) override { conn::codec_metrics::h2_abuse(a); }
+  void on_goaway_sent(std::uint32_t code) override { conn::codec_metrics::h2_goaway_sent(code); }
+  void on_protocol_error() override { conn::codec_metrics::h2_protocol_error(); }
 };
 
 std::uint64_t abuse(const char* kind) {

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "codec/http3/server_session.hpp"
+#include "config/config.hpp"
+#include "conn/codec_metrics.hpp"
 #include "http/headers.hpp"
 
 namespace strata::codec::http3::test {
@@ -56,6 +58,8 @@ struct Events : SessionEvents {
     ++wakes[sid];
     if (on_wake) on_wake(sid);
   }
+  // Counted as the HTTP/3 driver does.
+  void on_error(PeerError e) override { conn::codec_metrics::h3_error(e); }
 };
 
 // Client side of one request stream.

@@ -1,4 +1,5 @@
 #include "codec/http3/server_session.hpp"
+#include "config/config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -559,6 +560,39 @@ TEST(Http3ServerSession, BadPeerInputFailsConnectionWithErrorCode) {
   ASSERT_TRUE(early2.start(3, 7, 11));
   EXPECT_GT(early2.next_write(sid, fin, v), 0);
   EXPECT_EQ(sid, 3);
+}
+
+}  // namespace
+}  // namespace strata::codec::http3
+
+namespace strata::codec::http3 {
+namespace {
+
+// timeouts.header support: a request stream whose HEADERS frame began but
+// never completed is found by oldest_pending_head() and reset by
+// expire_heads(); complete requests are not touched.
+TEST(Http3ServerSession, ExpireHeadsResetsOnlyIncompleteHeads) {
+  config::Limits limits;
+  Pair p(limits);
+  p.request(4, "GET", "/complete");
+  ASSERT_TRUE(p.pump());
+  ASSERT_EQ(p.ev.requests.size(), 1u);
+  EXPECT_EQ(p.server.oldest_pending_head(), core::Clock::time_point::max());
+  auto began = p.clock.now();
+  // HEADERS (type 1) announcing 16 bytes; only the QPACK prefix and one
+  // field arrive.
+  const std::uint8_t partial[] = {0x01, 0x10, 0x00, 0x00, 0xd1};
+  ASSERT_TRUE(p.server.receive(0, partial, false));
+  EXPECT_EQ(p.server.oldest_pending_head(), began);
+  p.clock.advance(std::chrono::seconds(9));
+  EXPECT_EQ(p.server.expire_heads(p.clock.now() - std::chrono::seconds(10)), 0u);
+  p.clock.advance(std::chrono::seconds(2));
+  EXPECT_EQ(p.server.expire_heads(p.clock.now() - std::chrono::seconds(10)), 1u);
+  EXPECT_TRUE(p.quic.reset(0, kRequestCancelled));
+  EXPECT_TRUE(p.quic.stopped(0, kRequestCancelled));
+  EXPECT_FALSE(p.quic.reset(4, kRequestCancelled));
+  EXPECT_EQ(p.server.oldest_pending_head(), core::Clock::time_point::max());
+  EXPECT_EQ(p.ev.requests.size(), 1u);
 }
 
 }  // namespace
