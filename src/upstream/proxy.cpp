@@ -122,9 +122,9 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
       auto sw = res.switching;
       const auto outcome =
           co_await tunnel::relay_upgrade(ex, std::move(conn), sw, cfg_.get(), ws_key);
-      if (outcome == "bad_handshake") co_return TryResult{TryKind::bad_response, 101};
+      if (outcome == tunnel::UpgradeOutcome::bad_handshake) co_return TryResult{TryKind::bad_response, 101};
       // The tunnel ran to its end: the exchange is over either way.
-      co_return TryResult{outcome == "upgraded" ? TryKind::ok : TryKind::downstream, 101};
+      co_return TryResult{outcome == tunnel::UpgradeOutcome::upgraded ? TryKind::ok : TryKind::downstream, 101};
     }
     if (res.outcome == pool::H1Outcome::ok) {
       if (res.reusable && !st.stopped) pool.put(std::move(conn));

@@ -1,5 +1,7 @@
 #include "upstream/lb/ewma.hpp"
 
+#include "core/p2c.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -21,20 +23,6 @@ void Ewma::observe(double seconds, time_point now) {
   last_ = now;
 }
 
-std::size_t EwmaP2C::draw(std::span<const Host> hosts, std::size_t skip) {
-  std::uint64_t total = 0;
-  for (std::size_t i = 0; i < hosts.size(); ++i)
-    if (i != skip) total += effective_weight(hosts[i]);
-  std::uint64_t r = rng_() % total;
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
-    if (i == skip) continue;
-    const std::uint64_t w = effective_weight(hosts[i]);
-    if (r < w) return i;
-    r -= w;
-  }
-  return skip == 0 ? 1 : 0;
-}
-
 std::optional<std::size_t> EwmaP2C::pick(std::span<const Host> hosts, std::uint64_t) {
   if (hosts.empty()) return std::nullopt;
   if (hosts.size() == 1) return 0;
@@ -45,9 +33,9 @@ std::optional<std::size_t> EwmaP2C::pick(std::span<const Host> hosts, std::uint6
     const double lat = h.latency > 0 ? h.latency : (fastest > 0 ? fastest : 1e-3);
     return lat * (double(h.active) + 1.0) / double(effective_weight(h));
   };
-  const std::size_t a = draw(hosts, hosts.size());
-  const std::size_t b = draw(hosts, a);
-  return cost(hosts[b]) < cost(hosts[a]) ? b : a;
+  const auto weight = [&](std::size_t i) { return effective_weight(hosts[i]); };
+  const auto better = [&](std::size_t b, std::size_t a) { return cost(hosts[b]) < cost(hosts[a]); };
+  return core::p2c_pick(hosts.size(), rng_, weight, better);
 }
 
 }  // namespace strata::upstream::lb

@@ -38,7 +38,6 @@ class EwmaP2C final : public Policy {
   std::optional<std::size_t> pick(std::span<const Host> hosts, std::uint64_t hash) override;
 
  private:
-  std::size_t draw(std::span<const Host> hosts, std::size_t skip);
   std::mt19937_64 rng_;
 };
 

@@ -17,8 +17,6 @@ class LeastRequest final : public Policy {
   std::optional<std::size_t> pick(std::span<const Host> hosts, std::uint64_t hash) override;
 
  private:
-  // Weighted draw, skipping index `skip` (hosts.size() = skip none).
-  std::size_t draw(std::span<const Host> hosts, std::size_t skip);
   std::mt19937_64 rng_;
 };
 

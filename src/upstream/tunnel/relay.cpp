@@ -65,11 +65,11 @@ Options tunnel_options(const config::Config* cfg) {
   return opt;
 }
 
-asio::awaitable<std::string_view> relay_upgrade(http::Exchange& ex,
-                                                std::unique_ptr<pool::H1Conn> conn,
-                                                http::Response& switching,
-                                                const config::Config* cfg,
-                                                std::string_view ws_key) {
+asio::awaitable<UpgradeOutcome> relay_upgrade(http::Exchange& ex,
+                                              std::unique_ptr<pool::H1Conn> conn,
+                                              http::Response& switching,
+                                              const config::Config* cfg,
+                                              std::string_view ws_key) {
   const auto proto = std::string(switching.headers.get("upgrade").value_or(""));
   std::unique_ptr<http::ByteStream> down;
   if (http::tunnel_kind(ex.request()) == http::TunnelKind::extended_connect) {
@@ -78,7 +78,7 @@ asio::awaitable<std::string_view> relay_upgrade(http::Exchange& ex,
     if (!ws_key.empty() &&
         switching.headers.get("sec-websocket-accept").value_or("") != websocket_accept(ws_key)) {
       conn->transport->close();
-      co_return "bad_handshake";
+      co_return UpgradeOutcome::bad_handshake;
     }
     http::Response ok;
     ok.status = 200;
@@ -91,7 +91,7 @@ asio::awaitable<std::string_view> relay_upgrade(http::Exchange& ex,
   if (!down) {
     conn->transport->close();
     if (!ex.head_sent()) co_await http::respond(ex, 502, "protocol switch failed\n");
-    co_return "downstream_error";
+    co_return UpgradeOutcome::downstream_error;
   }
   Opened guard(ex.request(), proto);
 
@@ -102,7 +102,7 @@ asio::awaitable<std::string_view> relay_upgrade(http::Exchange& ex,
   (void)co_await run(*down, *up, tunnel_options(cfg));
   down->close();
   up->close();
-  co_return "upgraded";
+  co_return UpgradeOutcome::upgraded;
 }
 
 }  // namespace strata::upstream::tunnel

@@ -27,17 +27,20 @@ struct H1Conn;
 
 namespace strata::upstream::tunnel {
 
-// The outcome label for the proxy's request metric: "upgraded" after a
-// tunnel ran; "downstream_error" when the client side could not switch (it
-// then got a 502 if still possible); "bad_handshake" when the upstream's
-// Sec-WebSocket-Accept did not match `ws_key` (nothing sent to the client).
+// How an upgrade ended: `upgraded` after a tunnel ran; `downstream_error`
+// when the client side could not switch (it then got a 502 if still
+// possible); `bad_handshake` when the upstream's Sec-WebSocket-Accept did
+// not match `ws_key` (nothing sent to the client).
+enum class UpgradeOutcome : unsigned char { upgraded, downstream_error, bad_handshake };
+
+// Relays an upstream 101 (`switching`) to the client as a tunnel.
 // `ws_key`: the Sec-WebSocket-Key the proxy generated for an extended
 // CONNECT, empty for an HTTP/1.1 Upgrade (the client checks it then).
-boost::asio::awaitable<std::string_view> relay_upgrade(http::Exchange& ex,
-                                                       std::unique_ptr<pool::H1Conn> conn,
-                                                       http::Response& switching,
-                                                       const config::Config* cfg,
-                                                       std::string_view ws_key = {});
+boost::asio::awaitable<UpgradeOutcome> relay_upgrade(http::Exchange& ex,
+                                                     std::unique_ptr<pool::H1Conn> conn,
+                                                     http::Response& switching,
+                                                     const config::Config* cfg,
+                                                     std::string_view ws_key = {});
 
 // Options of a tunnel from the configuration (chunk from
 // limits.stream_buffer, idle from timeouts.idle).
