@@ -86,11 +86,16 @@ def test_websocket_over_h3_small_frames_and_failures(edge):
     # Odd sizes: frames of 7 bytes with 125/126-boundary-free lengths.
     rc, rep = ws_probe(port, "--bytes", "1000", "--frame", "7")
     assert rc == 0 and rep["bytes_echoed"] == 1000, rep
-    # The origin does not upgrade "/": the CONNECT is not answered 200 and
-    # the client says so (non-zero exit, no echo).
-    rc, rep = ws_probe(port, "--bytes", "100", "--timeout", "10", path="/", check=False)
+    # The origin answers 404 instead of upgrading: the client reports the
+    # status and exits non-zero without echoing anything.
+    rc, rep = ws_probe(port, "--bytes", "100", "--timeout", "10", path="/status/404",
+                       check=False)
     assert rc != 0 and not rep["ok"], rep
-    assert rep["status"] != 200 and rep["bytes_echoed"] == 0, rep
+    assert rep["status"] == 404 and rep["bytes_echoed"] == 0, rep
+    # The origin answers "/" with a plain 200 and no Upgrade; whatever strata
+    # relays, the bytes are not WebSocket frames and the client must fail.
+    rc, rep = ws_probe(port, "--bytes", "100", "--timeout", "10", path="/", check=False)
+    assert rc != 0 and not rep["ok"] and rep["bytes_echoed"] == 0, rep
     # Nothing listens for QUIC here: bounded by --timeout.
     t0 = time.time()
     rc, rep = ws_probe(1, "--timeout", "1", check=False)
