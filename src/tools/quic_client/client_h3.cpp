@@ -199,6 +199,7 @@ void ClientConn::Impl::drop_h3() {
   // request so its owner can submit it again.
   auto pending = std::move(streams);
   streams.clear();
+  uni_peek.clear();
   for (auto& [id, s] : pending)
     if (!s.done) listener.on_close(id, kEarlyDataRejected);
   if (h3) nghttp3_conn_del(h3);
