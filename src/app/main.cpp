@@ -11,6 +11,7 @@
 #include "app/proxy_config.hpp"
 #include "app/cmd_load.hpp"
 #include "app/cmd_probe.hpp"
+#include "app/cmd_ws_probe.hpp"
 #include "app/run.hpp"
 #include "config/loader.hpp"
 #include "tools/origin_handler.hpp"
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
 
   app::add_load_command(app);
   app::add_probe_command(app);
+  app::add_ws_probe_command(app);
   auto* version = app.add_subcommand("version", "Print versions");
 
   CLI11_PARSE(app, argc, argv);

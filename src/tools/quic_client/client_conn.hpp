@@ -67,6 +67,9 @@ class ResponseListener {
   // Every response header (lower-case names), when capture_headers is on.
   virtual void on_header(std::int64_t, std::string_view, std::string_view) {}
   virtual void on_data(std::int64_t stream, std::size_t n) = 0;
+  // The response DATA bytes themselves, as they arrive (just before
+  // on_data); only valid during the call.
+  virtual void on_body(std::int64_t, std::string_view) {}
   // The stream ended: code 0 = the complete response arrived; otherwise the
   // HTTP/3 error code of a reset, or kEarlyDataRejected.
   virtual void on_close(std::int64_t stream, std::uint64_t code) = 0;
@@ -97,6 +100,19 @@ class ClientConn {
   // flush() (or when run() next writes).
   std::int64_t submit(std::span<const std::pair<std::string_view, std::string_view>> headers,
                       std::string_view body);
+  // Submits a request whose body the caller streams with send_body() (e.g.
+  // an RFC 9220 extended CONNECT: `:method CONNECT`, `:protocol`, ...).
+  // Returns the stream id or -1.
+  std::int64_t submit_streaming(
+      std::span<const std::pair<std::string_view, std::string_view>> headers);
+  // Queues `data` (copied, kept until acknowledged) on a submit_streaming()
+  // stream; `fin` ends the request body. False when the stream is unknown,
+  // not streaming or already ended. Goes out at the next flush().
+  bool send_body(std::int64_t stream, std::string_view data, bool fin = false);
+  // The server's SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 9220): -1 until its
+  // SETTINGS frame arrived, else the value (0 when absent). on_writable()
+  // fires when it becomes known.
+  int peer_enable_connect_protocol() const;
   // Writes whatever ngtcp2/nghttp3 have queued.
   void flush();
   // Ends the connection (CONNECTION_CLOSE, H3_NO_ERROR); run() returns.

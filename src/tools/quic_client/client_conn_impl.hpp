@@ -4,6 +4,7 @@
 #pragma once
 #include <array>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -33,6 +34,14 @@ struct ReqStream {
   bool early = false;     // opened before the handshake (0-RTT)
   bool head = false;      // on_response_head reported
   bool done = false;      // on_close reported
+  // submit_streaming(): body chunks queued by send_body(); the first
+  // `handed` went to nghttp3 and stay until acknowledged (`acked` bytes of
+  // the front chunk are).
+  bool streaming = false;
+  bool fin = false;
+  std::deque<std::string> out;
+  std::size_t handed = 0;
+  std::uint64_t acked = 0;
 };
 
 struct ClientConn::Impl {
@@ -60,8 +69,9 @@ struct ClientConn::Impl {
   int on_stream_reset(std::int64_t id);
   int on_acked(std::int64_t id, std::uint64_t n);
   int on_extend_stream_data(std::int64_t id);
+  void peek_settings(std::int64_t id, const std::uint8_t* d, std::size_t n);
   std::int64_t submit(std::span<const std::pair<std::string_view, std::string_view>> hs,
-                      std::string_view body);
+                      std::string_view body, bool streaming = false);
 
   boost::asio::any_io_executor ex;
   ClientOptions opt;
@@ -76,6 +86,9 @@ struct ClientConn::Impl {
   ngtcp2_crypto_conn_ref conn_ref{};
   ngtcp2_connection_close_error last_error{};
   std::unordered_map<std::int64_t, ReqStream> streams;
+  // Server unidirectional streams' first bytes until their SETTINGS is read.
+  std::unordered_map<std::int64_t, std::string> uni_peek;
+  int peer_connect_protocol = -1;  // SETTINGS_ENABLE_CONNECT_PROTOCOL
   std::array<std::uint8_t, 1500> txbuf{};
   ngtcp2_tstamp armed_expiry = UINT64_MAX;
   std::chrono::steady_clock::time_point started{};

@@ -99,6 +99,21 @@ TEST(QuicClientConn, NoListenerFailsFastWithARefusal) {
   EXPECT_EQ(c.submit({}, {}), -1);
 }
 
+// The streaming-body API (extended CONNECT) refuses everything before h3.
+TEST(QuicClientConn, StreamingRequestsNeedAnOpenConnection) {
+  asio::io_context io(1);
+  ClientTls tls(false);
+  NullListener l;
+  ClientOptions o;
+  o.sni = "localhost";
+  ClientConn c(io.get_executor(), o, tls, l);
+  EXPECT_EQ(c.peer_enable_connect_protocol(), -1);  // no SETTINGS yet
+  const std::pair<std::string_view, std::string_view> hs[] = {{":method", "CONNECT"}};
+  EXPECT_EQ(c.submit_streaming(hs), -1);
+  EXPECT_FALSE(c.send_body(0, "x"));
+  EXPECT_FALSE(c.send_body(0, {}, true));
+}
+
 TEST(QuicClientConn, SilentPeerHitsTheHandshakeTimeout) {
   asio::io_context io(1);
   // Bound but never answering: the Initial goes unanswered.
