@@ -71,6 +71,7 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
   const pool::UpstreamRequest& req = upgrade_req ? *upgrade_req : ureq;
 
   pool::H1Options opt;
+  opt.require_switch = extended_connect;
   if (cfg_) {
     opt.chunk = std::clamp<std::size_t>(cfg_->limits.stream_buffer, 4096, 1 << 20);
     opt.max_header_bytes = cfg_->limits.max_header_bytes;

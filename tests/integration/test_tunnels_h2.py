@@ -122,6 +122,12 @@ def test_extended_connect_bad_cases(spawn, write_config, workdir):
     c.until(lambda: sid in c.resets or sid in c.headers)
     assert c.resets.get(sid) == 1, (c.headers.get(sid), c.resets)
 
+    # The origin answers the Upgrade with a plain 200 (no 101): relayed, it
+    # would tell the client the tunnel is open; strata answers 502.
+    sid = connect_websocket(c, port, path="/")
+    c.until(lambda: sid in c.headers or sid in c.resets)
+    assert c.status(sid) == 502, (c.headers.get(sid), c.resets)
+
     # DATA after END_STREAM on a tunnel: the stream is reset (STREAM_CLOSED).
     sid = connect_websocket(c, port)
     assert c.status(sid) == 200

@@ -92,10 +92,11 @@ def test_websocket_over_h3_small_frames_and_failures(edge):
                        check=False)
     assert rc != 0 and not rep["ok"], rep
     assert rep["status"] == 404 and rep["bytes_echoed"] == 0, rep
-    # The origin answers "/" with a plain 200 and no Upgrade; whatever strata
-    # relays, the bytes are not WebSocket frames and the client must fail.
+    # The origin answers "/" with a plain 200 and no Upgrade: relayed, that
+    # 200 would tell the client the tunnel is open, so strata answers 502.
     rc, rep = ws_probe(port, "--bytes", "100", "--timeout", "10", path="/", check=False)
     assert rc != 0 and not rep["ok"] and rep["bytes_echoed"] == 0, rep
+    assert rep["status"] == 502, rep
     # Nothing listens for QUIC here: bounded by --timeout.
     t0 = time.time()
     rc, rep = ws_probe(1, "--timeout", "1", check=False)

@@ -187,6 +187,9 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
     }
     p.next(&resp);
   }
+  if (opt.require_switch && res.status >= 200 && res.status < 300)
+    co_return fail(H1Outcome::bad_response,
+                   boost::system::errc::make_error_code(boost::system::errc::bad_message));
 
   const bool no_body = p.facts().body == codec::http1::BodyFraming::none;
   if (auto ec = co_await ex.send_head(resp, no_body); ec)

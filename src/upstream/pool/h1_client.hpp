@@ -48,6 +48,10 @@ struct H1Options {
   std::size_t chunk = 64 * 1024;       // body buffer each way
   std::uint32_t max_header_bytes = 64 * 1024;  // response head (status line + fields)
   std::uint32_t max_headers = 1000;            // fields in a response head / trailers
+  // The client asked for a tunnel (extended CONNECT turned into an Upgrade):
+  // a final 2xx that is not a 101 would tell it the tunnel is open, so it is
+  // refused (bad_response -> 502) instead of relayed. Default: off.
+  bool require_switch = false;
 };
 
 boost::asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req,

@@ -10,8 +10,26 @@ using namespace strata::config;
 
 namespace {
 
-// tests/unit/config/examples_test.cpp -> the source tree root.
-fs::path source_root() { return fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path(); }
+// The source tree root: from this file's path (tests/unit/config/ -> root)
+// when the compiler saw it as absolute, else from the test binary's folder
+// (<root>/build*/strata_unit) or the working directory (a relative __FILE__,
+// e.g. with ccache's base_dir, names no fixed place).
+fs::path source_root() {
+  const auto has_examples = [](const fs::path& d) {
+    std::error_code ec;
+    return !d.empty() && fs::is_regular_file(d / "examples" / "proxy.yaml", ec);
+  };
+  const fs::path file(__FILE__);
+  if (file.is_absolute()) {
+    auto root = file.parent_path().parent_path().parent_path().parent_path();
+    if (has_examples(root)) return root;
+  }
+  std::error_code ec;
+  for (fs::path d : {fs::read_symlink("/proc/self/exe", ec).parent_path(), fs::current_path(ec)})
+    for (int up = 0; up < 4 && !d.empty(); ++up, d = d.parent_path())
+      if (has_examples(d)) return d;
+  return file.parent_path().parent_path().parent_path().parent_path();
+}
 
 }  // namespace
 
