@@ -219,7 +219,10 @@ def test_migration_two_workers_loop(h3, workdir, mode):
     mostly on the new port."""
     s = h3(workers=2)
     admin = s.ports["admin"]
-    payload = os.urandom(MIB)
+    # 4 MiB: the client must still be uploading when it moves 30 ms after
+    # the handshake (a client that only waits after a silent NAT rebinding
+    # never shows its new port; with 1 MiB a fast run had finished sending).
+    payload = os.urandom(4 * MIB)
     src = workdir / "payload.bin"
     src.write_bytes(payload)
     want = sha(payload)
