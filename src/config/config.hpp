@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "config/hub.hpp"
 #include "config/upstream_enums.hpp"
 
 namespace strata::config {
@@ -195,7 +196,8 @@ struct RedirectAction {
   bool keep_query = true;
 };
 
-using Action = std::variant<ProxyAction, RespondAction, FilesAction, RedirectAction>;
+using Action = std::variant<ProxyAction, RespondAction, FilesAction, RedirectAction, HubAction,
+                            HubApiAction>;
 
 struct Route {
   std::string name;                 // "" -> "<table>#<index>"
@@ -363,6 +365,7 @@ struct Config {
   Limits limits;
   Timeouts timeouts;
   AccessLog access_log;
+  HubConfig hub;                  // the pub/sub hub (config/hub.hpp, docs/hub.md)
   std::string state_dir;          // generated certificates etc.; default $STRATA_STATE_DIR, else ~/.local/state/strata
   std::string source;             // file path, or "<embedded>"
 };

@@ -98,6 +98,11 @@ struct ActionJson {
     j["keep_query"] = r.keep_query;
     route["redirect"] = j;
   }
+  void operator()(const HubAction& h) const {
+    route["hub"] = {{"websocket", h.websocket}, {"sse", h.sse}, {"deflate", h.deflate},
+                    {"no_context_takeover", h.no_context_takeover}};
+  }
+  void operator()(const HubApiAction&) const { route["hub_api"] = json::object(); }
 };
 
 json header_edits(const HeaderList& add, const std::vector<std::string>& remove) {
