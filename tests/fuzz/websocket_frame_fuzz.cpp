@@ -4,7 +4,8 @@
 // split sizes; the rest is the wire. Checks: events respect the limits,
 // text and close reasons are UTF-8, error codes are 1002/1007/1009 and
 // sticky, and every message re-encoded by the frame writer parses back to
-// the same message (writer/parser agree).
+// the same message (writer/parser agree), and deflate_once + Inflater
+// round-trip it.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <string_view>
 
 #include "codec/websocket/close.hpp"
+#include "codec/websocket/deflate.hpp"
 #include "codec/websocket/frame_writer.hpp"
 #include "codec/websocket/message_reader.hpp"
 #include "codec/websocket/utf8.hpp"
@@ -36,6 +38,13 @@ void round_trip(Opcode op, std::string_view payload, bool masked) {
   std::span<char> in(wire.data(), wire.size());
   const auto ev = r.next(in);
   check(ev.kind == K::message && ev.opcode == op && ev.payload == payload);
+  // deflate_once / Inflater agree too.
+  const std::string z = deflate_once(payload);
+  Inflater inf(15, true);
+  std::string out;
+  check(inf.inflate(z, out, payload.size()) == Error::none);
+  check(inf.finish(out, payload.size()) == Error::none);
+  check(out == payload && !inf.holds_state());
 }
 }  // namespace
 

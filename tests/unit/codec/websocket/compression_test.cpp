@@ -174,6 +174,27 @@ TEST(WsCompression, DeflatedFrameIsACompleteRsv1Frame) {
   EXPECT_EQ(evs[0].payload, "{\"a\":1}");
 }
 
+TEST(WsCompression, LargeMessagesRoundTripBothModes) {
+  std::string msg;
+  std::uint32_t x = 1;
+  for (int i = 0; i < 300000; ++i) {
+    x = x * 1103515245u + 12345u;
+    msg.push_back(char('a' + (x >> 16) % 7));  // compressible but not trivially
+  }
+  for (bool no_ctx : {true, false}) {
+    Deflater d(15, no_ctx);
+    Inflater inf(15, no_ctx);
+    for (int round = 0; round < 2; ++round) {
+      std::string z, out;
+      d.compress(msg, z);
+      EXPECT_LT(z.size(), msg.size());
+      ASSERT_EQ(inf.inflate(z, out, msg.size()), Error::none);
+      ASSERT_EQ(inf.finish(out, msg.size()), Error::none);
+      EXPECT_EQ(out, msg);
+    }
+  }
+}
+
 TEST(WsCompression, SmallWindowDeflaterInflatesWithSmallWindow) {
   Deflater d(9, false, -1, 1);
   std::string z;
