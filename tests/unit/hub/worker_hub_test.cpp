@@ -388,3 +388,22 @@ TEST(HubWorkers, BatchedPostsOnePerTurnPerTarget) {
   EXPECT_LE(handlers, 4u);  // flush on 1, batch on 0 (not 200 posts)
   for (auto& c : cs) EXPECT_EQ(c->offsets().size(), 200u);
 }
+
+TEST(HubWorkers, ReplyOrderedAfterPublicationsAlreadyInFlight) {
+  HubHarness h(2);
+  std::string ch = h.owned_by(1);
+  FakeHubClient a(1), c(2);
+  h.subscribe(0, a, ch);  // worker 0 has interest: deliveries flow to it
+  std::optional<hub::SubscribeResult> res;
+  h.on(0).subscribe(c, ch, std::nullopt, [&](hub::SubscribeResult r) { res = std::move(r); });
+  h.ios[0]->poll();  // worker 0 flushes the subscribe to the owner
+  h.ios[0]->restart();
+  for (int i = 0; i < 3; ++i) h.on(1).publish({ch, "1", nullptr}, [](hub::PublishResult) {});
+  h.run();  // owner: 3 deliveries queued, then the subscribe, then one flush
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->position.offset, 3u);
+  EXPECT_EQ(a.offsets(), (Offsets{1, 2, 3}));
+  EXPECT_TRUE(c.pushes.empty());  // 1..3 are before its position: not delivered
+  h.publish(1, ch);
+  EXPECT_EQ(c.offsets(), (Offsets{4}));
+}
