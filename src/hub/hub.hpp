@@ -138,6 +138,8 @@ class WorkerHub {
  public:
   virtual ~WorkerHub() = default;
   virtual unsigned worker() const = 0;
+  // The options in force; Hub::apply() swaps them between two handlers, so
+  // do not keep the reference (or pointers into it) across turns.
   virtual const config::HubConfig& config() const = 0;
   virtual ClientId next_client_id() = 0;   // unique across workers
   // The worker's timer wheel (heartbeats, timeouts of the transports).

@@ -12,7 +12,7 @@
 // first bytes were written is never dropped (framing stays intact).
 // Metrics: drops and slow consumers are counted here
 // (strata_hub_drops_total, strata_hub_slow_consumers_total).
-// Memory: empty queue = 32 bytes, no allocation; capacity is released when
+// Memory: an empty queue is 56 bytes, no allocation; capacity is released when
 // the queue drains after a burst.
 // Thread: one queue per client, on the client's worker.
 #pragma once

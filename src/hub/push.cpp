@@ -21,11 +21,19 @@ void append_u64(std::string& out, std::uint64_t v) {
   out.append(buf, r.ptr);
 }
 
+// The Push and its lazy part in one allocation: `lazy` is a non-owning
+// pointer into the same block (its lifetime is the Push's).
+struct PushBlock {
+  Push push;
+  Push::Lazy lazy;
+};
+
 std::shared_ptr<Push> new_push(Push::Kind kind, std::string_view channel) {
-  auto p = std::make_shared<Push>();
+  auto block = std::make_shared<PushBlock>();
+  std::shared_ptr<Push> p(block, &block->push);
   p->kind = kind;
   p->channel.assign(channel);
-  p->lazy = std::make_shared<Push::Lazy>();
+  p->lazy = std::shared_ptr<Push::Lazy>(std::shared_ptr<Push::Lazy>(), &block->lazy);
   return p;
 }
 
