@@ -154,8 +154,9 @@ class WorkerHub {
   // `since`, recovers: missed publications come in the result, in order,
   // and every later publication reaches c.push() after `done` ran.
   // Checks: channel name/namespace (unknown_channel), #user channels and
-  // anonymous clients (permission_denied), already_subscribed. Not checked
-  // here: subscribe tokens of private namespaces, channels per client.
+  // anonymous clients (permission_denied), already_subscribed,
+  // hub.max_channels_per_client (limit_exceeded). Not checked here:
+  // subscribe tokens of private namespaces.
   // unsubscribe() before `done` ran: done gets Error::not_subscribed;
   // remove() before `done` ran: done is dropped (never called).
   virtual void subscribe(Client& c, std::string_view channel, std::optional<Position> since,

@@ -6,7 +6,8 @@
 //   disconnect      -> push() returns Result::disconnect and queues nothing
 //                      (the transport closes with close_code::slow_consumer);
 //   skip_to_latest  -> every queued push not yet started is dropped, the new
-//                      one is queued: Result::skipped_to_latest.
+//                      one is queued (even if it alone exceeds the limit):
+//                      Result::skipped_to_latest.
 // Owned bytes (push_owned) are never refused and never dropped; they count
 // toward bytes() and so toward the limit for later pushes. An item whose
 // first bytes were written is never dropped (framing stays intact).
