@@ -150,6 +150,16 @@ PushPtr make_publication(std::string_view channel, std::uint64_t offset, std::st
   return p;
 }
 
+std::string_view publication_data(const Push& p) {
+  if (p.kind != Push::Kind::publication) return {};
+  // Channel names have no '"' and epochs are alphanumeric: the first
+  // ,"data": is the field; the JSON ends with the three closing braces.
+  std::string_view j = p.json;
+  auto at = j.find(",\"data\":");
+  if (at == std::string_view::npos || j.size() < at + 8 + 3) return {};
+  return j.substr(at + 8, j.size() - at - 8 - 3);
+}
+
 PushPtr make_join(std::string_view channel, ClientId client, std::string_view user, std::string_view info) {
   return make_presence_push(true, channel, client, user, info);
 }
