@@ -133,7 +133,10 @@ struct HistoryResult {
 
 // A worker's hub. Every method runs on the worker's thread; callbacks are
 // invoked on that thread too (possibly before the method returns when the
-// channel's owner is this worker).
+// channel's owner is this worker). Re-entrancy: when the owner is this
+// worker, publish() (and subscribe() of a join_leave namespace) call
+// Client::push() of local subscribers before returning, the publishing
+// client included; Client::push() may call remove()/unsubscribe().
 class WorkerHub {
  public:
   virtual ~WorkerHub() = default;
