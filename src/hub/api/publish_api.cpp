@@ -175,7 +175,7 @@ class PublishApi::Run {
       co_return ok(presence_json(r));
     }
     // history
-    std::uint32_t limit = UINT32_MAX;
+    std::uint32_t limit = 0;  // 0 = all kept
     if (auto l = query_param(query, "limit"); l && !parse_uint(*l, limit))
       co_return fail(Error::bad_request, "bad limit");
     std::optional<Position> since;

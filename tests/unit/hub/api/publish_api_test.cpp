@@ -307,6 +307,7 @@ TEST_F(PublishApiTest, PresenceHistoryChannels) {
   EXPECT_EQ(*hub.last_since, (Position{5, "e9"}));
   call("GET", "/hub/api/history?channel=c");
   EXPECT_FALSE(hub.last_since);
+  EXPECT_EQ(hub.last_limit, 0u);  // all
   EXPECT_EQ(call("GET", "/hub/api/history?channel=c&limit=x")->status(), 400);
   EXPECT_EQ(call("GET", "/hub/api/history?channel=c&since=5")->status(), 400);
 
