@@ -22,24 +22,25 @@ asio::awaitable<void> serve_hub_admin(http::Exchange& ex, hub::WorkerHub* hub) {
   if (req.path() == "/hub/channels") {
     auto list = co_await hub::api::await_callback<std::vector<hub::WorkerHub::ChannelInfo>>(
         [&](std::function<void(std::vector<hub::WorkerHub::ChannelInfo>)> cb) { hub->channels(std::move(cb)); });
-    co_await http::respond(ex, 200, hub::api::channels_json(list), "application/json");
+    const std::string body = hub::api::channels_json(list);
+    co_await http::respond(ex, 200, body, "application/json");
     co_return;
   }
   std::string channel;
-  if (auto params = boost::urls::parse_query(req.query()))
-    for (auto p : *params)
-      if (p.key.decode() == "channel" && p.has_value) channel = p.value.decode();
+  if (const auto q = req.query(); !q.empty())
+    if (auto params = boost::urls::parse_query(boost::core::string_view(q.data(), q.size())))
+      for (auto p : *params)
+        if (p.key.decode() == "channel" && p.has_value) channel = p.value.decode();
   if (channel.empty()) {
-    co_await http::respond(ex, 400, hub::api::error_body(hub::Error::bad_request, "channel is required"),
-                           "application/json");
+    const std::string body = hub::api::error_body(hub::Error::bad_request, "channel is required");
+    co_await http::respond(ex, 400, body, "application/json");
     co_return;
   }
   auto r = co_await hub::api::await_callback<hub::PresenceResult>(
       [&](std::function<void(hub::PresenceResult)> cb) { hub->presence(channel, std::move(cb)); });
-  if (r.error != hub::Error::none)
-    co_await http::respond(ex, hub::api::error_status(r.error), hub::api::error_body(r.error), "application/json");
-  else
-    co_await http::respond(ex, 200, hub::api::presence_json(r), "application/json");
+  const std::string body = r.error != hub::Error::none ? hub::api::error_body(r.error) : hub::api::presence_json(r);
+  co_await http::respond(ex, r.error != hub::Error::none ? hub::api::error_status(r.error) : 200, body,
+                         "application/json");
 }
 
 }  // namespace strata::admin

@@ -16,7 +16,7 @@ def run_async(coro, timeout=TIMEOUT):
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
-def api(port, endpoint, body=None, key="k1", headers=None, method=None, prefix="/hub/api"):
+def api(port, endpoint, body=None, key="apikey-test-1", headers=None, method=None, prefix="/hub/api"):
     """(status, parsed JSON reply) of one publish API call."""
     data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
     req = urllib.request.Request(f"http://127.0.0.1:{port}{prefix}/{endpoint}", data=data,

@@ -22,7 +22,7 @@ listeners:
 admin:
   address: "127.0.0.1:0"
 hub:
-  api_keys: [k1]
+  api_keys: [apikey-test-1]
   max_message: 2048
   jwt: {{hs256_secret_file: "{secret}"}}
   namespaces:
@@ -48,12 +48,12 @@ def token(user, **claims):
 
 
 def test_api_key_required(hub):
-    for key in (None, "wrong", "k1x"):
+    for key in (None, "wrong", "apikey-test-1x", "apikey-test-"):
         st, body = api(hub.port, "publish", {"channel": "a", "data": 1}, key=key)
         assert st == 401, (key, st, body)
         assert body["error"]["code"] == 101
     # curl with a Bearer scheme: refused too.
-    code, body = curl("-X", "POST", "-H", "Authorization: Bearer k1", "--data", '{"channel":"a","data":1}',
+    code, body = curl("-X", "POST", "-H", "Authorization: Bearer apikey-test-1", "--data", '{"channel":"a","data":1}',
                       f"http://127.0.0.1:{hub.port}/hub/api/publish")
     assert code == 401 and json.loads(body)["error"]["code"] == 101
     st, hist = api(hub.port, "history?channel=a")
@@ -64,7 +64,7 @@ def test_publish_reaches_subscriber_compactly(hub):
     async def go():
         ws = await connect(hub.port, "channels=news")
         await recv_until(ws, is_subscribed("news"))
-        code, body = curl("-X", "POST", "-H", "Authorization: apikey k1", "--data-binary",
+        code, body = curl("-X", "POST", "-H", "Authorization: apikey apikey-test-1", "--data-binary",
                           '{"channel": "news",\n "data": {"text": "hi\\nthere", "n": [1,  2]}}',
                           f"http://127.0.0.1:{hub.port}/hub/api/publish")
         assert code == 200, body

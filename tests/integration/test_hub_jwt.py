@@ -19,7 +19,7 @@ listeners:
     address: "127.0.0.1:0"
     routes: main
 hub:
-  api_keys: [k1]
+  api_keys: [apikey-test-1]
   jwt:
     hs256_secret_file: "{d}/secret.txt"
     rs256_public_key_file: "{d}/rs.pem"

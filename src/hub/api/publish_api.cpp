@@ -78,7 +78,8 @@ bool depth_ok(std::string_view s, std::size_t max) {
 
 // The decoded value of query parameter `name`, if present.
 std::optional<std::string> query_param(std::string_view query, std::string_view name) {
-  auto params = boost::urls::parse_query(query);
+  if (query.empty()) return std::nullopt;
+  auto params = boost::urls::parse_query(boost::core::string_view(query.data(), query.size()));
   if (!params) return std::nullopt;
   for (auto p : *params)
     if (p.key.decode() == name) return p.has_value ? p.value.decode() : std::string();
@@ -152,6 +153,8 @@ asio::awaitable<std::optional<std::string>> read_all(http::Exchange& ex, std::si
 
 // One request's commands against one WorkerHub.
 class PublishApi::Run {
+  using Job = std::function<asio::awaitable<Outcome>()>;
+
  public:
   Run(const PublishApi& api, WorkerHub& hub) : api_(api), hub_(hub) {}
 
@@ -213,14 +216,15 @@ class PublishApi::Run {
     if (data.size() > api_.max_message_) co_return too_large();
     std::string key;
     if (!idempotency_key(cmd, header_key, key)) co_return fail(Error::bad_request, "bad idempotency_key");
-    co_return co_await idempotent(key.empty() ? key : "publish\n" + *channel + "\n" + key,
-                                  [&]() -> asio::awaitable<Outcome> {
+    std::string scope = key.empty() ? key : "publish\n" + *channel + "\n" + key;
+    Job job = [&]() -> asio::awaitable<Outcome> {
       auto r = co_await await_callback<PublishResult>([&](std::function<void(PublishResult)> cb) {
         hub_.publish(PublishRequest{*channel, data, nullptr}, std::move(cb));
       });
       if (r.error != Error::none) co_return fail(r.error);
       co_return ok(position_json(r.position));
-    });
+    };
+    co_return co_await idempotent(std::move(scope), std::move(job));
   }
 
   asio::awaitable<Outcome> broadcast(const json& cmd, std::string_view header_key) {
@@ -240,7 +244,8 @@ class PublishApi::Run {
     if (data.size() > api_.max_message_) co_return too_large();
     std::string key;
     if (!idempotency_key(cmd, header_key, key)) co_return fail(Error::bad_request, "bad idempotency_key");
-    co_return co_await idempotent(key.empty() ? key : "broadcast\n" + key, [&]() -> asio::awaitable<Outcome> {
+    std::string scope = key.empty() ? key : "broadcast\n" + key;
+    Job job = [&]() -> asio::awaitable<Outcome> {
       auto rs = co_await await_all<PublishResult>(
           channels.size(), [&](std::size_t i, std::function<void(PublishResult)> cb) {
             hub_.publish(PublishRequest{channels[i], data, nullptr}, std::move(cb));
@@ -263,7 +268,8 @@ class PublishApi::Run {
       }
       out += "]}";
       co_return ok(out);
-    });
+    };
+    co_return co_await idempotent(std::move(scope), std::move(job));
   }
 
   Outcome disconnect(const json& cmd) {
@@ -302,7 +308,8 @@ class PublishApi::Run {
       co_return fail(Error::bad_request, "commands must be a non-empty array");
     if (cmds->size() > kMaxBatch) co_return fail(Error::limit_exceeded, "too many commands");
     std::string key(header_key);
-    co_return co_await idempotent(key.empty() ? key : "batch\n" + key, [&]() -> asio::awaitable<Outcome> {
+    std::string scope = key.empty() ? key : "batch\n" + key;
+    Job job = [&]() -> asio::awaitable<Outcome> {
       std::string out = "{\"replies\":[";
       bool first = true;
       for (const auto& c : *cmds) {
@@ -315,11 +322,12 @@ class PublishApi::Run {
       }
       out += "]}";
       co_return Outcome{200, std::move(out)};
-    });
+    };
+    co_return co_await idempotent(std::move(scope), std::move(job));
   }
 
   // Runs `run` once per idempotency key (none: always).
-  asio::awaitable<Outcome> idempotent(std::string key, std::function<asio::awaitable<Outcome>()> run) {
+  asio::awaitable<Outcome> idempotent(std::string key, Job run) {
     if (key.empty()) co_return co_await run();
     auto& store = *api_.store_;
     struct Pending {
@@ -328,19 +336,21 @@ class PublishApi::Run {
     };
     auto pending = std::make_shared<Pending>();
     IdempotencyStore::Reply cached;
-    IdempotencyStore::Waiter w{co_await asio::this_coro::executor, [pending](IdempotencyStore::Reply r) {
-                                 if (pending->cb) pending->cb(std::move(r));
-                                 else pending->reply = std::move(r);
-                               }};
+    IdempotencyStore::Waiter w;
+    w.executor = co_await asio::this_coro::executor;
+    w.resume = [pending](IdempotencyStore::Reply r) {
+      if (pending->cb) pending->cb(std::move(r));
+      else pending->reply = std::move(r);
+    };
     switch (store.begin(key, api_.window_, api_.max_keys_, cached, std::move(w))) {
       case IdempotencyStore::Begin::cached:
         co_return Outcome{cached.status, std::move(cached.body)};
       case IdempotencyStore::Begin::wait: {
-        auto r = co_await await_callback<IdempotencyStore::Reply>(
-            [pending](std::function<void(IdempotencyStore::Reply)> cb) {
-              if (pending->reply) cb(std::move(*pending->reply));
-              else pending->cb = std::move(cb);
-            });
+        auto wait = [p = pending.get()](std::function<void(IdempotencyStore::Reply)> cb) {
+          if (p->reply) cb(std::move(*p->reply));
+          else p->cb = std::move(cb);
+        };
+        auto r = co_await await_callback<IdempotencyStore::Reply>(wait);
         co_return Outcome{r.status, std::move(r.body)};
       }
       case IdempotencyStore::Begin::run:
@@ -402,10 +412,22 @@ bool PublishApi::authorized(const http::Request& req) const {
 }
 
 asio::awaitable<void> PublishApi::serve(http::Exchange& ex, WorkerHub& hub, std::string_view prefix) const {
+  // Note: every reply goes through one named Outcome (GCC 12 destroys
+  // braced temporaries inside a co_await expression twice).
+  Outcome o;
+  std::string_view extra_name, extra_value;
+  co_await respond(ex, hub, prefix, o, extra_name, extra_value);
+  if (o.status == 0) co_return;  // the client failed: reset already
+  co_await send(ex, o, extra_name, extra_value);
+}
+
+asio::awaitable<void> PublishApi::respond(http::Exchange& ex, WorkerHub& hub, std::string_view prefix, Outcome& o,
+                                          std::string_view& extra_name, std::string_view& extra_value) const {
   auto& req = ex.request();
   if (!authorized(req)) {
-    co_await send(ex, {401, error_body(Error::unauthorized, "missing or bad API key")}, "www-authenticate",
-                  "apikey");
+    o = Outcome{401, error_body(Error::unauthorized, "missing or bad API key")};
+    extra_name = "www-authenticate";
+    extra_value = "apikey";
     co_return;
   }
   std::string_view ep = req.path();
@@ -416,47 +438,53 @@ asio::awaitable<void> PublishApi::serve(http::Exchange& ex, WorkerHub& hub, std:
                        ep == "unsubscribe";
   const bool is_get = ep == "presence" || ep == "history" || ep == "channels";
   if (!is_post && !is_get) {
-    co_await send(ex, {404, error_body(Error::method_not_found, "unknown endpoint")});
+    o = Outcome{404, error_body(Error::method_not_found, "unknown endpoint")};
     co_return;
   }
   if (is_post && req.method != "POST") {
-    co_await send(ex, {405, error_body(Error::bad_request, "use POST")}, "allow", "POST");
+    o = Outcome{405, error_body(Error::bad_request, "use POST")};
+    extra_name = "allow";
+    extra_value = "POST";
     co_return;
   }
   if (is_get && req.method != "GET" && req.method != "HEAD") {
-    co_await send(ex, {405, error_body(Error::bad_request, "use GET")}, "allow", "GET, HEAD");
+    o = Outcome{405, error_body(Error::bad_request, "use GET")};
+    extra_name = "allow";
+    extra_value = "GET, HEAD";
     co_return;
   }
   Run run(*this, hub);
   if (is_get) {
-    auto o = co_await run.get(ep, req.query());
-    co_await send(ex, o);
+    o = co_await run.get(ep, req.query());
     co_return;
   }
   bool too_big = false;
   auto body = co_await read_all(ex, max_body(), too_big);
   if (!body) {
-    if (too_big) co_await send(ex, too_large());
-    else ex.reset();
+    if (too_big) {
+      o = too_large();
+    } else {
+      ex.reset();
+      o.status = 0;
+    }
     co_return;
   }
   if (!depth_ok(*body, kMaxDepth)) {
-    co_await send(ex, fail(Error::bad_request, "JSON nested too deeply"));
+    o = fail(Error::bad_request, "JSON nested too deeply");
     co_return;
   }
   json doc = json::parse(*body, nullptr, false);
   if (doc.is_discarded()) {
-    co_await send(ex, fail(Error::bad_request, "body is not valid JSON"));
+    o = fail(Error::bad_request, "body is not valid JSON");
     co_return;
   }
   auto hk = req.headers.get("idempotency-key");
   std::string header_key(hk ? trim(*hk) : std::string_view());
   if (header_key.size() > kMaxKeyBytes) {
-    co_await send(ex, fail(Error::bad_request, "bad Idempotency-Key"));
+    o = fail(Error::bad_request, "bad Idempotency-Key");
     co_return;
   }
-  auto o = co_await run.post(ep, doc, header_key);
-  co_await send(ex, o);
+  o = co_await run.post(ep, doc, header_key);
 }
 
 std::shared_ptr<const PublishApi> make_publish_api(const config::HubConfig& hub, ApiOptions opt) {

@@ -73,6 +73,9 @@ class PublishApi {
 
  private:
   class Run;
+  // The reply to send (status 0: none, the exchange was reset).
+  boost::asio::awaitable<void> respond(http::Exchange& ex, WorkerHub& hub, std::string_view prefix, Outcome& o,
+                                       std::string_view& extra_name, std::string_view& extra_value) const;
   std::vector<std::array<unsigned char, 32>> keys_;  // SHA-256 of each key
   std::chrono::seconds window_;
   std::size_t max_keys_;
