@@ -79,6 +79,10 @@ class Client {
   virtual void push(const PushPtr& p, bool skip_to_latest_allowed) = 0;
   // Server-side close (API disconnect, drain, token expiry).
   virtual void disconnect(std::uint16_t code, std::string_view reason) = 0;
+  // The hub dropped the client's subscription to `channel` on its own
+  // (publish API unsubscribe_user); the client is told by the transport
+  // if its protocol has a way. Default: nothing.
+  virtual void unsubscribed(std::string_view channel) {}
 
  protected:
   Client(ClientId id, std::string user, std::string info)

@@ -59,7 +59,8 @@ class OutQueue {
   struct Item {
     PushPtr push;                  // null for owned bytes
     std::string owned;
-    std::string_view view;         // the bytes (into *push or owned)
+    std::string_view view;         // the bytes when push is set (into *push)
+    std::string_view bytes() const { return push ? view : std::string_view(owned); }
   };
   void compact();
 

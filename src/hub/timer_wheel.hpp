@@ -86,6 +86,7 @@ class TimerWheel {
   std::uint64_t now_tick() const;
   void arm();
   void on_unlink() { --count_; }
+  static void link_before(WheelNode* head, WheelNode* n);
 
   const core::Clock* clock_;
   std::chrono::milliseconds tick_;
