@@ -97,6 +97,10 @@ std::string subscribe_push(std::string_view channel, const SubscribeResult& r) {
                      r.recovered ? "true" : "false");
 }
 
+std::string unsubscribe_push(std::string_view channel) {
+  return fmt::format("{{\"push\":{{\"channel\":{},\"unsubscribe\":{{}}}}}}", str(channel));
+}
+
 std::string sse_connect(ClientId client, std::string_view user) {
   return fmt::format("event: connect\ndata: {{\"client\":\"{}\",\"user\":{}}}\n\n", client, str(user));
 }

@@ -31,6 +31,9 @@ std::string history_result(const HistoryResult& r);
 // {"push":{"channel":C,"subscribe":{"offset":9,"epoch":"e1","recovered":bool}}}
 std::string subscribe_push(std::string_view channel, const SubscribeResult& r);
 
+// The hub dropped a subscription: {"push":{"channel":C,"unsubscribe":{}}}
+std::string unsubscribe_push(std::string_view channel);
+
 // SSE (text/event-stream) pieces.
 inline constexpr std::string_view kSseRetry = "retry: 3000\n\n";
 inline constexpr std::string_view kSsePing = ": ping\n\n";

@@ -18,14 +18,14 @@ namespace asio = boost::asio;
 namespace ws = codec::websocket;
 
 bool wants_websocket(const http::Request& r) {
-  if (r.protocol == http::Protocol::http2 || r.protocol == http::Protocol::http3)
+  if (r.protocol == http::Protocol::h2 || r.protocol == http::Protocol::h3)
     return r.method == "CONNECT" && !r.connect_protocol.empty();
   return http::is_upgrade_request(r);
 }
 
 const char* stream_label(const http::Request& r, bool tls) {
-  if (r.protocol == http::Protocol::http2) return "websocket_h2";
-  if (r.protocol == http::Protocol::http3) return "websocket_h3";
+  if (r.protocol == http::Protocol::h2) return "websocket_h2";
+  if (r.protocol == http::Protocol::h3) return "websocket_h3";
   return tls ? "websocket_tls" : "websocket_h1";
 }
 
@@ -52,7 +52,7 @@ asio::awaitable<void> serve_websocket(http::Exchange& ex, HubEnv& env,
     policy.server_no_context_takeover = action.no_context_takeover;
     deflate = ws::negotiate_deflate(req.headers.joined("sec-websocket-extensions"), policy);
   }
-  const bool h1 = req.protocol != http::Protocol::http2 && req.protocol != http::Protocol::http3;
+  const bool h1 = req.protocol != http::Protocol::h2 && req.protocol != http::Protocol::h3;
   http::Response ok;
   ok.status = h1 ? 101 : 200;
   if (h1) {

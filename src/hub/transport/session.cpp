@@ -253,6 +253,12 @@ void Session::subscribe_server_side(const std::vector<std::string>& channels,
   }
 }
 
+void Session::unsubscribed(std::string_view channel) {
+  if (closed_ || !has_sub(channel)) return;
+  drop_sub(channel);
+  send_text(protocol::unsubscribe_push(channel));
+}
+
 void Session::cancel_timers() { hub().wheel().cancel(deadline_); }
 
 void Session::close_session() {

@@ -81,6 +81,10 @@ class Session : public Client {
   // Leaves the hub: every subscription goes, no hub callback afterwards.
   void close_session();
 
+  // The hub dropped a subscription (publish API): forget it, tell the
+  // client ({"push":{"channel":C,"unsubscribe":{}}} over WebSocket).
+  void unsubscribed(std::string_view channel) override;
+
   // Stops every timer of the session (server stop: the wheel goes first).
   virtual void cancel_timers();
 

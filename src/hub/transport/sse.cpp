@@ -115,8 +115,8 @@ bool has_event_stream(std::string_view accept) {
 
 const char* transport_label(http::Protocol p) {
   switch (p) {
-    case http::Protocol::http2: return "sse_h2";
-    case http::Protocol::http3: return "sse_h3";
+    case http::Protocol::h2: return "sse_h2";
+    case http::Protocol::h3: return "sse_h3";
     default: return "sse_h1";
   }
 }

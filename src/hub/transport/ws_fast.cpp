@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <unistd.h>
+
 #include <array>
 #include <cerrno>
 #include <memory>
@@ -141,13 +143,13 @@ void start_fast_websocket(asio::ip::tcp::socket sock, std::string leftover, HubE
                           UrlParams params, std::optional<codec::websocket::DeflateParams> deflate) {
   // A socket bound to the worker's io_context executor: smaller than one
   // with a polymorphic executor.
-  auto* ctx = &asio::query(sock.get_executor(), asio::execution::context);
+  auto& ctx = static_cast<asio::io_context&>(asio::query(sock.get_executor(), asio::execution::context));
   boost::system::error_code ec;
   const auto proto = sock.local_endpoint(ec).protocol();
   if (ec) return;
   int fd = sock.release(ec);
   if (ec) return;
-  Socket s(ctx->get_executor());
+  Socket s(ctx.get_executor());
   s.assign(proto, fd, ec);
   if (ec) {
     ::close(fd);
