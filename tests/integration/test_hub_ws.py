@@ -176,3 +176,53 @@ def test_deflate(spawn, write_config):
         await a.close()
         await b.close()
     run_async(go())
+
+
+def test_websocket_over_h2(hub):
+    """RFC 8441 extended CONNECT on h2c: subscribe, receive a publication."""
+    from h2tunnel import H2Client, connect_websocket, ws_frame, ws_message
+    c = H2Client(hub.port)
+    try:
+        sid = connect_websocket(c, hub.port, path="/hub?channels=h2ch")
+        assert c.status(sid) == 200
+        op, msg = ws_message(c, sid)
+        assert op == 1 and json.loads(msg)["push"]["channel"] == "h2ch", msg
+        c.send(sid, ws_frame(1, json.dumps({"id": 1, "ping": {}}).encode()))
+        op, msg = ws_message(c, sid)
+        assert json.loads(msg) == {"id": 1, "result": {}}
+
+        async def pub():
+            p = await HubClient.connect(url(hub))
+            await p.call("publish", {"channel": "h2ch", "data": "over h2"})
+            await p.close()
+        run_async(pub())
+        op, msg = ws_message(c, sid)
+        assert json.loads(msg)["push"]["pub"]["data"] == "over h2", msg
+        # A close from the client is echoed.
+        import struct
+        c.send(sid, ws_frame(8, struct.pack("!H", 1000)))
+        op, msg = ws_message(c, sid)
+        assert op == 8 and struct.unpack("!H", msg[:2])[0] == 1000
+    finally:
+        c.close()
+
+
+def test_websocket_over_tls_h1(spawn, write_config, cert):
+    import ssl
+    listeners = ("  - name: web\n    address: 127.0.0.1:0\n    routes: main\n"
+                 f"    tls: {{certificates: [{{cert: \"{cert[0]}\", key: \"{cert[1]}\"}}]}}\n"
+                 "    protocols: [h1]\n")
+    s = spawn("serve", "-c", write_config(hub_config(listeners=listeners)))
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+
+    async def go():
+        a = await HubClient.connect(f"wss://localhost:{s.port}/hub", ssl=ctx)
+        await a.call("subscribe", {"channel": "t"})
+        r = await a.call("publish", {"channel": "t", "data": "tls"})
+        assert "result" in r, r
+        assert (await a.push())["pub"]["data"] == "tls"
+        await a.close()
+        assert a.ws.close_code == 1000
+    run_async(go())
