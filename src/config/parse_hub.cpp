@@ -164,8 +164,6 @@ HubAction parse_hub_action(const Doc& d, const Val& v) {
   if (!a.websocket && !a.sse) d.fail(v.loc, "hub: turn on at least one of websocket, sse");
   if (a.deflate && !a.websocket)
     d.fail(m.get("deflate")->loc, "deflate: only applies to websocket (which is off here)");
-  if (m.has("no_context_takeover") && !a.deflate)
-    d.fail(m.get("no_context_takeover")->loc, "no_context_takeover: needs deflate: true");
   return a;
 }
 

@@ -115,14 +115,14 @@ TEST(ConfigHub, Errors) {
   EXPECT_EQ(error_of(with_hub("hub:\n  namespaces:\n    - {name: a}\n    - {name: a}\n")),
             "t.yaml:4:7: hub namespace 'a' is defined twice");
   EXPECT_EQ(error_of(with_hub("hub:\n  namespaces: [{name: 'a:b'}]\n")),
-            "t.yaml:2:24: name: 'a:b' is not a namespace name (letters, digits, '_', '-', '.'; "
+            "t.yaml:2:23: name: 'a:b' is not a namespace name (letters, digits, '_', '-', '.'; "
             "at most 64; \"\" is the default namespace)");
   EXPECT_EQ(error_of(with_hub("hub:\n  namespaces: [{name: a, join_leave: true}]\n")),
-            "t.yaml:2:36: join_leave: needs presence: true in the same namespace");
+            "t.yaml:2:38: join_leave: needs presence: true in the same namespace");
   EXPECT_EQ(error_of(with_hub("hub:\n  namespaces: [{name: a, latest_only: true, history_size: 5}]\n")),
-            "t.yaml:2:58: history_size: latest_only keeps one publication; leave history_size out (or 1)");
+            "t.yaml:2:59: history_size: latest_only keeps one publication; leave history_size out (or 1)");
   EXPECT_EQ(error_of(with_hub("hub:\n  namespaces: [{name: a, slow_consumer: drop}]\n")),
-            "t.yaml:2:39: slow_consumer: unknown value 'drop' (expected one of: disconnect, "
+            "t.yaml:2:41: slow_consumer: unknown value 'drop' (expected one of: disconnect, "
             "skip_to_latest)");
   EXPECT_EQ(error_of(with_hub("hub:\n  heartbeat: 0s\n")),
             "t.yaml:2:14: heartbeat: must be at least 100ms");
@@ -144,17 +144,15 @@ TEST(ConfigHub, Errors) {
 
 TEST(ConfigHub, RouteActionErrors) {
   EXPECT_EQ(error_of(with_hub("", "    - {hub_api: {}}\n")),
-            "t.yaml:3:16: hub_api: needs hub.api_keys or hub.api_keys_file (the API takes an API key)");
+            "t.yaml:3:17: hub_api: needs hub.api_keys or hub.api_keys_file (the API takes an API key)");
   EXPECT_EQ(error_of(with_hub("", "    - {hub: {websocket: false, sse: false}}\n")),
-            "t.yaml:3:12: hub: turn on at least one of websocket, sse");
-  EXPECT_EQ(error_of(with_hub("", "    - {hub: {no_context_takeover: true}}\n")),
-            "t.yaml:3:34: no_context_takeover: needs deflate: true");
+            "t.yaml:3:13: hub: turn on at least one of websocket, sse");
   EXPECT_EQ(error_of(with_hub("", "    - {hub: {sse: true, websocket: false, deflate: true}}\n")),
-            "t.yaml:3:50: deflate: only applies to websocket (which is off here)");
+            "t.yaml:3:52: deflate: only applies to websocket (which is off here)");
   EXPECT_EQ(error_of(with_hub("", "    - {hub: {}, respond: {}}\n")),
-            "t.yaml:3:25: route: give exactly one action (proxy, respond, files, redirect, hub or "
+            "t.yaml:3:13: route: give exactly one action (proxy, respond, files, redirect, hub or "
             "hub_api)");
-  EXPECT_EQ(error_of(with_hub("", "    - {hub: {x: 1}}\n")).rfind("t.yaml:3:13: unknown key 'x' in hub", 0),
+  EXPECT_EQ(error_of(with_hub("", "    - {hub: {x: 1}}\n")).rfind("t.yaml:3:14: unknown key 'x' in hub", 0),
             0u);
 }
 
