@@ -169,3 +169,26 @@ def test_sse_drain_sends_disconnect(spawn, write_config):
         h.proc.wait(30)
     finally:
         s.close()
+
+
+def test_sse_over_h3_until_drain(spawn, write_config, cert):
+    """HTTP/3: `strata probe --h3` holds an event stream that the drain ends
+    (retry, connect, subscribe, disconnect events: about 200 bytes)."""
+    import signal
+    import threading
+    from conftest import BIN, run
+    listeners = ("  - name: web\n    address: 127.0.0.1:0\n    routes: main\n"
+                 f"    tls: {{certificates: [{{cert: \"{cert[0]}\", key: \"{cert[1]}\"}}]}}\n"
+                 "    protocols: [h1, h2, h3]\n")
+    s = spawn("serve", "-c", write_config(hub_config(listeners=listeners)))
+    t = threading.Timer(2.0, lambda: s.signal(signal.SIGTERM))
+    t.start()
+    try:
+        r = run([BIN, "probe", "--h3", "-H", "Accept: text/event-stream", "--json", "--timeout", "15",
+                 f"https://localhost:{s.port}/hub?channels=a"], timeout=40)
+    finally:
+        t.cancel()
+    rep = json.loads(r.stdout)["attempts"][0]
+    assert rep["protocol"] == "h3" and rep["status"] == 200, rep
+    assert 180 <= rep["body_bytes"] <= 260, rep
+    assert s.proc.wait(30) == 0

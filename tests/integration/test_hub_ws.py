@@ -226,3 +226,25 @@ def test_websocket_over_tls_h1(spawn, write_config, cert):
         await a.close()
         assert a.ws.close_code == 1000
     run_async(go())
+
+
+def test_websocket_over_h3(spawn, write_config, cert):
+    """RFC 9220 via `strata ws-probe --h3`: the handshake (200), a client
+    close echoed with 1000, and a binary message answered with 1003."""
+    from conftest import BIN, run
+    listeners = ("  - name: web\n    address: 127.0.0.1:0\n    routes: main\n"
+                 f"    tls: {{certificates: [{{cert: \"{cert[0]}\", key: \"{cert[1]}\"}}]}}\n"
+                 "    protocols: [h1, h2, h3]\n")
+    s = spawn("serve", "-c", write_config(hub_config(listeners=listeners)))
+
+    def probe(*args):
+        r = run([BIN, "ws-probe", "--h3", f"https://localhost:{s.port}/hub", "--timeout", "15",
+                 *args], timeout=60, check=False)
+        lines = r.stdout.decode().strip().splitlines()
+        assert lines, r.stderr[-2000:]
+        return r.returncode, json.loads(lines[-1])
+
+    rc, rep = probe("--bytes", "0")
+    assert rc == 0 and rep["close_code"] == 1000, rep
+    rc, rep = probe("--bytes", "10")
+    assert rep["close_code"] == 1003, rep
