@@ -3,6 +3,7 @@ python3-websockets clients against the real binary. Publishing uses client
 publish (namespaces with client_publish: true)."""
 import asyncio
 import json
+import time
 
 import pytest
 import websockets
@@ -248,3 +249,32 @@ def test_websocket_over_h3(spawn, write_config, cert):
     assert rc == 0 and rep["close_code"] == 1000, rep
     rc, rep = probe("--bytes", "10")
     assert rep["close_code"] == 1003, rep
+
+
+def test_silent_client_pinged_then_closed_4009_and_metrics(spawn, write_config):
+    """A raw client that never answers: pings every heartbeat, then 4009
+    after client_timeout; the connection gauge counts it meanwhile."""
+    from test_hub_conformance import Reader, handshake
+    s = spawn("serve", "-c", write_config(hub_config(heartbeat="200ms", client_timeout="700ms")))
+    sock, _, rest = handshake(s.port, path="/hub?channels=m")
+    try:
+        code, metrics = curl(f"http://127.0.0.1:{s.ports['admin']}/metrics")
+        assert 'strata_hub_connections{transport="websocket_h1"} 1' in metrics.decode(), metrics
+        r = Reader(sock, rest)
+        ops = []
+        for _ in range(20):
+            op, p = r.frame()
+            ops.append(op)
+            if op == 8:
+                break
+        assert ops[0] == 1 and 9 in ops, ops  # the subscribe push, then pings
+        assert ops[-1] == 8 and int.from_bytes(p[:2], "big") == 4009, (ops, p)
+    finally:
+        sock.close()
+    deadline = time.time() + 10
+    while True:
+        _, metrics = curl(f"http://127.0.0.1:{s.ports['admin']}/metrics")
+        if 'strata_hub_connections{transport="websocket_h1"} 0' in metrics.decode():
+            break
+        assert time.time() < deadline, metrics
+        time.sleep(0.05)
