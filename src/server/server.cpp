@@ -106,6 +106,7 @@ void Server::start(std::shared_ptr<const config::Config> cfg) {
     env->hub = &hub_->on(unsigned(i));
     env->verifier = hub::make_anonymous_verifier();
     env->live = &hub_live_;
+    env->connections = &connections_;
     workers_[i]->hub_env = std::move(env);
   }
   auto err = reload(cfg);

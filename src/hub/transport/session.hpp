@@ -46,6 +46,9 @@ struct HubEnv {
   std::shared_ptr<const TokenVerifier> verifier;
   // Process-wide count of live hub sessions (Server::drain waits for it); may be null.
   std::atomic<std::int64_t>* live = nullptr;
+  // Process-wide downstream connection count (limits.max_connections):
+  // h1 WebSockets that left their HTTP connection stay counted here; may be null.
+  std::atomic<std::int64_t>* connections = nullptr;
 
   // Drain: every session (and any that opens later) closes with 1012
   // "reconnect" at a random time within `spread`.

@@ -32,10 +32,16 @@ class FastWs final : public WsSession, public std::enable_shared_from_this<FastW
  public:
   FastWs(Socket sock, HubEnv& env, std::optional<codec::websocket::DeflateParams> deflate)
       : WsSession(env, deflate), sock_(std::move(sock)),
-        gauge_(&connections_gauge("websocket_h1")) {
+        gauge_(&connections_gauge("websocket_h1")), counter_(env.connections) {
     gauge_->add();
+    // The TCP connection left its HTTP coroutine (which uncounted it) but
+    // is still a downstream connection for limits.max_connections.
+    if (counter_) counter_->fetch_add(1, std::memory_order_relaxed);
   }
-  ~FastWs() override { gauge_->sub(); }
+  ~FastWs() override {
+    gauge_->sub();
+    if (counter_) counter_->fetch_sub(1, std::memory_order_relaxed);
+  }
 
   void begin(std::string leftover, UrlParams params) {
     boost::system::error_code ec;
@@ -131,6 +137,7 @@ class FastWs final : public WsSession, public std::enable_shared_from_this<FastW
 
   Socket sock_;
   obs::Gauge* gauge_;
+  std::atomic<std::int64_t>* counter_;
   bool flush_posted_ = false;
   bool write_waiting_ = false;
   bool half_closed_ = false;
