@@ -36,7 +36,7 @@ class SseClient final : public Session {
   void disconnect(std::uint16_t code, std::string_view reason) override {
     if (closing_) return;
     closing_ = true;
-    if (code == close_code::slow_consumer) queue_.clear();  // it would not go out anyway
+    if (code == close_code::slow_consumer) queue_.drop_unstarted();  // it would not go out anyway
     queue_.push_owned(protocol::sse_disconnect(code, reason));
     signal_.notify();
   }

@@ -106,7 +106,7 @@ void WsSession::push(const PushPtr& p, bool skip_to_latest_allowed) {
 
 void WsSession::disconnect(std::uint16_t code, std::string_view reason) {
   if (closing_ || gone_) return;
-  if (code == close_code::slow_consumer) queue_.clear();  // the close frame goes out next
+  if (code == close_code::slow_consumer) queue_.drop_unstarted();  // the close frame goes out next
   queue_close(code, reason);
   close_session();
 }
