@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from hubutil import hub_config
+from hubws import hub_config
 
 KEY = base64.b64encode(b"0123456789abcdef").decode()
 

@@ -7,7 +7,7 @@ import time
 
 import websockets
 
-from hubutil import HubClient, hub_config, run_async
+from hubws import HubClient, hub_config, run_async
 
 
 def test_reload_keeps_hub_connections(spawn, write_config):

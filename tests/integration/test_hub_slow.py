@@ -9,7 +9,7 @@ import time
 
 from conftest import curl
 
-from hubutil import HubClient, hub_config, run_async
+from hubws import HubClient, hub_config, run_async
 from test_hub_conformance import Reader, handshake
 
 BIG = "x" * 20000

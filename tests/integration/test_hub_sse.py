@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from hubutil import HubClient, hub_config, run_async
+from hubws import HubClient, hub_config, run_async
 
 LINE_TIMEOUT = 15
 

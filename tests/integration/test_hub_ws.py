@@ -9,7 +9,7 @@ import pytest
 import websockets
 
 from conftest import curl
-from hubutil import HubClient, hub_config, run_async
+from hubws import HubClient, hub_config, run_async
 
 
 def url(p, q=""):
