@@ -9,7 +9,9 @@
 #include "filter/local_reply.hpp"
 #include "http/context.hpp"
 #include "http/tunnel.hpp"
+#include "hub/api/publish_api.hpp"
 #include "hub/transport/serve.hpp"
+#include "hub/transport/session.hpp"
 #include "obs/metrics.hpp"
 #include "router/actions/files.hpp"
 #include "router/actions/redirect.hpp"
@@ -63,6 +65,12 @@ class Pipeline final : public http::Handler {
       } else if (const auto* d = std::get_if<config::RedirectAction>(&r.action)) {
         if (d->status < 300 || d->status > 399)
           throw RouteError(r.loc, "redirect status must be 3xx");
+      } else if (std::holds_alternative<config::HubApiAction>(r.action) && !api_) {
+        try {  // one per generation: keys (and api_keys_file) as configured now
+          api_ = hub::api::make_publish_api(cfg_->hub);
+        } catch (const std::exception& e) {
+          throw RouteError(r.loc, "route '" + cr.name + "': " + e.what());
+        }
       } else if (const auto* s = std::get_if<config::RespondAction>(&r.action)) {
         if (s->status < 200 || s->status > 599)
           throw RouteError(r.loc, "respond status must be 200..599");
@@ -160,10 +168,12 @@ class Pipeline final : public http::Handler {
         co_await hub::transport::serve(ex, *hub_, std::get<config::HubAction>(r.action));
         co_return;
       case 5:
-        // TODO(integrator): dispatch to hubauth's publish API handler
-        // (src/hub/api/) here; until it is merged the API answers 501.
-        co_await filter::send_local_reply(
-            ex, filter::local_reply(501, "hub-api-missing", "the hub API is not built in yet\n"));
+        if (!hub_ || !api_) {
+          co_await filter::send_local_reply(
+              ex, filter::local_reply(503, "no-hub", "the hub is not running here\n"));
+          co_return;
+        }
+        co_await hub::api::serve_api(ex, *api_, *hub_->hub, prefix);
         co_return;
     }
   }
@@ -176,6 +186,7 @@ class Pipeline final : public http::Handler {
   filter::Chain listener_chain_;
   obs::Counter* errors_ = nullptr;
   hub::transport::HubEnv* hub_ = nullptr;  // the worker's; outlives every generation
+  std::shared_ptr<const hub::api::PublishApi> api_;  // when a route is `hub_api:`
 };
 
 }  // namespace

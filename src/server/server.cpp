@@ -9,7 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/admin_handler.hpp"
-#include "hub/auth_interface.hpp"
+#include "hub/api/publish_api.hpp"
+#include "hub/auth/jwt_verifier.hpp"
 #include "hub/hub_impl.hpp"
 #include "hub/transport/session.hpp"
 #include "io/address.hpp"
@@ -104,7 +105,6 @@ void Server::start(std::shared_ptr<const config::Config> cfg) {
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto env = std::make_unique<hub::transport::HubEnv>();
     env->hub = &hub_->on(unsigned(i));
-    env->verifier = hub::make_anonymous_verifier();
     env->live = &hub_live_;
     env->connections = &connections_;
     workers_[i]->hub_env = std::move(env);
@@ -183,6 +183,8 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
   auto listeners = std::make_shared<std::vector<config::Listener>>(effective_listeners(*cfg));
   // New channel options apply to new subscriptions; live clients stay.
   if (hub_) hub_->apply(std::shared_ptr<const config::HubConfig>(cfg, &cfg->hub));
+  // Token keys are (re-)read here: an unreadable key file fails the reload.
+  std::shared_ptr<const hub::auth::TokenVerifier> verifier = hub::auth::make_verifier(cfg->hub);
   std::vector<std::future<void>> done;
   for (std::size_t wi = 0; wi < workers_.size(); ++wi) {
     auto* slot = workers_[wi].get();
@@ -198,12 +200,11 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
     auto p = std::make_shared<std::promise<void>>();
     done.push_back(p->get_future());
     // `next` outlives the tasks: apply() waits for every worker below.
-    auto task = [this, slot, wi, cfg, listeners, fds, udp_fds, opened, p] {
+    auto task = [this, slot, wi, cfg, listeners, fds, udp_fds, opened, p, verifier] {
       try {
         slot->upstreams->apply(cfg);
-        // TODO(integrator): hubauth's JWT verifier (keys re-read on reload)
-        // when cfg->hub.jwt is set; until then only anonymous clients.
-        if (slot->hub_env) slot->hub_env->verifier = hub::make_anonymous_verifier();
+        // Live connections keep their session; new tokens use the new keys.
+        if (slot->hub_env) slot->hub_env->verifier = verifier;
         std::map<std::string, std::shared_ptr<ListenerContext>> keep;
         for (const auto& l : *listeners) {
           auto snap = std::make_shared<conn::Snapshot>();
@@ -223,7 +224,8 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
             snap->alt_svc = "h3=\":" + std::to_string(ol.endpoint.port()) +
                             "\"; ma=" + std::to_string(l.quic.alt_svc_max_age);
           if (l.name == kAdminName && snap->keep)
-            snap->handler = admin::make_admin_handler(cfg, [this] { return draining(); });
+            snap->handler = admin::make_admin_handler(cfg, [this] { return draining(); },
+                                                      slot->hub_env ? slot->hub_env->hub : nullptr);
           else if (factory_)
             snap->handler = factory_(cfg, *snap->listener, slot->upstreams);
           else

@@ -140,9 +140,15 @@ Session::~Session() {
 }
 
 std::int64_t Session::unix_now() const {
+  if (env_->verifier) return env_->verifier->now();
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+auth::TokenResult Session::verify(std::string_view token) const {
+  if (!env_->verifier) return {auth::TokenStatus::invalid, "tokens are not configured", {}};
+  return env_->verifier->verify(token);
 }
 
 std::shared_ptr<Session*> Session::alive() {
@@ -166,18 +172,16 @@ bool Session::open(UrlParams params) {
   }
   std::vector<std::string> channels = std::move(params.channels);
   if (!params.token.empty()) {
-    TokenInfo t = env_->verifier ? env_->verifier->verify(params.token) : TokenInfo{};
-    if (t.status != TokenInfo::Status::ok) {
-      disconnect(t.status == TokenInfo::Status::expired ? close_code::token_expired
-                                                        : close_code::unauthorized,
-                 t.status == TokenInfo::Status::expired ? "token expired" : "unauthorized");
+    auto t = verify(params.token);
+    if (!t.ok()) {
+      disconnect(t.close_code(), t.status == auth::TokenStatus::expired ? "token expired" : "unauthorized");
       return false;
     }
-    connect_with(t, 0);
-    for (auto& c : t.channels)
+    connect_with(t.claims, 0);
+    for (auto& c : t.claims.channels)
       if (std::find(channels.begin(), channels.end(), c) == channels.end()) channels.push_back(c);
   } else if (anonymous_anywhere(hub().config())) {
-    connect_with(TokenInfo{TokenInfo::Status::ok}, 0);
+    connect_with(auth::TokenClaims{}, 0);
   } else if (!accepts_commands_) {  // SSE cannot send `connect` later
     disconnect(close_code::unauthorized, "unauthorized");
     return false;
@@ -191,10 +195,10 @@ bool Session::open(UrlParams params) {
   return !closed_;
 }
 
-void Session::connect_with(const TokenInfo& t, std::uint64_t reply_id) {
+void Session::connect_with(const auth::TokenClaims& t, std::uint64_t reply_id) {
   set_identity(t.user, t.info);
   connected_ = true;
-  exp_ = t.exp;
+  exp_ = t.exp.value_or(0);
   if (reply_id)
     send_text(protocol::result_reply(
         reply_id, protocol::connect_result(id(), user(), exp_ ? std::max<std::int64_t>(0, exp_ - unix_now()) : -1)));
@@ -305,19 +309,18 @@ void Session::on_message(std::string_view text) {
         disconnect(close_code::unauthorized, "unauthorized");
         return;
       }
-      connect_with(TokenInfo{TokenInfo::Status::ok}, id);
+      connect_with(auth::TokenClaims{}, id);
       return;
     }
-    TokenInfo t = env_->verifier ? env_->verifier->verify(c.token) : TokenInfo{};
-    if (t.status != TokenInfo::Status::ok) {
-      const bool expired = t.status == TokenInfo::Status::expired;
-      send_text(protocol::error_reply(id, expired ? Error::token_expired : Error::unauthorized));
-      disconnect(expired ? close_code::token_expired : close_code::unauthorized,
-                 expired ? "token expired" : "unauthorized");
+    auto t = verify(c.token);
+    if (!t.ok()) {
+      const bool expired = t.status == auth::TokenStatus::expired;
+      send_text(protocol::error_reply(id, t.error()));
+      disconnect(t.close_code(), expired ? "token expired" : "unauthorized");
       return;
     }
-    connect_with(t, id);
-    subscribe_server_side(t.channels, std::nullopt);
+    connect_with(t.claims, id);
+    subscribe_server_side(t.claims.channels, std::nullopt);
     return;
   }
   if (c.method == Method::ping) {
@@ -377,12 +380,13 @@ void Session::cmd_subscribe(std::uint64_t id, std::string channel, std::optional
       send_text(protocol::error_reply(id, Error::permission_denied, "subscribe token needed"));
       return;
     }
-    TokenInfo t = env_->verifier ? env_->verifier->verify(token) : TokenInfo{};
-    if (t.status == TokenInfo::Status::expired) {
+    auto t = env_->verifier ? env_->verifier->verify_subscribe(token, user(), channel)
+                            : auth::TokenResult{};
+    if (t.status == auth::TokenStatus::expired) {
       send_text(protocol::error_reply(id, Error::token_expired));
       return;
     }
-    if (t.status != TokenInfo::Status::ok || t.channel != channel || t.user != user()) {
+    if (!t.ok()) {
       send_text(protocol::error_reply(id, Error::permission_denied));
       return;
     }

@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "hub/auth_interface.hpp"
+#include "hub/auth/verifier.hpp"
 #include "hub/hub.hpp"
 #include "hub/timer_wheel.hpp"
 
@@ -43,7 +43,7 @@ class Session;
 // server's worker slot; outlives every session of the worker.
 struct HubEnv {
   WorkerHub* hub = nullptr;
-  std::shared_ptr<const TokenVerifier> verifier;
+  std::shared_ptr<const auth::TokenVerifier> verifier;  // null: every token is refused
   // Process-wide count of live hub sessions (Server::drain waits for it); may be null.
   std::atomic<std::int64_t>* live = nullptr;
   // Process-wide downstream connection count (limits.max_connections):
@@ -109,12 +109,12 @@ class Session : public Client {
   // Identity is established (SSE: "event: connect").
   virtual void on_connected() {}
 
-  // Unix time in seconds (token expiry); tests override.
+  // Unix time in seconds (token expiry): the verifier's clock; tests override.
   virtual std::int64_t unix_now() const;
 
  private:
-  void connect_with(const TokenInfo& t, std::uint64_t reply_id);
-  bool identity_from_token(std::string_view token, std::uint64_t reply_id);
+  void connect_with(const auth::TokenClaims& t, std::uint64_t reply_id);
+  auth::TokenResult verify(std::string_view token) const;
   void subscribe_server_side(const std::vector<std::string>& channels,
                              const std::optional<Position>& since);
   void cmd_subscribe(std::uint64_t id, std::string channel, std::optional<Position> since,

@@ -130,8 +130,8 @@ TEST(ConfigHub, Errors) {
             "t.yaml:3:19: client_timeout: must be longer than heartbeat (clients answer the pings)");
   EXPECT_EQ(error_of(with_hub("hub:\n  out_queue: 8KiB\n  max_message: 16KiB\n")),
             "t.yaml:2:14: out_queue: must hold at least one message (>= max_message)");
-  EXPECT_EQ(error_of(with_hub("hub:\n  api_keys: [short]\n")),
-            "t.yaml:2:14: api_keys: a key is at least 8 visible ASCII characters (no spaces)");
+  EXPECT_EQ(error_of(with_hub("hub:\n  api_keys: ['has space']\n")),
+            "t.yaml:2:14: api_keys: a key is visible ASCII characters (no spaces), not empty");
   EXPECT_EQ(error_of(with_hub("hub:\n  jwt: {audience: a}\n")),
             "t.yaml:2:8: jwt: give at least one key (hs256_secret_file, rs256_public_key_file, "
             "es256_public_key_file)");

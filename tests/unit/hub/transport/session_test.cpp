@@ -17,24 +17,27 @@ using nlohmann::json;
 
 namespace {
 
-class FakeVerifier final : public hub::TokenVerifier {
+class FakeVerifier final : public hub::auth::TokenVerifier {
  public:
-  hub::TokenInfo verify(std::string_view t) const override {
-    hub::TokenInfo i;
+  hub::auth::TokenResult verify(std::string_view t) const override {
+    hub::auth::TokenResult r;
     if (t == "good") {
-      i.status = hub::TokenInfo::Status::ok;
-      i.user = "u1";
-      i.channels = {"feed"};
-      i.exp = 1100;
-    } else if (t == "sub-priv") {
-      i.status = hub::TokenInfo::Status::ok;
-      i.user = "u1";
-      i.channel = "priv:x";
+      r.status = hub::auth::TokenStatus::ok;
+      r.claims.user = "u1";
+      r.claims.channels = {"feed"};
+      r.claims.exp = 1100;
     } else if (t == "old") {
-      i.status = hub::TokenInfo::Status::expired;
+      r.status = hub::auth::TokenStatus::expired;
     }
-    return i;
+    return r;
   }
+  hub::auth::TokenResult verify_subscribe(std::string_view t, std::string_view user,
+                                          std::string_view channel) const override {
+    hub::auth::TokenResult r;
+    if (t == "sub-priv" && user == "u1" && channel == "priv:x") r.status = hub::auth::TokenStatus::ok;
+    return r;
+  }
+  std::int64_t now() const override { return 1000; }
 };
 
 class TestSession final : public hub::transport::Session {
