@@ -110,7 +110,8 @@ Error Inflater::run(const unsigned char* in, std::size_t n, std::string& out, st
   z.avail_in = uInt(n);
   while (true) {
     // Room up to limit + 1 so that output over the limit is detected.
-    const std::size_t chunk = std::min<std::size_t>(limit + 1 - out.size(), 16384);
+    const std::size_t room = limit - out.size();
+    const std::size_t chunk = room >= 16384 ? 16384 : room + 1;
     const std::size_t at = out.size();
     out.resize(at + chunk);
     z.next_out = reinterpret_cast<Bytef*>(out.data() + at);

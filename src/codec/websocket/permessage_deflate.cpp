@@ -155,6 +155,10 @@ std::string deflate_response(const DeflateParams& p) {
   return out;
 }
 
+bool can_share_deflated_frames(const DeflateParams& p) {
+  return p.server_no_context_takeover && p.server_max_window_bits == 15;
+}
+
 std::string deflate_client_offer() {
   return "permessage-deflate; server_no_context_takeover; client_no_context_takeover; "
          "client_max_window_bits";

@@ -61,6 +61,15 @@ std::optional<DeflateParams> negotiate_deflate(std::string_view extensions, cons
 // Window bits are written only when below 15.
 std::string deflate_response(const DeflateParams& p);
 
+// True when frames from deflate_once() / deflated_frame() (window 15, no
+// context takeover, shared by every subscriber of a publication) may be
+// sent on a connection with these parameters: the server must not keep
+// context (else its own compressor and the peer's window would disagree)
+// and the client must accept a 15-bit window. Otherwise send the
+// publication uncompressed (RSV1 = 0 is always allowed) or compress it
+// per connection with a Deflater.
+bool can_share_deflated_frames(const DeflateParams& p);
+
 // Client: an offer asking for no context takeover on both sides and
 // advertising client_max_window_bits.
 std::string deflate_client_offer();

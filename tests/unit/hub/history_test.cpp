@@ -123,3 +123,23 @@ TEST(HubHistory, ReadWithLimitAndSince) {
   EXPECT_TRUE(r.publications.empty());
   EXPECT_EQ(r.position, (hub::Position{6, "E"}));
 }
+
+TEST(HubHistory, RingWrapsInOrderAndShrinksOnReconfigure) {
+  Stream s(5);
+  s.publish(23);
+  EXPECT_EQ(s.h.size(), 5u);
+  bool ok = false;
+  EXPECT_EQ(s.recover(18, "E", ok), (std::vector<std::uint64_t>{19, 20, 21, 22, 23}));
+  EXPECT_TRUE(ok);
+  EXPECT_TRUE(s.recover(17, "E", ok).empty());
+  EXPECT_FALSE(ok);
+  s.h.configure(2, 0ms, false);
+  s.h.prune(s.clock.now());
+  EXPECT_EQ(s.recover(21, "E", ok), (std::vector<std::uint64_t>{22, 23}));
+  s.publish(1);
+  EXPECT_EQ(s.recover(22, "E", ok), (std::vector<std::uint64_t>{23, 24}));
+  s.h.configure(0, 0ms, false);
+  s.publish(1);
+  EXPECT_TRUE(s.h.empty());
+  EXPECT_EQ(s.h.offset(), 25u);
+}

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "config/hub.hpp"
+#include "core/clock.hpp"
 #include "hub/hub_impl.hpp"
 #include "io/worker.hpp"
 
@@ -245,5 +246,37 @@ TEST(HubThreads, FanOutToManySingleSubscriberChannels) {
     });
   for (auto& w : workers) w->stop();
   for (auto& w : workers) w->join();
+  hub.reset();
+}
+
+TEST(HubThreads, SweepTimerFreesExpiredIdleChannels) {
+  io::Worker worker(0);
+  core::FakeClock clock;
+  auto cfg = std::make_shared<config::HubConfig>();
+  cfg->namespaces.push_back(config::HubNamespace{.name = "", .history_size = 10,
+                                                 .history_ttl = std::chrono::seconds(1), .anonymous = true});
+  hub::HubOptions opt;
+  opt.clock = &clock;
+  opt.sweep_interval = std::chrono::milliseconds(2);
+  auto hub = hub::make_hub({worker.executor()}, cfg, opt);
+  worker.start();
+  auto count = [&] {
+    std::promise<std::size_t> p;
+    auto f = p.get_future();
+    worker.post([&] { hub->on(0).channels([&](std::vector<hub::WorkerHub::ChannelInfo> v) { p.set_value(v.size()); }); });
+    return f.get();
+  };
+  on_worker(worker, [&] { hub->on(0).publish({"a", "1", nullptr}, [](hub::PublishResult) {}); });
+  EXPECT_EQ(count(), 1u);
+  clock.advance(std::chrono::milliseconds(500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // sweeps run: nothing expired yet
+  EXPECT_EQ(count(), 1u);
+  clock.advance(std::chrono::seconds(1));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (count() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_EQ(count(), 0u);
+  worker.stop();
+  worker.join();
   hub.reset();
 }

@@ -102,3 +102,10 @@ TEST(HubPush, JsonStringEscaping) {
   EXPECT_EQ(out, "\"a\\\"\\\\\\n\\u0001z\"");
   EXPECT_EQ(nlohmann::json::parse(out).get<std::string>(), std::string("a\"\\\n\x01z", 6));
 }
+
+TEST(HubPush, PublicationDataView) {
+  auto p = hub::make_publication("n:c#u1", 12, "Ab3", R"({"data":"x","k":[1,2]})", 0, false);
+  EXPECT_EQ(hub::publication_data(*p), R"({"data":"x","k":[1,2]})");
+  EXPECT_EQ(hub::publication_data(*hub::make_publication("c", 1, "e", "7", 0, false)), "7");
+  EXPECT_EQ(hub::publication_data(*hub::make_join("c", 1, "u", "")), "");
+}

@@ -407,3 +407,15 @@ TEST(HubWorkers, ReplyOrderedAfterPublicationsAlreadyInFlight) {
   h.publish(1, ch);
   EXPECT_EQ(c.offsets(), (Offsets{4}));
 }
+
+TEST(HubWorkers, ChannelsPerClientLimit) {
+  auto cfg = HubHarness::default_config();
+  cfg.max_channels_per_client = 2;
+  HubHarness h(2, cfg);
+  FakeHubClient a(1);
+  EXPECT_EQ(h.subscribe(0, a, "x1").error, Error::none);
+  EXPECT_EQ(h.subscribe(0, a, "x2").error, Error::none);
+  EXPECT_EQ(h.subscribe(0, a, "x3").error, Error::limit_exceeded);
+  h.on(0).unsubscribe(a, "x1");
+  EXPECT_EQ(h.subscribe(0, a, "x3").error, Error::none);
+}

@@ -83,7 +83,8 @@ TEST(WsClose, ValidCloseCodeTable) {
 
 TEST(WsClose, ParseClosePayloadDirectly) {
   CloseInfo info;
-  EXPECT_EQ(parse_close_payload(bytes({0x0F, 0xA0, 'x'}), info), Error::none);  // 4000
+  const std::string payload = bytes({0x0F, 0xA0, 'x'});
+  EXPECT_EQ(parse_close_payload(payload, info), Error::none);  // 4000
   EXPECT_EQ(info.code, 4000);
   EXPECT_EQ(info.reason, "x");
   EXPECT_EQ(parse_close_payload(bytes({0x03, 0xED}), info), Error::bad_close_code);  // 1005

@@ -159,6 +159,31 @@ TEST(WsCompression, FinalBlockThenNextMessageWithContext) {
     EXPECT_EQ(evs[0].payload, "first");
     EXPECT_EQ(evs[1].payload, "second");
   }
+  // With context takeover the window survives the final block: a second
+  // message that refers back into the first one still inflates.
+  const std::string first = "a first message whose words the second one repeats";
+  std::string second_z(256, '\0');
+  {
+    z_stream z{};
+    deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+    deflateSetDictionary(&z, reinterpret_cast<const Bytef*>(first.data()), uInt(first.size()));
+    const std::string second = "whose words the second one repeats";
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(second.data()));
+    z.avail_in = uInt(second.size());
+    z.next_out = reinterpret_cast<Bytef*>(second_z.data());
+    z.avail_out = uInt(second_z.size());
+    deflate(&z, Z_FINISH);
+    second_z.resize(second_z.size() - z.avail_out);
+    deflateEnd(&z);
+  }
+  const auto ctx = run_all_splits(cframe(Opcode::text, finish_deflate(first), true, true) +
+                                  cframe(Opcode::text, second_z, true, true), {}, true, false);
+  ASSERT_EQ(ctx.size(), 2u);
+  EXPECT_EQ(ctx[1].payload, "whose words the second one repeats");
+  // (and it does refer back: without the window it is bad data)
+  EXPECT_EQ(error_code(run_all_splits(cframe(Opcode::text, finish_deflate(first), true, true) +
+                                      cframe(Opcode::text, second_z, true, true), {}, true, true)),
+            1007);
   // Data after the final block inside the same message is bad data.
   const std::string trailing = finish_deflate("x") + deflate_once("y");
   EXPECT_EQ(error_code(run_all_splits(cframe(Opcode::text, trailing, true, true), {}, true)), 1007);
@@ -172,6 +197,27 @@ TEST(WsCompression, DeflatedFrameIsACompleteRsv1Frame) {
   const auto evs = test::drive(r, f, 1);
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_EQ(evs[0].payload, "{\"a\":1}");
+}
+
+TEST(WsCompression, LargeMessagesRoundTripBothModes) {
+  std::string msg;
+  std::uint32_t x = 1;
+  for (int i = 0; i < 300000; ++i) {
+    x = x * 1103515245u + 12345u;
+    msg.push_back(char('a' + (x >> 16) % 7));  // compressible but not trivially
+  }
+  for (bool no_ctx : {true, false}) {
+    Deflater d(15, no_ctx);
+    Inflater inf(15, no_ctx);
+    for (int round = 0; round < 2; ++round) {
+      std::string z, out;
+      d.compress(msg, z);
+      EXPECT_LT(z.size(), msg.size());
+      ASSERT_EQ(inf.inflate(z, out, msg.size()), Error::none);
+      ASSERT_EQ(inf.finish(out, msg.size()), Error::none);
+      EXPECT_EQ(out, msg);
+    }
+  }
 }
 
 TEST(WsCompression, SmallWindowDeflaterInflatesWithSmallWindow) {

@@ -101,6 +101,15 @@ TEST(WsNegotiation, OffersAmongOtherExtensions) {
   EXPECT_TRUE(offers[1].client_max_window_bits == false);
 }
 
+TEST(WsNegotiation, SharedDeflatedFramesNeedNoContextAndFullWindow) {
+  EXPECT_TRUE(can_share_deflated_frames(*negotiate_deflate("permessage-deflate", on())));
+  EXPECT_FALSE(can_share_deflated_frames(
+      *negotiate_deflate("permessage-deflate; server_max_window_bits=10", on())));
+  DeflatePolicy keep = on();
+  keep.server_no_context_takeover = false;
+  EXPECT_FALSE(can_share_deflated_frames(*negotiate_deflate("permessage-deflate", keep)));
+}
+
 TEST(WsNegotiation, ClientSideChecksTheResponse) {
   EXPECT_FALSE(deflate_client_offer().empty());
   auto p = parse_deflate_response("permessage-deflate; server_no_context_takeover; client_max_window_bits=10");
