@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/push_build.hpp"
+
 namespace strata::hub::protocol {
 namespace {
 
@@ -16,17 +18,6 @@ std::string str(std::string_view s) {
 
 std::string position_fields(const Position& p) {
   return fmt::format("\"offset\":{},\"epoch\":{}", p.offset, str(p.epoch));
-}
-
-// The inner "pub" object of a publication push's JSON, or "null".
-json pub_of(const Push& p) {
-  json j = json::parse(p.json, nullptr, false);
-  if (j.is_discarded()) return nullptr;
-  auto push = j.find("push");
-  if (push == j.end() || !push->is_object()) return nullptr;
-  auto pub = push->find("pub");
-  if (pub == push->end()) return nullptr;
-  return *pub;
 }
 
 }  // namespace
@@ -75,20 +66,18 @@ std::string presence_result(const PresenceResult& r) {
 }
 
 std::string history_result(const HistoryResult& r) {
-  json pubs = json::array();
+  // The data texts are compact JSON already (push_build.hpp): spliced as is.
+  std::string s = "{" + position_fields(r.position) +
+                  fmt::format(",\"recovered\":{},\"publications\":[", r.recovered ? "true" : "false");
+  bool first = true;
   for (const auto& p : r.publications) {
-    if (!p) continue;
-    json pub = pub_of(*p);
-    if (pub.is_null()) continue;
-    json e{{"offset", p->offset}};
-    if (auto d = pub.find("data"); d != pub.end()) e["data"] = *d;
-    pubs.push_back(std::move(e));
+    if (!p || p->kind != Push::Kind::publication) continue;
+    if (!first) s += ',';
+    first = false;
+    s += fmt::format("{{\"offset\":{},\"data\":{}}}", p->offset, publication_data(*p));
   }
-  json j{{"offset", r.position.offset},
-         {"epoch", r.position.epoch},
-         {"recovered", r.recovered},
-         {"publications", std::move(pubs)}};
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  s += "]}";
+  return s;
 }
 
 std::string subscribe_push(std::string_view channel, const SubscribeResult& r) {

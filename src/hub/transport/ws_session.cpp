@@ -23,8 +23,8 @@ WsSession::WsSession(HubEnv& env, std::optional<ws::DeflateParams> deflate)
   if (deflate) {
     reader_.enable_inflate(deflate->client_max_window_bits, deflate->client_no_context_takeover);
     // The shared frame (Push::ws_frame_deflated) is compressed with a 15-bit
-    // window and no context: usable only when the client agreed to both.
-    deflate_frames_ = deflate->server_no_context_takeover && deflate->server_max_window_bits == 15;
+    // window and no context: usable only when the parameters allow it.
+    deflate_frames_ = ws::can_share_deflated_frames(*deflate);
   }
 }
 

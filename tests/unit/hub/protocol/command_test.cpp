@@ -5,6 +5,7 @@
 
 #include "hub/protocol/command.hpp"
 #include "hub/protocol/reply.hpp"
+#include "hub/push_build.hpp"
 
 using namespace strata::hub;
 using namespace strata::hub::protocol;
@@ -115,4 +116,15 @@ TEST(HubProtocol, Replies) {
             "event: subscribe\ndata: {\"channel\":\"c\",\"offset\":9,\"epoch\":\"e1\",\"recovered\":true}\n\n");
   EXPECT_EQ(sse_disconnect(4008, "slow consumer"),
             "event: disconnect\ndata: {\"code\":4008,\"reason\":\"slow consumer\"}\n\n");
+}
+
+TEST(HubProtocol, HistoryReplySplicesTheCompactData) {
+  HistoryResult h;
+  h.position = {7, "e1"};
+  h.recovered = false;
+  h.publications.push_back(make_publication("c", 6, "e1", R"({"a":[1,2]})", 0, false));
+  h.publications.push_back(make_join("c", 3, "u", ""));  // not a publication: skipped
+  h.publications.push_back(make_publication("c", 7, "e1", "\"x\"", 0, false));
+  EXPECT_EQ(history_result(h),
+            R"({"offset":7,"epoch":"e1","recovered":false,"publications":[{"offset":6,"data":{"a":[1,2]}},{"offset":7,"data":"x"}]})");
 }
