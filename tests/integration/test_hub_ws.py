@@ -25,6 +25,9 @@ def test_subscribe_publish_unsubscribe_ping(hub):
     async def go():
         a = await HubClient.connect(url(hub))
         b = await HubClient.connect(url(hub))
+        c = await a.call("connect", {})  # optional here (anonymous allowed)
+        assert c["result"]["user"] == "" and int(c["result"]["client"]) > 0, c
+        assert (await a.call("connect", {}))["error"]["code"] == 107  # only once
         r = await a.call("subscribe", {"channel": "news"})
         assert r["result"]["recoverable"] is True and r["result"]["offset"] == 0, r
         epoch = r["result"]["epoch"]
