@@ -146,6 +146,8 @@ class FastWs final : public WsSession, public std::enable_shared_from_this<FastW
 
 }  // namespace
 
+std::size_t fast_websocket_object_size() { return sizeof(FastWs); }
+
 void start_fast_websocket(asio::ip::tcp::socket sock, std::string leftover, HubEnv& env,
                           UrlParams params, std::optional<codec::websocket::DeflateParams> deflate) {
   // A socket bound to the worker's io_context executor: smaller than one

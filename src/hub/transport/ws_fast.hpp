@@ -26,4 +26,7 @@ struct UrlParams;
 void start_fast_websocket(boost::asio::ip::tcp::socket sock, std::string leftover, HubEnv& env,
                           UrlParams params, std::optional<codec::websocket::DeflateParams> deflate);
 
+// sizeof the per-connection object (tests keep it small: the memory goal).
+std::size_t fast_websocket_object_size();
+
 }  // namespace strata::hub::transport

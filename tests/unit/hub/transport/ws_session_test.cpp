@@ -8,6 +8,7 @@
 
 #include "codec/websocket/frame_writer.hpp"
 #include "hub/push_build.hpp"
+#include "hub/transport/ws_fast.hpp"
 #include "hub/transport/ws_session.hpp"
 #include "unit/hub/hub_harness.hpp"
 
@@ -141,4 +142,11 @@ TEST(HubWsSession, ProtocolErrorsAndCloseEcho) {
   c.open({});
   c.feed(ws::binary_frame("x", &kMask));
   EXPECT_EQ(close_code_of(c.drain()), 1003);
+}
+
+TEST(HubWsSession, FastPathObjectStaysSmall) {
+  // The h1 fast path's whole per-connection object (session, reader, queue,
+  // timers, socket): the idle-memory goal is 2 KB per connection in total.
+  RecordProperty("bytes", static_cast<int>(hub::transport::fast_websocket_object_size()));
+  EXPECT_LE(hub::transport::fast_websocket_object_size(), 640u);
 }
