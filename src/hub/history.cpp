@@ -7,34 +7,54 @@ void History::configure(std::uint32_t size, std::chrono::milliseconds ttl, bool 
   ttl_ = ttl;
 }
 
+void History::pop_front() {
+  at(0) = Entry{};
+  start_ = (start_ + 1) % ring_.size();
+  if (--count_ == 0) start_ = 0;
+}
+
 void History::trim() {
-  while (log_.size() > capacity_) log_.pop_front();
+  while (count_ > capacity_) pop_front();
+  if (count_ == 0 && ring_.size() > capacity_) std::vector<Entry>().swap(ring_);
 }
 
 void History::append(PushPtr p, time_point now) {
   offset_ = p->offset;
   if (capacity_ == 0) {
-    log_.clear();
+    while (count_) pop_front();
+    trim();
     return;
   }
-  log_.push_back(Entry{std::move(p), now});
   trim();
+  if (count_ == capacity_) pop_front();
+  if (count_ == ring_.size()) {
+    // Grow (doubling, up to the capacity), unrolling the ring in order.
+    std::size_t cap = std::min<std::size_t>(capacity_, std::max<std::size_t>(4, ring_.size() * 2));
+    std::vector<Entry> bigger;
+    bigger.reserve(cap);
+    for (std::size_t i = 0; i < count_; ++i) bigger.push_back(std::move(at(i)));
+    bigger.resize(cap);
+    ring_ = std::move(bigger);
+    start_ = 0;
+  }
+  ring_[(start_ + count_) % ring_.size()] = Entry{std::move(p), now};
+  ++count_;
 }
 
 void History::prune(time_point now) {
   trim();
   if (ttl_.count() <= 0) return;
-  while (!log_.empty() && now - log_.front().at >= ttl_) log_.pop_front();
+  while (count_ && now - at(0).at >= ttl_) pop_front();
 }
 
 bool History::recover(const Position& since, time_point now, std::vector<PushPtr>& out) {
   prune(now);
   if (since.epoch != epoch_ || since.offset > offset_) return false;
   if (since.offset == offset_) return true;
-  if (log_.empty() || log_.front().push->offset > since.offset + 1) return false;
-  std::size_t skip = std::size_t(since.offset + 1 - log_.front().push->offset);
-  out.reserve(out.size() + log_.size() - skip);
-  for (std::size_t i = skip; i < log_.size(); ++i) out.push_back(log_[i].push);
+  if (count_ == 0 || at(0).push->offset > since.offset + 1) return false;
+  std::size_t skip = std::size_t(since.offset + 1 - at(0).push->offset);
+  out.reserve(out.size() + count_ - skip);
+  for (std::size_t i = skip; i < count_; ++i) out.push_back(at(i).push);
   return true;
 }
 
@@ -49,10 +69,9 @@ HistoryResult History::read(const std::optional<Position>& since, std::uint32_t 
     r.publications = std::move(all);
     return r;
   }
-  std::size_t n = log_.size();
-  std::size_t from = (limit && n > limit) ? n - limit : 0;
-  r.publications.reserve(n - from);
-  for (std::size_t i = from; i < n; ++i) r.publications.push_back(log_[i].push);
+  std::size_t from = (limit && count_ > limit) ? count_ - limit : 0;
+  r.publications.reserve(count_ - from);
+  for (std::size_t i = from; i < count_; ++i) r.publications.push_back(at(i).push);
   return r;
 }
 

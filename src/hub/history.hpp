@@ -9,7 +9,6 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,8 +30,8 @@ class History {
   Position position() const { return Position{offset_, epoch_}; }
   std::uint64_t offset() const { return offset_; }
   const std::string& epoch() const { return epoch_; }
-  std::size_t size() const { return log_.size(); }
-  bool empty() const { return log_.empty(); }
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
 
   // The offset the next publication gets.
   std::uint64_t next_offset() const { return offset_ + 1; }
@@ -57,10 +56,15 @@ class History {
     time_point at;
   };
   void trim();
+  // The ring: entry i (0 = oldest) of count_ lives at ring_[(start_ + i) % ring_.size()].
+  Entry& at(std::size_t i) { return ring_[(start_ + i) % ring_.size()]; }
+  void pop_front();
 
   std::string epoch_;
   std::uint64_t offset_ = 0;
-  std::deque<Entry> log_;
+  std::vector<Entry> ring_;        // allocated on the first kept publication
+  std::size_t start_ = 0;
+  std::size_t count_ = 0;
   std::uint32_t capacity_ = 0;
   std::chrono::milliseconds ttl_{0};   // 0 = no TTL
 };

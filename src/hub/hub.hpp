@@ -87,6 +87,12 @@ class Client {
  protected:
   Client(ClientId id, std::string user, std::string info)
       : id_(id), user_(std::move(user)), info_(std::move(info)) {}
+  // Transports: the identity a `connect` command established (hubconn),
+  // only while the client is neither attached nor subscribed anywhere.
+  void set_identity(std::string user, std::string info) {
+    user_ = std::move(user);
+    info_ = std::move(info);
+  }
 
  private:
   ClientId id_;
@@ -133,11 +139,16 @@ struct HistoryResult {
 
 // A worker's hub. Every method runs on the worker's thread; callbacks are
 // invoked on that thread too (possibly before the method returns when the
-// channel's owner is this worker).
+// channel's owner is this worker). Re-entrancy: when the owner is this
+// worker, publish() (and subscribe() of a join_leave namespace) call
+// Client::push() of local subscribers before returning, the publishing
+// client included; Client::push() may call remove()/unsubscribe().
 class WorkerHub {
  public:
   virtual ~WorkerHub() = default;
   virtual unsigned worker() const = 0;
+  // The options in force; Hub::apply() swaps them between two handlers, so
+  // do not keep the reference (or pointers into it) across turns.
   virtual const config::HubConfig& config() const = 0;
   virtual ClientId next_client_id() = 0;   // unique across workers
   // The worker's timer wheel (heartbeats, timeouts of the transports).
@@ -152,8 +163,9 @@ class WorkerHub {
   // `since`, recovers: missed publications come in the result, in order,
   // and every later publication reaches c.push() after `done` ran.
   // Checks: channel name/namespace (unknown_channel), #user channels and
-  // anonymous clients (permission_denied), already_subscribed. Not checked
-  // here: subscribe tokens of private namespaces, channels per client.
+  // anonymous clients (permission_denied), already_subscribed,
+  // hub.max_channels_per_client (limit_exceeded). Not checked here:
+  // subscribe tokens of private namespaces.
   // unsubscribe() before `done` ran: done gets Error::not_subscribed;
   // remove() before `done` ran: done is dropped (never called).
   virtual void subscribe(Client& c, std::string_view channel, std::optional<Position> since,

@@ -84,9 +84,12 @@ void LocalSubs::drop_active(Client& c, ChanEntry* e) {
 
 void LocalSubs::maybe_free(ChanEntry* e) {
   Chan& ch = e->second;
-  if (ch.delivering || ch.pending) return;
-  if (ch.holes) std::erase(ch.subs, nullptr), ch.holes = false;
-  if (!ch.subs.empty()) return;
+  if (ch.delivering) return;
+  if (ch.holes) {
+    std::erase(ch.subs, nullptr);
+    ch.holes = false;
+  }
+  if (ch.pending || !ch.subs.empty()) return;
   chans_.erase(e->first);
 }
 

@@ -6,13 +6,14 @@
 //   disconnect      -> push() returns Result::disconnect and queues nothing
 //                      (the transport closes with close_code::slow_consumer);
 //   skip_to_latest  -> every queued push not yet started is dropped, the new
-//                      one is queued: Result::skipped_to_latest.
+//                      one is queued (even if it alone exceeds the limit):
+//                      Result::skipped_to_latest.
 // Owned bytes (push_owned) are never refused and never dropped; they count
 // toward bytes() and so toward the limit for later pushes. An item whose
 // first bytes were written is never dropped (framing stays intact).
 // Metrics: drops and slow consumers are counted here
 // (strata_hub_drops_total, strata_hub_slow_consumers_total).
-// Memory: empty queue = 32 bytes, no allocation; capacity is released when
+// Memory: an empty queue is 56 bytes, no allocation; capacity is released when
 // the queue drains after a burst.
 // Thread: one queue per client, on the client's worker.
 #pragma once
@@ -54,6 +55,9 @@ class OutQueue {
   // `n` bytes were written (may span several items): finished items go.
   void consume(std::size_t n);
   void clear();
+  // Drops every item not started yet; a partly written front item stays so
+  // the framing of the stream is intact (hubconn: before a close frame).
+  void drop_unstarted();
 
  private:
   struct Item {

@@ -111,7 +111,7 @@ PublishResult Owner::publish(std::string_view channel, const config::HubNamespac
   Channel& ch = get(channel, ns);
   std::uint64_t offset = ch.history.next_offset();
   PushPtr p = make_publication(channel, offset, ch.history.epoch(), data, published_us, ch.skip_to_latest);
-  ch.history.append(p, clock_.now());
+  ch.history.append(p, ch.history.enabled() ? clock_.now() : History::time_point{});
   HubMetrics::get().publications.inc();
   PublishResult r;
   r.position = ch.history.position();

@@ -1,9 +1,9 @@
-#include <zlib.h>
-
 #include <charconv>
 #include <chrono>
 #include <mutex>
 
+#include "codec/websocket/deflate.hpp"
+#include "codec/websocket/frame_writer.hpp"
 #include "hub/push_build.hpp"
 
 namespace strata::hub {
@@ -21,59 +21,23 @@ void append_u64(std::string& out, std::uint64_t v) {
   out.append(buf, r.ptr);
 }
 
-// RFC 6455 5.2: FIN + text opcode, unmasked, with the shortest length form.
-void append_frame_header(std::string& out, std::size_t len, bool rsv1) {
-  out.push_back(char(0x81 | (rsv1 ? 0x40 : 0)));
-  if (len < 126) {
-    out.push_back(char(len));
-  } else if (len <= 0xffff) {
-    out.push_back(char(126));
-    out.push_back(char(len >> 8));
-    out.push_back(char(len & 0xff));
-  } else {
-    out.push_back(char(127));
-    for (int i = 7; i >= 0; --i) out.push_back(char((std::uint64_t(len) >> (8 * i)) & 0xff));
-  }
-}
-
-std::string text_frame(std::string_view payload, bool rsv1) {
-  std::string f;
-  f.reserve(payload.size() + 10);
-  append_frame_header(f, payload.size(), rsv1);
-  f.append(payload);
-  return f;
-}
-
-// RFC 7692 7.2.1: raw DEFLATE, sync flush, the trailing 00 00 ff ff removed;
-// a fresh stream per message (no context takeover).
-std::string deflate_message(std::string_view in) {
-  z_stream z{};
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
-  std::string out;
-  out.resize(deflateBound(&z, uLong(in.size())) + 16);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = uInt(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = uInt(out.size());
-  int rc = deflate(&z, Z_SYNC_FLUSH);
-  std::size_t n = out.size() - z.avail_out;
-  deflateEnd(&z);
-  if (rc != Z_OK && rc != Z_BUF_ERROR) return {};
-  if (n >= 4 && out.compare(n - 4, 4, std::string_view("\0\0\xff\xff", 4)) == 0) n -= 4;
-  out.resize(n);
-  if (out.empty()) out.push_back('\0');  // an empty message still needs one block
-  return out;
-}
+// The Push and its lazy part in one allocation: `lazy` is a non-owning
+// pointer into the same block (its lifetime is the Push's).
+struct PushBlock {
+  Push push;
+  Push::Lazy lazy;
+};
 
 std::shared_ptr<Push> new_push(Push::Kind kind, std::string_view channel) {
-  auto p = std::make_shared<Push>();
+  auto block = std::make_shared<PushBlock>();
+  std::shared_ptr<Push> p(block, &block->push);
   p->kind = kind;
   p->channel.assign(channel);
-  p->lazy = std::make_shared<Push::Lazy>();
+  p->lazy = std::shared_ptr<Push::Lazy>(std::shared_ptr<Push::Lazy>(), &block->lazy);
   return p;
 }
 
-void finish(Push& p) { p.ws_frame = text_frame(p.json, false); }
+void finish(Push& p) { p.ws_frame = codec::websocket::text_frame(p.json); }
 
 PushPtr make_presence_push(bool join, std::string_view channel, ClientId client, std::string_view user,
                            std::string_view info) {
@@ -115,7 +79,7 @@ PushPtr make_presence_push(bool join, std::string_view channel, ClientId client,
 const std::string& Push::ws_frame_deflated() const {
   static const std::string none;
   if (!lazy) return none;
-  std::call_once(lazy->once, [this] { lazy->deflated = text_frame(deflate_message(json), true); });
+  std::call_once(lazy->once, [this] { lazy->deflated = codec::websocket::deflated_frame(json); });
   return lazy->deflated;
 }
 
@@ -184,6 +148,16 @@ PushPtr make_publication(std::string_view channel, std::uint64_t offset, std::st
   p->sse_event += "}\n\n";
   finish(*p);
   return p;
+}
+
+std::string_view publication_data(const Push& p) {
+  if (p.kind != Push::Kind::publication) return {};
+  // Channel names have no '"' and epochs are alphanumeric: the first
+  // ,"data": is the field; the JSON ends with the three closing braces.
+  std::string_view j = p.json;
+  auto at = j.find(",\"data\":");
+  if (at == std::string_view::npos || j.size() < at + 8 + 3) return {};
+  return j.substr(at + 8, j.size() - at - 8 - 3);
 }
 
 PushPtr make_join(std::string_view channel, ClientId client, std::string_view user, std::string_view info) {

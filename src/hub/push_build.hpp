@@ -24,6 +24,10 @@ PushPtr make_publication(std::string_view channel, std::uint64_t offset, std::st
 PushPtr make_join(std::string_view channel, ClientId client, std::string_view user, std::string_view info);
 PushPtr make_leave(std::string_view channel, ClientId client, std::string_view user);
 
+// The publication's `data` JSON text, a view into p.json (empty for
+// join/leave pushes). For history replies: no JSON parse needed.
+std::string_view publication_data(const Push& p);
+
 // Appends `s` as a JSON string literal (quotes included).
 void append_json_string(std::string& out, std::string_view s);
 

@@ -104,6 +104,7 @@ void WorkerHubImpl::subscribe(Client& c, std::string_view channel, std::optional
   const config::HubNamespace* ns = nullptr;
   Error e = check(*cfg_, channel, &c, &ns);
   std::uint64_t seq = 0;
+  if (e == Error::none && local_.subscriptions(c) >= cfg_->max_channels_per_client) e = Error::limit_exceeded;
   if (e == Error::none) {
     seq = local_.begin(c, channel, done);
     if (!seq) e = Error::already_subscribed;

@@ -8,9 +8,8 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
+#include "codec/websocket/handshake.hpp"
 #include "io/transport.hpp"
 #include "obs/metrics.hpp"
 #include "tools/origin_handler.hpp"
@@ -19,15 +18,7 @@ namespace strata::tools {
 
 namespace asio = boost::asio;
 
-std::string ws_accept(std::string_view key) {
-  std::string in(key);
-  in += "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(in.data()), in.size(), digest);
-  unsigned char out[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
-  const int n = EVP_EncodeBlock(out, digest, SHA_DIGEST_LENGTH);
-  return std::string(reinterpret_cast<const char*>(out), std::size_t(n));
-}
+std::string ws_accept(std::string_view key) { return codec::websocket::accept_key(key); }
 
 namespace {
 
