@@ -83,3 +83,16 @@ def is_pub(channel):
 
 def is_subscribed(channel):
     return lambda m: "push" in m and m["push"].get("channel") == channel and "subscribe" in m["push"]
+
+
+async def wait_subscribed(ws, channels, timeout=10):
+    """Waits for the server-side subscribe push of every channel (any order:
+    channels have different owners)."""
+    left = set(channels)
+    for _ in range(100):
+        if not left:
+            return
+        m = await recv_json(ws, timeout)
+        if "push" in m and "subscribe" in m["push"]:
+            left.discard(m["push"]["channel"])
+    raise AssertionError(f"not subscribed: {left}")

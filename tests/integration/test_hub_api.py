@@ -9,7 +9,7 @@ import pytest
 from conftest import curl
 from hubjwt import hs256
 from hubutil import (admin_get, api, close_code, command, connect, is_pub, is_subscribed, recv_until,
-                     run_async)
+                     run_async, wait_subscribed)
 
 SECRET = b"hub-api-test-secret"
 
@@ -111,8 +111,7 @@ def test_idempotency_key(hub):
 def test_broadcast_and_batch(hub):
     async def go():
         ws = await connect(hub.port, "channels=b1,b2")
-        await recv_until(ws, is_subscribed("b1"))
-        await recv_until(ws, is_subscribed("b2"))
+        await wait_subscribed(ws, ["b1", "b2"])
         st, body = api(hub.port, "broadcast", {"channels": ["b1", "b2"], "data": {"all": True}})
         assert st == 200, body
         resp = body["result"]["responses"]
