@@ -173,3 +173,29 @@ def test_disconnect_user_closes_with_4005(hub):
         assert reply == {"id": 1, "result": {}}
         await b.close()
     run_async(go())
+
+
+def test_idempotency_concurrent_across_workers(hub):
+    """16 simultaneous requests with one key (separate connections, so both
+    workers): one publication, every reply identical."""
+    import threading
+    replies = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(16)
+
+    def one():
+        barrier.wait(10)
+        r = api(hub.port, "publish", {"channel": "race", "data": "x", "idempotency_key": "same"})
+        with lock:
+            replies.append(r)
+
+    threads = [threading.Thread(target=one) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(replies) == 16
+    assert all(r == replies[0] for r in replies), replies
+    assert replies[0][0] == 200
+    st, hist = api(hub.port, "history?channel=race")
+    assert [p["data"] for p in hist["result"]["publications"]] == ["x"]

@@ -2,6 +2,7 @@
 good / expired / not-yet-valid / wrong key / alg confusion / aud-iss /
 wrong-channel subscribe tokens, HS256, RS256 and ES256 (keys generated per
 run, test-only). Every wait is bounded."""
+import signal
 import time
 
 import pytest
@@ -155,3 +156,17 @@ def test_subscribe_token_for_private_channel(hub):
         assert "result" in r, r
         await ws.close()
     run_async(go())
+
+
+def test_keys_reread_on_reload(hub, workdir):
+    old = hs256(SECRET, claims())
+    new_secret = b"rotated-secret"
+    assert outcome(hub.port, old)[0] == "ok"
+    assert refused(outcome(hub.port, hs256(new_secret, claims())), 101, 4001)
+    (workdir / "secret.txt").write_bytes(new_secret + b"\n")
+    start = len(hub.text())
+    hub.signal(signal.SIGHUP)
+    # "reload complete" is logged once every worker applied the new generation (and verifier).
+    hub.wait_for_log(r"reload complete", start=start)
+    assert outcome(hub.port, hs256(new_secret, claims()))[0] == "ok"
+    assert refused(outcome(hub.port, old), 101, 4001)
