@@ -1,5 +1,7 @@
 #include "hub/api/api_json.hpp"
 
+#include "hub/push_build.hpp"
+
 namespace strata::hub::api {
 
 void append_string(std::string& out, std::string_view s) {
@@ -62,18 +64,6 @@ std::string presence_json(const PresenceResult& r) {
   return out;
 }
 
-std::string_view publication_data(const Push& p) {
-  // {"push":{"channel":C,"pub":{"offset":N,"epoch":E,"data":D}}}: channel
-  // names and epochs never contain '"', so the first "data": is D's key.
-  std::string_view j = p.json;
-  constexpr std::string_view kKey = "\"data\":";
-  const auto at = j.find(kKey);
-  if (p.kind != Push::Kind::publication || !j.starts_with("{\"push\":") || at == std::string_view::npos ||
-      !j.ends_with("}}}") || at + kKey.size() + 3 > j.size())
-    return "null";
-  return j.substr(at + kKey.size(), j.size() - at - kKey.size() - 3);
-}
-
 std::string history_json(const HistoryResult& r) {
   std::string out = "{\"offset\":" + std::to_string(r.position.offset) + ",\"epoch\":";
   append_string(out, r.position.epoch);
@@ -86,7 +76,8 @@ std::string history_json(const HistoryResult& r) {
     if (!first) out += ',';
     first = false;
     out += "{\"offset\":" + std::to_string(p->offset) + ",\"data\":";
-    out += publication_data(*p);
+    const auto data = publication_data(*p);  // hub/push_build.hpp: a view into p->json
+    out += data.empty() ? std::string_view("null") : data;
     out += '}';
   }
   out += "]}";

@@ -27,9 +27,4 @@ std::string history_json(const HistoryResult& r);
 // {"channels":[{"name":C,"subscribers":S,"offset":N,"epoch":E,"history":H},..]}
 std::string channels_json(const std::vector<WorkerHub::ChannelInfo>& channels);
 
-// The publication data inside a publication Push's `json` (the text after
-// "data": in {"push":{"channel":C,"pub":{...,"data":D}}}); "null" when the
-// push does not have that shape.
-std::string_view publication_data(const Push& p);
-
 }  // namespace strata::hub::api
