@@ -87,6 +87,12 @@ class Client {
  protected:
   Client(ClientId id, std::string user, std::string info)
       : id_(id), user_(std::move(user)), info_(std::move(info)) {}
+  // Transports: the identity a `connect` command established (hubconn),
+  // only while the client is neither attached nor subscribed anywhere.
+  void set_identity(std::string user, std::string info) {
+    user_ = std::move(user);
+    info_ = std::move(info);
+  }
 
  private:
   ClientId id_;

@@ -93,6 +93,15 @@ void OutQueue::clear() {
   bytes_ = 0;
 }
 
+void OutQueue::drop_unstarted() {
+  if (offset_ == 0 || empty()) {
+    clear();
+    return;
+  }
+  items_.erase(items_.begin() + std::ptrdiff_t(head_) + 1, items_.end());
+  bytes_ = items_[head_].view.size() - offset_;
+}
+
 void OutQueue::compact() {
   // Reuse the front of the vector once more than half of it is done.
   if (head_ > 0 && head_ * 2 >= items_.size()) {

@@ -55,6 +55,9 @@ class OutQueue {
   // `n` bytes were written (may span several items): finished items go.
   void consume(std::size_t n);
   void clear();
+  // Drops every item not started yet; a partly written front item stays so
+  // the framing of the stream is intact (hubconn: before a close frame).
+  void drop_unstarted();
 
  private:
   struct Item {

@@ -9,6 +9,9 @@
 #include "filter/local_reply.hpp"
 #include "http/context.hpp"
 #include "http/tunnel.hpp"
+#include "hub/api/publish_api.hpp"
+#include "hub/transport/serve.hpp"
+#include "hub/transport/session.hpp"
 #include "obs/metrics.hpp"
 #include "router/actions/files.hpp"
 #include "router/actions/redirect.hpp"
@@ -29,8 +32,10 @@ struct RouteRuntime {
 class Pipeline final : public http::Handler {
  public:
   Pipeline(std::shared_ptr<const config::Config> cfg, const config::Listener& listener,
-           std::shared_ptr<upstream::Upstreams> upstreams, const std::string& alt_svc)
-      : cfg_(std::move(cfg)), listener_(listener.name), upstreams_(std::move(upstreams)) {
+           std::shared_ptr<upstream::Upstreams> upstreams, const std::string& alt_svc,
+           hub::transport::HubEnv* hub)
+      : cfg_(std::move(cfg)), listener_(listener.name), upstreams_(std::move(upstreams)),
+        hub_(hub) {
     static const std::vector<config::Route> kNoRoutes;
     const std::vector<config::Route>* routes = &kNoRoutes;
     if (!listener.routes.empty()) {
@@ -60,6 +65,12 @@ class Pipeline final : public http::Handler {
       } else if (const auto* d = std::get_if<config::RedirectAction>(&r.action)) {
         if (d->status < 300 || d->status > 399)
           throw RouteError(r.loc, "redirect status must be 3xx");
+      } else if (std::holds_alternative<config::HubApiAction>(r.action) && !api_) {
+        try {  // one per generation: keys (and api_keys_file) as configured now
+          api_ = hub::api::make_publish_api(cfg_->hub);
+        } catch (const std::exception& e) {
+          throw RouteError(r.loc, "route '" + cr.name + "': " + e.what());
+        }
       } else if (const auto* s = std::get_if<config::RespondAction>(&r.action)) {
         if (s->status < 200 || s->status > 599)
           throw RouteError(r.loc, "respond status must be 200..599");
@@ -148,6 +159,22 @@ class Pipeline final : public http::Handler {
       case 3:
         co_await run_redirect(ex, std::get<config::RedirectAction>(r.action));
         co_return;
+      case 4:
+        if (!hub_) {
+          co_await filter::send_local_reply(
+              ex, filter::local_reply(503, "no-hub", "the hub is not running here\n"));
+          co_return;
+        }
+        co_await hub::transport::serve(ex, *hub_, std::get<config::HubAction>(r.action));
+        co_return;
+      case 5:
+        if (!hub_ || !api_) {
+          co_await filter::send_local_reply(
+              ex, filter::local_reply(503, "no-hub", "the hub is not running here\n"));
+          co_return;
+        }
+        co_await hub::api::serve_api(ex, *api_, *hub_->hub, prefix);
+        co_return;
     }
   }
 
@@ -158,6 +185,8 @@ class Pipeline final : public http::Handler {
   std::vector<RouteRuntime> runtime_;
   filter::Chain listener_chain_;
   obs::Counter* errors_ = nullptr;
+  hub::transport::HubEnv* hub_ = nullptr;  // the worker's; outlives every generation
+  std::shared_ptr<const hub::api::PublishApi> api_;  // when a route is `hub_api:`
 };
 
 }  // namespace
@@ -165,8 +194,9 @@ class Pipeline final : public http::Handler {
 std::shared_ptr<http::Handler> make_pipeline(std::shared_ptr<const config::Config> cfg,
                                              const config::Listener& listener,
                                              std::shared_ptr<upstream::Upstreams> upstreams,
-                                             const std::string& alt_svc) {
-  return std::make_shared<Pipeline>(std::move(cfg), listener, std::move(upstreams), alt_svc);
+                                             const std::string& alt_svc,
+                                             hub::transport::HubEnv* hub) {
+  return std::make_shared<Pipeline>(std::move(cfg), listener, std::move(upstreams), alt_svc, hub);
 }
 
 }  // namespace strata::router
