@@ -1,0 +1,333 @@
+// An HTTP/1.1 hub subscriber for `strata load --hub ws|sse`: connects (from
+// its 127.x source address), sends the WebSocket Upgrade (or the SSE GET),
+// checks the 101 (or 200) head, then reads until the run ends: every
+// message that carries a publisher stamp is a delivery. WebSocket pings are
+// answered with pongs, a server close with a close. The read buffer is the
+// thread's; only a partial frame or event stays with the connection, so
+// ~20k idle subscribers cost little client memory.
+#include <chrono>
+#include <random>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "codec/http1/body_decoder.hpp"
+#include "codec/http1/response_parser.hpp"
+#include "tools/load/connector.hpp"
+#include "tools/load/hub_internal.hpp"
+#include "tools/load/hub_payload.hpp"
+#include "tools/load/sse_reader.hpp"
+#include "tools/load/ws_client_frames.hpp"
+
+namespace strata::tools::load {
+
+namespace asio = boost::asio;
+using sclock = std::chrono::steady_clock;
+
+asio::ip::address hub_source_address(unsigned i, unsigned sources) {
+  const unsigned n = sources ? sources : 1;
+  return asio::ip::address_v4(0x7f010001u + (i % n));
+}
+
+std::string hub_path_for(const HubShared& g, unsigned i) {
+  const std::string& ch = g.channels[i % g.channels.size()];
+  return expand_template(g.path_tpl, ch, "", 0);
+}
+
+namespace {
+
+std::string base64_16(std::uint64_t a, std::uint64_t b) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  unsigned char raw[16];
+  for (int i = 0; i < 8; ++i) {
+    raw[i] = static_cast<unsigned char>(a >> (8 * i));
+    raw[8 + i] = static_cast<unsigned char>(b >> (8 * i));
+  }
+  std::string o;
+  for (int i = 0; i < 15; i += 3) {
+    const unsigned v = (unsigned(raw[i]) << 16) | (unsigned(raw[i + 1]) << 8) | raw[i + 2];
+    o += k[(v >> 18) & 63];
+    o += k[(v >> 12) & 63];
+    o += k[(v >> 6) & 63];
+    o += k[v & 63];
+  }
+  const unsigned v = unsigned(raw[15]) << 16;
+  o += k[(v >> 18) & 63];
+  o += k[(v >> 12) & 63];
+  o += "==";
+  return o;
+}
+
+// Accounts one received message of connection state `count`.
+struct MessageSink {
+  HubThread& t;
+  std::uint64_t count = 0;
+  // Returns true when this subscriber has received --messages.
+  bool on_message(std::string_view m, std::int64_t now_us) {
+    if (auto stamp = find_stamp(m)) {
+      t.st.delivered(now_us, *stamp, m.size());
+      t.g.last_delivery_us.store(now_us, std::memory_order_relaxed);
+      ++count;
+      return t.g.opt.messages && count == t.g.opt.messages;
+    }
+    ++t.st.other_messages;
+    return false;
+  }
+};
+
+}  // namespace
+
+asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
+  using namespace asio::experimental::awaitable_operators;
+  HubShared& g = t.g;
+  HubStats& st = t.st;
+  const bool ws = g.opt.mode == HubMode::ws;
+  ++st.attempted;
+  const auto t0 = sclock::now();
+  const std::int64_t t0_us = std::int64_t(unix_us_now());
+  if (st.start_us == 0 || t0_us < st.start_us) st.start_us = t0_us;
+  bool slot = true;
+  auto settle = [&] {
+    if (!slot) return;
+    slot = false;
+    --t.handshaking;
+    g.settled.fetch_add(1, std::memory_order_relaxed);
+    hub_launch_more(t);
+  };
+
+  ConnectParams cp;
+  cp.endpoints = g.endpoints;
+  cp.tls = g.tls.get();
+  cp.sni = g.target.host;
+  cp.verify = g.opt.verify_tls;
+  cp.timeout = std::chrono::nanoseconds(std::int64_t(g.opt.connect_timeout_s * 1e9));
+  if (g.bind_sources) cp.source = hub_source_address(index, g.opt.sources);
+  Connected c = co_await connect_once(cp);
+  if (!c.transport) {
+    st.error(c.failure == Connected::Failure::tls ? HubError::handshake : HubError::connect);
+    settle();
+    co_return;
+  }
+  io::Transport& tr = *c.transport;
+  t.live.insert(&tr);
+  if (g.stop.load(std::memory_order_relaxed)) tr.close();
+
+  // --- handshake
+  std::mt19937_64 rng(std::uint64_t(t0_us) ^ (std::uint64_t(index) * 0x9e3779b97f4a7c15ull));
+  const std::string key = base64_16(rng(), rng());
+  std::string req = fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\n", hub_path_for(g, index),
+                                g.target.authority);
+  if (ws)
+    req += fmt::format(
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {}\r\n"
+        "Sec-WebSocket-Version: 13\r\n",
+        key);
+  else
+    req += "Accept: text/event-stream\r\nCache-Control: no-cache\r\n";
+  req += g.extra_headers;
+  req += "User-Agent: strata-load\r\n\r\n";
+
+  codec::http1::ResponseParser parser;
+  http::Response resp;
+  parser.start(&resp);
+  std::string part;  // bytes not consumed yet (partial head, frame or chunk line)
+  bool head_ok = false;
+  bool timed_out = false;
+  HubError herr = HubError::reset;
+  auto handshake = [&]() -> asio::awaitable<void> {
+    if (auto ec = co_await tr.write(req); ec) co_return;
+    for (;;) {
+      auto [ec, n] = co_await tr.read_some(std::span<char>(t.buf.data(), t.buf.size()));
+      if (ec) co_return;
+      part.append(t.buf.data(), n);
+      const auto r = parser.parse(part);
+      part.erase(0, r.consumed);
+      if (r.status == codec::http1::ResponseParser::Status::error) {
+        herr = HubError::protocol;
+        co_return;
+      }
+      if (r.status == codec::http1::ResponseParser::Status::need_more) continue;
+      if (parser.facts().interim) {
+        parser.next(&resp);
+        continue;
+      }
+      herr = HubError::handshake;
+      if (ws) {
+        if (resp.status != 101) co_return;
+        const auto acc = resp.headers.get("sec-websocket-accept");
+        if (!acc || *acc != ws_accept_for(key)) co_return;
+      } else if (resp.status != 200) {
+        co_return;
+      }
+      head_ok = true;
+      co_return;
+    }
+  };
+  auto timeout = [&]() -> asio::awaitable<void> {
+    asio::steady_timer tm(co_await asio::this_coro::executor, cp.timeout);
+    auto [ec] = co_await tm.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!ec) timed_out = true;
+  };
+  co_await (handshake() || timeout());
+  if (!head_ok) {
+    if (g.stop.load(std::memory_order_relaxed)) ++st.unfinished;
+    else st.error(timed_out ? HubError::timeout : herr);
+    t.live.erase(&tr);
+    tr.close();
+    settle();
+    co_return;
+  }
+  ++st.established;
+  st.connect.record(std::uint64_t((sclock::now() - t0).count()));
+  st.ready_us = std::max(st.ready_us, std::int64_t(unix_us_now()));
+  settle();
+
+  // --- receive
+  MessageSink sink{t};
+  bool done = false;  // got --messages, or the server closed in order
+  bool broken = false;
+  if (ws) {
+    std::string msg;  // a fragmented message
+    std::string out;  // pongs / close to send after this read
+    bool first = true;
+    while (!done && !broken) {
+      std::string_view in;
+      if (first && !part.empty()) {
+        in = part;  // frames that came with the 101
+      } else {
+        auto [ec, got] = co_await tr.read_some(std::span<char>(t.buf.data(), t.buf.size()));
+        if (ec) break;
+        if (part.empty()) {
+          in = std::string_view(t.buf.data(), got);
+        } else {
+          part.append(t.buf.data(), got);
+          in = part;
+        }
+      }
+      first = false;
+      const std::int64_t now_us = std::int64_t(unix_us_now());
+      std::size_t off = 0;
+      while (!done) {
+        WsFrame f;
+        std::size_t used = 0;
+        const auto r = parse_server_frame(in.substr(off), f, used);
+        if (r == WsParse::need_more) break;
+        if (r == WsParse::error) {
+          st.error(HubError::protocol);
+          broken = true;
+          break;
+        }
+        off += used;
+        switch (f.opcode) {
+          case 1:
+          case 2:
+            if (f.fin && msg.empty()) {
+              done = sink.on_message(f.payload, now_us);
+            } else {
+              msg.assign(f.payload);
+              if (f.fin) {
+                done = sink.on_message(msg, now_us);
+                msg.clear();
+              }
+            }
+            break;
+          case 0:
+            msg.append(f.payload);
+            if (f.fin) {
+              done = sink.on_message(msg, now_us);
+              msg.clear();
+            }
+            break;
+          case 9:
+            out += ws_client_frame(10, f.payload, std::uint32_t(rng()));
+            break;
+          case 8:
+            out += ws_client_frame(8, f.payload.substr(0, std::min<std::size_t>(2, f.payload.size())),
+                                   std::uint32_t(rng()));
+            if (!g.stop.load(std::memory_order_relaxed)) ++st.closed;
+            broken = true;
+            break;
+          default:
+            break;
+        }
+        if (broken) break;
+      }
+      if (done) g.finished.fetch_add(1, std::memory_order_relaxed);
+      // Keep the unparsed tail (the shared buffer is reused by the next read).
+      if (part.empty()) part.assign(in.substr(off));
+      else part.erase(0, off);
+      if (!out.empty()) {
+        const std::string o = std::move(out);
+        out.clear();
+        if (auto ec = co_await tr.write(o); ec) break;
+      }
+    }
+  } else {
+    codec::http1::BodyDecoder body;
+    parser.start_body(body, nullptr);
+    SseReader sse;
+    std::vector<SseEvent> events;
+    bool first = true;
+    while (!done && !broken) {
+      std::string_view in;
+      if (first && !part.empty()) {
+        in = part;  // body bytes that came with the head
+      } else {
+        auto [ec, got] = co_await tr.read_some(std::span<char>(t.buf.data(), t.buf.size()));
+        if (ec) break;
+        if (part.empty()) {
+          in = std::string_view(t.buf.data(), got);
+        } else {
+          part.append(t.buf.data(), got);
+          in = part;
+        }
+      }
+      first = false;
+      const std::int64_t now_us = std::int64_t(unix_us_now());
+      std::size_t off = 0;
+      while (off < in.size()) {
+        const auto s = body.step(in.substr(off), in.size());
+        off += s.consumed;
+        if (s.status == codec::http1::BodyDecoder::Status::error) {
+          st.error(HubError::protocol);
+          broken = true;
+          break;
+        }
+        if (s.status == codec::http1::BodyDecoder::Status::data) {
+          if (!sse.feed(s.data, events)) {
+            st.error(HubError::protocol);
+            broken = true;
+            break;
+          }
+        } else if (s.status == codec::http1::BodyDecoder::Status::done) {
+          broken = true;  // the stream ended
+          if (!g.stop.load(std::memory_order_relaxed)) ++st.closed;
+          break;
+        } else if (s.consumed == 0) {
+          break;
+        }
+      }
+      for (auto& e : events) {
+        if (done) break;
+        if (e.event.empty() || e.event == "message") done = sink.on_message(e.data, now_us);
+        else ++st.other_messages;
+      }
+      events.clear();
+      if (done) g.finished.fetch_add(1, std::memory_order_relaxed);
+      if (part.empty()) part.assign(in.substr(off));
+      else part.erase(0, off);
+    }
+  }
+  if (!done && !broken && !g.stop.load(std::memory_order_relaxed)) {
+    ++st.closed;
+    st.error(HubError::reset);
+  }
+  t.live.erase(&tr);
+  tr.close();
+}
+
+}  // namespace strata::tools::load
