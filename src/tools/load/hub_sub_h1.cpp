@@ -62,6 +62,38 @@ std::string base64_16(std::uint64_t a, std::uint64_t b) {
   return o;
 }
 
+// Reads into the thread's shared buffer. Several connections of a thread
+// wait at once, so the bytes must land in the buffer only when this
+// coroutine runs: plain TCP waits for readability and then reads without
+// blocking; TLS (which buffers inside the stream) reads into a buffer of
+// its own.
+struct Reader {
+  io::Transport& tr;
+  std::vector<char>& shared;
+  std::vector<char> own;
+  char* data = nullptr;
+  asio::awaitable<core::IoResult> read() {
+    if (tr.tls()) {
+      if (own.empty()) own.resize(16 * 1024);
+      data = own.data();
+      co_return co_await tr.read_some(std::span<char>(own.data(), own.size()));
+    }
+    auto& sock = tr.lowest_layer();
+    data = shared.data();
+    for (;;) {
+      boost::system::error_code ec;
+      const std::size_t n = sock.read_some(asio::buffer(shared.data(), shared.size()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        auto [wec] = co_await sock.async_wait(asio::socket_base::wait_read,
+                                              asio::as_tuple(asio::use_awaitable));
+        if (wec) co_return core::IoResult{wec, 0};
+        continue;
+      }
+      co_return core::IoResult{ec, n};
+    }
+  }
+};
+
 // Accounts one received message of connection state `count`.
 struct MessageSink {
   HubThread& t;
@@ -114,6 +146,11 @@ asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
   }
   io::Transport& tr = *c.transport;
   t.live.insert(&tr);
+  if (!tr.tls()) {
+    boost::system::error_code ig;
+    tr.lowest_layer().non_blocking(true, ig);
+  }
+  Reader rd{tr, t.buf};
   if (g.stop.load(std::memory_order_relaxed)) tr.close();
 
   // --- handshake
@@ -141,9 +178,9 @@ asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
   auto handshake = [&]() -> asio::awaitable<void> {
     if (auto ec = co_await tr.write(req); ec) co_return;
     for (;;) {
-      auto [ec, n] = co_await tr.read_some(std::span<char>(t.buf.data(), t.buf.size()));
+      auto [ec, n] = co_await rd.read();
       if (ec) co_return;
-      part.append(t.buf.data(), n);
+      part.append(rd.data, n);
       const auto r = parser.parse(part);
       part.erase(0, r.consumed);
       if (r.status == codec::http1::ResponseParser::Status::error) {
@@ -199,12 +236,12 @@ asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
       if (first && !part.empty()) {
         in = part;  // frames that came with the 101
       } else {
-        auto [ec, got] = co_await tr.read_some(std::span<char>(t.buf.data(), t.buf.size()));
+        auto [ec, got] = co_await rd.read();
         if (ec) break;
         if (part.empty()) {
-          in = std::string_view(t.buf.data(), got);
+          in = std::string_view(rd.data, got);
         } else {
-          part.append(t.buf.data(), got);
+          part.append(rd.data, got);
           in = part;
         }
       }
@@ -277,12 +314,12 @@ asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
       if (first && !part.empty()) {
         in = part;  // body bytes that came with the head
       } else {
-        auto [ec, got] = co_await tr.read_some(std::span<char>(t.buf.data(), t.buf.size()));
+        auto [ec, got] = co_await rd.read();
         if (ec) break;
         if (part.empty()) {
-          in = std::string_view(t.buf.data(), got);
+          in = std::string_view(rd.data, got);
         } else {
-          part.append(t.buf.data(), got);
+          part.append(rd.data, got);
           in = part;
         }
       }
