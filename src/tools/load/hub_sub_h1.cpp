@@ -20,7 +20,7 @@
 #include "tools/load/connector.hpp"
 #include "tools/load/hub_internal.hpp"
 #include "tools/load/hub_payload.hpp"
-#include "tools/load/sse_reader.hpp"
+#include "tools/load/hub_sub_stream.hpp"
 #include "tools/load/ws_client_frames.hpp"
 
 namespace strata::tools::load {
@@ -91,23 +91,6 @@ struct Reader {
       }
       co_return core::IoResult{ec, n};
     }
-  }
-};
-
-// Accounts one received message of connection state `count`.
-struct MessageSink {
-  HubThread& t;
-  std::uint64_t count = 0;
-  // Returns true when this subscriber has received --messages.
-  bool on_message(std::string_view m, std::int64_t now_us) {
-    if (auto stamp = find_stamp(m)) {
-      t.st.delivered(now_us, *stamp, m.size());
-      t.g.last_delivery_us.store(now_us, std::memory_order_relaxed);
-      ++count;
-      return t.g.opt.messages && count == t.g.opt.messages;
-    }
-    ++t.st.other_messages;
-    return false;
   }
 };
 
@@ -224,139 +207,66 @@ asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
   settle();
 
   // --- receive
-  MessageSink sink{t};
-  bool done = false;  // got --messages, or the server closed in order
-  bool broken = false;
-  if (ws) {
-    std::string msg;  // a fragmented message
-    std::string out;  // pongs / close to send after this read
-    bool first = true;
-    while (!done && !broken) {
-      std::string_view in;
-      if (first && !part.empty()) {
-        in = part;  // frames that came with the 101
-      } else {
-        auto [ec, got] = co_await rd.read();
-        if (ec) break;
-        if (part.empty()) {
-          in = std::string_view(rd.data, got);
-        } else {
-          part.append(rd.data, got);
-          in = part;
-        }
-      }
-      first = false;
-      const std::int64_t now_us = std::int64_t(unix_us_now());
-      std::size_t off = 0;
-      while (!done) {
-        WsFrame f;
-        std::size_t used = 0;
-        const auto r = parse_server_frame(in.substr(off), f, used);
-        if (r == WsParse::need_more) break;
-        if (r == WsParse::error) {
-          st.error(HubError::protocol);
-          broken = true;
-          break;
-        }
-        off += used;
-        switch (f.opcode) {
-          case 1:
-          case 2:
-            if (f.fin && msg.empty()) {
-              done = sink.on_message(f.payload, now_us);
-            } else {
-              msg.assign(f.payload);
-              if (f.fin) {
-                done = sink.on_message(msg, now_us);
-                msg.clear();
-              }
-            }
-            break;
-          case 0:
-            msg.append(f.payload);
-            if (f.fin) {
-              done = sink.on_message(msg, now_us);
-              msg.clear();
-            }
-            break;
-          case 9:
-            out += ws_client_frame(10, f.payload, std::uint32_t(rng()));
-            break;
-          case 8:
-            out += ws_client_frame(8, f.payload.substr(0, std::min<std::size_t>(2, f.payload.size())),
-                                   std::uint32_t(rng()));
-            if (!g.stop.load(std::memory_order_relaxed)) ++st.closed;
-            broken = true;
-            break;
-          default:
-            break;
-        }
-        if (broken) break;
-      }
-      if (done) g.finished.fetch_add(1, std::memory_order_relaxed);
-      // Keep the unparsed tail (the shared buffer is reused by the next read).
-      if (part.empty()) part.assign(in.substr(off));
-      else part.erase(0, off);
-      if (!out.empty()) {
-        const std::string o = std::move(out);
-        out.clear();
-        if (auto ec = co_await tr.write(o); ec) break;
-      }
+  SubStream sub(t, ws, rng());
+  codec::http1::BodyDecoder body;
+  if (!ws) parser.start_body(body, nullptr);
+  bool done = false;    // got --messages
+  bool broken = false;  // closed by the server or unusable
+  std::string out;      // pongs / close to send after this read
+  std::string held;     // bytes that came with the head
+  held.swap(part);
+  bool first = true;
+  auto account = [&](SubStream::Result r) {
+    if (r == SubStream::Result::done) done = true;
+    else if (r == SubStream::Result::closed) {
+      if (!g.stop.load(std::memory_order_relaxed)) ++st.closed;
+      broken = true;
+    } else if (r == SubStream::Result::error) {
+      broken = true;
     }
-  } else {
-    codec::http1::BodyDecoder body;
-    parser.start_body(body, nullptr);
-    SseReader sse;
-    std::vector<SseEvent> events;
-    bool first = true;
-    while (!done && !broken) {
-      std::string_view in;
-      if (first && !part.empty()) {
-        in = part;  // body bytes that came with the head
-      } else {
-        auto [ec, got] = co_await rd.read();
-        if (ec) break;
-        if (part.empty()) {
-          in = std::string_view(rd.data, got);
-        } else {
-          part.append(rd.data, got);
-          in = part;
-        }
+  };
+  while (!done && !broken) {
+    std::string_view in;
+    if (first && !held.empty()) {
+      in = held;
+    } else {
+      auto [ec, got] = co_await rd.read();
+      if (ec) break;
+      in = std::string_view(rd.data, got);
+    }
+    first = false;
+    if (ws) {
+      account(sub.feed(in, out));
+    } else {
+      // The SSE body is framed by HTTP/1.1 (chunked, usually): unframe it.
+      std::string_view src = in;
+      if (!part.empty()) {
+        part.append(in);
+        src = part;
       }
-      first = false;
-      const std::int64_t now_us = std::int64_t(unix_us_now());
       std::size_t off = 0;
-      while (off < in.size()) {
-        const auto s = body.step(in.substr(off), in.size());
+      while (off < src.size() && !done && !broken) {
+        const auto s = body.step(src.substr(off), src.size());
         off += s.consumed;
         if (s.status == codec::http1::BodyDecoder::Status::error) {
           st.error(HubError::protocol);
           broken = true;
-          break;
-        }
-        if (s.status == codec::http1::BodyDecoder::Status::data) {
-          if (!sse.feed(s.data, events)) {
-            st.error(HubError::protocol);
-            broken = true;
-            break;
-          }
+        } else if (s.status == codec::http1::BodyDecoder::Status::data) {
+          account(sub.feed(s.data, out));
         } else if (s.status == codec::http1::BodyDecoder::Status::done) {
-          broken = true;  // the stream ended
-          if (!g.stop.load(std::memory_order_relaxed)) ++st.closed;
-          break;
+          if (!g.stop.load(std::memory_order_relaxed)) ++st.closed;  // the stream ended
+          broken = true;
         } else if (s.consumed == 0) {
           break;
         }
       }
-      for (auto& e : events) {
-        if (done) break;
-        if (e.event.empty() || e.event == "message") done = sink.on_message(e.data, now_us);
-        else ++st.other_messages;
-      }
-      events.clear();
-      if (done) g.finished.fetch_add(1, std::memory_order_relaxed);
-      if (part.empty()) part.assign(in.substr(off));
+      if (part.empty()) part.assign(src.substr(off));
       else part.erase(0, off);
+    }
+    if (!out.empty()) {
+      const std::string o = std::move(out);
+      out.clear();
+      if (auto ec = co_await tr.write(o); ec) break;
     }
   }
   if (!done && !broken && !g.stop.load(std::memory_order_relaxed)) {
