@@ -73,7 +73,7 @@ asio::awaitable<void> hub_publisher_h1(HubThread& t, unsigned index) {
     ++st.established;
     st.connect.record(std::uint64_t(c.connect_time.count()));
     io::Transport& tr = *c.transport;
-    t.live.insert(&tr);
+    t.live.emplace(&tr, [p = &tr] { p->close(); });
     std::deque<sclock::time_point> inflight;
     codec::http1::ResponseReader rr;
     rr.reset();

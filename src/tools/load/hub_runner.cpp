@@ -22,18 +22,53 @@
 #include "tools/load/hub_internal.hpp"
 #include "tools/load/hub_payload.hpp"
 #include "tools/load/hub_workers.hpp"
+#include "tools/quic_client/client_tls.hpp"
 
 namespace strata::tools::load {
 
 namespace asio = boost::asio;
 using sclock = std::chrono::steady_clock;
 
+SubAttempt::SubAttempt(HubThread& t) : t_(t), t0_(sclock::now()) {
+  ++t.st.attempted;
+  const std::int64_t now = std::int64_t(unix_us_now());
+  if (t.st.start_us == 0 || now < t.st.start_us) t.st.start_us = now;
+}
+
+void SubAttempt::settle() {
+  if (!slot_) return;
+  slot_ = false;
+  --t_.handshaking;
+  t_.g.settled.fetch_add(1, std::memory_order_relaxed);
+  hub_launch_more(t_);
+}
+
+void SubAttempt::established() {
+  if (established_) return;
+  established_ = true;
+  ++t_.st.established;
+  t_.st.connect.record(std::uint64_t((sclock::now() - t0_).count()));
+  t_.st.ready_us = std::max(t_.st.ready_us, std::int64_t(unix_us_now()));
+  settle();
+}
+
+void SubAttempt::failed(HubError e) {
+  if (established_) return;
+  if (t_.g.stop.load(std::memory_order_relaxed)) ++t_.st.unfinished;
+  else t_.st.error(e);
+  settle();
+}
+
 void hub_launch_more(HubThread& t) {
   while (t.handshaking < t.cap && !t.queue.empty() && !t.g.stop.load(std::memory_order_relaxed)) {
     const unsigned idx = t.queue.front();
     t.queue.pop_front();
     ++t.handshaking;
-    asio::co_spawn(t.io, hub_subscriber_h1(t, idx), asio::detached);
+    switch (t.g.opt.protocol) {
+      case ProtocolChoice::h2: asio::co_spawn(t.io, hub_subscriber_h2(t, idx), asio::detached); break;
+      case ProtocolChoice::h3: asio::co_spawn(t.io, hub_subscriber_h3(t, idx), asio::detached); break;
+      default: asio::co_spawn(t.io, hub_subscriber_h1(t, idx), asio::detached); break;
+    }
   }
 }
 
@@ -88,8 +123,10 @@ int run_hub_load(const HubOptions& opt_in) {
     if (o.threads == 0) o.threads = 1;
     if (o.channels == 0) o.channels = 1;
     if (o.protocol == ProtocolChoice::automatic) o.protocol = ProtocolChoice::h1;
-    if (o.protocol != ProtocolChoice::h1)
-      throw std::invalid_argument("--hub: only --h1 is implemented so far");
+    if (!sub && o.protocol != ProtocolChoice::h1)
+      throw std::invalid_argument("--hub pub: only HTTP/1.1 is implemented");
+    if (o.protocol == ProtocolChoice::h3 && !(o.url.starts_with("https://") || o.url.starts_with("wss://")))
+      throw std::invalid_argument("--h3 needs an https:// (or wss://) URL");
     if (!sub && o.publications == 0 && o.duration_s <= 0)
       throw std::invalid_argument("--hub pub: give -n publications or -D seconds");
     setup_target(g);
@@ -119,7 +156,13 @@ int run_hub_load(const HubOptions& opt_in) {
   const unsigned count = g.last - g.first;
 
   try {
-    if (g.target.tls) g.tls = io::make_client_tls_context(o.verify_tls, {"http/1.1"});
+    if (o.protocol == ProtocolChoice::h3) {
+      for (unsigned i = 0; i < std::max(1u, o.threads); ++i)
+        g.quic_tls.push_back(std::make_shared<quic_client::ClientTls>(o.verify_tls));
+    } else if (g.target.tls) {
+      g.tls = io::make_client_tls_context(
+          o.verify_tls, {o.protocol == ProtocolChoice::h2 ? "h2" : "http/1.1"});
+    }
     asio::io_context rio;
     asio::ip::tcp::resolver res(rio);
     boost::system::error_code ec;
@@ -132,14 +175,14 @@ int run_hub_load(const HubOptions& opt_in) {
     return 1;
   }
   const auto& ep0 = g.endpoints.front();
-  if (sub && ep0.address().is_v4() && ep0.address().is_loopback()) {
+  if (sub && o.protocol != ProtocolChoice::h3 && ep0.address().is_v4() && ep0.address().is_loopback()) {
     if (o.sources == 0) o.sources = 200;
     g.bind_sources = true;
   }
 
   const unsigned nt = std::max(1u, std::min(o.threads, std::max(1u, count)));
   std::vector<std::unique_ptr<HubThread>> threads;
-  for (unsigned i = 0; i < nt; ++i) threads.push_back(std::make_unique<HubThread>(g));
+  for (unsigned i = 0; i < nt; ++i) threads.push_back(std::make_unique<HubThread>(g, i));
   for (auto& t : threads) t->cap = std::max(1u, o.connect_concurrency / nt);
   const auto start = sclock::now();
   std::atomic<unsigned> pubs_done{0};
@@ -164,8 +207,9 @@ int run_hub_load(const HubOptions& opt_in) {
     if (g.stop.exchange(true)) return;
     for (auto& t : threads)
       asio::post(t->io, [tp = t.get()] {
-        std::vector<io::Transport*> v(tp->live.begin(), tp->live.end());
-        for (auto* tr : v) tr->close();
+        std::vector<std::function<void()>> v;
+        for (auto& [k, f] : tp->live) v.push_back(f);
+        for (auto& f : v) f();
       });
   };
   asio::signal_set signals(threads[0]->io, SIGINT, SIGTERM);
@@ -222,7 +266,9 @@ int run_hub_load(const HubOptions& opt_in) {
   }
   HubRunInfo info;
   info.mode = o.mode == HubMode::ws ? "ws" : o.mode == HubMode::sse ? "sse" : "pub";
-  info.protocol = "h1";
+  info.protocol = o.protocol == ProtocolChoice::h2   ? "h2"
+                  : o.protocol == ProtocolChoice::h3 ? "h3"
+                                                     : "h1";
   info.connections = sub ? count : o.connections;
   info.processes = 1;
   info.threads = nt;

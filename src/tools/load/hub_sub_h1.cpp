@@ -62,57 +62,36 @@ std::string base64_16(std::uint64_t a, std::uint64_t b) {
   return o;
 }
 
-// Reads into the thread's shared buffer. Several connections of a thread
-// wait at once, so the bytes must land in the buffer only when this
-// coroutine runs: plain TCP waits for readability and then reads without
-// blocking; TLS (which buffers inside the stream) reads into a buffer of
-// its own.
-struct Reader {
-  io::Transport& tr;
-  std::vector<char>& shared;
-  std::vector<char> own;
-  char* data = nullptr;
-  asio::awaitable<core::IoResult> read() {
-    if (tr.tls()) {
-      if (own.empty()) own.resize(16 * 1024);
-      data = own.data();
-      co_return co_await tr.read_some(std::span<char>(own.data(), own.size()));
-    }
-    auto& sock = tr.lowest_layer();
-    data = shared.data();
-    for (;;) {
-      boost::system::error_code ec;
-      const std::size_t n = sock.read_some(asio::buffer(shared.data(), shared.size()), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        auto [wec] = co_await sock.async_wait(asio::socket_base::wait_read,
-                                              asio::as_tuple(asio::use_awaitable));
-        if (wec) co_return core::IoResult{wec, 0};
-        continue;
-      }
-      co_return core::IoResult{ec, n};
-    }
-  }
-};
-
 }  // namespace
+
+asio::awaitable<core::IoResult> SharedReader::read() {
+  if (tr.tls()) {
+    if (own.empty()) own.resize(16 * 1024);
+    data = own.data();
+    co_return co_await tr.read_some(std::span<char>(own.data(), own.size()));
+  }
+  auto& sock = tr.lowest_layer();
+  data = shared.data();
+  for (;;) {
+    boost::system::error_code ec;
+    const std::size_t n = sock.read_some(asio::buffer(shared.data(), shared.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      auto [wec] = co_await sock.async_wait(asio::socket_base::wait_read,
+                                            asio::as_tuple(asio::use_awaitable));
+      if (wec) co_return core::IoResult{wec, 0};
+      continue;
+    }
+    co_return core::IoResult{ec, n};
+  }
+}
 
 asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
   using namespace asio::experimental::awaitable_operators;
   HubShared& g = t.g;
   HubStats& st = t.st;
   const bool ws = g.opt.mode == HubMode::ws;
-  ++st.attempted;
-  const auto t0 = sclock::now();
+  SubAttempt attempt(t);
   const std::int64_t t0_us = std::int64_t(unix_us_now());
-  if (st.start_us == 0 || t0_us < st.start_us) st.start_us = t0_us;
-  bool slot = true;
-  auto settle = [&] {
-    if (!slot) return;
-    slot = false;
-    --t.handshaking;
-    g.settled.fetch_add(1, std::memory_order_relaxed);
-    hub_launch_more(t);
-  };
 
   ConnectParams cp;
   cp.endpoints = g.endpoints;
@@ -123,17 +102,16 @@ asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
   if (g.bind_sources) cp.source = hub_source_address(index, g.opt.sources);
   Connected c = co_await connect_once(cp);
   if (!c.transport) {
-    st.error(c.failure == Connected::Failure::tls ? HubError::handshake : HubError::connect);
-    settle();
+    attempt.failed(c.failure == Connected::Failure::tls ? HubError::handshake : HubError::connect);
     co_return;
   }
   io::Transport& tr = *c.transport;
-  t.live.insert(&tr);
+  t.live.emplace(&tr, [p = &tr] { p->close(); });
   if (!tr.tls()) {
     boost::system::error_code ig;
     tr.lowest_layer().non_blocking(true, ig);
   }
-  Reader rd{tr, t.buf};
+  SharedReader rd{tr, t.buf, {}, nullptr};
   if (g.stop.load(std::memory_order_relaxed)) tr.close();
 
   // --- handshake
@@ -194,17 +172,12 @@ asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
   };
   co_await (handshake() || timeout());
   if (!head_ok) {
-    if (g.stop.load(std::memory_order_relaxed)) ++st.unfinished;
-    else st.error(timed_out ? HubError::timeout : herr);
+    attempt.failed(timed_out ? HubError::timeout : herr);
     t.live.erase(&tr);
     tr.close();
-    settle();
     co_return;
   }
-  ++st.established;
-  st.connect.record(std::uint64_t((sclock::now() - t0).count()));
-  st.ready_us = std::max(st.ready_us, std::int64_t(unix_us_now()));
-  settle();
+  attempt.established();
 
   // --- receive
   SubStream sub(t, ws, rng());
