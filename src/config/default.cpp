@@ -20,8 +20,19 @@ listeners:
 admin:
   address: "127.0.0.1:9901"
 
+# The real-time hub (docs/hub.md): WebSocket and SSE clients at /hub,
+# anonymous subscribers allowed in the default namespace. The publish API
+# (hub_api) needs API keys, so it is not in this default.
+hub:
+  namespaces:
+    - {name: "", history_size: 100, history_ttl: 5m, anonymous: true}
+
 route_tables:
   default:
+    - name: hub
+      match:
+        prefix: /hub
+      hub: {}
     - name: welcome
       match:
         prefix: /

@@ -189,6 +189,48 @@ json cluster_json(const Cluster& c) {
   return j;
 }
 
+json hub_json(const HubConfig& h) {
+  json ns = json::array();
+  for (const auto& n : h.namespaces)
+    ns.push_back({{"name", n.name},
+                  {"history_size", n.history_size},
+                  {"history_ttl", dur(n.history_ttl)},
+                  {"latest_only", n.latest_only},
+                  {"presence", n.presence},
+                  {"join_leave", n.join_leave},
+                  {"client_publish", n.client_publish},
+                  {"anonymous", n.anonymous},
+                  {"private_channels", n.private_channels},
+                  {"slow_consumer", n.slow_consumer == SlowConsumer::disconnect
+                                        ? "disconnect"
+                                        : "skip_to_latest"}});
+  json j{{"namespaces", ns},
+         // as many entries as keys, never the keys themselves
+         {"api_keys", std::vector<std::string>(h.api_keys.size(), "<redacted>")},
+         {"heartbeat", dur(h.heartbeat)},
+         {"client_timeout", dur(h.client_timeout)},
+         {"max_channel_length", h.max_channel_length},
+         {"max_channels_per_client", h.max_channels_per_client},
+         {"max_message", h.max_message},
+         {"max_frame", h.max_frame},
+         {"out_queue", h.out_queue},
+         {"idempotency_window", dur(std::chrono::seconds(h.idempotency_window_s))},
+         {"idempotency_max_keys", h.idempotency_max_keys},
+         {"drain_spread", dur(h.drain_spread)}};
+  if (!h.api_keys_file.empty()) j["api_keys_file"] = h.api_keys_file;
+  if (const auto& t = h.jwt) {
+    json jj = json::object();
+    if (!t->hs256_secret_file.empty()) jj["hs256_secret_file"] = t->hs256_secret_file;
+    if (!t->rs256_public_key_file.empty()) jj["rs256_public_key_file"] = t->rs256_public_key_file;
+    if (!t->es256_public_key_file.empty()) jj["es256_public_key_file"] = t->es256_public_key_file;
+    if (!t->audience.empty()) jj["audience"] = t->audience;
+    if (!t->issuer.empty()) jj["issuer"] = t->issuer;
+    jj["leeway"] = dur(t->leeway);
+    j["jwt"] = jj;
+  }
+  return j;
+}
+
 }  // namespace
 
 std::string to_json(const Config& c) {
@@ -261,6 +303,7 @@ std::string to_json(const Config& c) {
   j["access_log"] = {{"enabled", c.access_log.enabled},
                      {"path", c.access_log.path},
                      {"format", c.access_log.format}};
+  j["hub"] = hub_json(c.hub);
   j["state_dir"] = c.state_dir;
   // Invalid UTF-8 (YAML input is not checked for it) becomes U+FFFD instead of throwing.
   return j.dump(2, ' ', false, json::error_handler_t::replace);

@@ -144,9 +144,15 @@ std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
   }
   Val rv = root_val(d, root);
   if (root.IsNull()) d.fail(rv.loc, "the configuration is empty (expected a mapping with listeners)");
-  MapReader m(d, rv, "the configuration",
-              {"workers", "listeners", "admin", "route_tables", "clusters", "limits", "timeouts",
-               "access_log", "state_dir"});
+  // "hub" joins the expected keys of the unknown-key message only when the
+  // file uses it (the message for other files stays as it was).
+  const bool hub = MapReader(d, rv, "the configuration").has("hub");
+  MapReader m = hub ? MapReader(d, rv, "the configuration",
+                                {"workers", "listeners", "admin", "route_tables", "clusters",
+                                 "limits", "timeouts", "access_log", "state_dir", "hub"})
+                    : MapReader(d, rv, "the configuration",
+                                {"workers", "listeners", "admin", "route_tables", "clusters",
+                                 "limits", "timeouts", "access_log", "state_dir"});
   auto c = std::make_shared<Config>();
   c->source = d.file;
   opt_uint(m, "workers", c->workers, 0, 256);
@@ -161,6 +167,8 @@ std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
   if (auto v = m.get("timeouts")) parse_timeouts(d, *v, c->timeouts);
   if (auto v = m.get("access_log")) parse_access_log(d, *v, c->access_log);
   if (auto v = m.get("clusters")) parse_clusters(d, *v, *c);
+  if (auto v = m.get("hub")) parse_hub(d, *v, *c);
+  finish_hub(*c);
   if (auto v = m.get("route_tables")) parse_route_tables(d, *v, *c);
   parse_listeners(d, m.require("listeners"), *c);
   if (auto v = m.get("admin")) parse_admin(d, *v, *c);

@@ -33,6 +33,13 @@ void parse_listeners(const Doc& d, const Val& v, Config& c);
 void parse_limits(const Doc& d, const Val& v, Limits& l);
 void parse_timeouts(const Doc& d, const Val& v, Timeouts& t);
 
+// The hub (parse_hub.cpp): the `hub:` section (before route_tables), the
+// default namespace "" added when missing (after it), and the route actions.
+void parse_hub(const Doc& d, const Val& v, Config& c);
+void finish_hub(Config& c);
+HubAction parse_hub_action(const Doc& d, const Val& v);
+HubApiAction parse_hub_api_action(const Doc& d, const Val& v, const Config& c);
+
 // Resilience sections (parse_resilience.cpp).
 CircuitBreaker parse_circuit_breaker(const Doc& d, const Val& v);
 ClusterLimits parse_cluster_limits(const Doc& d, const Val& v);

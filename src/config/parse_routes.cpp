@@ -210,8 +210,15 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
                   std::size_t index) {
   // "filters" joins the expected keys of the unknown-key message only when
   // the route uses it (the message of other routes stays as it was).
-  const bool filters = MapReader(d, v, "route").has("filters");
-  MapReader m = filters ? MapReader(d, v, "route",
+  const MapReader any(d, v, "route");
+  const bool filters = any.has("filters");
+  // Same for the hub actions (config/parse_hub.cpp).
+  const bool hub = any.has("hub") || any.has("hub_api");
+  MapReader m = hub       ? MapReader(d, v, "route",
+                                      {"name", "match", "proxy", "respond", "files", "redirect",
+                                       "hub", "hub_api", "request_headers", "response_headers",
+                                       "early_data", "connect", "filters"})
+                : filters ? MapReader(d, v, "route",
                                     {"name", "match", "proxy", "respond", "files", "redirect",
                                      "request_headers", "response_headers", "early_data", "connect",
                                      "filters"})
@@ -229,12 +236,22 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
   }
   if (auto mt = m.get("match")) r.match = parse_match(d, *mt);
   int actions = 0;
-  for (const char* k : {"proxy", "respond", "files", "redirect"}) {
+  for (const char* k : {"proxy", "respond", "files", "redirect", "hub", "hub_api"}) {
     auto a = m.get(k);
     if (!a) continue;
     if (++actions > 1)
-      d.fail(a->loc, "route: give exactly one action (proxy, respond, files or redirect)");
+      d.fail(a->loc, hub ? "route: give exactly one action (proxy, respond, files, redirect, hub "
+                           "or hub_api)"
+                         : "route: give exactly one action (proxy, respond, files or redirect)");
     std::string_view key = k;
+    if (key == "hub") {
+      r.action = parse_hub_action(d, *a);
+      continue;
+    }
+    if (key == "hub_api") {
+      r.action = parse_hub_api_action(d, *a, c);
+      continue;
+    }
     if (key == "proxy") {
       auto p = parse_proxy(d, *a, c, r.match);
       p.route = r.name;

@@ -29,6 +29,8 @@ struct HubNamespace;
 
 namespace strata::hub {
 
+class TimerWheel;  // hub/timer_wheel.hpp
+
 using ClientId = std::uint64_t;
 
 // A position in a channel's stream: offset of the last publication (the
@@ -52,6 +54,9 @@ struct Push {
   std::string json;                // the message as the WebSocket JSON protocol sends it
   std::string ws_frame;            // `json` as one unmasked FIN text frame (RFC 6455)
   std::string sse_event;           // the SSE event ("id: ...\ndata: ...\n\n")
+  // The namespace's slow_consumer policy is skip_to_latest (what
+  // Client::push() receives as skip_to_latest_allowed).
+  bool skip_to_latest = false;
   // `json` compressed as one permessage-deflate frame with no context
   // takeover (RFC 7692 7.2.3.2): built on first use, once, thread-safe.
   const std::string& ws_frame_deflated() const;
@@ -74,10 +79,20 @@ class Client {
   virtual void push(const PushPtr& p, bool skip_to_latest_allowed) = 0;
   // Server-side close (API disconnect, drain, token expiry).
   virtual void disconnect(std::uint16_t code, std::string_view reason) = 0;
+  // The hub dropped the client's subscription to `channel` on its own
+  // (publish API unsubscribe_user); the client is told by the transport
+  // if its protocol has a way. Default: nothing.
+  virtual void unsubscribed(std::string_view channel) {}
 
  protected:
   Client(ClientId id, std::string user, std::string info)
       : id_(id), user_(std::move(user)), info_(std::move(info)) {}
+  // Transports: the identity a `connect` command established (hubconn),
+  // only while the client is neither attached nor subscribed anywhere.
+  void set_identity(std::string user, std::string info) {
+    user_ = std::move(user);
+    info_ = std::move(info);
+  }
 
  private:
   ClientId id_;
@@ -131,10 +146,22 @@ class WorkerHub {
   virtual unsigned worker() const = 0;
   virtual const config::HubConfig& config() const = 0;
   virtual ClientId next_client_id() = 0;   // unique across workers
+  // The worker's timer wheel (heartbeats, timeouts of the transports).
+  virtual TimerWheel& wheel() = 0;
+
+  // Registers `c` for user-wide operations (disconnect_user,
+  // unsubscribe_user) before it subscribes to anything; subscribe() does it
+  // too. remove() undoes it. Idempotent.
+  virtual void attach(Client& c) = 0;
 
   // Subscribes `c` (which must stay alive or call remove() first). With
   // `since`, recovers: missed publications come in the result, in order,
   // and every later publication reaches c.push() after `done` ran.
+  // Checks: channel name/namespace (unknown_channel), #user channels and
+  // anonymous clients (permission_denied), already_subscribed. Not checked
+  // here: subscribe tokens of private namespaces, channels per client.
+  // unsubscribe() before `done` ran: done gets Error::not_subscribed;
+  // remove() before `done` ran: done is dropped (never called).
   virtual void subscribe(Client& c, std::string_view channel, std::optional<Position> since,
                          std::function<void(SubscribeResult)> done) = 0;
   virtual void unsubscribe(Client& c, std::string_view channel) = 0;
@@ -147,6 +174,16 @@ class WorkerHub {
   // On every worker: close the user's clients / drop their subscription.
   virtual void disconnect_user(std::string_view user, std::uint16_t code, std::string_view reason) = 0;
   virtual void unsubscribe_user(std::string_view user, std::string_view channel) = 0;
+
+  // Every channel with state (subscribers or history), gathered from all
+  // owners; `done` runs on this worker's thread.
+  struct ChannelInfo {
+    std::string name;
+    std::uint64_t subscribers = 0;
+    Position position;
+    std::uint32_t history = 0;     // publications currently kept
+  };
+  virtual void channels(std::function<void(std::vector<ChannelInfo>)> done) = 0;
 };
 
 // The process-wide hub: one WorkerHub per worker, created with the
@@ -156,6 +193,7 @@ class Hub {
  public:
   virtual ~Hub() = default;
   virtual WorkerHub& on(unsigned worker) = 0;
+  virtual unsigned workers() const = 0;
   virtual void apply(std::shared_ptr<const config::HubConfig> cfg) = 0;
 };
 

@@ -9,6 +9,7 @@
 #include "filter/local_reply.hpp"
 #include "http/context.hpp"
 #include "http/tunnel.hpp"
+#include "hub/transport/serve.hpp"
 #include "obs/metrics.hpp"
 #include "router/actions/files.hpp"
 #include "router/actions/redirect.hpp"
@@ -29,8 +30,10 @@ struct RouteRuntime {
 class Pipeline final : public http::Handler {
  public:
   Pipeline(std::shared_ptr<const config::Config> cfg, const config::Listener& listener,
-           std::shared_ptr<upstream::Upstreams> upstreams, const std::string& alt_svc)
-      : cfg_(std::move(cfg)), listener_(listener.name), upstreams_(std::move(upstreams)) {
+           std::shared_ptr<upstream::Upstreams> upstreams, const std::string& alt_svc,
+           hub::transport::HubEnv* hub)
+      : cfg_(std::move(cfg)), listener_(listener.name), upstreams_(std::move(upstreams)),
+        hub_(hub) {
     static const std::vector<config::Route> kNoRoutes;
     const std::vector<config::Route>* routes = &kNoRoutes;
     if (!listener.routes.empty()) {
@@ -148,6 +151,20 @@ class Pipeline final : public http::Handler {
       case 3:
         co_await run_redirect(ex, std::get<config::RedirectAction>(r.action));
         co_return;
+      case 4:
+        if (!hub_) {
+          co_await filter::send_local_reply(
+              ex, filter::local_reply(503, "no-hub", "the hub is not running here\n"));
+          co_return;
+        }
+        co_await hub::transport::serve(ex, *hub_, std::get<config::HubAction>(r.action));
+        co_return;
+      case 5:
+        // TODO(integrator): dispatch to hubauth's publish API handler
+        // (src/hub/api/) here; until it is merged the API answers 501.
+        co_await filter::send_local_reply(
+            ex, filter::local_reply(501, "hub-api-missing", "the hub API is not built in yet\n"));
+        co_return;
     }
   }
 
@@ -158,6 +175,7 @@ class Pipeline final : public http::Handler {
   std::vector<RouteRuntime> runtime_;
   filter::Chain listener_chain_;
   obs::Counter* errors_ = nullptr;
+  hub::transport::HubEnv* hub_ = nullptr;  // the worker's; outlives every generation
 };
 
 }  // namespace
@@ -165,8 +183,9 @@ class Pipeline final : public http::Handler {
 std::shared_ptr<http::Handler> make_pipeline(std::shared_ptr<const config::Config> cfg,
                                              const config::Listener& listener,
                                              std::shared_ptr<upstream::Upstreams> upstreams,
-                                             const std::string& alt_svc) {
-  return std::make_shared<Pipeline>(std::move(cfg), listener, std::move(upstreams), alt_svc);
+                                             const std::string& alt_svc,
+                                             hub::transport::HubEnv* hub) {
+  return std::make_shared<Pipeline>(std::move(cfg), listener, std::move(upstreams), alt_svc, hub);
 }
 
 }  // namespace strata::router

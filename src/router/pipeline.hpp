@@ -14,6 +14,10 @@
 #include "http/exchange.hpp"
 #include "upstream/upstreams.hpp"
 
+namespace strata::hub::transport {
+struct HubEnv;
+}
+
 namespace strata::router {
 
 // Throws router::RouteError (router/matchers.hpp; a std::runtime_error with
@@ -25,9 +29,12 @@ namespace strata::router {
 // Requests are logged through obs::AccessLogger::global() when enabled.
 // `alt_svc`: the Alt-Svc value advertised on HTTP/1.x and HTTP/2
 // responses ("" = none; filter/alt_svc.hpp).
+// `hub`: the worker's hub environment (hub/transport/session.hpp) that
+// `hub:` routes serve clients with; null: those routes answer 503.
 std::shared_ptr<http::Handler> make_pipeline(std::shared_ptr<const config::Config> cfg,
                                              const config::Listener& listener,
                                              std::shared_ptr<upstream::Upstreams> upstreams,
-                                             const std::string& alt_svc = {});
+                                             const std::string& alt_svc = {},
+                                             hub::transport::HubEnv* hub = nullptr);
 
 }  // namespace strata::router

@@ -9,6 +9,9 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/admin_handler.hpp"
+#include "hub/auth_interface.hpp"
+#include "hub/hub_impl.hpp"
+#include "hub/transport/session.hpp"
 #include "io/address.hpp"
 #include "io/tls_context.hpp"
 #include "io/udp.hpp"
@@ -37,6 +40,8 @@ struct Server::OpenListener {
 };
 
 struct Server::WorkerSlot {
+  // First: hub sessions destroyed with the worker's io_context unregister here.
+  std::unique_ptr<hub::transport::HubEnv> hub_env;
   std::unique_ptr<io::Worker> worker;
   std::shared_ptr<upstream::Upstreams> upstreams;
   std::map<std::string, std::shared_ptr<ListenerContext>> listeners;  // by address
@@ -92,6 +97,16 @@ void Server::start(std::shared_ptr<const config::Config> cfg) {
     slot->upstreams = upstream::Upstreams::create(slot->worker->executor(), i);
     slot->worker->start();
     workers_.push_back(std::move(slot));
+  }
+  std::vector<asio::any_io_executor> execs;
+  for (auto& w : workers_) execs.push_back(w->worker->executor());
+  hub_ = hub::make_hub(std::move(execs), std::shared_ptr<const config::HubConfig>(cfg, &cfg->hub));
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    auto env = std::make_unique<hub::transport::HubEnv>();
+    env->hub = &hub_->on(unsigned(i));
+    env->verifier = hub::make_anonymous_verifier();
+    env->live = &hub_live_;
+    workers_[i]->hub_env = std::move(env);
   }
   auto err = reload(cfg);
   if (!err.empty()) {
@@ -165,6 +180,8 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
 
 void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::string, OpenListener>& next) {
   auto listeners = std::make_shared<std::vector<config::Listener>>(effective_listeners(*cfg));
+  // New channel options apply to new subscriptions; live clients stay.
+  if (hub_) hub_->apply(std::shared_ptr<const config::HubConfig>(cfg, &cfg->hub));
   std::vector<std::future<void>> done;
   for (std::size_t wi = 0; wi < workers_.size(); ++wi) {
     auto* slot = workers_[wi].get();
@@ -183,6 +200,9 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
     auto task = [this, slot, wi, cfg, listeners, fds, udp_fds, opened, p] {
       try {
         slot->upstreams->apply(cfg);
+        // TODO(integrator): hubauth's JWT verifier (keys re-read on reload)
+        // when cfg->hub.jwt is set; until then only anonymous clients.
+        if (slot->hub_env) slot->hub_env->verifier = hub::make_anonymous_verifier();
         std::map<std::string, std::shared_ptr<ListenerContext>> keep;
         for (const auto& l : *listeners) {
           auto snap = std::make_shared<conn::Snapshot>();
@@ -206,7 +226,8 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
           else if (factory_)
             snap->handler = factory_(cfg, *snap->listener, slot->upstreams);
           else
-            snap->handler = router::make_pipeline(cfg, *snap->listener, slot->upstreams, snap->alt_svc);
+            snap->handler = router::make_pipeline(cfg, *snap->listener, slot->upstreams, snap->alt_svc,
+                                                  slot->hub_env.get());
           std::shared_ptr<const conn::Snapshot> final_snap = snap;
           std::shared_ptr<ListenerContext> ctx;
           if (auto it = slot->listeners.find(listener_key(l)); it != slot->listeners.end()) {
@@ -248,16 +269,21 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
 void Server::drain(std::chrono::milliseconds timeout) {
   if (draining_.exchange(true)) return;
   spdlog::info("draining: {} connections, timeout {} ms", connections_.load(), timeout.count());
+  auto cfg = config();
+  const auto spread = cfg ? cfg->hub.drain_spread : std::chrono::milliseconds(0);
   for (auto& w : workers_) {
     auto* slot = w.get();
-    slot->worker->post([slot] {
+    slot->worker->post([slot, spread] {
       for (auto& [addr, ctx] : slot->listeners) ctx->drain();
+      // Hub clients close with 1012 "reconnect", spread over hub.drain_spread.
+      if (slot->hub_env) slot->hub_env->drain(spread);
     });
   }
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (connections_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+  while ((connections_.load() > 0 || hub_live_.load() > 0) &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  spdlog::info("drained; {} connections left", connections_.load());
+  spdlog::info("drained; {} connections, {} hub clients left", connections_.load(), hub_live_.load());
   stop();
 }
 
@@ -272,6 +298,12 @@ void Server::stop() {
   }
   for (auto& w : workers_) w->worker->stop();
   for (auto& w : workers_) w->worker->join();
+  // The threads are gone: close what hub clients are left (they leave the
+  // hub and stop their timers), then the hub goes while the io_contexts
+  // its timers use still exist.
+  for (auto& w : workers_)
+    if (w->hub_env) w->hub_env->close_all();
+  hub_.reset();
   // The threads are gone: break what only the (maybe never run) stop tasks
   // above would have broken.
   for (auto& w : workers_)

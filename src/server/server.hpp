@@ -28,6 +28,10 @@ namespace strata::io {
 class Worker;
 }
 
+namespace strata::hub {
+class Hub;
+}
+
 namespace strata::server {
 
 class ListenerContext;
@@ -60,6 +64,8 @@ class Server {
   bool draining() const { return draining_.load(); }
   std::shared_ptr<const config::Config> config() const;
   std::int64_t connections() const { return connections_.load(); }
+  // Live hub clients (WebSocket, SSE); h1 WebSockets no longer count in connections().
+  std::int64_t hub_sessions() const { return hub_live_.load(); }
 
  private:
   struct OpenListener;
@@ -67,6 +73,10 @@ class Server {
   void apply(std::shared_ptr<const config::Config> cfg, std::map<std::string, OpenListener>& next);
 
   HandlerFactory factory_;
+  // The process-wide hub (created with the workers, kept across reloads);
+  // destroyed in stop() after the worker threads, before their io_contexts.
+  std::unique_ptr<hub::Hub> hub_;
+  std::atomic<std::int64_t> hub_live_{0};
   std::vector<std::unique_ptr<WorkerSlot>> workers_;
   std::map<std::string, OpenListener> listeners_;  // key: listener address
   std::shared_ptr<const config::Config> config_;

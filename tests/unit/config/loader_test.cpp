@@ -236,9 +236,14 @@ TEST(ConfigLoader, EmbeddedDefaultLoads) {
   ASSERT_TRUE(c->admin);
   EXPECT_EQ(c->admin->address, "127.0.0.1:9901");
   const auto& routes = c->route_tables.at("default");
-  ASSERT_EQ(routes.size(), 1u);
-  EXPECT_EQ(routes[0].match.prefix, "/");
-  const auto& r = std::get<RespondAction>(routes[0].action);
+  ASSERT_EQ(routes.size(), 2u);  // the hub at /hub first, then the welcome page
+  EXPECT_EQ(routes[0].match.prefix, "/hub");
+  EXPECT_TRUE(std::holds_alternative<HubAction>(routes[0].action));
+  ASSERT_EQ(c->hub.namespaces.size(), 1u);
+  EXPECT_TRUE(c->hub.namespaces[0].anonymous);
+  EXPECT_EQ(c->hub.namespaces[0].history_size, 100u);
+  EXPECT_EQ(routes[1].match.prefix, "/");
+  const auto& r = std::get<RespondAction>(routes[1].action);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
   EXPECT_NE(r.body.find("strata is running"), std::string::npos);

@@ -1,0 +1,29 @@
+#include "hub/hub_metrics.hpp"
+
+#include <string>
+
+namespace strata::hub {
+
+HubMetrics& HubMetrics::get() {
+  static HubMetrics m{
+      obs::gauge("strata_hub_channels", "Hub channels with state (subscribers or history) on their owner"),
+      obs::gauge("strata_hub_subscriptions", "Active hub client subscriptions"),
+      obs::counter("strata_hub_publications_total", "Publications accepted by the hub"),
+      obs::counter("strata_hub_deliveries_total", "Pushes handed to hub clients"),
+      obs::counter("strata_hub_drops_total", "Pushes dropped from a full output queue (skip_to_latest)"),
+      obs::counter("strata_hub_slow_consumers_total", "Hub clients disconnected because their output queue was full"),
+      obs::counter("strata_hub_recoveries_total", "Subscriptions asking for recovery, by outcome",
+                   {{"outcome", "recovered"}}),
+      obs::counter("strata_hub_recoveries_total", "Subscriptions asking for recovery, by outcome",
+                   {{"outcome", "not_recovered"}}),
+      obs::histogram("strata_hub_delivery_latency_seconds", "Time from publish to Client::push"),
+  };
+  return m;
+}
+
+obs::Gauge& connections_gauge(std::string_view transport) {
+  return obs::gauge("strata_hub_connections", "Open hub client connections by transport",
+                    {{"transport", std::string(transport)}});
+}
+
+}  // namespace strata::hub
