@@ -7,7 +7,7 @@ libboost1.81-all-dev libboost-url1.81-dev libssl-dev libnghttp2-dev
 libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libnghttp3-dev
 libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 libhiredis-dev zlib1g-dev libbrotli-dev libzstd-dev libxxhash-dev libre2-dev
-libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
+libjwt-dev libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
 curl nghttp2-client wrk nginx-light haproxy ngtcp2-client openssl redis-server
 python3 python3-h2 python3-pytest python3-websockets procps iproute2 chromium"
 missing=""

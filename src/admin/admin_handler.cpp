@@ -1,5 +1,6 @@
 #include "admin/admin_handler.hpp"
 
+#include "admin/hub_admin.hpp"
 #include "config/loader.hpp"
 #include "obs/metrics.hpp"
 #include "upstream/cluster/status.hpp"
@@ -12,8 +13,8 @@ namespace {
 
 class AdminHandler final : public http::Handler {
  public:
-  AdminHandler(std::shared_ptr<const config::Config> cfg, std::function<bool()> draining)
-      : cfg_(std::move(cfg)), draining_(std::move(draining)) {}
+  AdminHandler(std::shared_ptr<const config::Config> cfg, std::function<bool()> draining, hub::WorkerHub* hub)
+      : cfg_(std::move(cfg)), draining_(std::move(draining)), hub_(hub) {}
 
   asio::awaitable<void> handle(http::Exchange& ex) override {
     auto& req = ex.request();
@@ -34,11 +35,14 @@ class AdminHandler final : public http::Handler {
       co_await http::respond(ex, 200, config::to_json(*cfg_), "application/json");
     } else if (path == "/clusters") {
       co_await http::respond(ex, 200, upstream::cluster::clusters_json(), "application/json");
+    } else if (is_hub_admin_path(path)) {
+      co_await serve_hub_admin(ex, hub_);
     } else if (path == "/") {
       co_await http::respond(ex, 200,
                              "strata admin\n/metrics  Prometheus metrics\n/healthz  liveness\n"
                              "/ready    readiness (503 while draining)\n/config   effective configuration\n"
-                             "/clusters upstream breakers, health, ejections, bulkheads (JSON)\n");
+                             "/clusters upstream breakers, health, ejections, bulkheads (JSON)\n"
+                             "/hub/channels  hub channels (JSON)\n/hub/presence?channel=c  hub presence (JSON)\n");
     } else {
       co_await http::respond(ex, 404, "not found\n");
     }
@@ -47,13 +51,14 @@ class AdminHandler final : public http::Handler {
  private:
   std::shared_ptr<const config::Config> cfg_;
   std::function<bool()> draining_;
+  hub::WorkerHub* hub_;
 };
 
 }  // namespace
 
 std::shared_ptr<http::Handler> make_admin_handler(std::shared_ptr<const config::Config> cfg,
-                                                  std::function<bool()> draining) {
-  return std::make_shared<AdminHandler>(std::move(cfg), std::move(draining));
+                                                  std::function<bool()> draining, hub::WorkerHub* hub) {
+  return std::make_shared<AdminHandler>(std::move(cfg), std::move(draining), hub);
 }
 
 }  // namespace strata::admin
