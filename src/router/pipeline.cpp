@@ -9,7 +9,9 @@
 #include "filter/local_reply.hpp"
 #include "http/context.hpp"
 #include "http/tunnel.hpp"
+#include "hub/api/publish_api.hpp"
 #include "hub/transport/serve.hpp"
+#include "hub/transport/session.hpp"
 #include "obs/metrics.hpp"
 #include "router/actions/files.hpp"
 #include "router/actions/redirect.hpp"
@@ -160,10 +162,15 @@ class Pipeline final : public http::Handler {
         co_await hub::transport::serve(ex, *hub_, std::get<config::HubAction>(r.action));
         co_return;
       case 5:
-        // TODO(integrator): dispatch to hubauth's publish API handler
-        // (src/hub/api/) here; until it is merged the API answers 501.
-        co_await filter::send_local_reply(
-            ex, filter::local_reply(501, "hub-api-missing", "the hub API is not built in yet\n"));
+        // hubload's minimal wiring of hubauth's publish API (the integrator
+        // may replace it): one PublishApi per pipeline generation.
+        if (!hub_ || !hub_->hub) {
+          co_await filter::send_local_reply(
+              ex, filter::local_reply(503, "no-hub", "the hub is not running here\n"));
+          co_return;
+        }
+        if (!api_) api_ = hub::api::make_publish_api(cfg_->hub);
+        co_await hub::api::serve_api(ex, *api_, *hub_->hub, prefix);
         co_return;
     }
   }
@@ -176,6 +183,7 @@ class Pipeline final : public http::Handler {
   filter::Chain listener_chain_;
   obs::Counter* errors_ = nullptr;
   hub::transport::HubEnv* hub_ = nullptr;  // the worker's; outlives every generation
+  std::shared_ptr<const hub::api::PublishApi> api_;  // built on first use (worker thread)
 };
 
 }  // namespace

@@ -213,7 +213,10 @@ class PublishApi::Run {
     if (data.size() > api_.max_message_) co_return too_large();
     std::string key;
     if (!idempotency_key(cmd, header_key, key)) co_return fail(Error::bad_request, "bad idempotency_key");
-    co_return co_await idempotent(key.empty() ? key : "publish\n" + *channel + "\n" + key,
+    // A named key, not a conditional temporary inside co_await (GCC 12
+    // destroyed that temporary twice: ASan bad-free).
+    std::string idem = key.empty() ? key : "publish\n" + *channel + "\n" + key;
+    co_return co_await idempotent(std::move(idem),
                                   [&]() -> asio::awaitable<Outcome> {
       auto r = co_await await_callback<PublishResult>([&](std::function<void(PublishResult)> cb) {
         hub_.publish(PublishRequest{*channel, data, nullptr}, std::move(cb));
@@ -240,7 +243,10 @@ class PublishApi::Run {
     if (data.size() > api_.max_message_) co_return too_large();
     std::string key;
     if (!idempotency_key(cmd, header_key, key)) co_return fail(Error::bad_request, "bad idempotency_key");
-    co_return co_await idempotent(key.empty() ? key : "broadcast\n" + key, [&]() -> asio::awaitable<Outcome> {
+    // A named key, not a conditional temporary inside co_await (GCC 12
+    // destroyed that temporary twice: ASan bad-free).
+    std::string idem = key.empty() ? key : "broadcast\n" + key;
+    co_return co_await idempotent(std::move(idem), [&]() -> asio::awaitable<Outcome> {
       auto rs = co_await await_all<PublishResult>(
           channels.size(), [&](std::size_t i, std::function<void(PublishResult)> cb) {
             hub_.publish(PublishRequest{channels[i], data, nullptr}, std::move(cb));
@@ -302,7 +308,10 @@ class PublishApi::Run {
       co_return fail(Error::bad_request, "commands must be a non-empty array");
     if (cmds->size() > kMaxBatch) co_return fail(Error::limit_exceeded, "too many commands");
     std::string key(header_key);
-    co_return co_await idempotent(key.empty() ? key : "batch\n" + key, [&]() -> asio::awaitable<Outcome> {
+    // A named key, not a conditional temporary inside co_await (GCC 12
+    // destroyed that temporary twice: ASan bad-free).
+    std::string idem = key.empty() ? key : "batch\n" + key;
+    co_return co_await idempotent(std::move(idem), [&]() -> asio::awaitable<Outcome> {
       std::string out = "{\"replies\":[";
       bool first = true;
       for (const auto& c : *cmds) {
