@@ -412,9 +412,11 @@ bool PublishApi::authorized(const http::Request& req) const {
 
 asio::awaitable<void> PublishApi::serve(http::Exchange& ex, WorkerHub& hub, std::string_view prefix) const {
   auto& req = ex.request();
+  // Replies are named locals, never temporaries inside co_await: GCC 12
+  // destroyed such temporaries twice (ASan double-free).
   if (!authorized(req)) {
-    co_await send(ex, {401, error_body(Error::unauthorized, "missing or bad API key")}, "www-authenticate",
-                  "apikey");
+    const Outcome reply_ = {401, error_body(Error::unauthorized, "missing or bad API key")};
+    co_await send(ex, reply_, "www-authenticate", "apikey");
     co_return;
   }
   std::string_view ep = req.path();
@@ -425,15 +427,18 @@ asio::awaitable<void> PublishApi::serve(http::Exchange& ex, WorkerHub& hub, std:
                        ep == "unsubscribe";
   const bool is_get = ep == "presence" || ep == "history" || ep == "channels";
   if (!is_post && !is_get) {
-    co_await send(ex, {404, error_body(Error::method_not_found, "unknown endpoint")});
+    const Outcome reply_ = {404, error_body(Error::method_not_found, "unknown endpoint")};
+    co_await send(ex, reply_);
     co_return;
   }
   if (is_post && req.method != "POST") {
-    co_await send(ex, {405, error_body(Error::bad_request, "use POST")}, "allow", "POST");
+    const Outcome reply_ = {405, error_body(Error::bad_request, "use POST")};
+    co_await send(ex, reply_, "allow", "POST");
     co_return;
   }
   if (is_get && req.method != "GET" && req.method != "HEAD") {
-    co_await send(ex, {405, error_body(Error::bad_request, "use GET")}, "allow", "GET, HEAD");
+    const Outcome reply_ = {405, error_body(Error::bad_request, "use GET")};
+    co_await send(ex, reply_, "allow", "GET, HEAD");
     co_return;
   }
   Run run(*this, hub);
@@ -445,23 +450,30 @@ asio::awaitable<void> PublishApi::serve(http::Exchange& ex, WorkerHub& hub, std:
   bool too_big = false;
   auto body = co_await read_all(ex, max_body(), too_big);
   if (!body) {
-    if (too_big) co_await send(ex, too_large());
-    else ex.reset();
+    if (too_big) {
+      const Outcome reply_ = too_large();
+      co_await send(ex, reply_);
+    } else {
+      ex.reset();
+    }
     co_return;
   }
   if (!depth_ok(*body, kMaxDepth)) {
-    co_await send(ex, fail(Error::bad_request, "JSON nested too deeply"));
+    const Outcome reply_ = fail(Error::bad_request, "JSON nested too deeply");
+    co_await send(ex, reply_);
     co_return;
   }
   json doc = json::parse(*body, nullptr, false);
   if (doc.is_discarded()) {
-    co_await send(ex, fail(Error::bad_request, "body is not valid JSON"));
+    const Outcome reply_ = fail(Error::bad_request, "body is not valid JSON");
+    co_await send(ex, reply_);
     co_return;
   }
   auto hk = req.headers.get("idempotency-key");
   std::string header_key(hk ? trim(*hk) : std::string_view());
   if (header_key.size() > kMaxKeyBytes) {
-    co_await send(ex, fail(Error::bad_request, "bad Idempotency-Key"));
+    const Outcome reply_ = fail(Error::bad_request, "bad Idempotency-Key");
+    co_await send(ex, reply_);
     co_return;
   }
   auto o = co_await run.post(ep, doc, header_key);
