@@ -38,4 +38,4 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 120000;
-server.listen(port, '127.0.0.1', () => process.stdout.write(`listening ${port}\n`));
+server.listen(port, '127.0.0.1', 4096, () => process.stdout.write(`listening ${port}\n`));

@@ -69,4 +69,4 @@ wss.on('connection', (ws, req) => {
   ws.on('error', () => {});
 });
 
-server.listen(port, '127.0.0.1', () => process.stdout.write(`listening ${port}\n`));
+server.listen(port, '127.0.0.1', 4096, () => process.stdout.write(`listening ${port}\n`));

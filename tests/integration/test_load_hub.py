@@ -163,6 +163,7 @@ def test_failures_are_counted(hub, workdir):
     assert r.returncode == 2
     rep = json.loads(r.stdout)
     assert rep["subscribers"]["failed"] == 5 and rep["errors"]["handshake"] == 5, rep
+    assert rep["refused_status"] == {"404": 5}, rep
     # a wrong API key: every publication refused with 401
     r = subprocess.run([BIN, "load", "--json", "--hub", "pub", "-n", "3", "--api-key", "wrong-key-123",
                         f"http://127.0.0.1:{port}/hub/api/publish"], capture_output=True, text=True, timeout=60)

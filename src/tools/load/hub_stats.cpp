@@ -157,6 +157,9 @@ std::string hub_report_json(const HubStats& s, const HubRunInfo& r, bool with_bu
                        {"per_second", s.deliveries_per_s()},
                        {"bytes", s.bytes},
                        {"other_messages", s.other_messages}};
+    nlohmann::json st = nlohmann::json::object();
+    for (auto& [code, n] : s.status) st[std::to_string(code)] = n;
+    j["refused_status"] = st;
     j["delivery_ms"] = hist_json(s.delivery, with_buckets);
     j["connect_ms"] = hist_json(s.connect, with_buckets);
   }
@@ -191,7 +194,9 @@ std::string hub_report_text(const HubStats& s, const HubRunInfo& r) {
       s.attempted, s.established, s.failed(), s.closed, s.unfinished, s.connects_per_s());
   o += fmt::format("deliveries: {} ({:.0f}/s), {} other messages\n", s.deliveries,
                    s.deliveries_per_s(), s.other_messages);
-  o += "errors:" + err + "\n";
+  o += "errors:" + err;
+  for (auto& [code, n] : s.status) o += fmt::format("  [refused {}: {}]", code, n);
+  o += "\n";
   o += hist_line("delivery", s.delivery);
   o += hist_line("connect", s.connect);
   return o;
@@ -228,6 +233,8 @@ HubStats hub_stats_from_json(std::string_view text) {
       s.bytes = d.at("bytes").get<std::uint64_t>();
       s.other_messages = d.at("other_messages").get<std::uint64_t>();
       s.delivery = hist_from(j.at("delivery_ms"));
+      if (j.contains("refused_status"))
+        for (auto& [k, v] : j.at("refused_status").items()) s.status[std::stoi(k)] = v.get<std::uint64_t>();
     }
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("bad worker report: ") + e.what());

@@ -39,7 +39,7 @@ struct HubStats {
   std::uint64_t published = 0;        // 2xx replies
   std::uint64_t publish_failed = 0;   // non-2xx or lost
   std::uint64_t publish_unfinished = 0;
-  std::map<int, std::uint64_t> status;
+  std::map<int, std::uint64_t> status;  // publisher: every reply; subscriber: refused handshakes
   std::int64_t last_publish_us = 0;
   // both
   std::array<std::uint64_t, std::size_t(HubError::count_)> errors{};

@@ -154,6 +154,7 @@ asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
         continue;
       }
       herr = HubError::handshake;
+      if (resp.status != (ws ? 101 : 200)) ++st.status[resp.status];  // why handshakes fail
       if (ws) {
         if (resp.status != 101) co_return;
         const auto acc = resp.headers.get("sec-websocket-accept");

@@ -133,6 +133,7 @@ asio::awaitable<void> hub_subscriber_h2(HubThread& t, unsigned index) {
     if (!s) break;
     if (!attempt.is_established() && s->head_done) {
       if (s->response.status != 200) {
+        ++st.status[s->response.status];
         why = HubError::handshake;
         break;
       }

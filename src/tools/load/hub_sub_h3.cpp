@@ -41,6 +41,7 @@ class H3Sub final : public qc::ResponseListener {
   void on_response_head(std::int64_t id, int status) override {
     if (id != sid_) return;
     if (status != 200) {
+      ++t_.st.status[status];
       why = HubError::handshake;
       return end();
     }

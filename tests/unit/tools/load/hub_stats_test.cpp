@@ -36,8 +36,9 @@ TEST(HubStats, DerivedRates) {
 }
 
 TEST(HubStats, WorkerJsonRoundTripMergesExactly) {
-  const auto a = sample(1'000'000'000, 500);
+  auto a = sample(1'000'000'000, 500);
   const auto b = sample(1'000'500'000, 300);
+  a.status[502] = 4;  // refused handshakes
   HubRunInfo info;
   info.mode = "ws";
   info.protocol = "h1";
@@ -48,6 +49,7 @@ TEST(HubStats, WorkerJsonRoundTripMergesExactly) {
   HubStats via = ra;
   via.merge(rb);
   EXPECT_EQ(via.deliveries, direct.deliveries);
+  EXPECT_EQ(via.status.at(502), 4u);
   EXPECT_EQ(via.attempted, 20u);
   EXPECT_EQ(via.established, 16u);
   EXPECT_EQ(via.errors[std::size_t(HubError::handshake)], 2u);
