@@ -96,7 +96,6 @@ void write_file(const std::string& path, const std::string& text) {
 void setup_target(HubShared& g) {
   const HubOptions& o = g.opt;
   std::string url = o.url;
-  const bool sub = o.mode != HubMode::pub;
   if (url.starts_with("ws://")) url = "http://" + url.substr(5);
   else if (url.starts_with("wss://")) url = "https://" + url.substr(6);
   if (o.mode != HubMode::ws && o.url.starts_with("ws"))
@@ -106,7 +105,6 @@ void setup_target(HubShared& g) {
   const auto path_at = url.find('/', scheme_end + 3);
   g.path_tpl = path_at == std::string::npos ? "/" : url.substr(path_at);
   g.target = parse_target({expand_template(url, "x", "", 0)});
-  (void)sub;
 }
 
 }  // namespace
