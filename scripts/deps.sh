@@ -9,14 +9,23 @@ libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 libhiredis-dev zlib1g-dev libbrotli-dev libzstd-dev libxxhash-dev libre2-dev
 libjwt-dev libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
 curl nghttp2-client wrk nginx-light haproxy ngtcp2-client openssl redis-server
-python3 python3-h2 python3-pytest python3-websockets procps iproute2 chromium"
+python3 python3-h2 python3-pytest python3-websockets procps iproute2 chromium
+pushpin zurl nodejs"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO=sudo
-echo "installing:$missing"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+# npm comes with nodejs from some sources; Debian's own package otherwise.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+if [ -n "$missing" ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  echo "installing:$missing"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+# bench/hub: the node `ws` package (npm registry) for the broadcast server.
+HUB="$(cd "$(dirname "$0")/.." && pwd)/bench/hub"
+if [ ! -f "$HUB/node_modules/ws/package.json" ]; then
+  npm install --prefix "$HUB" --no-save --no-package-lock --no-audit --no-fund ws@8
+fi

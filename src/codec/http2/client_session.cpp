@@ -341,7 +341,7 @@ void ClientSession::wake(Stream& s) {
 ClientStreamId ClientSession::submit_request(std::string_view method, std::string_view scheme,
                                              std::string_view authority, std::string_view path,
                                              const http::Headers& headers, bool end_stream,
-                                             void* user) {
+                                             void* user, std::string_view protocol) {
   if (failed_ || goaway_ || shutdown_) return 0;
   if (!clean(method) || !clean(scheme) || !clean(authority) || !clean(path) || method.empty() ||
       path.empty())
@@ -351,14 +351,15 @@ ClientStreamId ClientSession::submit_request(std::string_view method, std::strin
   std::array<nghttp2_nv, 32> stack;
   std::size_t n = 0;
   nghttp2_nv* fields = stack.data();
-  if (4 + headers.size() > stack.size()) {
-    heap.resize(4 + headers.size());
+  if (5 + headers.size() > stack.size()) {
+    heap.resize(5 + headers.size());
     fields = heap.data();
   }
   fields[n++] = nv(":method", method);
   fields[n++] = nv(":scheme", scheme.empty() ? std::string_view("http") : scheme);
   if (!authority.empty()) fields[n++] = nv(":authority", authority);
   fields[n++] = nv(":path", path);
+  if (!protocol.empty() && clean(protocol)) fields[n++] = nv(":protocol", protocol);
   for (const auto& f : headers)
     if (!forbidden_field(f)) fields[n++] = nv(f.name, f.value);
   nghttp2_data_provider prd{};
@@ -457,6 +458,10 @@ void ClientSession::release(ClientStreamId sid) {
     return;
   }
   nghttp2_submit_rst_stream(s_, NGHTTP2_FLAG_NONE, sid, NGHTTP2_CANCEL);
+}
+
+bool ClientSession::peer_extended_connect() const {
+  return nghttp2_session_get_remote_settings(s_, NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL) == 1;
 }
 
 std::uint32_t ClientSession::peer_max_concurrent() const {

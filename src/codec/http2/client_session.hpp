@@ -133,9 +133,13 @@ class ClientSession {
   // connection-specific fields. With `end_stream` there is no body;
   // otherwise the body follows through submit_data/submit_trailers.
   // Returns the stream id (> 0), or 0 when the session cannot start one.
+  // `protocol` (optional) adds the `:protocol` pseudo-header of an RFC 8441
+  // extended CONNECT (method CONNECT; the peer must have sent
+  // SETTINGS_ENABLE_CONNECT_PROTOCOL=1).
   ClientStreamId submit_request(std::string_view method, std::string_view scheme,
                                 std::string_view authority, std::string_view path,
-                                const http::Headers& headers, bool end_stream, void* user);
+                                const http::Headers& headers, bool end_stream, void* user,
+                                std::string_view protocol = {});
   // Appends request body bytes (copied); the caller waits on buffered()
   // for backpressure. False when the stream can no longer send.
   bool submit_data(ClientStreamId sid, std::span<const char> data, bool end_stream);
@@ -161,6 +165,8 @@ class ClientSession {
   // Peer's SETTINGS_MAX_CONCURRENT_STREAMS (nghttp2 assumes 100 until the
   // first SETTINGS arrives).
   std::uint32_t peer_max_concurrent() const;
+  // Peer's SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441); false until it arrived.
+  bool peer_extended_connect() const;
   bool goaway_received() const { return goaway_; }
   // Graceful GOAWAY(NO_ERROR) from our side (idle close).
   void shutdown();

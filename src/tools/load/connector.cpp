@@ -1,5 +1,8 @@
 #include "tools/load/connector.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
@@ -36,6 +39,18 @@ asio::awaitable<Connected> connect_once(const ConnectParams& p) {
   const auto t0 = clock_type::now();
   timer.expires_after(p.timeout);
   auto connect_op = [&]() -> asio::awaitable<boost::system::error_code> {
+    if (!p.source.is_unspecified() && !p.endpoints.empty()) {
+      const tcp::endpoint& to = p.endpoints.front();
+      boost::system::error_code ec;
+      sock.open(to.protocol(), ec);
+      if (ec) co_return ec;
+      int one = 1;
+      ::setsockopt(sock.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+      sock.bind(tcp::endpoint(p.source, 0), ec);
+      if (ec) co_return ec;
+      auto [ec2] = co_await sock.async_connect(to, use_tuple);
+      co_return ec2;
+    }
     auto [ec, ep] = co_await asio::async_connect(sock, p.endpoints, use_tuple);
     (void)ep;
     co_return ec;

@@ -32,6 +32,11 @@ struct ConnectParams {
   std::string sni;
   bool verify = false;
   std::chrono::nanoseconds timeout{std::chrono::seconds(5)};
+  // Local address to bind before connecting (unspecified: the kernel picks).
+  // Bound with IP_BIND_ADDRESS_NO_PORT, so many 127.x sources spread the
+  // ephemeral ports over more 4-tuples (`strata load --hub` holds ~20k
+  // connections to one server port). Only the first endpoint is tried then.
+  boost::asio::ip::address source;
 };
 
 boost::asio::awaitable<Connected> connect_once(const ConnectParams& p);

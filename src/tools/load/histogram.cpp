@@ -55,6 +55,31 @@ void Histogram::clear() {
   sum_ = 0;
 }
 
+Histogram::Parts Histogram::parts() const {
+  Parts p;
+  for (std::size_t i = 0; i < kBuckets; ++i)
+    if (counts_[i]) p.buckets.emplace_back(i, counts_[i]);
+  p.min = min();
+  p.max = max_;
+  p.sum = sum_;
+  return p;
+}
+
+Histogram Histogram::from_parts(const Parts& p) {
+  Histogram h;
+  for (auto& [i, n] : p.buckets) {
+    if (i >= kBuckets || n == 0) continue;
+    h.counts_[i] += n;
+    h.count_ += n;
+  }
+  if (h.count_) {
+    h.min_ = p.min;
+    h.max_ = p.max;
+    h.sum_ = p.sum;
+  }
+  return h;
+}
+
 std::uint64_t Histogram::percentile(double p) const {
   if (count_ == 0) return 0;
   p = std::clamp(p, 0.0, 100.0);

@@ -5,6 +5,7 @@
 // mergeable. Not thread-safe: one per thread, merge at the end.
 #pragma once
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace strata::tools::load {
@@ -25,6 +26,18 @@ class Histogram {
   // that at least p% of values are <= it, up to the bucket resolution (the
   // bucket midpoint, clamped to [min, max]). 0 when empty.
   std::uint64_t percentile(double p) const;
+
+  // Serialized form, to merge histograms across processes (`strata load
+  // --hub` workers): the non-empty buckets and the exact min/max/sum.
+  // from_parts(parts()) is equal to the original (same percentiles).
+  struct Parts {
+    std::vector<std::pair<std::size_t, std::uint64_t>> buckets;  // index, count
+    std::uint64_t min = 0, max = 0;
+    double sum = 0;
+  };
+  Parts parts() const;
+  // Rebuilds a histogram; indexes out of range are ignored.
+  static Histogram from_parts(const Parts& p);
 
   // Bucket arithmetic, exposed for tests.
   static std::size_t index_of(std::uint64_t v);
