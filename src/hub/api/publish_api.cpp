@@ -1,5 +1,7 @@
 #include "hub/api/publish_api.hpp"
 
+#include "hub/api/http_body.hpp"
+
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -111,42 +113,7 @@ bool idempotency_key(const json& cmd, std::string_view header_key, std::string& 
 
 asio::awaitable<void> send(http::Exchange& ex, const Outcome& o, std::string_view extra_name = {},
                            std::string_view extra_value = {}) {
-  http::Response r;
-  r.status = o.status;
-  r.headers.add("content-type", "application/json");
-  r.headers.add("cache-control", "no-store");
-  if (!extra_name.empty()) r.headers.add(extra_name, extra_value);
-  r.headers.add("content-length", std::to_string(o.body.size()));
-  if (co_await ex.send_head(r, false)) co_return;
-  co_await ex.send_body(std::span<const char>(o.body.data(), o.body.size()), true);
-}
-
-// Reads the whole request body, at most `max` bytes. nullopt: over the
-// limit (`too_big`) or the client failed.
-asio::awaitable<std::optional<std::string>> read_all(http::Exchange& ex, std::size_t max, bool& too_big) {
-  too_big = false;
-  auto& req = ex.request();
-  if (req.content_length && *req.content_length > max) {
-    too_big = true;
-    co_return std::nullopt;
-  }
-  std::string body;
-  if (!req.has_body) co_return body;
-  char buf[16 * 1024];
-  for (int i = 0;; ++i) {
-    auto r = co_await ex.read_body(std::span<char>(buf, sizeof buf));
-    if (r.ec) {
-      too_big = r.ec == boost::system::errc::message_size;
-      co_return std::nullopt;
-    }
-    if (r.n == 0) break;
-    if (body.size() + r.n > max) {
-      too_big = true;
-      co_return std::nullopt;
-    }
-    body.append(buf, r.n);
-  }
-  co_return body;
+  co_await send_json(ex, o.status, o.body, extra_name, extra_value);
 }
 
 }  // namespace
@@ -459,7 +426,7 @@ asio::awaitable<void> PublishApi::respond(http::Exchange& ex, WorkerHub& hub, st
     co_return;
   }
   bool too_big = false;
-  auto body = co_await read_all(ex, max_body(), too_big);
+  auto body = co_await read_body_bounded(ex, max_body(), too_big);
   if (!body) {
     if (too_big) {
       o = too_large();

@@ -6,7 +6,9 @@
 #include "filter/local_reply.hpp"
 #include "http/tunnel.hpp"
 #include "io/transport.hpp"
+#include "hub/transport/http_publish.hpp"
 #include "hub/transport/session.hpp"
+#include "hub/www/client_js.hpp"
 #include "hub/transport/sse.hpp"
 #include "hub/transport/ws_fast.hpp"
 #include "hub/transport/ws_stream.hpp"
@@ -77,6 +79,18 @@ asio::awaitable<void> serve_websocket(http::Exchange& ex, HubEnv& env,
                                   stream_label(req, tls));
 }
 
+// The embedded JavaScript client (hub/www/strata-hub.js).
+asio::awaitable<void> serve_client_js(http::Exchange& ex) {
+  const std::string_view js = client_js();
+  http::Response r;
+  r.status = 200;
+  r.headers.add("content-type", "text/javascript; charset=utf-8");
+  r.headers.add("cache-control", "public, max-age=300");
+  r.headers.add("content-length", std::to_string(js.size()));
+  if (co_await ex.send_head(r, false)) co_return;
+  co_await ex.send_body(std::span<const char>(js.data(), js.size()), true);
+}
+
 }  // namespace
 
 asio::awaitable<void> serve(http::Exchange& ex, HubEnv& env, const config::HubAction& action) {
@@ -88,6 +102,14 @@ asio::awaitable<void> serve(http::Exchange& ex, HubEnv& env, const config::HubAc
       co_return;
     }
     co_await serve_websocket(ex, env, action);
+    co_return;
+  }
+  if ((req.method == "GET" || req.method == "HEAD") && req.path().ends_with("/strata-hub.js")) {
+    co_await serve_client_js(ex);
+    co_return;
+  }
+  if (req.method == "POST") {
+    co_await serve_http_publish(ex, env);
     co_return;
   }
   if (action.sse && is_sse_request(req)) {

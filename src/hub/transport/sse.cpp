@@ -130,9 +130,11 @@ bool is_sse_request(const http::Request& r) {
 
 asio::awaitable<void> serve_sse(http::Exchange& ex, HubEnv& env) {
   auto params = parse_url_params(ex.request().target);
-  if (!params.since && params.channels.size() == 1)
+  // EventSource's own reconnect repeats the URL (with any since= it had)
+  // and adds Last-Event-ID: the newer position wins.
+  if (params.channels.size() == 1)
     if (auto id = ex.request().headers.get("last-event-id"); id && !id->empty()) {
-      params.since = protocol::parse_position(*id);  // malformed: no recovery, not an error
+      if (auto pos = protocol::parse_position(*id)) params.since = std::move(pos);  // malformed: ignored
     }
   http::Response head;
   head.status = 200;
