@@ -170,3 +170,34 @@ def test_keys_reread_on_reload(hub, workdir):
     hub.wait_for_log(r"reload complete", start=start)
     assert outcome(hub.port, hs256(new_secret, claims()))[0] == "ok"
     assert refused(outcome(hub.port, old), 101, 4001)
+
+
+def sse_status(port, tok, channel="news"):
+    """Status of an EventSource-style GET with ?token= and, on 200, the
+    first events (the connect event names the token's user)."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        s.sendall(f"GET /hub?channels={channel}&token={tok} HTTP/1.1\r\nHost: x\r\n"
+                  "Accept: text/event-stream\r\n\r\n".encode())
+        data = b""
+        deadline = time.time() + 10
+        while b"event: connect" not in data and time.time() < deadline:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            if data.startswith(b"HTTP/1.1 4"):
+                break
+        return int(data.split(b" ", 2)[1]), data.decode(errors="replace")
+    finally:
+        s.close()
+
+
+def test_sse_token_good_expired_wrong_key(hub):
+    status, text = sse_status(hub.port, hs256(SECRET, claims(user="sse-user")))
+    assert status == 200 and '"user":"sse-user"' in text, text
+    status, text = sse_status(hub.port, hs256(SECRET, claims(exp=int(time.time()) - 60)))
+    assert status == 401 and "token expired" in text, text
+    status, text = sse_status(hub.port, hs256(b"another-secret", claims()))
+    assert status == 401 and "unauthorized" in text, text

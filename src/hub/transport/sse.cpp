@@ -6,6 +6,7 @@
 
 #include "config/hub.hpp"
 #include "conn/signal.hpp"
+#include "filter/local_reply.hpp"
 #include "hub/hub_metrics.hpp"
 #include "hub/out_queue.hpp"
 #include "hub/protocol/command.hpp"
@@ -136,6 +137,21 @@ asio::awaitable<void> serve_sse(http::Exchange& ex, HubEnv& env) {
     if (auto id = ex.request().headers.get("last-event-id"); id && !id->empty()) {
       if (auto pos = protocol::parse_position(*id)) params.since = std::move(pos);  // malformed: ignored
     }
+  // A bad or expired token gets 401 before the stream starts: EventSource
+  // does not retry a non-200 answer (a 200 then a disconnect would make it
+  // come back every `retry` forever).
+  if (!params.token.empty()) {
+    auth::TokenResult t;
+    if (env.verifier) t = env.verifier->verify(params.token);
+    if (!t.ok()) {
+      co_await filter::send_local_reply(
+          ex, filter::local_reply(401, t.status == auth::TokenStatus::expired ? "hub-token-expired"
+                                                                             : "hub-unauthorized",
+                                  t.status == auth::TokenStatus::expired ? "token expired\n"
+                                                                         : "unauthorized\n"));
+      co_return;
+    }
+  }
   http::Response head;
   head.status = 200;
   head.headers.set("content-type", "text/event-stream; charset=utf-8");
