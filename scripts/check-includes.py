@@ -34,12 +34,13 @@ ALLOWED = {
     "quic":     {"core", "config", "obs", "io", "http", "codec"},
     "filter":   {"core", "config", "obs", "io", "http"},  # io: what Exchange::upgrade returns
     "upstream": {"core", "config", "obs", "io", "http", "codec", "filter"},
-    "router":   {"core", "config", "obs", "http", "filter", "upstream"},
+    "hub":      {"core", "config", "obs", "io", "http", "codec", "filter", "conn"},  # conn: signal.hpp
+    "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub"},
     "conn":     {"core", "config", "obs", "io", "http", "codec", "quic", "filter"},
-    "admin":    {"core", "config", "obs", "io", "http", "upstream"},
+    "admin":    {"core", "config", "obs", "io", "http", "upstream", "hub"},
     "tools":    {"core", "config", "obs", "io", "http", "codec", "quic"},
     "server":   {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "upstream",
-                 "router", "conn", "admin"},
+                 "router", "conn", "admin", "hub"},
     # app/ (main, wiring) may include everything.
 }
 
