@@ -49,7 +49,7 @@ route_tables:
     - match: {{prefix: /hub/api}}
       hub_api: {{}}
     - match: {{prefix: /hub}}
-      hub: {{}}
+      hub: {{deflate: true}}    # as in the demo: Chromium negotiates permessage-deflate
     - match: {{prefix: /}}
       files: {{root: "{ROOT}"}}
 """
@@ -111,6 +111,9 @@ def test_demo_page_receives_api_publications(hub, cert, transport, proto):
         wait_subscribed(b)
         nav = b.eval("performance.getEntriesByType('navigation')[0].nextHopProtocol")
         assert nav == {"h1": "http/1.1", "h2": "h2", "h3": "h3"}[proto], nav
+        if transport == "websocket":
+            ext = b.eval("stratahub.hub.ws.extensions")
+            assert "permessage-deflate" in ext, ext
         for i in range(3):
             publish(hub, "news", f"m{i}")
         lines = wait_lines(b, lambda ls: len(pubs(ls)) >= 3, "3 publications")

@@ -1,4 +1,4 @@
-// Every file in examples/ loads, and the embedded default matches its seed.
+// Every file in examples/ (and its folders, e.g. examples/hub/) loads, and the embedded default matches its seed.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -37,7 +37,7 @@ TEST(ConfigExamples, EveryExampleLoads) {
   const fs::path dir = source_root() / "examples";
   ASSERT_TRUE(fs::is_directory(dir)) << dir;
   int loaded = 0;
-  for (const auto& e : fs::directory_iterator(dir)) {
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
     if (e.path().extension() != ".yaml") continue;
     SCOPED_TRACE(e.path().string());
     try {
