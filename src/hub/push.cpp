@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "codec/websocket/deflate.hpp"
+#include "core/json_string.hpp"
 #include "codec/websocket/frame_writer.hpp"
 #include "hub/push_build.hpp"
 
@@ -83,28 +84,7 @@ const std::string& Push::ws_frame_deflated() const {
   return lazy->deflated;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static const char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 15]);
-        } else {
-          out.push_back(char(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
+void append_json_string(std::string& out, std::string_view s) { core::append_json_string(out, s); }
 
 std::int64_t unix_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(

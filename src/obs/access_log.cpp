@@ -1,5 +1,7 @@
 #include "obs/access_log.hpp"
 
+#include "core/json_string.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -12,22 +14,7 @@ namespace strata::obs {
 
 namespace {
 
-void json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) out += fmt::format("\\u{:04x}", c);
-        else out += char(c);  // UTF-8 bytes pass through; invalid ones too
-    }
-  }
-  out += '"';
-}
+using core::append_json_string;
 
 // Quoted-field text for the combined format: '"' and '\' escaped, controls as \xHH.
 void clf_string(std::string& out, std::string_view s) {
@@ -69,7 +56,7 @@ std::string format_access_json(const AccessRecord& r) {
     o += ",\"";
     o += k;
     o += "\":";
-    json_string(o, v);
+    append_json_string(o, v);
   };
   field("listener", r.listener.view());
   field("route", r.route.view());

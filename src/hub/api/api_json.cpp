@@ -1,32 +1,11 @@
 #include "hub/api/api_json.hpp"
 
+#include "core/json_string.hpp"
 #include "hub/push_build.hpp"
 
 namespace strata::hub::api {
 
-void append_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
+void append_string(std::string& out, std::string_view s) { core::append_json_string(out, s); }
 
 std::string error_body(Error e, std::string_view message) {
   std::string out = "{\"error\":{\"code\":" + std::to_string(unsigned(e)) + ",\"message\":";

@@ -18,6 +18,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "io/transport.hpp"
+#include "tools/load/connector.hpp"
 #include "tools/load/hub_options.hpp"
 #include "tools/load/hub_stats.hpp"
 
@@ -100,6 +101,9 @@ struct SharedReader {
 
 // Source address for global connection `i` (127.1.0.1 + i % sources).
 boost::asio::ip::address hub_source_address(unsigned i, unsigned sources);
+
+// How subscriber connection `i` connects (target, TLS, timeout, its source address).
+ConnectParams hub_connect_params(const HubShared& g, unsigned i);
 
 // The path of connection `i` (its channel expanded).
 std::string hub_path_for(const HubShared& g, unsigned i);

@@ -33,6 +33,17 @@ asio::ip::address hub_source_address(unsigned i, unsigned sources) {
   return asio::ip::address_v4(0x7f010001u + (i % n));
 }
 
+ConnectParams hub_connect_params(const HubShared& g, unsigned i) {
+  ConnectParams cp;
+  cp.endpoints = g.endpoints;
+  cp.tls = g.tls.get();
+  cp.sni = g.target.host;
+  cp.verify = g.opt.verify_tls;
+  cp.timeout = std::chrono::nanoseconds(std::int64_t(g.opt.connect_timeout_s * 1e9));
+  if (g.bind_sources) cp.source = hub_source_address(i, g.opt.sources);
+  return cp;
+}
+
 std::string hub_path_for(const HubShared& g, unsigned i) {
   const std::string& ch = g.channels[i % g.channels.size()];
   return expand_template(g.path_tpl, ch, "", 0);
@@ -93,13 +104,7 @@ asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
   SubAttempt attempt(t);
   const std::int64_t t0_us = std::int64_t(unix_us_now());
 
-  ConnectParams cp;
-  cp.endpoints = g.endpoints;
-  cp.tls = g.tls.get();
-  cp.sni = g.target.host;
-  cp.verify = g.opt.verify_tls;
-  cp.timeout = std::chrono::nanoseconds(std::int64_t(g.opt.connect_timeout_s * 1e9));
-  if (g.bind_sources) cp.source = hub_source_address(index, g.opt.sources);
+  const ConnectParams cp = hub_connect_params(g, index);
   Connected c = co_await connect_once(cp);
   if (!c.transport) {
     attempt.failed(c.failure == Connected::Failure::tls ? HubError::handshake : HubError::connect);

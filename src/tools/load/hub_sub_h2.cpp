@@ -50,13 +50,7 @@ asio::awaitable<void> hub_subscriber_h2(HubThread& t, unsigned index) {
   HubStats& st = t.st;
   const bool ws = g.opt.mode == HubMode::ws;
   SubAttempt attempt(t);
-  ConnectParams cp;
-  cp.endpoints = g.endpoints;
-  cp.tls = g.tls.get();
-  cp.sni = g.target.host;
-  cp.verify = g.opt.verify_tls;
-  cp.timeout = std::chrono::nanoseconds(std::int64_t(g.opt.connect_timeout_s * 1e9));
-  if (g.bind_sources) cp.source = hub_source_address(index, g.opt.sources);
+  const ConnectParams cp = hub_connect_params(g, index);
   Connected c = co_await connect_once(cp);
   if (!c.transport) {
     attempt.failed(c.failure == Connected::Failure::tls ? HubError::handshake : HubError::connect);
