@@ -27,21 +27,26 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     let body = Buffer.concat(chunks).toString();
     let channel = new URL(req.url, 'http://x').searchParams.get('channel');
-    if (!channel) {
+    // One message (?channel= and the raw body, or {"channel","data"}) or a
+    // batch ({"messages":[{"channel","data"},...]}), sent in order.
+    let messages = [];
+    if (channel) {
+      messages.push([channel, body]);
+    } else {
       try {
         const j = JSON.parse(body);
-        channel = j.channel;
-        body = JSON.stringify(j.data);
+        for (const m of (j.messages || [j])) messages.push([m.channel, JSON.stringify(m.data)]);
       } catch (e) {
         res.writeHead(400).end();
         return;
       }
     }
-    const subs = channels.get(channel);
     let n = 0;
-    if (subs) {
+    for (const [ch, text] of messages) {
+      const subs = channels.get(ch);
+      if (!subs) continue;
       for (const ws of subs) {
-        ws.send(body);
+        ws.send(text);
         ++n;
       }
     }

@@ -264,6 +264,38 @@ TEST_F(PublishApiTest, BatchRunsInOrder) {
   EXPECT_EQ(call("POST", "/hub/api/batch", R"({"commands":[1]})")->status(), 200);
 }
 
+// Consecutive publish commands of a batch reach the hub before any of them
+// completes (so their deliveries share one write per subscriber), in
+// order; the replies keep the command order, with the invalid ones in place.
+TEST_F(PublishApiTest, BatchPublishRunStartsTogether) {
+  hub.defer = true;
+  auto ex = make("POST", "/hub/api/batch",
+                 R"({"commands":[{"publish":{"channel":"a","data":1}},)"
+                 R"({"publish":{"channel":"a"}},)"
+                 R"({"publish":{"channel":"a","data":2}},)"
+                 R"({"publish":{"channel":"bad:x","data":3}},)"
+                 R"({"publish":{"channel":"a","data":4}}]})");
+  spawn(*ex);
+  io.restart();
+  io.poll();
+  EXPECT_FALSE(ex->finished());
+  EXPECT_EQ(hub.deferred.size(), 4u);  // the four well-formed ones handed over, none completed
+  ASSERT_EQ(hub.published.size(), 3u);
+  EXPECT_EQ(hub.published[0].data, "1");
+  EXPECT_EQ(hub.published[1].data, "2");
+  EXPECT_EQ(hub.published[2].data, "4");
+  hub.release();
+  drive();
+  ASSERT_TRUE(ex->finished());
+  auto b = body(*ex);
+  ASSERT_EQ(b["replies"].size(), 5u);
+  EXPECT_EQ(b["replies"][0]["result"]["offset"], 1);
+  EXPECT_EQ(b["replies"][1]["error"]["code"], 107);
+  EXPECT_EQ(b["replies"][2]["result"]["offset"], 2);
+  EXPECT_EQ(b["replies"][3]["error"]["code"], 102);
+  EXPECT_EQ(b["replies"][4]["result"]["offset"], 3);
+}
+
 TEST_F(PublishApiTest, DisconnectAndUnsubscribe) {
   EXPECT_EQ(call("POST", "/hub/api/disconnect", R"({"user":"u1"})")->body, R"({"result":{}})");
   EXPECT_EQ(call("POST", "/hub/api/disconnect", R"({"user":"u2","code":4100,"reason":"bye"})")->status(), 200);
