@@ -1,7 +1,7 @@
 #include "tools/load/ws_client_frames.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
+#include "codec/websocket/frame_writer.hpp"
+#include "codec/websocket/handshake.hpp"
 
 namespace strata::tools::load {
 
@@ -41,35 +41,15 @@ WsParse parse_server_frame(std::string_view in, WsFrame& f, std::size_t& consume
 }
 
 std::string ws_client_frame(std::uint8_t opcode, std::string_view payload, std::uint32_t mask) {
+  namespace ws = codec::websocket;
+  const ws::MaskKey key{std::uint8_t(mask >> 24), std::uint8_t(mask >> 16), std::uint8_t(mask >> 8),
+                        std::uint8_t(mask)};
   std::string f;
-  const std::size_t n = payload.size();
-  f.reserve(n + 14);
-  f.push_back(char(0x80 | (opcode & 0x0f)));
-  if (n < 126) {
-    f.push_back(char(0x80 | n));
-  } else if (n < 65536) {
-    f.push_back(char(0x80 | 126));
-    f.push_back(char(n >> 8));
-    f.push_back(char(n & 0xff));
-  } else {
-    f.push_back(char(0x80 | 127));
-    for (int i = 7; i >= 0; --i) f.push_back(char((std::uint64_t(n) >> (8 * i)) & 0xff));
-  }
-  const char m[4] = {char(mask >> 24), char(mask >> 16), char(mask >> 8), char(mask)};
-  f.append(m, 4);
-  for (std::size_t i = 0; i < n; ++i) f.push_back(char(payload[i] ^ m[i % 4]));
+  f.reserve(payload.size() + ws::kMaxHeaderSize);
+  ws::append_frame(f, static_cast<ws::Opcode>(opcode & 0x0f), payload, true, false, &key);
   return f;
 }
 
-std::string ws_accept_for(std::string_view key) {
-  static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-  std::string s(key);
-  s += kGuid;
-  unsigned char d[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d);
-  unsigned char out[64];
-  const int len = EVP_EncodeBlock(out, d, SHA_DIGEST_LENGTH);
-  return std::string(reinterpret_cast<const char*>(out), std::size_t(len));
-}
+std::string ws_accept_for(std::string_view key) { return codec::websocket::accept_key(key); }
 
 }  // namespace strata::tools::load

@@ -16,6 +16,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "codec/websocket/frame_writer.hpp"
 #include "tools/load/options.hpp"
 #include "tools/quic_client/client_conn.hpp"
 #include "tools/quic_client/client_tls.hpp"
@@ -31,23 +32,11 @@ using clock_type = std::chrono::steady_clock;
 
 // A masked client frame (RFC 6455 §5.2): FIN set, `opcode`, `payload`.
 std::string client_frame(std::uint8_t opcode, std::string_view payload, std::mt19937& rng) {
+  namespace ws = codec::websocket;
+  ws::MaskKey key;
+  for (auto& m : key) m = std::uint8_t(rng() & 0xff);
   std::string f;
-  f.push_back(char(0x80 | opcode));
-  const std::size_t n = payload.size();
-  if (n < 126) {
-    f.push_back(char(0x80 | n));
-  } else if (n < 65536) {
-    f.push_back(char(0x80 | 126));
-    f.push_back(char(n >> 8));
-    f.push_back(char(n & 0xff));
-  } else {
-    f.push_back(char(0x80 | 127));
-    for (int i = 7; i >= 0; --i) f.push_back(char((std::uint64_t(n) >> (8 * i)) & 0xff));
-  }
-  char mask[4];
-  for (auto& m : mask) m = char(rng() & 0xff);
-  f.append(mask, 4);
-  for (std::size_t i = 0; i < n; ++i) f.push_back(char(payload[i] ^ mask[i % 4]));
+  ws::append_frame(f, static_cast<ws::Opcode>(opcode), payload, true, false, &key);
   return f;
 }
 
