@@ -34,13 +34,15 @@ ALLOWED = {
     "quic":     {"core", "config", "obs", "io", "http", "codec"},
     "filter":   {"core", "config", "obs", "io", "http"},  # io: what Exchange::upgrade returns
     "upstream": {"core", "config", "obs", "io", "http", "codec", "filter"},
-    "hub":      {"core", "config", "obs", "io", "http", "codec", "filter", "conn"},  # conn: signal.hpp
+    # redis: a general client (commands, scripts, pub/sub) on Asio; knows no user.
+    "redis":    {"core", "config", "obs", "io"},
+    "hub":      {"core", "config", "obs", "io", "http", "codec", "filter", "conn", "redis"},  # conn: signal.hpp
     "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub"},
     "conn":     {"core", "config", "obs", "io", "http", "codec", "quic", "filter"},
     "admin":    {"core", "config", "obs", "io", "http", "upstream", "hub"},
     "tools":    {"core", "config", "obs", "io", "http", "codec", "quic"},
     "server":   {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "upstream",
-                 "router", "conn", "admin", "hub"},
+                 "router", "conn", "admin", "hub", "redis"},
     # app/ (main, wiring) may include everything.
 }
 

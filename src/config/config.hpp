@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/hub.hpp"
+#include "config/redis.hpp"
 #include "config/upstream_enums.hpp"
 
 namespace strata::config {
@@ -366,6 +367,7 @@ struct Config {
   Timeouts timeouts;
   AccessLog access_log;
   HubConfig hub;                  // the pub/sub hub (config/hub.hpp, docs/hub.md)
+  std::optional<RedisConfig> redis;  // `redis:` (config/redis.hpp); none = no Redis
   std::string state_dir;          // generated certificates etc.; default $STRATA_STATE_DIR, else ~/.local/state/strata
   std::string source;             // file path, or "<embedded>"
 };

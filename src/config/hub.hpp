@@ -47,6 +47,23 @@ struct HubJwt {
   bool operator==(const HubJwt&) const = default;
 };
 
+// Where publications go between strata nodes (docs/hub.md, "Multi-node").
+// local: this process only (history, presence and offsets on the channel's
+// owner worker). redis: through the `redis:` section (config/redis.hpp):
+// publications over Redis pub/sub (sharded pub/sub in cluster mode),
+// history in Redis Streams, presence in Redis; local delivery continues
+// while Redis is unreachable.
+enum class HubBrokerType { local, redis };
+
+struct HubBroker {
+  HubBrokerType type = HubBrokerType::local;
+  std::string prefix = "strata";            // every Redis key and channel starts with it
+  std::uint32_t partitions = 128;           // channels hash to partitions; a partition is one hash tag
+                                            // (cluster: tags chosen to spread over the slots evenly)
+  std::chrono::milliseconds presence_ttl{std::chrono::seconds(60)};  // refreshed every ttl/3 while connected
+  bool operator==(const HubBroker&) const = default;
+};
+
 struct HubConfig {
   std::vector<HubNamespace> namespaces;     // always contains the default "" (loader adds it)
   std::optional<HubJwt> jwt;                // none: only anonymous clients (where allowed)
@@ -62,6 +79,7 @@ struct HubConfig {
   std::uint32_t idempotency_window_s = 300; // publish API idempotency keys remembered this long
   std::uint32_t idempotency_max_keys = 100000;  // per process
   std::chrono::milliseconds drain_spread{std::chrono::seconds(5)};  // drain closes spread over this
+  HubBroker broker;                         // multi-node: `hub: {broker: {type: redis}}` + `redis:`
   bool operator==(const HubConfig&) const = default;
 };
 
