@@ -12,6 +12,8 @@
 
 namespace strata::redis {
 
+std::string Result::error_text() const { return err == Errc::ok ? reply.str : "error"; }
+
 Script::Script(std::string src) : source(std::move(src)) {}
 
 unsigned jump_bucket(std::string_view key, unsigned buckets) {
