@@ -5,19 +5,15 @@
 // Until redis-cluster is merged: the declaration of redis/partition_tags.hpp
 // this code is written against (replace with the include then).
 namespace strata::redis {
-std::vector<std::string> partition_tags(unsigned partitions);
+std::vector<std::string> partition_tags(unsigned n, bool cluster);
 }
 
 namespace strata::hub::broker {
 
 Names::Names(std::string prefix, unsigned partitions, bool cluster) : prefix_(std::move(prefix)) {
   if (partitions == 0) partitions = 1;
-  if (cluster) {
-    tags_ = redis::partition_tags(partitions);
-  } else {
-    tags_.reserve(partitions);
-    for (unsigned k = 0; k < partitions; ++k) tags_.push_back(std::to_string(k));
-  }
+  tags_ = redis::partition_tags(partitions, cluster);
+  if (tags_.empty()) tags_.push_back("0");  // n out of range (config keeps it in 1..16384)
 }
 
 unsigned Names::partition(std::string_view channel) const {

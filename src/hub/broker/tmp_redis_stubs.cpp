@@ -27,7 +27,7 @@ unsigned jump_bucket(std::string_view key, unsigned buckets) {
   return unsigned(b);
 }
 
-std::vector<std::string> partition_tags(unsigned partitions) {
+std::vector<std::string> partition_tags(unsigned partitions, bool) {
   std::vector<std::string> v;
   for (unsigned k = 0; k < partitions; ++k) v.push_back(std::to_string(k));
   return v;
