@@ -146,10 +146,11 @@ def test_redis_down_local_delivery_then_not_recovered(spawn, write_config, redis
             r = await pb.call("publish", {"channel": "news", "data": "after"})
             if r["result"]["epoch"] == new_epoch:
                 break
+        assert r["result"]["epoch"] == new_epoch, r
         p = await next_push(sb)
-        while p.get("pub", {}).get("data") != "after":
+        while p.get("pub", {}).get("epoch") != new_epoch:
             p = await next_push(sb)
-        assert p["pub"]["epoch"] == new_epoch
+        assert p["pub"]["data"] == "after" and p["pub"]["offset"] == r["result"]["offset"], p
         await sb.close()
         await pb.close()
     run_async(go(), timeout=60)

@@ -185,14 +185,14 @@ TEST(ConfigHubBroker, ParsesLocalExplicitly) {
 TEST(ConfigHubBroker, Errors) {
   // type redis needs the top-level redis: section; the error points at the type.
   EXPECT_EQ(error_of(with_hub("hub:\n  broker: {type: redis}\n")),
-            "t.yaml:2:19: type: redis needs a top-level redis: section (addresses of the Redis servers)");
+            "t.yaml:2:18: type: redis needs a top-level redis: section (addresses of the Redis servers)");
   EXPECT_EQ(error_of(with_hub("hub:\n  broker:\n    type: redis\n")),
             "t.yaml:3:11: type: redis needs a top-level redis: section (addresses of the Redis servers)");
   EXPECT_EQ(error_of(with_hub("hub:\n  broker: {type: kafka}\n")),
-            "t.yaml:2:19: type: unknown value 'kafka' (expected one of: local, redis)");
-  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {partitions: 0}\n")).rfind("t.yaml:2:25: partitions", 0), 0u);
-  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {prefix: 'a{b'}\n")).rfind("t.yaml:2:21: prefix", 0), 0u);
-  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {presence_ttl: 1s}\n")).rfind("t.yaml:2:27: presence_ttl", 0), 0u);
+            "t.yaml:2:18: type: unknown value 'kafka' (expected one of: local, redis)");
+  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {partitions: 0}\n")).rfind("t.yaml:2:24: partitions", 0), 0u);
+  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {prefix: 'a{b'}\n")).rfind("t.yaml:2:20: prefix", 0), 0u);
+  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {presence_ttl: 1s}\n")).rfind("t.yaml:2:26: presence_ttl", 0), 0u);
   EXPECT_EQ(error_of(with_hub("hub:\n  broker: {bogus: 1}\n")).rfind("t.yaml:2:12: unknown key 'bogus' in broker", 0),
             0u);
 }
