@@ -83,7 +83,9 @@ for i = 2, #ARGV, 3 do
   end
   redis.call('ZADD', KEYS[2], exp, ARGV[i])
 end
-for k = 1, 3 do redis.call('PEXPIRE', KEYS[k], ttl) end
+for k = 1, 3 do
+  if redis.call('PTTL', KEYS[k]) < ttl then redis.call('PEXPIRE', KEYS[k], ttl) end
+end
 return 1
 )lua");
   return s;
