@@ -62,7 +62,17 @@ WorkerHubImpl::~WorkerHubImpl() {
 
 void WorkerHubImpl::start() {
   if (make_broker_ && !broker_) {
-    broker_ = make_broker_();
+    try {
+      broker_ = make_broker_();
+    } catch (const std::exception& e) {
+      // The config was checked; this is unexpected. Not fatal on a worker
+      // thread: the worker's channels stay single-node, loudly.
+      spdlog::error("hub worker {}: cannot create the Redis broker ({}); its channels stay local", self_,
+                    e.what());
+      make_broker_ = nullptr;
+    }
+  }
+  if (broker_ && !bowner_) {
     broker::BrokerOwner::Options o;
     char node[16];
     std::snprintf(node, sizeof node, "%05x", unsigned(node_));

@@ -117,6 +117,8 @@ TEST(HubBrokerRealRedis, CrossNodeOrderThenOutageAndResync) {
   RedisServer redis;
   ASSERT_TRUE(redis.start());
   Node a(redis.port, 0xa), b(redis.port, 0xb);
+  run_until(a, b, [] { return true; });
+  if (!dynamic_cast<hub::WorkerHubImpl&>(b.on()).broker()) GTEST_SKIP() << "no Redis client linked in this build";
   ASSERT_TRUE(run_until(a, b, [&] { return a.up() && b.up(); }));
 
   FakeHubClient sub(1);
