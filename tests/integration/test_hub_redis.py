@@ -6,6 +6,7 @@ Redis killed -> local delivery continues on each node -> Redis back ->
 "not recovered" resync push where continuity broke; a subscriber
 connection survives a burst of 100,000 publications with Redis's pub/sub
 output buffer limit set small. Every wait is bounded."""
+import asyncio
 import threading
 import time
 
@@ -68,10 +69,14 @@ def test_cross_node_ws_and_sse_in_order(redis_standalone, hub_nodes):
                 got = await pubs(ws, "news", n)
                 assert [g["data"]["n"] for g in got] == list(range(n)), (name, got[:5])
                 assert [(g["offset"], g["epoch"]) for g in got] == [(r["offset"], r["epoch"]) for r in results], name
+            # A node subscribes in Redis while it has local subscribers:
+            # one subscription per node (A, B, C) for "news".
+            ch = pubsub_channel(redis_standalone, "news")
+            assert redis_standalone.call("PUBSUB", "NUMSUB", ch)[1] == 3
             for ws in wss + [pub_ws]:
                 await ws.close()
-            return results
-        results = run_async(go(), 90)
+            return results, ch
+        results, ch = run_async(go(), 90)
         for s, name in zip(sses, "bc"):
             got = [s.next_pub() for _ in range(n)]
             assert all("id" in e for e in got), (name, got[:3])
@@ -82,9 +87,11 @@ def test_cross_node_ws_and_sse_in_order(redis_standalone, hub_nodes):
             s.close()
     for x in (a, b, c):
         assert metric(x, "strata_hub_broker_publishes_total", result="local_fallback") == 0
-    # Only nodes with subscribers subscribe in Redis: channel "news" has one
-    # subscriber per node here, so three subscriber connections have it.
-    assert redis_standalone.call("PUBSUB", "NUMSUB", pubsub_channel(redis_standalone, "news"))[1] >= 1
+    # The last local subscriber gone, every node unsubscribes.
+    deadline = time.time() + 10
+    while redis_standalone.call("PUBSUB", "NUMSUB", ch)[1] != 0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert redis_standalone.call("PUBSUB", "NUMSUB", ch)[1] == 0
 
 
 def pubsub_channel(r, channel):
@@ -131,6 +138,10 @@ def test_recovery_on_another_node(redis_standalone, hub_nodes):
             await x.close()
         return first[0]["epoch"]
     epoch = run_async(go(), 60)
+    # History from Redis on a node that published nothing (limit: the newest).
+    st, h = api(a.port, "history?channel=rec&limit=100")
+    assert st == 200, h
+    assert [p["data"] for p in h["result"]["publications"]] == [f"m{i}" for i in range(1, 9)] + ["live"], h
     # SSE on C resumes from Last-Event-ID (the id of m3): m4.. replayed.
     s = Sse(sse_url(c, "channels=rec"), headers=[f"Last-Event-ID: {epoch}:3"])
     try:
@@ -208,6 +219,39 @@ def test_redis_down_local_delivery_then_not_recovered(redis_standalone, hub_node
     for x in (a, b):
         assert metric(x, "strata_hub_broker_gaps_total", result="not_recovered") >= 1
         assert metric(x, "strata_redis_reconnects_total") >= 1
+
+
+def test_presence_and_join_leave_across_nodes(redis_standalone, hub_nodes):
+    a, b, c = hub_nodes(standalone(redis_standalone))
+
+    async def go():
+        wb = await connect(b.port)
+        rb = await command(wb, {"id": 1, "connect": {}})
+        await command(wb, {"id": 2, "subscribe": {"channel": "chat:p"}})
+        wc = await connect(c.port)
+        rc = await command(wc, {"id": 1, "connect": {}})
+        await command(wc, {"id": 2, "subscribe": {"channel": "chat:p"}})
+        cid_b, cid_c = rb["result"]["client"], rc["result"]["client"]
+        # B sees C's join (it went through Redis).
+        m = await recv_until(wb, lambda m: "push" in m and "join" in m["push"]
+                             and m["push"]["join"]["client"] == cid_c, 15)
+        assert m["push"]["channel"] == "chat:p"
+        # Presence from A, which has no subscriber of the channel.
+        st, body = api(a.port, "presence?channel=chat%3Ap")
+        assert st == 200, body
+        assert sorted(body["result"]["clients"]) == sorted([cid_b, cid_c]), body
+        assert body["result"]["num_clients"] == 2, body
+        await wc.close()
+        m = await recv_until(wb, lambda m: "push" in m and "leave" in m["push"], 15)
+        assert m["push"]["leave"]["client"] == cid_c, m
+        for _ in range(100):
+            st, body = api(a.port, "presence?channel=chat%3Ap")
+            if body["result"]["num_clients"] == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert list(body["result"]["clients"]) == [cid_b], body
+        await wb.close()
+    run_async(go(), 60)
 
 
 BURST = 100_000
