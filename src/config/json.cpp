@@ -218,6 +218,11 @@ json hub_json(const HubConfig& h) {
          {"idempotency_max_keys", h.idempotency_max_keys},
          {"drain_spread", dur(h.drain_spread)}};
   if (!h.api_keys_file.empty()) j["api_keys_file"] = h.api_keys_file;
+  if (h.broker != HubBroker{})  // only when set: dumps of single-node configs stay as they were
+    j["broker"] = {{"type", h.broker.type == HubBrokerType::redis ? "redis" : "local"},
+                   {"prefix", h.broker.prefix},
+                   {"partitions", h.broker.partitions},
+                   {"presence_ttl", dur(h.broker.presence_ttl)}};
   if (const auto& t = h.jwt) {
     json jj = json::object();
     if (!t->hs256_secret_file.empty()) jj["hs256_secret_file"] = t->hs256_secret_file;

@@ -172,6 +172,7 @@ std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
   if (auto v = m.get("route_tables")) parse_route_tables(d, *v, *c);
   parse_listeners(d, m.require("listeners"), *c);
   if (auto v = m.get("admin")) parse_admin(d, *v, *c);
+  check_hub_broker(d, rv, *c);
   return c;
 }
 

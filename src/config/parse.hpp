@@ -37,6 +37,9 @@ void parse_timeouts(const Doc& d, const Val& v, Timeouts& t);
 // default namespace "" added when missing (after it), and the route actions.
 void parse_hub(const Doc& d, const Val& v, Config& c);
 void finish_hub(Config& c);
+// After every section: hub.broker.type redis needs the `redis:` section
+// (the error points at hub.broker.type).
+void check_hub_broker(const Doc& d, const Val& root, const Config& c);
 HubAction parse_hub_action(const Doc& d, const Val& v);
 HubApiAction parse_hub_api_action(const Doc& d, const Val& v, const Config& c);
 

@@ -91,13 +91,47 @@ HubJwt parse_jwt(const Doc& d, const Val& v) {
   return j;
 }
 
+HubBroker parse_broker(const Doc& d, const Val& v) {
+  MapReader m(d, v, "broker", {"type", "prefix", "partitions", "presence_ttl"});
+  HubBroker b;
+  if (auto t = m.get("type"))
+    b.type = parse_enum<HubBrokerType>(d, *t, "type", std::array<std::string_view, 2>{"local", "redis"});
+  if (auto p = m.get("prefix")) {
+    b.prefix = as_string(d, *p, "prefix");
+    bool ok = !b.prefix.empty() && b.prefix.size() <= 64;
+    for (char ch : b.prefix) ok = ok && ch > 0x20 && ch < 0x7f && ch != '{' && ch != '}';
+    if (!ok)
+      d.fail(p->loc, "prefix: 1..64 visible ASCII characters without '{' or '}' (every Redis key starts with it)");
+  }
+  opt_uint(m, "partitions", b.partitions, 1, 16384);
+  if (auto t = m.get("presence_ttl")) {
+    auto dur = as_duration(d, *t, "presence_ttl", Duration(std::chrono::seconds(3)));
+    if (dur > Duration(std::chrono::hours(24))) d.fail(t->loc, "presence_ttl: must be at most 24h");
+    b.presence_ttl = std::chrono::duration_cast<std::chrono::milliseconds>(dur);
+  }
+  return b;
+}
+
 }  // namespace
+
+void check_hub_broker(const Doc& d, const Val& root, const Config& c) {
+  if (c.hub.broker.type != HubBrokerType::redis || c.redis) return;
+  Location loc = root.loc;
+  if (auto h = MapReader(d, root, "the configuration").get("hub")) {
+    loc = h->loc;
+    if (auto b = MapReader(d, *h, "hub").get("broker")) {
+      loc = b->loc;
+      if (auto t = MapReader(d, *b, "broker").get("type")) loc = t->loc;
+    }
+  }
+  d.fail(loc, "type: redis needs a top-level redis: section (addresses of the Redis servers)");
+}
 
 void parse_hub(const Doc& d, const Val& v, Config& c) {
   MapReader m(d, v, "hub",
               {"namespaces", "jwt", "api_keys", "api_keys_file", "heartbeat", "client_timeout",
                "max_channel_length", "max_channels_per_client", "max_message", "max_frame",
-               "out_queue", "idempotency_window", "idempotency_max_keys", "drain_spread"});
+               "out_queue", "idempotency_window", "idempotency_max_keys", "drain_spread", "broker"});
   HubConfig& h = c.hub;
   if (auto ns = m.get("namespaces")) {
     std::unordered_set<std::string> names;
@@ -144,6 +178,7 @@ void parse_hub(const Doc& d, const Val& v, Config& c) {
   }
   opt_uint(m, "idempotency_max_keys", h.idempotency_max_keys, 0, kU32);
   opt_duration(m, "drain_spread", h.drain_spread);  // 0 = all at once
+  if (auto b = m.get("broker")) h.broker = parse_broker(d, *b);
 }
 
 void finish_hub(Config& c) {

@@ -47,6 +47,13 @@ void History::prune(time_point now) {
   while (count_ && now - at(0).at >= ttl_) pop_front();
 }
 
+void History::restart(std::string epoch, std::uint64_t offset) {
+  while (count_) pop_front();
+  trim();
+  epoch_ = std::move(epoch);
+  offset_ = offset;
+}
+
 bool History::recover(const Position& since, time_point now, std::vector<PushPtr>& out) {
   prune(now);
   if (since.epoch != epoch_ || since.offset > offset_) return false;

@@ -40,6 +40,9 @@ class History {
   void append(PushPtr p, time_point now);
   // Drops entries older than the TTL.
   void prune(time_point now);
+  // Starts over at `offset` in `epoch` with no entry (broker mode: the
+  // position is the store's after a resync).
+  void restart(std::string epoch, std::uint64_t offset);
 
   // True when every publication after `since` is still here (copied to
   // `out` in order; nothing is copied otherwise).

@@ -45,10 +45,13 @@ struct Position {
 // One message to subscribers, encoded once by the channel's owner and
 // shared (read-only) by every worker that delivers it.
 struct Push {
-  enum class Kind : std::uint8_t { publication, join, leave };
+  // resync (multi-node broker): the channel's continuity broke and could
+  // not be restored; the subscriber's position is now (offset, epoch) with
+  // recovered:false (the server-side subscribe push of the protocol).
+  enum class Kind : std::uint8_t { publication, join, leave, resync };
   Kind kind = Kind::publication;
   std::string channel;
-  std::uint64_t offset = 0;        // publications: position in the channel
+  std::uint64_t offset = 0;        // publications, resync: position in the channel
   std::string epoch;
   std::int64_t published_us = 0;   // unix time (µs) when published: latency histogram
   std::string json;                // the message as the WebSocket JSON protocol sends it

@@ -1,5 +1,8 @@
 #include "hub/hub_impl.hpp"
 
+#include <random>
+#include <stdexcept>
+
 #include <boost/asio/post.hpp>
 
 #include "config/hub.hpp"
@@ -15,10 +18,14 @@ class HubImpl final : public Hub {
           const HubOptions& opt)
       : executors_(std::move(executors)) {
     const unsigned n = unsigned(executors_.size());
+    HubOptions o = opt;
+    if (!o.node) o.node = std::uint32_t(std::random_device{}() & 0x7ffff) | 1;
+    if (cfg->broker.type == config::HubBrokerType::redis && !o.redis && !o.redis_client)
+      throw std::runtime_error("hub.broker.type redis needs a redis: section");
     sinks_.resize(n);
     peers_.resize(n);
     for (unsigned w = 0; w < n; ++w) {
-      hubs_.push_back(std::make_unique<WorkerHubImpl>(w, executors_, sinks_, peers_, cfg, opt));
+      hubs_.push_back(std::make_unique<WorkerHubImpl>(w, executors_, sinks_, peers_, cfg, o));
       sinks_[w] = hubs_[w].get();
       peers_[w] = hubs_[w].get();
     }

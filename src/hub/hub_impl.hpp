@@ -5,6 +5,8 @@
 // options to every worker); Hub::on(w) is used on worker w's thread only.
 #pragma once
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -15,6 +17,12 @@
 namespace strata::core {
 class Clock;
 }
+namespace strata::config {
+struct RedisConfig;
+}
+namespace strata::redis {
+class Client;
+}
 
 namespace strata::hub {
 
@@ -22,6 +30,14 @@ struct HubOptions {
   const core::Clock* clock = nullptr;  // history TTL and the wheels; null = steady clock
   std::chrono::milliseconds wheel_tick{100};
   std::chrono::milliseconds sweep_interval{1000};  // freeing idle channels whose history expired
+  // Multi-node (hub.broker.type: redis, hub/broker/): the `redis:` section.
+  // Each worker makes its own redis::Client with it, on its own thread.
+  // Needed when the broker type is redis (make_hub throws otherwise).
+  std::shared_ptr<const config::RedisConfig> redis;
+  // Tests: makes worker w's client instead of redis::make_client (a fake).
+  std::function<std::unique_ptr<redis::Client>(unsigned worker, boost::asio::any_io_executor)> redis_client;
+  // This process among the nodes (client ids, local epochs); 0 = random.
+  std::uint32_t node = 0;
 };
 
 // `workers[i]` is worker i's executor (io::Worker::executor()); they must

@@ -17,6 +17,19 @@ HubMetrics& HubMetrics::get() {
       obs::counter("strata_hub_recoveries_total", "Subscriptions asking for recovery, by outcome",
                    {{"outcome", "not_recovered"}}),
       obs::histogram("strata_hub_delivery_latency_seconds", "Time from publish to Client::push"),
+      obs::gauge("strata_hub_broker_up", "Hub workers whose Redis connection is up (broker redis)"),
+      obs::counter("strata_hub_broker_publishes_total", "Hub publications by where their position came from",
+                   {{"result", "redis"}}),
+      obs::counter("strata_hub_broker_publishes_total", "Hub publications by where their position came from",
+                   {{"result", "local_fallback"}}),
+      obs::counter("strata_hub_broker_publishes_total", "Hub publications by where their position came from",
+                   {{"result", "error"}}),
+      obs::counter("strata_hub_broker_gaps_total", "Gaps in a channel's stream seen by the owner, by outcome",
+                   {{"result", "recovered"}}),
+      obs::counter("strata_hub_broker_gaps_total", "Gaps in a channel's stream seen by the owner, by outcome",
+                   {{"result", "not_recovered"}}),
+      obs::counter("strata_hub_broker_duplicates_total", "Publications from Redis dropped as already delivered"),
+      obs::counter("strata_hub_broker_bad_messages_total", "Malformed Redis replies or pub/sub payloads (hub)"),
   };
   return m;
 }

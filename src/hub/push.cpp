@@ -148,4 +148,31 @@ PushPtr make_leave(std::string_view channel, ClientId client, std::string_view u
   return make_presence_push(false, channel, client, user, {});
 }
 
+PushPtr make_resync(std::string_view channel, std::uint64_t offset, std::string_view epoch) {
+  auto p = new_push(Push::Kind::resync, channel);
+  p->offset = offset;
+  p->epoch.assign(epoch);
+  p->published_us = unix_us();
+  std::string pos = "\"offset\":";
+  append_u64(pos, offset);
+  pos += ",\"epoch\":";
+  append_json_string(pos, epoch);
+  p->json += "{\"push\":{\"channel\":\"";
+  p->json += channel;
+  p->json += "\",\"subscribe\":{";
+  p->json += pos;
+  p->json += ",\"recovered\":false}}}";
+  p->sse_event += "id: ";
+  p->sse_event += epoch;
+  p->sse_event += ':';
+  append_u64(p->sse_event, offset);
+  p->sse_event += "\nevent: subscribe\ndata: {\"channel\":\"";
+  p->sse_event += channel;
+  p->sse_event += "\",";
+  p->sse_event += pos;
+  p->sse_event += ",\"recovered\":false}\n\n";
+  finish(*p);
+  return p;
+}
+
 }  // namespace strata::hub

@@ -6,6 +6,9 @@
 //   join:  {"push":{"channel":C,"join":{"client":"ID","user":U[,"info":I]}}}
 //          SSE "event: join\ndata: {"channel":C,"client":"ID","user":U[,"info":I]}\n\n"
 //   leave: same with "leave" (no info).
+//   resync: {"push":{"channel":C,"subscribe":{"offset":N,"epoch":E,"recovered":false}}}
+//          SSE "id: E:N\nevent: subscribe\ndata: {"channel":C,"offset":N,"epoch":E,"recovered":false}\n\n"
+//          (the id moves the EventSource's Last-Event-ID to the new position)
 // `data` and `info` are compact JSON texts (no raw newline), the caller
 // validates them. Channel names need no escaping (channel_name.hpp); users
 // are JSON-escaped.
@@ -23,6 +26,7 @@ PushPtr make_publication(std::string_view channel, std::uint64_t offset, std::st
                          std::string_view data, std::int64_t published_us, bool skip_to_latest);
 PushPtr make_join(std::string_view channel, ClientId client, std::string_view user, std::string_view info);
 PushPtr make_leave(std::string_view channel, ClientId client, std::string_view user);
+PushPtr make_resync(std::string_view channel, std::uint64_t offset, std::string_view epoch);
 
 // The publication's `data` JSON text, a view into p.json (empty for
 // join/leave pushes). For history replies: no JSON parse needed.

@@ -4,9 +4,12 @@
 
 #include "config/hub.hpp"
 #include "core/clock.hpp"
+#include "hub/broker/broker_owner.hpp"
+#include "hub/broker/redis_broker.hpp"
 #include "hub/channel_name.hpp"
 #include "hub/hub_metrics.hpp"
 #include "hub/push_build.hpp"
+#include "redis/client.hpp"
 
 namespace strata::hub {
 
@@ -37,11 +40,65 @@ WorkerHubImpl::WorkerHubImpl(unsigned self, const std::vector<boost::asio::any_i
       mail_(self, executors, sinks),
       owner_(workers_, clock_, *this),
       wheel_(executors[self], &clock_, opt.wheel_tick),
-      sweep_timer_(executors[self]) {}
+      sweep_timer_(executors[self]) {
+  node_ = opt.node;
+  const config::HubBroker& b = cfg_->broker;
+  if (b.type == config::HubBrokerType::redis) {
+    auto ex = executors[self];
+    make_broker_ = [self, ex, b, redis = opt.redis, make = opt.redis_client]() -> std::unique_ptr<broker::Broker> {
+      std::unique_ptr<redis::Client> c =
+          make ? make(self, ex) : redis::make_client(*redis, ex, "hub w" + std::to_string(self));
+      return std::make_unique<broker::RedisBroker>(std::move(c), ex, b.prefix, b.partitions);
+    };
+  }
+}
 
-WorkerHubImpl::~WorkerHubImpl() { flush_counters(); }
+WorkerHubImpl::~WorkerHubImpl() {
+  bowner_.reset();
+  broker_.reset();
+  if (broker_up_) HubMetrics::get().broker_up.sub();
+  flush_counters();
+}
 
-void WorkerHubImpl::start() { arm_sweep(); }
+void WorkerHubImpl::start() {
+  if (make_broker_ && !broker_) {
+    try {
+      broker_ = make_broker_();
+    } catch (const std::exception& e) {
+      // The config was checked; this is unexpected. Not fatal on a worker
+      // thread: the worker's channels stay single-node, loudly.
+      spdlog::error("hub worker {}: cannot create the Redis broker ({}); its channels stay local", self_,
+                    e.what());
+      make_broker_ = nullptr;
+    }
+  }
+  if (broker_ && !bowner_) {
+    broker::BrokerOwner::Options o;
+    char node[16];
+    std::snprintf(node, sizeof node, "%05x", unsigned(node_));
+    o.node = node;
+    o.presence_ttl = cfg_->broker.presence_ttl;
+    bowner_ = std::make_unique<broker::BrokerOwner>(workers_, clock_, *this, *broker_, std::move(o));
+  }
+  arm_sweep();
+}
+
+void WorkerHubImpl::sweep() {
+  owner_.sweep();
+  if (!bowner_) return;
+  bowner_->sweep();
+  bool up = bowner_->up();
+  if (up != broker_up_) {
+    broker_up_ = up;
+    if (up) {
+      HubMetrics::get().broker_up.add();
+    } else {
+      HubMetrics::get().broker_up.sub();
+    }
+  }
+}
+
+std::size_t WorkerHubImpl::owned_channels() const { return bowner_ ? bowner_->channels() : owner_.channels(); }
 
 void WorkerHubImpl::arm_sweep() {
   if (sweep_interval_.count() <= 0) return;
@@ -54,7 +111,12 @@ void WorkerHubImpl::arm_sweep() {
   });
 }
 
-ClientId WorkerHubImpl::next_client_id() { return ++ids_ * workers_ + self_; }
+ClientId WorkerHubImpl::next_client_id() {
+  ClientId id = ++ids_ * workers_ + self_;
+  // Broker mode: ids are unique across nodes too (presence in Redis, join/leave).
+  if (make_broker_) id |= ClientId(node_ & 0x7ffff) << 44;
+  return id;
+}
 
 unsigned WorkerHubImpl::owner_of(std::string_view channel) const { return hub::owner_of(channel, workers_); }
 
@@ -68,10 +130,17 @@ void WorkerHubImpl::on_owner(unsigned owner, F&& fn) {
 }
 
 void WorkerHubImpl::fan_out(unsigned worker, const PushPtr& p) {
-  if (worker != self_) {
+  // Broker mode: the owner's replies and pushes to its own worker go
+  // through the mailbox too (never inline from Redis callbacks), which
+  // keeps them in one FIFO order.
+  if (worker != self_ || bowner_) {
     mail_.deliver(worker, p);
     return;
   }
+  deliver_local(p);
+}
+
+void WorkerHubImpl::deliver_local(const PushPtr& p) {
   std::size_t n = local_.deliver(p);
   delivered_ += n;
   if (n && (++sample_ & 15) == 0)
@@ -83,7 +152,7 @@ void WorkerHubImpl::receive(std::vector<HubMsg>& batch) {
   for (auto& m : batch) {
     try {
       if (m.push) {
-        fan_out(self_, m.push);
+        deliver_local(m.push);
       } else {
         m.fn();
       }
@@ -125,6 +194,12 @@ void WorkerHubImpl::subscribe(Client& c, std::string_view channel, std::optional
     PushPtr join;
     if (Error e = parse_channel(ch, *peer->cfg_, name, &ns); e != Error::none) {
       r.error = e;
+    } else if (peer->bowner_) {
+      peer->bowner_->subscribe(ch, *ns, s, since, [peer, back, seq](SubscribeResult r) {
+        peer->mail_.call(back->self_,
+                         [back, seq, r = std::move(r)]() mutable { back->local_.finish(seq, std::move(r)); });
+      });
+      return;
     } else {
       r = peer->owner_.subscribe(ch, *ns, s, since, join);
     }
@@ -135,7 +210,11 @@ void WorkerHubImpl::subscribe(Client& c, std::string_view channel, std::optional
 
 void WorkerHubImpl::owner_unsubscribe(unsigned o, std::string channel, ClientId id, std::string user) {
   on_owner(o, [peer = peers_[o], w = self_, ch = std::move(channel), id, user = std::move(user)] {
-    peer->owner_.unsubscribe(ch, id, user, w);
+    if (peer->bowner_) {
+      peer->bowner_->unsubscribe(ch, id, user, w);
+    } else {
+      peer->owner_.unsubscribe(ch, id, user, w);
+    }
   });
 }
 
@@ -171,6 +250,11 @@ void WorkerHubImpl::publish(PublishRequest req, std::function<void(PublishResult
     PublishResult r;
     if (Error e = parse_channel(ch, *peer->cfg_, name, &ns); e != Error::none) {
       r.error = e;
+    } else if (peer->bowner_) {
+      peer->bowner_->publish(ch, *ns, data, ts, [peer, back, done = std::move(done)](PublishResult r) mutable {
+        peer->mail_.call(back->self_, [r = std::move(r), done = std::move(done)]() mutable { done(std::move(r)); });
+      });
+      return;
     } else {
       r = peer->owner_.publish(ch, *ns, data, ts);
     }
@@ -190,6 +274,12 @@ void WorkerHubImpl::presence(std::string_view channel, std::function<void(Presen
   }
   unsigned o = owner_of(channel);
   on_owner(o, [peer = peers_[o], back = this, ch = std::string(channel), done = std::move(done)]() mutable {
+    if (peer->bowner_) {
+      peer->bowner_->presence(ch, [peer, back, done = std::move(done)](PresenceResult r) mutable {
+        peer->mail_.call(back->self_, [r = std::move(r), done = std::move(done)]() mutable { done(std::move(r)); });
+      });
+      return;
+    }
     PresenceResult r = peer->owner_.presence(ch);
     peer->on_owner(back->self_, [r = std::move(r), done = std::move(done)]() mutable { done(std::move(r)); });
   });
@@ -216,6 +306,11 @@ void WorkerHubImpl::history(std::string_view channel, std::optional<Position> si
     if (Error e = parse_channel(ch, *peer->cfg_, name, &ns); e != Error::none) {
       r.error = e;
       r.recovered = false;
+    } else if (peer->bowner_) {
+      peer->bowner_->history(ch, *ns, since, limit, [peer, back, done = std::move(done)](HistoryResult r) mutable {
+        peer->mail_.call(back->self_, [r = std::move(r), done = std::move(done)]() mutable { done(std::move(r)); });
+      });
+      return;
     } else {
       r = peer->owner_.history(ch, *ns, since, limit);
     }
@@ -253,7 +348,11 @@ void WorkerHubImpl::channels(std::function<void(std::vector<ChannelInfo>)> done)
   for (unsigned w = 0; w < workers_; ++w) {
     on_owner(w, [peer = peers_[w], back = this, id] {
       std::vector<ChannelInfo> part;
-      peer->owner_.list(part);
+      if (peer->bowner_) {
+        peer->bowner_->list(part);
+      } else {
+        peer->owner_.list(part);
+      }
       peer->on_owner(back->self_, [back, id, part = std::move(part)]() mutable {
         auto it = back->gathers_.find(id);
         if (it == back->gathers_.end()) return;

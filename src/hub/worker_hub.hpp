@@ -12,6 +12,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "hub/broker/broker.hpp"
 #include "hub/hub.hpp"
 #include "hub/hub_impl.hpp"
 #include "hub/local_subs.hpp"
@@ -20,6 +21,10 @@
 #include "hub/timer_wheel.hpp"
 
 namespace strata::hub {
+
+namespace broker {
+class BrokerOwner;
+}
 
 class WorkerHubImpl final : public WorkerHub, public MailSink, public FanOut {
  public:
@@ -53,11 +58,14 @@ class WorkerHubImpl final : public WorkerHub, public MailSink, public FanOut {
   // Swaps the options (on this worker's thread).
   void set_config(std::shared_ptr<const config::HubConfig> cfg) { cfg_ = std::move(cfg); }
   // Frees idle channels whose history expired (the sweep timer runs it).
-  void sweep() { owner_.sweep(); }
-  std::size_t owned_channels() const { return owner_.channels(); }
+  void sweep();
+  std::size_t owned_channels() const;
   std::size_t local_channels() const { return local_.channels(); }
-  // Starts the periodic sweep (make_hub does, on the worker's thread).
+  // Starts the periodic sweep and, in broker mode, the worker's Redis
+  // client (make_hub does, on the worker's thread).
   void start();
+  // Broker mode (hub.broker.type: redis): the worker's broker, else null.
+  broker::Broker* broker() { return broker_.get(); }
 
  private:
   unsigned owner_of(std::string_view channel) const;
@@ -65,6 +73,7 @@ class WorkerHubImpl final : public WorkerHub, public MailSink, public FanOut {
   template <class F>
   void on_owner(unsigned owner, F&& fn);
   void owner_unsubscribe(unsigned owner, std::string channel, ClientId id, std::string user);
+  void deliver_local(const PushPtr& p);
   void flush_counters();
   void arm_sweep();
 
@@ -77,6 +86,12 @@ class WorkerHubImpl final : public WorkerHub, public MailSink, public FanOut {
   Mailbox mail_;
   LocalSubs local_;
   Owner owner_;
+  // Broker mode: made in start(); the owner logic uses them instead of owner_.
+  std::function<std::unique_ptr<broker::Broker>()> make_broker_;
+  std::unique_ptr<broker::Broker> broker_;
+  std::unique_ptr<broker::BrokerOwner> bowner_;
+  std::uint32_t node_ = 0;
+  bool broker_up_ = false;           // counted in strata_hub_broker_up
   TimerWheel wheel_;
   boost::asio::steady_timer sweep_timer_;
   std::uint64_t ids_ = 0;

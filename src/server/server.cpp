@@ -101,7 +101,10 @@ void Server::start(std::shared_ptr<const config::Config> cfg) {
   }
   std::vector<asio::any_io_executor> execs;
   for (auto& w : workers_) execs.push_back(w->worker->executor());
-  hub_ = hub::make_hub(std::move(execs), std::shared_ptr<const config::HubConfig>(cfg, &cfg->hub));
+  hub::HubOptions hub_opt;
+  // Multi-node hub (hub.broker.type redis): each worker connects with this.
+  if (cfg->redis) hub_opt.redis = std::make_shared<const config::RedisConfig>(*cfg->redis);
+  hub_ = hub::make_hub(std::move(execs), std::shared_ptr<const config::HubConfig>(cfg, &cfg->hub), hub_opt);
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto env = std::make_unique<hub::transport::HubEnv>();
     env->hub = &hub_->on(unsigned(i));

@@ -4,7 +4,8 @@
 //   const hub = new StrataHub('/hub', { transport: 'websocket', token });
 //   const sub = hub.subscribe('chat:lobby', {
 //     publication: (data, pos) => ..., join: (info) => ..., leave: (info) => ...,
-//     unrecovered: (pos) => ...   // a gap could not be filled after a reconnect
+//     unrecovered: (pos) => ...   // a gap could not be filled (after a reconnect, or a
+//                                 // multi-node resync push): refetch from your source
 //   });
 //   await hub.publish('chat:lobby', { text: 'hi' });
 //   hub.on('state', (s) => ...)   // 'connecting' | 'connected' | 'disconnected'
@@ -164,7 +165,17 @@
         s._emit('publication', push.pub.data, s.position);
       } else if (push.join) s._emit('join', push.join);
       else if (push.leave) s._emit('leave', push.leave);
-      else if (push.subscribe) s._emit('subscribed', push.subscribe);
+      else if (push.subscribe) {
+        // A server-side subscribe; with recovered:false (multi-node broker:
+        // continuity broke and could not be restored) the position moves to
+        // the one given and the app is told, like after a failed recovery.
+        const d = push.subscribe;
+        if (d.recovered === false) {
+          if (s.position) s._emit('unrecovered', { offset: d.offset, epoch: d.epoch });
+          s.position = { offset: d.offset, epoch: d.epoch };
+        }
+        s._emit('subscribed', d);
+      }
     }
 
     _sseUrl() {

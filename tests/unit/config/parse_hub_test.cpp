@@ -158,3 +158,44 @@ TEST(ConfigHub, RouteActionErrors) {
 
 }  // namespace
 }  // namespace strata::config
+
+namespace strata::config {
+namespace {
+
+TEST(ConfigHubBroker, DefaultsLocal) {
+  auto c = load_string(with_hub(""), "t.yaml");
+  EXPECT_EQ(c->hub.broker, HubBroker{});
+  EXPECT_EQ(c->hub.broker.type, HubBrokerType::local);
+  EXPECT_EQ(c->hub.broker.prefix, "strata");
+  EXPECT_EQ(c->hub.broker.partitions, 128u);
+  EXPECT_EQ(c->hub.broker.presence_ttl, std::chrono::seconds(60));
+  auto j = nlohmann::json::parse(to_json(*c));
+  EXPECT_FALSE(j["hub"].contains("broker"));  // single-node dumps unchanged
+}
+
+TEST(ConfigHubBroker, ParsesLocalExplicitly) {
+  auto c = load_string(with_hub("hub:\n  broker: {type: local, prefix: app1, partitions: 16, presence_ttl: 30s}\n"),
+                       "t.yaml");
+  EXPECT_EQ(c->hub.broker.type, HubBrokerType::local);
+  EXPECT_EQ(c->hub.broker.prefix, "app1");
+  EXPECT_EQ(c->hub.broker.partitions, 16u);
+  EXPECT_EQ(c->hub.broker.presence_ttl, std::chrono::seconds(30));
+}
+
+TEST(ConfigHubBroker, Errors) {
+  // type redis needs the top-level redis: section; the error points at the type.
+  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {type: redis}\n")),
+            "t.yaml:2:18: type: redis needs a top-level redis: section (addresses of the Redis servers)");
+  EXPECT_EQ(error_of(with_hub("hub:\n  broker:\n    type: redis\n")),
+            "t.yaml:3:11: type: redis needs a top-level redis: section (addresses of the Redis servers)");
+  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {type: kafka}\n")),
+            "t.yaml:2:18: type: unknown value 'kafka' (expected one of: local, redis)");
+  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {partitions: 0}\n")).rfind("t.yaml:2:24: partitions", 0), 0u);
+  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {prefix: 'a{b'}\n")).rfind("t.yaml:2:20: prefix", 0), 0u);
+  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {presence_ttl: 1s}\n")).rfind("t.yaml:2:26: presence_ttl", 0), 0u);
+  EXPECT_EQ(error_of(with_hub("hub:\n  broker: {bogus: 1}\n")).rfind("t.yaml:2:12: unknown key 'bogus' in broker", 0),
+            0u);
+}
+
+}  // namespace
+}  // namespace strata::config
