@@ -30,6 +30,27 @@ json tls_json(const Tls& t) {
   return j;
 }
 
+json redis_json(const RedisConfig& r) {
+  static constexpr const char* kModes[] = {"standalone", "shards", "cluster"};
+  json j{{"mode", kModes[static_cast<int>(r.mode)]},
+         {"addresses", r.addresses},
+         {"username", r.username},
+         {"db", r.db},
+         {"tls", {{"enabled", r.tls}, {"ca_file", r.tls_ca_file}, {"server_name", r.tls_server_name},
+                  {"verify", r.tls_verify}}},
+         {"connect_timeout", dur(r.connect_timeout)},
+         {"command_timeout", dur(r.command_timeout)},
+         {"reconnect_min", dur(r.reconnect_min)},
+         {"reconnect_max", dur(r.reconnect_max)},
+         {"max_pending", r.max_pending},
+         {"max_reply", r.max_reply},
+         {"max_redirects", r.max_redirects},
+         {"topology_refresh", dur(r.topology_refresh)}};
+  if (!r.password.empty()) j["password"] = "<redacted>";
+  if (!r.password_file.empty()) j["password_file"] = r.password_file;
+  return j;
+}
+
 json match_json(const Match& m) {
   json j;
   j["hosts"] = m.hosts;
@@ -310,6 +331,7 @@ std::string to_json(const Config& c) {
                      {"format", c.access_log.format}};
   j["hub"] = hub_json(c.hub);
   j["state_dir"] = c.state_dir;
+  if (c.redis) j["redis"] = redis_json(*c.redis);
   // Invalid UTF-8 (YAML input is not checked for it) becomes U+FFFD instead of throwing.
   return j.dump(2, ' ', false, json::error_handler_t::replace);
 }

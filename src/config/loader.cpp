@@ -147,7 +147,15 @@ std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
   // "hub" joins the expected keys of the unknown-key message only when the
   // file uses it (the message for other files stays as it was).
   const bool hub = MapReader(d, rv, "the configuration").has("hub");
-  MapReader m = hub ? MapReader(d, rv, "the configuration",
+  // Likewise "redis".
+  const bool redis = MapReader(d, rv, "the configuration").has("redis");
+  MapReader m = hub && redis ? MapReader(d, rv, "the configuration",
+                                         {"workers", "listeners", "admin", "route_tables", "clusters",
+                                          "limits", "timeouts", "access_log", "state_dir", "hub", "redis"})
+              : redis ? MapReader(d, rv, "the configuration",
+                                  {"workers", "listeners", "admin", "route_tables", "clusters",
+                                   "limits", "timeouts", "access_log", "state_dir", "redis"})
+              : hub ? MapReader(d, rv, "the configuration",
                                 {"workers", "listeners", "admin", "route_tables", "clusters",
                                  "limits", "timeouts", "access_log", "state_dir", "hub"})
                     : MapReader(d, rv, "the configuration",
@@ -167,6 +175,7 @@ std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
   if (auto v = m.get("timeouts")) parse_timeouts(d, *v, c->timeouts);
   if (auto v = m.get("access_log")) parse_access_log(d, *v, c->access_log);
   if (auto v = m.get("clusters")) parse_clusters(d, *v, *c);
+  if (auto v = m.get("redis")) parse_redis(d, *v, *c);
   if (auto v = m.get("hub")) parse_hub(d, *v, *c);
   finish_hub(*c);
   if (auto v = m.get("route_tables")) parse_route_tables(d, *v, *c);

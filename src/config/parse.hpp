@@ -43,6 +43,9 @@ void check_hub_broker(const Doc& d, const Val& root, const Config& c);
 HubAction parse_hub_action(const Doc& d, const Val& v);
 HubApiAction parse_hub_api_action(const Doc& d, const Val& v, const Config& c);
 
+// The `redis:` section (parse_redis.cpp): before `hub:` (hub.broker needs it).
+void parse_redis(const Doc& d, const Val& v, Config& c);
+
 // Resilience sections (parse_resilience.cpp).
 CircuitBreaker parse_circuit_breaker(const Doc& d, const Val& v);
 ClusterLimits parse_cluster_limits(const Doc& d, const Val& v);
