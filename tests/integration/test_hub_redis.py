@@ -22,6 +22,21 @@ def standalone(r):
     return redis_yaml("standalone", [r.address])
 
 
+async def next_subscribe(ws, channel, timeout=20):
+    """The next subscribe push of channel; on timeout, says what came instead."""
+    seen = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            m = await recv_json(ws, max(0.05, deadline - time.time()))
+        except asyncio.TimeoutError:
+            break
+        if is_subscribed(channel)(m):
+            return m["push"]["subscribe"]
+        seen.append(m)
+    raise AssertionError(f"no subscribe push for {channel} within {timeout}s; got {seen[-10:]}")
+
+
 async def pubs(ws, channel, n, timeout=15):
     """The next n publications of channel (other messages skipped)."""
     return [(await recv_until(ws, is_pub(channel), timeout))["push"]["pub"] for _ in range(n)]
@@ -34,7 +49,7 @@ def publish(node, channel, data):
 
 
 def test_cross_node_ws_and_sse_in_order(redis_standalone, hub_nodes):
-    a, b, c = hub_nodes(standalone(redis_standalone))
+    a, b, c = hub_nodes(standalone(redis_standalone), heartbeat="1s")
     n = 60
     sses = [Sse(sse_url(x, "channels=news")) for x in (b, c)]
     try:
@@ -75,6 +90,9 @@ def test_cross_node_ws_and_sse_in_order(redis_standalone, hub_nodes):
             assert redis_standalone.call("PUBSUB", "NUMSUB", ch)[1] == 3
             for ws in wss + [pub_ws]:
                 await ws.close()
+            # A had only a WebSocket subscriber: it unsubscribes; B and C
+            # still have their SSE subscribers.
+            await wait_numsub(redis_standalone, ch, 2)
             return results, ch
         results, ch = run_async(go(), 90)
         for s, name in zip(sses, "bc"):
@@ -87,11 +105,16 @@ def test_cross_node_ws_and_sse_in_order(redis_standalone, hub_nodes):
             s.close()
     for x in (a, b, c):
         assert metric(x, "strata_hub_broker_publishes_total", result="local_fallback") == 0
-    # The last local subscriber gone, every node unsubscribes.
-    deadline = time.time() + 10
-    while redis_standalone.call("PUBSUB", "NUMSUB", ch)[1] != 0 and time.time() < deadline:
-        time.sleep(0.05)
-    assert redis_standalone.call("PUBSUB", "NUMSUB", ch)[1] == 0
+    # The SSE clients gone too (noticed at the next heartbeat, 1 s), the
+    # last local subscriber of every node left: no node subscribes any more.
+    run_async(wait_numsub(redis_standalone, ch, 0, 10), 20)
+
+
+async def wait_numsub(r, ch, n, timeout=10):
+    deadline = time.time() + timeout
+    while r.call("PUBSUB", "NUMSUB", ch)[1] != n and time.time() < deadline:
+        await asyncio.sleep(0.05)
+    assert r.call("PUBSUB", "NUMSUB", ch)[1] == n, (ch, n)
 
 
 def pubsub_channel(r, channel):
@@ -184,8 +207,8 @@ def test_redis_down_local_delivery_then_not_recovered(redis_standalone, hub_node
             # Redis back (empty: the stream is lost): continuity broke on both
             # nodes, so every subscriber gets one "not recovered" resync push.
             r.start()
-            ra = (await recv_until(wa, is_subscribed("d"), 20))["push"]["subscribe"]
-            rb = (await recv_until(wb, is_subscribed("d"), 20))["push"]["subscribe"]
+            ra = await next_subscribe(wa, "d")
+            rb = await next_subscribe(wb, "d")
             for x in (ra, rb):
                 assert x["recovered"] is False, x
                 assert x["epoch"] != p1["epoch"], x
