@@ -42,12 +42,22 @@ def test_shards_spread_and_cross_node_delivery(redis_shards, hub_nodes):
         assert st == 200
         m = await recv_until(subs[0], is_pub(CHANNELS[0]), 15)
         assert m["push"]["pub"]["data"] == "last"
+        # While subscribed: each channel's pub/sub channel is on one shard.
+        pubsubs = {}
+        for i, s in enumerate(redis_shards):
+            for p in s.call("PUBSUB", "CHANNELS", "strata*"):
+                p = text(p)
+                for ch in CHANNELS:
+                    if p.endswith("c:" + ch):
+                        assert ch not in pubsubs, (ch, pubsubs[ch], i)
+                        pubsubs[ch] = i
         for ws in subs:
             await ws.close()
-    run_async(go(), 90)
+        return pubsubs
+    pubsubs = run_async(go(), 90)
     # Every shard holds some channels; each channel's stream and pub/sub
     # channel are on exactly one shard, the same one.
-    streams, pubsubs = {}, {}
+    streams = {}
     for i, s in enumerate(redis_shards):
         for k in s.call("KEYS", "strata*"):
             k = text(k)
@@ -55,11 +65,6 @@ def test_shards_spread_and_cross_node_delivery(redis_shards, hub_nodes):
                 if k.endswith("s:" + ch):
                     assert ch not in streams, (ch, streams[ch], i)
                     streams[ch] = i
-        for p in s.call("PUBSUB", "CHANNELS", "strata*"):
-            p = text(p)
-            for ch in CHANNELS:
-                if p.endswith("c:" + ch):
-                    pubsubs[ch] = i
     assert sorted(streams) == sorted(CHANNELS), streams
     assert streams == pubsubs
     assert set(streams.values()) == {0, 1, 2}, streams
