@@ -3,6 +3,7 @@
 #include "admin/hub_admin.hpp"
 #include "config/loader.hpp"
 #include "obs/metrics.hpp"
+#include "obs/process_metrics.hpp"
 #include "upstream/cluster/status.hpp"
 
 namespace strata::admin {
@@ -24,7 +25,7 @@ class AdminHandler final : public http::Handler {
       co_return;
     }
     if (path == "/metrics") {
-      auto body = obs::Registry::global().render();
+      auto body = obs::Registry::global().render() + obs::render_process_metrics();
       co_await http::respond(ex, 200, body, "text/plain; version=0.0.4; charset=utf-8");
     } else if (path == "/healthz") {
       co_await http::respond(ex, 200, "ok\n");

@@ -10,6 +10,7 @@
 
 #include "app/proxy_config.hpp"
 #include "app/cmd_load.hpp"
+#include "app/cmd_plan.hpp"
 #include "app/cmd_probe.hpp"
 #include "app/cmd_ws_probe.hpp"
 #include "app/run.hpp"
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
   app::add_load_command(app);
   app::add_probe_command(app);
   app::add_ws_probe_command(app);
+  app::add_plan_command(app);
   auto* version = app.add_subcommand("version", "Print versions");
 
   CLI11_PARSE(app, argc, argv);

@@ -10,6 +10,7 @@
 #include "config/loader.hpp"
 #include "obs/access_log.hpp"
 #include "obs/metrics.hpp"
+#include "obs/process_metrics.hpp"
 
 namespace strata::app {
 
@@ -40,6 +41,7 @@ int run_server(Loader load, server::HandlerFactory factory) {
     spdlog::error("cannot start: {}", e.what());
     return 1;
   }
+  obs::record_ready_memory();
   auto& reloads_ok = obs::counter("strata_config_reloads_total", "Configuration reloads", {{"outcome", "ok"}});
   auto& reloads_bad = obs::counter("strata_config_reloads_total", "Configuration reloads", {{"outcome", "error"}});
   spdlog::info("strata {} ready ({} workers, config {})", STRATA_VERSION,
