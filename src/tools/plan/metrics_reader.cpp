@@ -116,12 +116,13 @@ Measured derive_measured(const std::map<std::string, double, std::less<>>& befor
   }
   const double ready = get(after, "strata_ready_resident_memory_bytes");
   const double resident = get(after, "process_resident_memory_bytes");
-  if (m.connections >= 1 && ready > 0 && resident > ready) {
+  if (m.connections >= kMinConnectionsForMemory && ready > 0 && resident > ready) {
     m.memory_per_connection = (resident - ready) / m.connections;
     m.note += fmt::format("; memory per connection = (resident {:.0f} - at ready {:.0f}) / {:.0f} open connections",
                           resident, ready, m.connections);
   } else {
-    m.note += "; memory per connection not measured (no open connection or no ready figure)";
+    m.note += fmt::format("; memory per connection not measured ({:.0f} open connections: fewer than {:.0f}, "
+                          "the process's other growth would dominate)", m.connections, kMinConnectionsForMemory);
   }
   return m;
 }

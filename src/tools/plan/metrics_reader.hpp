@@ -26,10 +26,15 @@ struct Measured {
   std::string note;                             // how the figures were obtained
 };
 
+// Fewer open connections than this and (resident - ready) / connections
+// measures the process's other growth (buffers, caches, an ASan build's
+// quarantine) more than the connections: memory per connection stays unset.
+inline constexpr double kMinConnectionsForMemory = 100;
+
 // From two samples `before` and `after` (parse_prometheus); CPU per request
 // from the difference when requests moved in between, else from the totals
-// since start; memory per connection when at least one connection is open
-// and the ready figure is known.
+// since start; memory per connection when enough connections are open
+// (kMinConnectionsForMemory) and the ready figure is known.
 Measured derive_measured(const std::map<std::string, double, std::less<>>& before,
                          const std::map<std::string, double, std::less<>>& after);
 

@@ -23,15 +23,17 @@ TEST(PlanMetrics, DeriveFromTwoSamples) {
                                                {"process_cpu_seconds_total", 2.0}};
   std::map<std::string, double, std::less<>> b{{"strata_requests_total", 3000},
                                                {"process_cpu_seconds_total", 2.05},
-                                               {"strata_connections_active", 8},
-                                               {"strata_quic_connections", 2},
-                                               {"process_resident_memory_bytes", 1'100'000},
+                                               {"strata_connections_active", 80},
+                                               {"strata_quic_connections", 20},
+                                               {"process_resident_memory_bytes", 2'000'000},
                                                {"strata_ready_resident_memory_bytes", 1'000'000}};
   auto m = derive_measured(a, b);
   ASSERT_TRUE(m.cpu_us_per_request);
   EXPECT_NEAR(*m.cpu_us_per_request, 25.0, 1e-9);  // 0.05 s / 2000 requests
   ASSERT_TRUE(m.memory_per_connection);
-  EXPECT_NEAR(*m.memory_per_connection, 10'000, 1e-9);  // 100,000 B / 10 connections
+  EXPECT_NEAR(*m.memory_per_connection, 10'000, 1e-9);  // 1,000,000 B / 100 connections
+  b["strata_connections_active"] = 79;  // 99 open: too few to tell connections from other growth
+  EXPECT_FALSE(derive_measured(a, b).memory_per_connection);
 }
 
 TEST(PlanMetrics, IdleServerFallsBackToTotalsOrNothing) {
