@@ -11,10 +11,10 @@ namespace strata::app {
 void add_lab_command(CLI::App& app) {
   auto o = std::make_shared<tools::lab::LabOptions>();
   auto* cmd = app.add_subcommand(
-      "lab", "Experiments on the source's claims in network namespaces (root): handshake");
-  cmd->add_option("name", o->name, "Experiment: handshake")->required();
+      "lab", "Experiments on the source's claims in network namespaces (root): handshake, breaker");
+  cmd->add_option("name", o->name, "Experiment: handshake | breaker")->required();
   cmd->add_option("--rtt", o->rtt_ms, "Added round-trip time, ms")->capture_default_str();
-  cmd->add_option("--repeat", o->repeat, "Repetitions per variant")->capture_default_str();
+  cmd->add_option("--repeat", o->repeat, "Repetitions per variant (breaker: windows per phase - 1)")->capture_default_str();
   cmd->add_option("--svg", o->svg, "Chart file (default: NAME.svg)");
   cmd->add_flag("--json", o->json, "JSON output");
   cmd->callback([o] {

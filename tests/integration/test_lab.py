@@ -40,3 +40,25 @@ def test_lab_unknown_experiment_is_an_error():
     r = run([BIN, "lab", "nope"], check=False)
     assert r.returncode == 2
     assert b"handshake" in r.stderr
+
+
+def test_lab_breaker_directions(tmp_path):
+    # Reduced: 2 windows per phase. The origin fails with slow 500s, then heals.
+    svg = tmp_path / "breaker.svg"
+    r = run([BIN, "lab", "breaker", "--rtt", "2", "--repeat", "1", "--json", "--svg", str(svg)], timeout=150)
+    rep = json.loads(r.stdout)
+    phases = [w["phase"] for w in rep["windows"]]
+    assert phases == ["healthy"] * 2 + ["failing"] * 2 + ["healed"] * 2, phases
+    healthy = rep["windows"][0]
+    assert healthy["with"]["errors"] == 0 and healthy["without"]["errors"] == 0, healthy
+    failing = rep["windows"][3]
+    # Both fail; with the breaker open the failures are fast.
+    assert failing["without"]["errors"] == failing["without"]["requests"] > 0, failing
+    assert failing["with"]["p50_ms"] < failing["without"]["p50_ms"] / 4, failing
+    assert failing["with"]["requests"] > failing["without"]["requests"], failing
+    # Healed: through half-open back to closed, no errors at the end.
+    assert rep["transitions"]["half_open"] >= 1 and rep["transitions"]["closed"] >= 1, rep["transitions"]
+    last = rep["windows"][-1]
+    assert last["state"] == "closed" and last["with"]["errors"] == 0, last
+    assert rep["confirmed"], rep["verdict"]
+    assert svg.read_text().startswith("<svg")

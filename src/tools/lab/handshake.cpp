@@ -3,21 +3,17 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
-#include <thread>
 
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "tools/lab/netns.hpp"
+#include "tools/lab/process.hpp"
 
 namespace strata::tools::lab {
 
@@ -145,63 +141,11 @@ std::string handshake_svg(const HandshakeResult& r) {
 
 namespace {
 
-struct Server {
-  pid_t pid = -1;
-  std::string log;
-};
-
-Server start_server(const LabNet& net, const std::string& self, const std::string& cfg, const std::string& log) {
-  Server s{-1, log};
-  s.pid = ::fork();
-  if (s.pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    auto argv = net.in(net.server_ns());
-    for (const char* a : {"serve", "-c"}) argv.push_back(a);
-    argv.insert(argv.begin() + 4, self);
-    argv.push_back(cfg);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  for (int i = 0; i < 600; ++i) {  // up to 60 s (an ASan build starts slowly)
-    std::ifstream f(log);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    if (ss.str().find(" ready (") != std::string::npos) return s;
-    int status = 0;
-    if (::waitpid(s.pid, &status, WNOHANG) == s.pid) throw std::runtime_error("strata exited in the lab:\n" + ss.str());
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  throw std::runtime_error("strata did not become ready in the lab (log: " + log + ")");
-}
-
-void stop_server(Server& s) {
-  if (s.pid <= 0) return;
-  ::kill(s.pid, SIGTERM);
-  for (int i = 0; i < 300; ++i) {
-    int status = 0;
-    if (::waitpid(s.pid, &status, WNOHANG) == s.pid) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ::kill(s.pid, SIGKILL);
-  ::waitpid(s.pid, nullptr, 0);
-}
-
 // One `strata probe --json` in the client namespace; the attempts' JSON.
 nlohmann::json probe(const LabNet& net, const std::string& self, const std::vector<std::string>& args) {
-  auto argv = net.in(net.client_ns());
-  argv.push_back(self);
-  argv.push_back("probe");
-  argv.push_back("--json");
-  argv.push_back("--timeout");
-  argv.push_back("10");
+  std::vector<std::string> argv = {self, "probe", "--json", "--timeout", "10"};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::string out;
-  run_command(argv, &out);
+  const auto out = output_in(net, net.client_ns(), argv);
   try {
     return nlohmann::json::parse(out)["attempts"];
   } catch (const std::exception&) {
@@ -236,7 +180,7 @@ route_tables:
 )",
                                     dir, kServerAddr);
   LabNet net({o.rtt_ms / 2, 0, 1});
-  Server server = start_server(net, o.self, cfg, dir + "/strata.log");
+  Child server = start_in(net, net.server_ns(), {o.self, "serve", "-c", cfg}, dir + "/strata.log");
   const std::string base = std::string("https://") + kServerAddr;
   struct Spec {
     const char* name;
@@ -270,7 +214,7 @@ route_tables:
       }
     }
   }
-  stop_server(server);
+  stop(server);
   judge(r);
   const std::string svg = o.svg.empty() ? "handshake.svg" : o.svg;
   std::ofstream(svg) << handshake_svg(r);

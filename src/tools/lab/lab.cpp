@@ -5,14 +5,15 @@
 
 #include <unistd.h>
 
+#include "tools/lab/breaker.hpp"
 #include "tools/lab/handshake.hpp"
 #include "tools/lab/netns.hpp"
 
 namespace strata::tools::lab {
 
 int run_lab(LabOptions o) {
-  if (o.name != "handshake") {
-    std::fprintf(stderr, "strata lab: unknown or not yet implemented experiment '%s' (implemented: handshake)\n",
+  if (o.name != "handshake" && o.name != "breaker") {
+    std::fprintf(stderr, "strata lab: unknown or not yet implemented experiment '%s' (implemented: handshake, breaker)\n",
                  o.name.c_str());
     return 2;
   }
@@ -34,7 +35,7 @@ int run_lab(LabOptions o) {
     return 2;
   }
   try {
-    return run_handshake(o);
+    return o.name == "breaker" ? run_breaker(o) : run_handshake(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "strata lab %s: %s\n", o.name.c_str(), e.what());
     return 1;

@@ -2,7 +2,7 @@
 // experiments, each on its own two-namespace network (netns.hpp) with
 // strata inside, printing a table, a verdict with its confidence
 // (repetitions, spread) and an SVG chart. Implemented: `handshake`
-// (handshake.hpp). Needs root; says so and exits 2 without it. Blocking,
+// (handshake.hpp) and `breaker` (breaker.hpp). Needs root; says so and exits 2 without it. Blocking,
 // on the calling thread (plus the relay's thread).
 #pragma once
 #include <string>
@@ -10,7 +10,7 @@
 namespace strata::tools::lab {
 
 struct LabOptions {
-  std::string name;          // handshake
+  std::string name;          // handshake | breaker
   double rtt_ms = 50;        // added round-trip time
   unsigned repeat = 5;       // repetitions per variant
   std::string svg = "";      // chart path; default "<name>.svg" in the current directory
