@@ -3,7 +3,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_GEN := -G Ninja
 PYTEST    := /usr/bin/python3 -m pytest
 
-.PHONY: deps build build-asan build-tsan build-fuzz run test unit integration fuzz tsan clean
+.PHONY: deps build build-asan build-tsan build-fuzz run test unit integration fuzz tsan clean package
 
 deps:
 	./scripts/deps.sh
@@ -37,7 +37,7 @@ run: deps build
 
 # Every tier: unit (release + ASan/UBSan), integration against the ASan
 # binary and the release binary, TSan on the threaded unit tests, fuzzers.
-test: deps build build-asan
+test: deps build build-asan package
 	./scripts/check-includes.py
 	./build-asan/strata_unit
 	STRATA_BIN=$(CURDIR)/build-asan/strata $(PYTEST) -q -m "not timing" tests/integration
@@ -56,6 +56,11 @@ tsan: build-tsan
 
 fuzz: build-fuzz
 	./scripts/run-fuzzers.sh build-fuzz 20
+
+# A .deb (CPack) from the release build: build/strata_VERSION_ARCH.deb.
+package: build/build.ninja
+	cmake --build build -j $(JOBS) --target strata strata_man
+	cd build && cpack -G DEB
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

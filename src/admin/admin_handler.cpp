@@ -1,8 +1,11 @@
 #include "admin/admin_handler.hpp"
 
 #include "admin/hub_admin.hpp"
+#include "admin/www/dashboard.hpp"
 #include "config/loader.hpp"
 #include "obs/metrics.hpp"
+#include "obs/metrics_json.hpp"
+#include "obs/process_metrics.hpp"
 #include "upstream/cluster/status.hpp"
 
 namespace strata::admin {
@@ -24,8 +27,14 @@ class AdminHandler final : public http::Handler {
       co_return;
     }
     if (path == "/metrics") {
-      auto body = obs::Registry::global().render();
+      auto body = obs::Registry::global().render() + obs::render_process_metrics();
       co_await http::respond(ex, 200, body, "text/plain; version=0.0.4; charset=utf-8");
+    } else if (path == "/stats") {
+      auto body = std::string("{\"draining\":") + (draining_() ? "true" : "false") + ",\"metrics\":" +
+                  obs::metrics_json(obs::Registry::global().render() + obs::render_process_metrics()) + "}";
+      co_await http::respond(ex, 200, body, "application/json");
+    } else if (path == "/dashboard") {
+      co_await http::respond(ex, 200, admin::dashboard_html(), "text/html; charset=utf-8");
     } else if (path == "/healthz") {
       co_await http::respond(ex, 200, "ok\n");
     } else if (path == "/ready") {
@@ -42,7 +51,8 @@ class AdminHandler final : public http::Handler {
                              "strata admin\n/metrics  Prometheus metrics\n/healthz  liveness\n"
                              "/ready    readiness (503 while draining)\n/config   effective configuration\n"
                              "/clusters upstream breakers, health, ejections, bulkheads (JSON)\n"
-                             "/hub/channels  hub channels (JSON)\n/hub/presence?channel=c  hub presence (JSON)\n");
+                             "/hub/channels  hub channels (JSON)\n/hub/presence?channel=c  hub presence (JSON)\n"
+                             "/stats    metrics as JSON (for the dashboard)\n/dashboard  live dashboard (HTML)\n");
     } else {
       co_await http::respond(ex, 404, "not found\n");
     }

@@ -9,7 +9,9 @@
 #include <spdlog/spdlog.h>
 
 #include "app/proxy_config.hpp"
+#include "app/cmd_lab.hpp"
 #include "app/cmd_load.hpp"
+#include "app/cmd_plan.hpp"
 #include "app/cmd_probe.hpp"
 #include "app/cmd_ws_probe.hpp"
 #include "app/run.hpp"
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
   app::add_load_command(app);
   app::add_probe_command(app);
   app::add_ws_probe_command(app);
+  app::add_plan_command(app);
+  app::add_lab_command(app);
   auto* version = app.add_subcommand("version", "Print versions");
 
   CLI11_PARSE(app, argc, argv);

@@ -7,9 +7,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/service_notify.hpp"
 #include "config/loader.hpp"
 #include "obs/access_log.hpp"
 #include "obs/metrics.hpp"
+#include "obs/process_metrics.hpp"
 
 namespace strata::app {
 
@@ -40,10 +42,13 @@ int run_server(Loader load, server::HandlerFactory factory) {
     spdlog::error("cannot start: {}", e.what());
     return 1;
   }
+  obs::record_ready_memory();
   auto& reloads_ok = obs::counter("strata_config_reloads_total", "Configuration reloads", {{"outcome", "ok"}});
   auto& reloads_bad = obs::counter("strata_config_reloads_total", "Configuration reloads", {{"outcome", "error"}});
   spdlog::info("strata {} ready ({} workers, config {})", STRATA_VERSION,
                cfg->workers ? cfg->workers : std::thread::hardware_concurrency(), cfg->source);
+
+  notify_ready("serving");
 
   asio::io_context main_io(1);
   asio::signal_set signals(main_io, SIGHUP, SIGTERM, SIGINT);
@@ -51,6 +56,7 @@ int run_server(Loader load, server::HandlerFactory factory) {
     if (ec) return;
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: reloading configuration");
+      notify_reloading();
       try {
         auto next = load();
         auto err = srv.reload(next);
@@ -58,18 +64,22 @@ int run_server(Loader load, server::HandlerFactory factory) {
         if (err.empty()) {
           reloads_ok.inc();
           spdlog::info("reload complete");
+          notify_ready("serving (configuration reloaded)");
         } else {
           reloads_bad.inc();
           spdlog::error("reload refused, keeping the running configuration: {}", err);
+          notify_ready("serving (reload refused: " + err + ")");
         }
       } catch (const std::exception& e) {
         reloads_bad.inc();
         spdlog::error("reload refused, keeping the running configuration: {}", e.what());
+        notify_ready(std::string("serving (reload refused: ") + e.what() + ")");
       }
       signals.async_wait(on_signal);
       return;
     }
     spdlog::info("{}: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    notify_stopping();
     auto cur = srv.config();
     srv.drain(cur ? cur->timeouts.drain : std::chrono::milliseconds(30000));
     obs::AccessLogger::global().stop();

@@ -49,6 +49,39 @@ class Browser:
         self.wait("document.readyState === 'complete' && location.href !== 'about:blank'",
                   what="the page to load")
 
+    def call(self, *commands, timeout=20):
+        """Sends DevTools commands, each (method, params), to the page in one
+        session (emulation overrides last only as long as their session);
+        returns the last one's result."""
+        msgs = []
+        for method, params in commands:
+            self.next_id += 1
+            msgs.append({"id": self.next_id, "method": method, "params": params or {}})
+
+        async def go():
+            async with websockets.connect(self.ws_url, max_size=None) as ws:
+                for msg in msgs:
+                    await ws.send(json.dumps(msg))
+                    while True:
+                        r = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+                        if r.get("id") == msg["id"]:
+                            break
+                    if "error" in r:
+                        raise AssertionError(f"{msg['method']}: {r['error']}")
+                return r.get("result", {})
+
+        return asyncio.run(go())
+
+    def screenshot(self, path, width=1280, height=1000):
+        """Writes a PNG of the page at width x height CSS pixels to `path`; returns the path."""
+        import base64
+        data = self.call(("Emulation.setDeviceMetricsOverride",
+                          {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}),
+                         ("Page.captureScreenshot", {"format": "png"}))["data"]
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+        return path
+
     def eval(self, expression, timeout=20):
         """Evaluates `expression` in the page (promises awaited); returns its value."""
         self.next_id += 1
