@@ -107,8 +107,10 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
                                                              : TryKind::connect_error,
                             0};
       }
+      m.opened->inc();
       conn = std::make_unique<pool::H1Conn>(std::move(r.transport));
       conn->guard = std::move(guard);
+      conn->lease = pool.lease();
     }
     if (dog.fired()) co_return TryResult{TryKind::timeout, 0};
 

@@ -26,7 +26,12 @@ ClusterMetrics::ClusterMetrics(const std::string& c)
       stale_retries(&obs::counter("strata_upstream_stale_connection_retries_total",
                                   "Requests resent on a new connection because the pooled "
                                   "connection they took had been closed by the upstream",
-                                  {{"cluster", c}})) {
+                                  {{"cluster", c}})),
+      opened(&obs::counter("strata_upstream_connections_opened_total",
+                           "New upstream connections (connected)", {{"cluster", c}})),
+      pool_overflow(&obs::counter("strata_upstream_pool_overflow_closes_total",
+                                  "Upstream connections closed after a request because the idle "
+                                  "pool was at its cap", {{"cluster", c}})) {
   for (auto o : kOutcomes)
     by_outcome.emplace(std::string(o),
                        &obs::counter("strata_upstream_requests_total",
@@ -55,7 +60,8 @@ pool::H1Pool& ClusterState::pool_for(const std::string& key) {
   auto& p = pools_[key];
   if (!p) {
     const auto& c = cluster->config();
-    p = std::make_unique<pool::H1Pool>(c.max_idle_per_endpoint, c.idle_timeout, metrics.idle);
+    p = std::make_unique<pool::H1Pool>(c.max_idle_per_endpoint, c.idle_timeout, metrics.idle,
+                                       c.max_connections_per_endpoint, metrics.pool_overflow);
     if (stopped) p->close();
   }
   return *p;

@@ -33,6 +33,8 @@ struct ClusterMetrics {
   obs::Gauge* busy;
   obs::Counter* connect_errors;
   obs::Counter* stale_retries;  // resent after a pooled connection turned out closed
+  obs::Counter* opened;         // new upstream connections (TCP connected)
+  obs::Counter* pool_overflow;  // closed after a request because the idle pool was full
   std::map<std::string, obs::Counter*, std::less<>> by_outcome;
 };
 

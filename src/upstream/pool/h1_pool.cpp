@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "obs/metrics.hpp"
@@ -18,11 +19,33 @@ bool looks_stale(io::Transport& t) {
 }
 
 H1Pool::H1Pool(std::uint32_t max_idle, std::chrono::milliseconds idle_timeout,
-               obs::Gauge* idle_gauge)
+               obs::Gauge* idle_gauge, std::uint32_t hard_max, obs::Counter* overflow,
+               const core::Clock& clock)
     : max_idle_(max_idle),
       idle_timeout_(idle_timeout),
       idle_gauge_(idle_gauge),
+      hard_max_(std::max(hard_max, max_idle)),
+      overflow_(overflow),
+      clock_(clock),
+      peak_since_(clock.now()),
       self_(std::make_shared<H1Pool*>(this)) {}
+
+std::shared_ptr<void> H1Pool::lease() {
+  ++*live_;
+  idle_cap();  // a window that ended restarts before the new count is recorded
+  peak_ = std::max(peak_, *live_);
+  return std::shared_ptr<void>(nullptr, [live = live_](void*) { --*live; });
+}
+
+std::uint32_t H1Pool::idle_cap() {
+  const auto window = std::max<std::chrono::milliseconds>(idle_timeout_, std::chrono::seconds(1));
+  const auto now = clock_.now();
+  if (now - peak_since_ >= window) {
+    peak_ = *live_;
+    peak_since_ = now;
+  }
+  return std::min(hard_max_, std::max(max_idle_, peak_));
+}
 
 H1Pool::~H1Pool() {
   *self_ = nullptr;
@@ -43,7 +66,12 @@ std::unique_ptr<H1Conn> H1Pool::take(bool probe) {
 }
 
 void H1Pool::put(std::unique_ptr<H1Conn> c) {
-  if (closed_ || idle_.size() >= max_idle_ || !c->transport->is_open()) {
+  if (closed_ || !c->transport->is_open()) {
+    c->transport->close();
+    return;
+  }
+  if (idle_.size() >= idle_cap()) {
+    if (overflow_) overflow_->inc();
     c->transport->close();
     return;
   }

@@ -1,7 +1,13 @@
 // Idle HTTP/1.1 keep-alive connections to one endpoint, per worker.
-// At most max_idle connections are kept; each is closed after idle_timeout
-// (or when the peer closes it, detected on take()). LIFO so warm
-// connections are reused first. Use on the owning worker's executor only.
+// How many are kept adapts to use: at least max_idle, and up to the recent
+// peak of live connections (busy + idle, counted through lease()), so a
+// burst of concurrency above max_idle does not close connections on put()
+// only to open them again on the next burst. The peak decays: it restarts
+// from the current count once a window (idle_timeout, at least 1 s) has
+// passed since it was set; it never exceeds `hard_max`. Each idle
+// connection is closed after idle_timeout (or when the peer closes it,
+// detected on take()). LIFO so warm connections are reused first. Use on
+// the owning worker's executor only.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -11,10 +17,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include "core/clock.hpp"
 #include "http/message.hpp"
 #include "io/transport.hpp"
 
 namespace strata::obs {
+class Counter;
 class Gauge;
 }
 
@@ -35,12 +43,16 @@ struct H1Conn {
   std::unique_ptr<char[]> scratch;
   std::size_t scratch_size = 0;
   std::shared_ptr<void> guard;  // released with the connection (cluster connection count)
+  std::shared_ptr<void> lease;  // released with the connection (the pool's live count)
 };
 
 class H1Pool {
  public:
-  // `idle_gauge` counts idle connections (shared by a cluster's pools).
-  H1Pool(std::uint32_t max_idle, std::chrono::milliseconds idle_timeout, obs::Gauge* idle_gauge);
+  // `idle_gauge` counts idle connections (shared by a cluster's pools);
+  // `overflow` counts connections closed by put() because the pool was full.
+  H1Pool(std::uint32_t max_idle, std::chrono::milliseconds idle_timeout, obs::Gauge* idle_gauge,
+         std::uint32_t hard_max = 1024, obs::Counter* overflow = nullptr,
+         const core::Clock& clock = core::SteadyClock::instance());
   ~H1Pool();
   H1Pool(const H1Pool&) = delete;
   H1Pool& operator=(const H1Pool&) = delete;
@@ -55,9 +67,15 @@ class H1Pool {
   // Returns a connection after a complete keep-alive exchange; closed when
   // the pool is full or closed.
   void put(std::unique_ptr<H1Conn> c);
+  // Counts a new connection of this endpoint as live until the returned
+  // handle is released (keep it in H1Conn::lease); raises the peak.
+  std::shared_ptr<void> lease();
   // Closes every idle connection; later put()s close theirs.
   void close();
   std::size_t idle() const { return idle_.size(); }
+  std::uint32_t live() const { return *live_; }
+  // How many idle connections put() keeps now: max(max_idle, recent peak), at most hard_max.
+  std::uint32_t idle_cap();
 
  private:
   void erase(H1Conn* c);
@@ -65,6 +83,12 @@ class H1Pool {
   std::uint32_t max_idle_;
   std::chrono::milliseconds idle_timeout_;
   obs::Gauge* idle_gauge_;
+  std::uint32_t hard_max_;
+  obs::Counter* overflow_;
+  const core::Clock& clock_;
+  std::shared_ptr<std::uint32_t> live_ = std::make_shared<std::uint32_t>(0);
+  std::uint32_t peak_ = 0;             // most live connections since peak_since_
+  core::Clock::time_point peak_since_{};
   bool closed_ = false;
   std::list<std::unique_ptr<H1Conn>> idle_;
   std::shared_ptr<H1Pool*> self_;  // idle timers check it is still alive

@@ -1,0 +1,102 @@
+// H1Pool's idle cap: at least max_idle, up to the recent peak of live
+// connections (so a burst above max_idle does not churn), decaying after a
+// window, bounded by hard_max.
+#include "upstream/pool/h1_pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "obs/metrics.hpp"
+#include "support/loopback.hpp"
+
+namespace strata::upstream::pool {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Pair {
+  std::unique_ptr<H1Conn> conn;
+  boost::asio::ip::tcp::socket peer;
+};
+
+Pair make_conn(boost::asio::io_context& io, H1Pool& pool) {
+  auto [server, client] = test::loopback_pair(io);
+  auto c = std::make_unique<H1Conn>(io::make_tcp_transport(std::move(client)));
+  c->lease = pool.lease();
+  return Pair{std::move(c), std::move(server)};
+}
+
+TEST(H1Pool, KeepsIdleUpToTheRecentPeakAboveMaxIdle) {
+  boost::asio::io_context io;
+  core::FakeClock clock;
+  auto& overflow = obs::counter("test_h1pool_overflow_total", "test", {{"case", "peak"}});
+  const auto before = overflow.value();
+  H1Pool pool(4, 60s, nullptr, 64, &overflow, clock);
+  std::vector<Pair> burst;
+  for (int i = 0; i < 20; ++i) burst.push_back(make_conn(io, pool));
+  EXPECT_EQ(pool.live(), 20u);
+  EXPECT_EQ(pool.idle_cap(), 20u);
+  for (auto& p : burst) pool.put(std::move(p.conn));
+  EXPECT_EQ(pool.idle(), 20u);  // a fixed cap of 4 would have closed 16
+  EXPECT_EQ(overflow.value() - before, 0u);
+  // The next burst reuses all of them: no new connection needed.
+  std::vector<std::unique_ptr<H1Conn>> again;
+  for (int i = 0; i < 20; ++i) {
+    auto c = pool.take(false);
+    ASSERT_NE(c, nullptr) << i;
+    again.push_back(std::move(c));
+  }
+  EXPECT_EQ(pool.take(false), nullptr);
+  for (auto& c : again) pool.put(std::move(c));
+  EXPECT_EQ(pool.idle(), 20u);
+  pool.close();
+}
+
+TEST(H1Pool, PeakDecaysAfterTheWindowAndClosesTheSurplus) {
+  boost::asio::io_context io;
+  core::FakeClock clock;
+  auto& overflow = obs::counter("test_h1pool_overflow_total", "test", {{"case", "decay"}});
+  const auto before = overflow.value();
+  H1Pool pool(2, 10s, nullptr, 64, &overflow, clock);
+  std::vector<Pair> burst;
+  for (int i = 0; i < 10; ++i) burst.push_back(make_conn(io, pool));
+  // Use falls to 3 connections; the rest are dropped by their users.
+  for (int i = 3; i < 10; ++i) burst[i].conn.reset();
+  EXPECT_EQ(pool.live(), 3u);
+  EXPECT_EQ(pool.idle_cap(), 10u);  // still inside the window
+  clock.advance(11s);
+  EXPECT_EQ(pool.idle_cap(), 3u);   // restarted from the live count
+  clock.advance(11s);
+  for (int i = 0; i < 3; ++i) pool.put(std::move(burst[i].conn));
+  // live is 3 when the window restarts: all three fit (max(2, 3)).
+  EXPECT_EQ(pool.idle(), 3u);
+  EXPECT_EQ(overflow.value() - before, 0u);
+  // A new connection raises the peak again.
+  auto extra = make_conn(io, pool);   // live 4, peak 4
+  clock.advance(11s);                 // window over: peak restarts at 4 (3 idle + 1 busy)
+  EXPECT_EQ(pool.idle_cap(), 4u);
+  pool.put(std::move(extra.conn));
+  EXPECT_EQ(pool.idle(), 4u);
+  pool.close();
+}
+
+TEST(H1Pool, CapNeverExceedsHardMax) {
+  boost::asio::io_context io;
+  core::FakeClock clock;
+  auto& overflow = obs::counter("test_h1pool_overflow_total", "test", {{"case", "hard"}});
+  const auto before = overflow.value();
+  H1Pool pool(2, 60s, nullptr, 5, &overflow, clock);
+  std::vector<Pair> burst;
+  for (int i = 0; i < 8; ++i) burst.push_back(make_conn(io, pool));
+  EXPECT_EQ(pool.idle_cap(), 5u);
+  for (auto& p : burst) pool.put(std::move(p.conn));
+  EXPECT_EQ(pool.idle(), 5u);
+  EXPECT_EQ(overflow.value() - before, 3u);
+  pool.close();
+}
+
+}  // namespace
+}  // namespace strata::upstream::pool
