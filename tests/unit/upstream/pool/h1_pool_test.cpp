@@ -10,7 +10,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "obs/metrics.hpp"
-#include "support/loopback.hpp"
+#include "unit/support/loopback.hpp"
 
 namespace strata::upstream::pool {
 namespace {
