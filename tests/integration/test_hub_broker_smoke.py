@@ -65,6 +65,12 @@ def broker_config(redis_port):
             "  reconnect_min: 50ms\n  reconnect_max: 200ms\n  command_timeout: 500ms\n" + cfg)
 
 
+def wait_redis_up(node, workers=2):
+    """Every worker's Redis command connection is up (the client logs it)."""
+    for w in range(workers):
+        node.wait_for_log(rf"redis hub w{w} 127\.0\.0\.1:\d+: connected", timeout=10)
+
+
 def url(p):
     return f"ws://127.0.0.1:{p.port}/hub"
 
@@ -82,6 +88,8 @@ def test_publication_on_a_reaches_subscriber_on_b_in_order(spawn, write_config, 
     path = write_config(broker_config(redis.port))
     a = spawn("serve", "-c", path)
     b = spawn("serve", "-c", path)
+    wait_redis_up(a)
+    wait_redis_up(b)
 
     async def go():
         sb = await HubClient.connect(url(b))
@@ -109,6 +117,7 @@ def test_publication_on_a_reaches_subscriber_on_b_in_order(spawn, write_config, 
 def test_redis_down_local_delivery_then_not_recovered(spawn, write_config, redis):
     path = write_config(broker_config(redis.port))
     b = spawn("serve", "-c", path)
+    wait_redis_up(b)
 
     async def go():
         sb = await HubClient.connect(url(b))

@@ -1,12 +1,7 @@
 #include "hub/broker/names.hpp"
 
+#include "redis/partition_tags.hpp"
 #include "redis/slot.hpp"
-
-// Until redis-cluster is merged: the declaration of redis/partition_tags.hpp
-// this code is written against (replace with the include then).
-namespace strata::redis {
-std::vector<std::string> partition_tags(unsigned n, bool cluster);
-}
 
 namespace strata::hub::broker {
 

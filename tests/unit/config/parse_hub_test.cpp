@@ -182,6 +182,18 @@ TEST(ConfigHubBroker, ParsesLocalExplicitly) {
   EXPECT_EQ(c->hub.broker.presence_ttl, std::chrono::seconds(30));
 }
 
+TEST(ConfigHubBroker, RedisWithTheRedisSection) {
+  auto c = load_string("redis: {addresses: ['127.0.0.1:6390']}\n" +
+                           with_hub("hub:\n  broker: {type: redis, prefix: p1, partitions: 64}\n"),
+                       "t.yaml");
+  EXPECT_EQ(c->hub.broker.type, HubBrokerType::redis);
+  EXPECT_EQ(c->hub.broker.partitions, 64u);
+  ASSERT_TRUE(c->redis);
+  // The dump carries both and loads again.
+  auto again = load_string(to_json(*c), "d.json");
+  EXPECT_EQ(again->hub.broker, c->hub.broker);
+}
+
 TEST(ConfigHubBroker, Errors) {
   // type redis needs the top-level redis: section; the error points at the type.
   EXPECT_EQ(error_of(with_hub("hub:\n  broker: {type: redis}\n")),
