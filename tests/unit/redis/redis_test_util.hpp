@@ -68,7 +68,9 @@ inline bool have_redis_server() { return std::system("command -v redis-server >/
 // redis-server --port P --save '' --appendonly no --daemonize no [extra...]
 class RedisServer {
  public:
-  explicit RedisServer(std::vector<std::string> extra = {}) : extra_(std::move(extra)), port_(free_port()) {}
+  // tls: the port speaks TLS only (--port 0 --tls-port P; `extra` gives the certificates).
+  explicit RedisServer(std::vector<std::string> extra = {}, bool tls = false)
+      : extra_(std::move(extra)), port_(free_port()), tls_(tls) {}
   ~RedisServer() { stop(); }
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -78,8 +80,9 @@ class RedisServer {
 
   // Starts it (on the same port after a stop()) and waits (bounded) until it answers PING.
   bool start() {
-    std::vector<std::string> args = {"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+    std::vector<std::string> args = {"redis-server", "--port", tls_ ? "0" : std::to_string(port_), "--bind", "127.0.0.1",
                                      "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir_.path()};
+    if (tls_) args.insert(args.end(), {"--tls-port", std::to_string(port_)});
     args.insert(args.end(), extra_.begin(), extra_.end());
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -114,7 +117,10 @@ class RedisServer {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons(port_);
     bool ok = false;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    if (connected && tls_) {
+      ok = true;  // listening is enough
+    } else if (connected) {
       const char ping[] = "PING\r\n";
       char buf[64] = {};
       if (::write(fd, ping, sizeof ping - 1) > 0 && ::read(fd, buf, sizeof buf - 1) > 0)
@@ -125,6 +131,7 @@ class RedisServer {
   }
   std::vector<std::string> extra_;
   std::uint16_t port_;
+  bool tls_ = false;
   strata::test::TempDir dir_;
   pid_t pid_ = -1;
 };
