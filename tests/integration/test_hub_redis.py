@@ -11,7 +11,7 @@ import threading
 import time
 
 
-from hubnodes import Sse, hub_nodes, metric, redis_yaml, sse_data, sse_url, wait_metric  # noqa: F401
+from hubnodes import Sse, metrics_text, hub_nodes, metric, redis_yaml, sse_data, sse_url, wait_metric  # noqa: F401
 from hubutil import api, command, connect, is_pub, is_subscribed, recv_json, recv_until, run_async
 from redisutil import needs_redis, redis_standalone, text  # noqa: F401
 
@@ -207,8 +207,19 @@ def test_redis_down_local_delivery_then_not_recovered(redis_standalone, hub_node
             # Redis back (empty: the stream is lost): continuity broke on both
             # nodes, so every subscriber gets one "not recovered" resync push.
             r.start()
-            ra = await next_subscribe(wa, "d")
-            rb = await next_subscribe(wb, "d")
+            try:
+                ra = await next_subscribe(wa, "d")
+                rb = await next_subscribe(wb, "d")
+            except AssertionError as e:
+                # Say whether the channel is stuck: subscribed again, up, yet
+                # not told and (then) not fed.
+                p2 = publish(b, "d", "probe")
+                try:
+                    probe = await recv_json(wa, 5)
+                except asyncio.TimeoutError:
+                    probe = None
+                lines = [ln for ln in metrics_text(a).splitlines() if ln.startswith(("strata_hub_broker", "strata_redis_"))]
+                raise AssertionError(f"{e}\nprobe published on B {p2} -> A's subscriber got {probe}\nA: {lines}") from None
             for x in (ra, rb):
                 assert x["recovered"] is False, x
                 assert x["epoch"] != p1["epoch"], x
