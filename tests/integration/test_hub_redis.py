@@ -8,6 +8,8 @@ connection survives a burst of 100,000 publications with Redis's pub/sub
 output buffer limit set small. Every wait is bounded."""
 import asyncio
 import threading
+
+import pytest
 import time
 
 
@@ -286,6 +288,47 @@ def test_presence_and_join_leave_across_nodes(redis_standalone, hub_nodes):
         assert list(body["result"]["clients"]) == [cid_b], body
         await wb.close()
     run_async(go(), 60)
+
+
+@pytest.mark.parametrize("subscribers", [1, 6])
+def test_resync_reaches_every_subscriber_after_redis_restart(redis_standalone, hub_nodes, subscribers):
+    """One node (2 workers), N subscribers of one channel; a local-fallback
+    publication while Redis is down; Redis back (empty): each subscriber
+    gets exactly one "not recovered" resync push before the next publication."""
+    r = redis_standalone
+    [a] = hub_nodes(standalone(r), n=1)
+
+    async def go():
+        wss = []
+        for _ in range(subscribers):
+            ws = await connect(a.port, "channels=solo")
+            await recv_until(ws, is_subscribed("solo"))
+            wss.append(ws)
+        publish(a, "solo", "before")
+        for ws in wss:
+            await pubs(ws, "solo", 1)
+        r.kill()
+        publish(a, "solo", "local")
+        for ws in wss:
+            assert (await pubs(ws, "solo", 1))[0]["data"] == "local"
+        wait_metric(a, "strata_hub_broker_up", lambda v: v < 2, 10)
+        r.start()
+        wait_metric(a, "strata_hub_broker_up", lambda v: v == 2, 15)
+        got = []
+        for ws in wss:
+            try:
+                got.append(await next_subscribe(ws, "solo", 10))
+            except AssertionError:
+                got.append(None)
+        assert None not in got, (f"{got.count(None)} of {subscribers} subscribers got no resync push; "
+                                 f"gaps not_recovered={metric(a, 'strata_hub_broker_gaps_total', result='not_recovered')}")
+        after = publish(a, "solo", "after")
+        for ws, rs in zip(wss, got):
+            g = (await pubs(ws, "solo", 1))[0]
+            assert (g["epoch"], g["offset"]) == (after["epoch"], after["offset"]) == (rs["epoch"], rs["offset"] + 1)
+        for ws in wss:
+            await ws.close()
+    run_async(go(), 90)
 
 
 BURST = 100_000
