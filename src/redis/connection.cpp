@@ -20,7 +20,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Connection::Impl final : detail::Link {
   Impl(asio::any_io_executor ex, Endpoint ep, const config::RedisConfig& cfg, std::string name)
-      : Link(ex, std::move(ep), cfg, std::move(name), true), timer(ex) {}
+      : Link(ex, std::move(ep), cfg, std::move(name), true), timer(ex), heartbeat(ex) {}
 
   struct Pending {
     Callback cb;
@@ -30,11 +30,31 @@ struct Connection::Impl final : detail::Link {
   std::vector<std::function<void(bool)>> state_cbs;
   asio::steady_timer timer;  // the oldest command's deadline
   bool timer_armed = false;
+  asio::steady_timer heartbeat;  // PING when idle (Link::heartbeat_interval)
+  bool activity = false;         // a reply since the last heartbeat tick
   std::string scratch;
 
   void complete(Callback& cb, Result r) {
+    if (!cb) return;  // our heartbeat PING
     RedisMetrics::get().count(r);
     cb(std::move(r));
+  }
+
+  void beat(std::uint64_t gen) {
+    heartbeat.expires_after(heartbeat_interval());
+    heartbeat.async_wait([self = std::static_pointer_cast<Impl>(shared_from_this()), gen](boost::system::error_code ec) {
+      if (ec || gen != self->generation() || !self->up()) return;
+      if (!self->activity && self->inflight.empty()) {
+        self->scratch.clear();
+        format_command({"PING"}, self->scratch);
+        self->send(self->scratch);
+        self->inflight.push_back({Callback{}, Clock::now() + self->cfg().command_timeout});
+        RedisMetrics::get().pending.add();
+        self->arm();
+      }
+      self->activity = false;
+      self->beat(gen);
+    });
   }
 
   // Fails fast on the executor (not inside the caller's command()).
@@ -92,10 +112,15 @@ struct Connection::Impl final : detail::Link {
     }
   }
 
-  void on_up() override { notify(true); }
+  void on_up() override {
+    activity = false;
+    beat(generation());
+    notify(true);
+  }
 
   void on_down(Errc why) override {
     timer.cancel();
+    heartbeat.cancel();
     fail_all(why);
     notify(false);
   }
@@ -107,6 +132,7 @@ struct Connection::Impl final : detail::Link {
                     endpoint().to_string());
       return fail(Errc::protocol, "unexpected reply");
     }
+    activity = true;
     auto p = std::move(inflight.front());
     inflight.pop_front();
     RedisMetrics::get().pending.sub();
@@ -119,6 +145,7 @@ struct Connection::Impl final : detail::Link {
     if (closed()) return;
     shutdown();
     timer.cancel();
+    heartbeat.cancel();
     state_cbs.clear();
     fail_all(Errc::closed);
   }

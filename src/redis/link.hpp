@@ -10,6 +10,7 @@
 // so an operation ending after the owner is gone finds the Link shut down.
 // Thread: the executor's.
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -62,6 +63,12 @@ class Link : public std::enable_shared_from_this<Link> {
   const std::string& name() const { return name_; }
   const config::RedisConfig& cfg() const { return cfg_; }
   const boost::asio::any_io_executor& executor() const { return ex_; }
+  // Idle connections send PING this often (max(command_timeout, 1s)) so a
+  // silent loss (a network partition, no RST) is noticed within
+  // about heartbeat + command_timeout.
+  std::chrono::milliseconds heartbeat_interval() const {
+    return std::max(cfg_.command_timeout, std::chrono::milliseconds(1000));
+  }
   // The backoff before the next attempt (for tests: bounds).
   std::chrono::milliseconds next_backoff();
 

@@ -49,10 +49,12 @@ bool kind_is(const Reply& r, std::string_view k) {
 struct PubSubConnection::Impl final : detail::Link {
   Impl(asio::any_io_executor ex, Endpoint ep, const config::RedisConfig& cfg, SubscriberHandler& h, bool sharded,
        std::string name)
-      : Link(ex, std::move(ep), cfg, std::move(name), false), h(&h), sharded(sharded), timer(ex), retry_timer(ex) {}
+      : Link(ex, std::move(ep), cfg, std::move(name), false), h(&h), sharded(sharded), timer(ex), retry_timer(ex),
+        heartbeat(ex) {}
 
   struct Cmd {
     bool sub;
+    bool ping;  // our heartbeat: answered by "pong" (["pong", ""] while subscribed)
     std::vector<std::string> channels;
     std::size_t left;  // confirmations still expected
     Clock::time_point deadline;
@@ -68,7 +70,37 @@ struct PubSubConnection::Impl final : detail::Link {
   bool timer_armed = false;
   asio::steady_timer retry_timer;  // resubscribe channels the server dropped
   bool retry_armed = false;
+  asio::steady_timer heartbeat;  // PING when idle (Link::heartbeat_interval)
+  bool activity = false;         // something read since the last tick
   std::string scratch;
+
+  void beat(std::uint64_t gen) {
+    heartbeat.expires_after(heartbeat_interval());
+    heartbeat.async_wait([s = self(), gen](boost::system::error_code ec) {
+      if (ec || gen != s->generation() || !s->up()) return;
+      if (!s->activity && s->cmds.empty()) {
+        s->scratch.clear();
+        format_command({"PING"}, s->scratch);
+        s->send(s->scratch);
+        s->cmds.push_back({false, true, {}, 1, Clock::now() + s->cfg().command_timeout});
+        s->arm();
+      }
+      s->activity = false;
+      s->beat(gen);
+    });
+  }
+
+  // A PONG (status when nothing is subscribed, ["pong", ""] otherwise).
+  bool pong(const Reply& r) {
+    if (r.type == Reply::Type::status ? !kind_is(r, "pong")
+                                      : !(r.is_array() && r.elements.size() == 2 && kind_is(r.elements[0], "pong")))
+      return false;
+    if (!cmds.empty() && cmds.front().ping) {
+      cmds.pop_front();
+      if (!timer_armed) arm();
+    }
+    return true;
+  }
 
   std::shared_ptr<Impl> self() { return std::static_pointer_cast<Impl>(shared_from_this()); }
 
@@ -139,7 +171,7 @@ struct PubSubConnection::Impl final : detail::Link {
       send(scratch);
       args.erase(args.begin());
       const std::size_t n = args.size();
-      cmds.push_back({sub, std::move(args), n, Clock::now() + cfg().command_timeout});
+      cmds.push_back({sub, false, std::move(args), n, Clock::now() + cfg().command_timeout});
     }
     arm();
   }
@@ -159,7 +191,7 @@ struct PubSubConnection::Impl final : detail::Link {
 
   // One confirmation of the oldest command (if it is of that kind).
   void confirm(bool sub) {
-    if (cmds.empty() || cmds.front().sub != sub) return;
+    if (cmds.empty() || cmds.front().ping || cmds.front().sub != sub) return;
     if (--cmds.front().left == 0) {
       cmds.pop_front();
       if (!timer_armed) arm();
@@ -200,6 +232,7 @@ struct PubSubConnection::Impl final : detail::Link {
     if (cmds.empty()) return wrong_type("an error reply with no command waiting: " + r.str);
     Cmd c = std::move(cmds.front());
     cmds.pop_front();
+    if (c.ping) return;
     spdlog::warn("redis {} {}: {} of {} channel(s) failed: {}", name(), endpoint().to_string(),
                  c.sub ? "subscribe" : "unsubscribe", c.channels.size(), r.str);
     const auto gen = generation();
@@ -218,7 +251,9 @@ struct PubSubConnection::Impl final : detail::Link {
   }
 
   void on_reply(Reply& r) override {
+    activity = true;
     if (r.is_error()) return on_error_reply(r);
+    if (pong(r)) return;
     if (!r.is_array() || r.elements.size() < 3 || !r.elements[0].is_string())
       return wrong_type(r.is_array() ? "array of " + std::to_string(r.elements.size()) : "not an array");
     auto& e = r.elements;
@@ -263,10 +298,13 @@ struct PubSubConnection::Impl final : detail::Link {
     cmds.clear();
     unsub_acks.clear();
     timer.cancel();
+    heartbeat.cancel();
   }
 
   void on_up() override {
     reset_state();
+    activity = false;
+    beat(generation());
     for (auto& ch : wanted) dirty.insert(ch);
     flush();
   }

@@ -97,7 +97,7 @@ TEST(ConfigRedis, PasswordIsRedactedInTheDump) {
 
 TEST(ConfigRedis, Errors) {
   EXPECT_EQ(error_of(with("redis: {mode: sentinel}\n")),
-            "t.yaml:1:16: mode: unknown value 'sentinel' (expected one of: standalone, shards, cluster)");
+            "t.yaml:1:15: mode: unknown value 'sentinel' (expected one of: standalone, shards, cluster)");
   EXPECT_EQ(error_of(with("redis:\n  addresses: ['a:1', 'b:2']\n")).rfind(
                 "t.yaml:2:14: addresses: mode standalone takes exactly one address (got 2)", 0),
             0u);

@@ -90,6 +90,27 @@ TEST(RedisConnection, StalledServerThatStopsReadingTimesOut) {
   EXPECT_EQ(timeouts, 200u);
 }
 
+TEST(RedisConnection, SilentServerIsNoticedByTheIdleHeartbeat) {
+  boost::asio::io_context io;
+  FakeRedis fake(io);
+  bool answer = true;
+  fake.on_command([&](FakeRedis::Session& s, const std::vector<std::string>&) {
+    if (answer) s.send("+PONG\r\n");
+  });
+  auto cfg = fast_cfg(fake);
+  cfg.command_timeout = 100ms;  // heartbeat every max(100ms, 1s) = 1s
+  Connection c(io.get_executor(), fake.endpoint(), cfg, "t");
+  std::vector<bool> states;
+  c.on_state([&](bool up) { states.push_back(up); });
+  ASSERT_TRUE(run_until(io, [&] { return c.up(); }));
+  ASSERT_TRUE(run_until(io, [&] { return fake.commands.size() == 1; }, 3s));  // an idle PING, answered
+  EXPECT_EQ(fake.commands[0], (std::vector<std::string>{"PING"}));
+  EXPECT_TRUE(c.up());
+  answer = false;  // now the server is silent (like a partition: no RST)
+  ASSERT_TRUE(run_until(io, [&] { return states.size() >= 2; }, 3s));
+  EXPECT_EQ(states[1], false);
+}
+
 TEST(RedisConnection, OverloadedPastMaxPending) {
   boost::asio::io_context io;
   FakeRedis fake(io);

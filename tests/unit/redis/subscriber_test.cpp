@@ -154,6 +154,34 @@ TEST(RedisPubSub, SubscribeErrorInterruptsAndRetries) {
   EXPECT_EQ(fake.commands.size(), 2u);
 }
 
+TEST(RedisPubSub, IdleHeartbeatKeepsAnAnsweringServerAndDropsASilentOne) {
+  boost::asio::io_context io;
+  FakeRedis fake(io);
+  bool answer = true;
+  fake.on_command([&](FakeRedis::Session& s, const std::vector<std::string>& cmd) {
+    if (cmd[0] == "PING") {
+      if (answer) s.send(FakeRedis::push({"pong", ""}));
+      return;
+    }
+    s.send(FakeRedis::array({FakeRedis::bulk("subscribe"), FakeRedis::bulk(cmd[1]), FakeRedis::integer(1)}));
+  });
+  auto cfg = test::local_cfg(fake.address());
+  cfg.command_timeout = 100ms;
+  test::Recorder rec;
+  PubSubConnection ps(io.get_executor(), fake.endpoint(), cfg, rec, false, "t");
+  ps.subscribe("a");
+  ASSERT_TRUE(run_until(io, [&] { return rec.subscribed.size() == 1; }));
+  ASSERT_TRUE(run_until(io, [&] { return fake.commands.size() == 2; }, 3s));
+  EXPECT_EQ(fake.commands[1], (std::vector<std::string>{"PING"}));
+  test::run_for(io, 300ms);
+  EXPECT_TRUE(rec.interrupted.empty());
+  EXPECT_EQ(fake.accepted(), 1u);
+  answer = false;
+  ASSERT_TRUE(run_until(io, [&] { return rec.interrupted.size() == 1; }, 3s));
+  ASSERT_TRUE(run_until(io, [&] { return rec.subscribed.size() == 2; }));  // back on a new connection
+  EXPECT_EQ(fake.accepted(), 2u);
+}
+
 TEST(RedisPubSub, MissingConfirmationTimesOut) {
   boost::asio::io_context io;
   FakeRedis fake(io);
