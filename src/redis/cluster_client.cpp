@@ -367,7 +367,7 @@ struct Impl : std::enable_shared_from_this<Impl> {
       ++reads;
       if (!last_ok) spdlog::info("redis {}: cluster topology read again", name);
     } else {
-      if (last_ok) spdlog::warn("redis {}: no cluster node answered CLUSTER SHARDS/SLOTS; retrying", name);
+      if (last_ok) spdlog::warn("redis {}: no node gave a usable CLUSTER SHARDS/SLOTS reply; retrying", name);
       if (!have_topo) {
         auto ops = std::move(early);
         early.clear();

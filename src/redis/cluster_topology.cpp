@@ -81,7 +81,8 @@ bool resolve_host(const Reply* r, const TopologyContext& ctx, std::string& host)
 struct NodeInfo {
   Endpoint ep;
   bool master = false;
-  bool online = true;
+  bool online = true;  // health "online"
+  bool failed = false;  // health "fail"/"failed" ("loading" is neither)
 };
 
 // One node of CLUSTER SHARDS: flat key/value pairs.
@@ -120,6 +121,7 @@ bool parse_shard_node(const Reply& n, const TopologyContext& ctx, NodeInfo& out,
       out.master = v.str == "master";
     } else if (k.str == "health") {
       out.online = v.is_string() && v.str == "online";
+      out.failed = v.is_string() && v.str.starts_with("fail");
     }
   }
   if (!has_role) {
@@ -196,7 +198,7 @@ bool parse_cluster_shards(const Reply& r, const TopologyContext& ctx, ClusterTop
           have_master = true;
           master_online = ni.online;
         }
-      } else if (ni.online) {
+      } else if (!ni.failed) {
         shard.replicas.push_back(ni.ep);
       }
     }

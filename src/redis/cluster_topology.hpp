@@ -25,7 +25,7 @@ struct SlotRange {
 struct ClusterShard {
   std::vector<SlotRange> slots;
   Endpoint master;
-  std::vector<Endpoint> replicas;  // online ones only (CLUSTER SHARDS health)
+  std::vector<Endpoint> replicas;  // not failed (CLUSTER SHARDS health online or loading)
   bool operator==(const ClusterShard&) const = default;
 };
 

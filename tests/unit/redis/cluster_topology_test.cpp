@@ -66,6 +66,14 @@ TEST(ClusterTopology, ParsesClusterShards) {
   EXPECT_EQ(t.master_of(16384), nullptr);
   ASSERT_EQ(t.shards()[2].replicas.size(), 1u);
   EXPECT_EQ(t.shards()[2].replicas[0].port, 30004);
+  // A replica that is still loading counts, a failed one does not.
+  ClusterTopology t2;
+  ASSERT_TRUE(parse_cluster_shards(A({shard({I(0), I(16383)}, {node("127.0.0.1", 1, "master"),
+                                                               node("127.0.0.1", 2, "replica", "loading"),
+                                                               node("127.0.0.1", 3, "replica", "fail")})}),
+                                   ctx, t2, err)) << err;
+  ASSERT_EQ(t2.shards()[0].replicas.size(), 1u);
+  EXPECT_EQ(t2.shards()[0].replicas[0].port, 2);
   EXPECT_EQ(t.masters().size(), 3u);
 }
 
@@ -181,7 +189,10 @@ TEST(ClusterTopology, ParsesClusterSlots) {
                                      A({I(10923), I(16383), n("127.0.0.1", 30003)})}),
                                   ctx, slots3, err));
   EXPECT_TRUE(shards.same_masters(slots3));
-  EXPECT_FALSE(shards.same_masters(t));
+  EXPECT_TRUE(shards.same_masters(t));  // the overlapping range kept its first master
+  ClusterTopology one;
+  ASSERT_TRUE(parse_cluster_slots(A({A({I(0), I(16383), n("127.0.0.1", 30001)})}), ctx, one, err));
+  EXPECT_FALSE(shards.same_masters(one));
 }
 
 TEST(ClusterTopology, MalformedSlots) {
