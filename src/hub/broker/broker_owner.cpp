@@ -261,6 +261,7 @@ void BrokerOwner::on_interrupted(std::string_view channel) {
   Channel* ch = find(channel);
   if (!ch || ch->state == State::unsubscribed) return;
   ch->state = State::interrupted;
+  ch->sync_retry = false;  // on_subscribed comes when the subscription is back
   ch->held.clear();  // a sync on the next on_subscribed decides what was missed
   resume(channel, *ch);
 }
@@ -288,12 +289,16 @@ void BrokerOwner::start_sync(std::string_view name, Channel& ch) {
 // missed something, fill it from the stream or tell them (resync).
 void BrokerOwner::synced(std::string_view name, Channel& ch, ReadResult r) {
   if (r.status != Status::ok || r.top.epoch.empty()) {
-    // The store went away again: local positions until the next on_subscribed.
+    // The store's command connection is not (yet) back, e.g. the pub/sub
+    // connection reconnected first: local positions, and the sweep reads
+    // the top again once the store is up.
     ch.state = State::interrupted;
+    ch.sync_retry = true;
     ch.held.clear();
     resume(name, ch);
     return;
   }
+  ch.sync_retry = false;
   ch.state = State::live;
   const Position have = ch.cache.position();
   if (ch.subscribers == 0) {
@@ -578,6 +583,8 @@ void BrokerOwner::sweep() {
       ch.state = State::interrupted;
       resume(name, ch);
     }
+    // A sync that failed (the store was not reachable yet): try again.
+    if (ch.sync_retry && ch.state == State::interrupted && !ch.busy && broker_.up(name)) start_sync(name, ch);
     if (refresh && ch.presence && ch.presence->clients() && broker_.up(name)) {
       std::vector<PresenceMember> members;
       for (const auto& e : ch.presence->snapshot().clients) members.push_back(PresenceMember{e.client, e.user, e.info});

@@ -107,6 +107,7 @@ class BrokerOwner final : public Events {
     State state = State::unsubscribed;
     bool diverged = false;     // local positions since the last sync
     bool resync_needed = false;  // held messages overflowed: re-read the top
+    bool sync_retry = false;     // the top read after on_subscribed failed: the sweep retries
     unsigned busy = 0;         // reads in flight (messages wait in `held`)
     std::deque<Pub> held;
     std::vector<Waiter> waiters;

@@ -291,6 +291,26 @@ TEST(BrokerOwner, InterruptionWithTheStreamGoneResyncs) {
   EXPECT_EQ(kinds(l.a).back(), "pub 1 G");
 }
 
+TEST(BrokerOwner, TopReadFailingAfterResubscribeIsRetriedBySweep) {
+  // The pub/sub connection came back before the command connection: the
+  // top read fails; the sweep reads it again once Redis is up.
+  Live l;
+  l.h.interrupted(0, "c");
+  l.h.redis().down = true;
+  auto r = l.h.publish(0, "c");  // local: 6 in E~abcde
+  l.h.subscribed(0, "c");        // the read fails at once (down)
+  l.h.impl(0).sweep();           // still down: nothing
+  l.h.run();
+  EXPECT_EQ(l.h.redis().pending(&broker::read_script()), 0u);
+  l.h.redis().down = false;
+  l.h.impl(0).sweep();
+  l.h.run();
+  l.h.answer_read(0, 7, "E");
+  EXPECT_EQ(kinds(l.a), (std::vector<std::string>{"pub 6 E~abcde", "resync 7 E"}));
+  l.h.message(0, "c", 8, "E");
+  EXPECT_EQ(kinds(l.a).back(), "pub 8 E");
+}
+
 TEST(BrokerOwner, FailFastErrorsFallBackWithoutReentrancy) {
   // The fake fails inline while down (like the real client); the broker
   // posts the callback, the publish falls back locally.
