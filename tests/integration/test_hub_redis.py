@@ -8,10 +8,12 @@ connection survives a burst of 100,000 publications with Redis's pub/sub
 output buffer limit set small. Every wait is bounded."""
 import asyncio
 import threading
+
+import pytest
 import time
 
 
-from hubnodes import Sse, hub_nodes, metric, redis_yaml, sse_data, sse_url, wait_metric  # noqa: F401
+from hubnodes import Sse, metrics_text, hub_nodes, metric, redis_yaml, sse_data, sse_url, wait_metric  # noqa: F401
 from hubutil import api, command, connect, is_pub, is_subscribed, recv_json, recv_until, run_async
 from redisutil import needs_redis, redis_standalone, text  # noqa: F401
 
@@ -207,8 +209,19 @@ def test_redis_down_local_delivery_then_not_recovered(redis_standalone, hub_node
             # Redis back (empty: the stream is lost): continuity broke on both
             # nodes, so every subscriber gets one "not recovered" resync push.
             r.start()
-            ra = await next_subscribe(wa, "d")
-            rb = await next_subscribe(wb, "d")
+            try:
+                ra = await next_subscribe(wa, "d")
+                rb = await next_subscribe(wb, "d")
+            except AssertionError as e:
+                # Say whether the channel is stuck: subscribed again, up, yet
+                # not told and (then) not fed.
+                p2 = publish(b, "d", "probe")
+                try:
+                    probe = await recv_json(wa, 5)
+                except asyncio.TimeoutError:
+                    probe = None
+                lines = [ln for ln in metrics_text(a).splitlines() if ln.startswith(("strata_hub_broker", "strata_redis_"))]
+                raise AssertionError(f"{e}\nprobe published on B {p2} -> A's subscriber got {probe}\nA: {lines}") from None
             for x in (ra, rb):
                 assert x["recovered"] is False, x
                 assert x["epoch"] != p1["epoch"], x
@@ -275,6 +288,47 @@ def test_presence_and_join_leave_across_nodes(redis_standalone, hub_nodes):
         assert list(body["result"]["clients"]) == [cid_b], body
         await wb.close()
     run_async(go(), 60)
+
+
+@pytest.mark.parametrize("subscribers", [1, 6])
+def test_resync_reaches_every_subscriber_after_redis_restart(redis_standalone, hub_nodes, subscribers):
+    """One node (2 workers), N subscribers of one channel; a local-fallback
+    publication while Redis is down; Redis back (empty): each subscriber
+    gets exactly one "not recovered" resync push before the next publication."""
+    r = redis_standalone
+    [a] = hub_nodes(standalone(r), n=1)
+
+    async def go():
+        wss = []
+        for _ in range(subscribers):
+            ws = await connect(a.port, "channels=solo")
+            await recv_until(ws, is_subscribed("solo"))
+            wss.append(ws)
+        publish(a, "solo", "before")
+        for ws in wss:
+            await pubs(ws, "solo", 1)
+        r.kill()
+        publish(a, "solo", "local")
+        for ws in wss:
+            assert (await pubs(ws, "solo", 1))[0]["data"] == "local"
+        wait_metric(a, "strata_hub_broker_up", lambda v: v < 2, 10)
+        r.start()
+        wait_metric(a, "strata_hub_broker_up", lambda v: v == 2, 15)
+        got = []
+        for ws in wss:
+            try:
+                got.append(await next_subscribe(ws, "solo", 10))
+            except AssertionError:
+                got.append(None)
+        assert None not in got, (f"{got.count(None)} of {subscribers} subscribers got no resync push; "
+                                 f"gaps not_recovered={metric(a, 'strata_hub_broker_gaps_total', result='not_recovered')}")
+        after = publish(a, "solo", "after")
+        for ws, rs in zip(wss, got):
+            g = (await pubs(ws, "solo", 1))[0]
+            assert (g["epoch"], g["offset"]) == (after["epoch"], after["offset"]) == (rs["epoch"], rs["offset"] + 1)
+        for ws in wss:
+            await ws.close()
+    run_async(go(), 90)
 
 
 BURST = 100_000

@@ -56,17 +56,18 @@ def test_cluster_spread_and_cross_node_delivery(redis_cluster, hub_nodes):
                 p = m["push"]
                 got[p["channel"]].append((p["pub"]["offset"], p["pub"]["data"]))
             assert got == expect
+        # Sharded pub/sub: the subscriptions are spread over all three masters
+        # (partition tags chosen for the slot ranges), none is a plain channel.
+        per_master = {m: [ch for ch in CHANNELS if any(x.endswith("c:" + ch) for x in shard_channels(redis_cluster.node(m)))]
+                      for m in redis_cluster.masters()}
+        plain = [redis_cluster.node(m).call("PUBSUB", "CHANNELS", "*") for m in redis_cluster.masters()]
         for ws in subs:
             await ws.close()
-    run_async(go(), 90)
-    # Sharded pub/sub: the subscriptions are spread over all three masters
-    # (partition tags chosen for the slot ranges), none is a plain channel.
-    per_master = {m: [ch for ch in CHANNELS if any(x.endswith("c:" + ch) for x in shard_channels(redis_cluster.node(m)))]
-                  for m in redis_cluster.masters()}
+        return per_master, plain
+    per_master, plain = run_async(go(), 90)
     assert all(per_master.values()), per_master
     assert sorted(sum(per_master.values(), [])) == sorted(CHANNELS), per_master
-    for m in redis_cluster.masters():
-        assert redis_cluster.node(m).call("PUBSUB", "CHANNELS", "*") == []
+    assert plain == [[], [], []], plain
     for x in (a, b, c):
         assert metric(x, "strata_hub_broker_publishes_total", result="local_fallback") == 0
 
@@ -129,14 +130,14 @@ def test_cluster_master_killed_resubscribed_without_restart(redis_cluster, hub_n
                     got.append(p["pub"])
             assert [g["data"] for g in got] == [f"post-{i}" for i in range(5)]
             assert [(g["offset"], g["epoch"]) for g in got] == [(r["offset"], r["epoch"]) for r in res]
+        # The channel's sharded subscriptions are on a live master again.
+        new = master_with(cl, "fo")
         for ws in subs:
             await ws.close()
-        return victim, refreshes, failover_s
-    victim, refreshes, failover_s = run_async(go(), 120)
+        return victim, new, refreshes, failover_s
+    victim, new, refreshes, failover_s = run_async(go(), 120)
     # No restart: same processes, still running.
     assert [x.proc.pid for x in (a, b, c)] == pids and all(x.proc.poll() is None for x in (a, b, c))
-    # The channel's sharded subscriptions are on a live master again.
-    new = master_with(cl, "fo")
     assert new and new != victim, new
     for x, before in zip((b, c), refreshes):
         assert metric(x, "strata_redis_topology_refreshes_total") > before
