@@ -62,6 +62,17 @@ void judge(BreakerResult& r) {
   r.recovers = r.half_open_transitions >= 1 && r.closed_transitions >= 1 && last && last->phase == "healed" &&
                error_rate(last->with) < 0.05 && last->state == "closed";
   r.confirmed = r.fails_fast && r.recovers;
+  if (!with.empty() && !without.empty()) {
+    const auto [wlo, whi] = std::minmax_element(with.begin(), with.end());
+    const auto [olo, ohi] = std::minmax_element(without.begin(), without.end());
+    const bool apart = *whi < *olo / 4;
+    r.confidence = fmt::format("{} ({} failing windows measured; median latency with the breaker {:.1f}-{:.1f} ms, "
+                               "without {:.1f}-{:.1f} ms{})",
+                               apart && with.size() >= 3 ? "high" : apart ? "medium" : "low", with.size(), *wlo, *whi,
+                               *olo, *ohi, apart ? ": the ranges are 4x apart" : ": the ranges come close");
+  } else {
+    r.confidence = "low (no failing window measured on both gateways)";
+  }
   r.verdict = fmt::format(
       "claim \"a circuit breaker fails fast while the upstream is down and recovers through half-open\": {} "
       "(failing: median latency {:.1f} ms with the breaker vs {:.1f} ms without; transitions open {:.0f}, "
@@ -79,13 +90,13 @@ std::string breaker_table(const BreakerResult& r) {
     out += fmt::format("{:>3} {:<8} | {:>6.0f} {:>7.1f} {:>8.1f} {:>10} | {:>6.0f} {:>7.1f} {:>8.1f}\n", i++, w.phase,
                        w.with.requests, error_rate(w.with) * 100, w.with.p50_ms, w.state, w.without.requests,
                        error_rate(w.without) * 100, w.without.p50_ms);
-  out += "(left: with the breaker; right: without)\n" + r.verdict + "\n";
+  out += "(left: with the breaker; right: without)\n" + r.verdict + "\nconfidence: " + r.confidence + "\n";
   return out;
 }
 
 std::string breaker_json(const BreakerResult& r) {
   nlohmann::json j{{"experiment", "breaker"}, {"confirmed", r.confirmed}, {"fails_fast", r.fails_fast},
-                   {"recovers", r.recovers},   {"verdict", r.verdict},
+                   {"recovers", r.recovers},   {"verdict", r.verdict}, {"confidence", r.confidence},
                    {"transitions", {{"open", r.open_transitions}, {"half_open", r.half_open_transitions},
                                     {"closed", r.closed_transitions}}}};
   j["windows"] = nlohmann::json::array();

@@ -29,6 +29,7 @@ struct BreakerResult {
   double half_open_transitions = 0, closed_transitions = 0, open_transitions = 0;
   bool fails_fast = false, recovers = false, confirmed = false;
   std::string verdict;
+  std::string confidence;  // from the failing windows: do the two latency ranges overlap?
 };
 
 // Pure parts (tests).

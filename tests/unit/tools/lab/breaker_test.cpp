@@ -40,6 +40,7 @@ TEST(LabBreaker, FastFailuresAndAClosedBreakerConfirm) {
   EXPECT_TRUE(r.fails_fast);
   EXPECT_TRUE(r.recovers);
   EXPECT_TRUE(r.confirmed) << r.verdict;
+  EXPECT_EQ(r.confidence.rfind("medium", 0), 0u) << r.confidence;  // one window counted, ranges apart
   EXPECT_NE(breaker_table(r).find("CONFIRMED"), std::string::npos);
   auto j = nlohmann::json::parse(breaker_json(r));
   EXPECT_EQ(j["windows"].size(), 5u);
@@ -52,6 +53,7 @@ TEST(LabBreaker, SlowFailuresOrNoHalfOpenDoNotConfirm) {
   judge(slow);
   EXPECT_FALSE(slow.fails_fast);
   EXPECT_FALSE(slow.confirmed);
+  EXPECT_EQ(slow.confidence.rfind("low", 0), 0u) << slow.confidence;
   auto stuck = run_like(0.4);
   stuck.half_open_transitions = 0;
   judge(stuck);
