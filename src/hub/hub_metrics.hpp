@@ -22,7 +22,7 @@ struct HubMetrics {
   obs::Gauge& broker_up;            // strata_hub_broker_up: workers whose Redis connection is up
   obs::Counter& broker_publish_redis;     // strata_hub_broker_publishes_total{result="redis"}
   obs::Counter& broker_publish_fallback;  // ...{result="local_fallback"}: Redis down, positions kept locally
-  obs::Counter& broker_publish_error;     // ...{result="error"}: Redis refused (script error, bad reply)
+  obs::Counter& broker_publish_error;     // ...{result="error"}: Redis refused (script error, bad reply); the publish then falls back locally
   obs::Counter& broker_gap_recovered;     // strata_hub_broker_gaps_total{result="recovered"}: filled from the stream
   obs::Counter& broker_gap_not_recovered; // ...{result="not_recovered"}: subscribers got a resync push
   obs::Counter& broker_duplicates;  // strata_hub_broker_duplicates_total: publications dropped as already delivered
