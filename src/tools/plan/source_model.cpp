@@ -60,15 +60,15 @@ std::vector<std::string> source_flaws(const SourceInputs& in, const SourceResult
         "keep-alive: its {:.0f} B \"per 30s\" is counted every second (30x too much), and the "
         "\"1M x 30 s = 33K packets/s\" of topic 14 is 1M / 30 s (33,333 probes/s, 66,667 packets/s with replies)",
         in.proto.keepalive_bytes));
-  out.push_back(
+  out.emplace_back(std::string_view(
       "units: it divides bits/s by 1024*1024 and calls it Mbps; link rates are in 10^6 bits/s "
-      "(its figure is 4.9% low)");
-  out.push_back(
+      "(its figure is 4.9% low)"));
+  out.emplace_back(std::string_view(
       "direction: it adds request and response bandwidth, but a full-duplex link carries them in "
-      "opposite directions; size the link by the larger direction");
-  out.push_back(
+      "opposite directions; size the link by the larger direction"));
+  out.emplace_back(std::string_view(
       "overhead: a flat percentage of the body; real overhead is per message (headers, HPACK/QPACK) "
-      "and per packet (TLS records, TCP/UDP/IP headers, ACKs)");
+      "and per packet (TLS records, TCP/UDP/IP headers, ACKs)"));
   return out;
 }
 
