@@ -2,6 +2,16 @@
 
 namespace strata::hub {
 
+std::string epoch_from(std::uint64_t bits) {
+  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string e(8, 'a');
+  for (auto& ch : e) {
+    ch = alphabet[bits % 62];
+    bits /= 62;
+  }
+  return e;
+}
+
 void History::configure(std::uint32_t size, std::chrono::milliseconds ttl, bool latest_only) {
   capacity_ = latest_only ? 1 : size;
   ttl_ = ttl;

@@ -17,6 +17,9 @@
 
 namespace strata::hub {
 
+// A new epoch: 8 characters of [a-zA-Z0-9] from 64 random bits.
+std::string epoch_from(std::uint64_t bits);
+
 class History {
  public:
   using time_point = std::chrono::steady_clock::time_point;

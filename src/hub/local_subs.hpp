@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hub/hub.hpp"
+#include "hub/name_map.hpp"
 
 namespace strata::hub {
 
@@ -52,17 +53,13 @@ class LocalSubs {
   std::size_t channels() const { return chans_.size(); }
 
  private:
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   struct Chan {
     std::vector<Client*> subs;     // active subscribers; null = hole during a delivery
     std::uint32_t pending = 0;     // subscriptions waiting for the owner
     std::uint32_t delivering = 0;
     bool holes = false;
   };
-  using ChanMap = std::unordered_map<std::string, Chan, NameHash, std::equal_to<>>;
+  using ChanMap = NameMap<Chan>;
   using ChanEntry = ChanMap::value_type;  // stable address (node based map)
   struct Sub {
     ChanEntry* chan;
@@ -80,7 +77,7 @@ class LocalSubs {
 
   ChanMap chans_;
   std::unordered_map<Client*, std::vector<Sub>> clients_;
-  std::unordered_map<std::string, std::vector<Client*>, NameHash, std::equal_to<>> users_;
+  NameMap<std::vector<Client*>> users_;
   std::unordered_map<std::uint64_t, Pending> pending_;
   std::uint64_t seq_ = 0;
 };

@@ -13,14 +13,7 @@ Owner::Owner(unsigned workers, const core::Clock& clock, FanOut& out)
 Owner::~Owner() { HubMetrics::get().channels.sub(std::int64_t(channels_.size())); }
 
 std::string Owner::new_epoch() {
-  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  std::string e(8, 'a');
-  std::uint64_t r = rng_();
-  for (auto& ch : e) {
-    ch = alphabet[r % 62];
-    r /= 62;
-  }
-  return e;
+  return epoch_from(rng_());
 }
 
 Owner::Channel* Owner::find(std::string_view name) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hub/history.hpp"
+#include "hub/name_map.hpp"
 #include "hub/hub.hpp"
 #include "hub/presence.hpp"
 
@@ -80,11 +81,7 @@ class Owner {
     bool join_leave = false;
     bool skip_to_latest = false;
   };
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Map = std::unordered_map<std::string, Channel, NameHash, std::equal_to<>>;
+  using Map = NameMap<Channel>;
 
   Channel& get(std::string_view name, const config::HubNamespace& ns);
   Channel* find(std::string_view name);

@@ -26,14 +26,7 @@ BrokerOwner::~BrokerOwner() {
 }
 
 std::string BrokerOwner::new_epoch() {
-  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  std::string e(8, 'a');
-  std::uint64_t r = rng_();
-  for (auto& ch : e) {
-    ch = alphabet[r % 62];
-    r /= 62;
-  }
-  return e;
+  return epoch_from(rng_());
 }
 
 std::string BrokerOwner::local_epoch(const Channel& ch) {

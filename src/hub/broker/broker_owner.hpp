@@ -38,6 +38,7 @@
 
 #include "hub/broker/broker.hpp"
 #include "hub/history.hpp"
+#include "hub/name_map.hpp"
 #include "hub/owner.hpp"
 #include "hub/presence.hpp"
 
@@ -114,11 +115,7 @@ class BrokerOwner final : public Events {
     bool presence_on = false, join_leave = false, skip_to_latest = false;
     StreamOptions stream;
   };
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Map = std::unordered_map<std::string, Channel, NameHash, std::equal_to<>>;
+  using Map = NameMap<Channel>;
 
   Channel& get(std::string_view name, const config::HubNamespace& ns);
   Channel* find(std::string_view name);
