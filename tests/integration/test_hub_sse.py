@@ -9,13 +9,15 @@ import time
 
 import pytest
 
+from hubnodes import Sse as SseReader
 from hubws import HubClient, hub_config, run_async
 
 LINE_TIMEOUT = 15
 
 
-class Sse:
-    """curl -N reading an event stream; events parsed as they come."""
+class Sse(SseReader):
+    """curl -N reading an event stream; events parsed as they come
+    (event() from hubnodes.Sse)."""
 
     def __init__(self, url, *args, headers=()):
         cmd = ["curl", "-sN", "--max-time", "60", "-H", "Accept: text/event-stream"]
@@ -23,27 +25,6 @@ class Sse:
             cmd += ["-H", h]
         self.p = subprocess.Popen(cmd + list(args) + [url], stdout=subprocess.PIPE)
         self.buf = b""
-
-    def event(self, timeout=LINE_TIMEOUT):
-        """The next event as a dict of its fields ("comment" for ': x')."""
-        deadline = time.time() + timeout
-        while b"\n\n" not in self.buf:
-            left = deadline - time.time()
-            assert left > 0, f"no event; have {self.buf!r}"
-            r, _, _ = select.select([self.p.stdout], [], [], left)
-            if r:
-                chunk = os.read(self.p.stdout.fileno(), 65536)
-                assert chunk, f"stream ended; have {self.buf!r}"
-                self.buf += chunk
-        raw, self.buf = self.buf.split(b"\n\n", 1)
-        ev = {}
-        for line in raw.decode().split("\n"):
-            if line.startswith(":"):
-                ev["comment"] = line[1:].strip()
-            else:
-                k, _, v = line.partition(": ")
-                ev[k] = v
-        return ev
 
     def until(self, key, timeout=LINE_TIMEOUT):
         deadline = time.time() + timeout
