@@ -15,6 +15,7 @@
 
 #include "config/hub.hpp"
 #include "config/redis.hpp"
+#include "config/security.hpp"
 #include "config/upstream_enums.hpp"
 
 namespace strata::config {
@@ -45,6 +46,8 @@ struct Tls {
   std::string groups;        // e.g. "X25519:P-256"; "" = default
   bool session_tickets = true;
   Duration ticket_key_rotation = 12h;  // keys kept for 2 rotations
+  ClientCertificates client_certificates;  // mTLS (config/security.hpp)
+  std::string ocsp_file;          // DER OCSP response stapled for the default certificate ("" = none)
 };
 
 // HTTP/3 over QUIC on a TLS listener that lists "h3" (docs/http3.md). The
@@ -101,6 +104,7 @@ struct Listener {
   bool alt_svc = true;   // advertise h3 over TCP when h3 is on
   Quic quic;             // used when protocols has h3
   std::vector<FilterConfig> filters;  // request edits run before routing (docs/config.md)
+  ListenerSecurity security;  // client address, allow/deny, connection limits (config/security.hpp)
   Location loc;
 
   bool has(std::string_view proto) const {
@@ -210,6 +214,7 @@ struct Route {
   std::vector<std::string> response_headers_remove;
   bool early_data = false;          // unsafe methods allowed in 0-RTT (else 425 Too Early)
   std::vector<FilterConfig> filters;  // after the header edits above (docs/config.md)
+  RouteSecurity security;  // access, client subject, JWT, rate limits, HSTS (config/security.hpp)
   // Plain CONNECT (RFC 9110 9.3.6) targets this route tunnels to, canonical
   // "host:port"; empty (default): CONNECT gets 405.
   std::vector<std::string> connect;
@@ -318,6 +323,7 @@ struct Cluster {
   std::optional<OutlierDetection> outlier_detection;  // none: no passive ejection
   RetryBudget retry_budget;
   ConnectFailure connect_failure;    // on by default
+  std::string proxy_protocol = "off";  // off | v1 | v2: PROXY header on each upstream connection (the client address)
   Location loc;
 };
 
@@ -355,6 +361,7 @@ struct AccessLog {
 
 struct Admin {
   std::string address = "127.0.0.1:9901";
+  AdminAuth auth;  // required on a non-loopback address (config/security.hpp)
 };
 
 struct Config {
@@ -368,6 +375,7 @@ struct Config {
   AccessLog access_log;
   HubConfig hub;                  // the pub/sub hub (config/hub.hpp, docs/hub.md)
   std::optional<RedisConfig> redis;  // `redis:` (config/redis.hpp); none = no Redis
+  SecurityConfig security;        // rules with penalties (config/security.hpp, docs/security.md)
   std::string state_dir;          // generated certificates etc.; default $STRATA_STATE_DIR, else ~/.local/state/strata
   std::string source;             // file path, or "<embedded>"
 };

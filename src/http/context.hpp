@@ -67,6 +67,11 @@ struct RequestContext {
   FixedString<55> traceparent;
   bool keep_tracestate = false;  // the incoming tracestate goes upstream too
 
+  // The client address (security/client_address.hpp): the peer, or the
+  // PROXY header's source, or the rightmost untrusted X-Forwarded-For /
+  // Forwarded hop when the peer is a trusted proxy. Set by the pipeline
+  // before any filter runs; never empty for a request that has a peer.
+  FixedString<46> client_ip;
   std::string_view listener;  // listener name
   std::string_view route;     // "" until a route matched
   std::string_view cluster;   // cluster of the last upstream tier tried

@@ -24,6 +24,13 @@ struct ConnInfo {
   std::string sni;           // TLS server name, if any
   std::string alpn;          // negotiated ALPN, if any
   std::string listener;      // listener name from the config
+  // PROXY protocol: peer_ip/peer_port above are the header's source; these
+  // are the socket's own peer (the balancer). Empty without a PROXY header.
+  std::string proxy_peer_ip;
+  // Client certificate (mTLS), when one was presented and verified.
+  bool client_cert_verified = false;
+  std::string client_cert_subject;  // RFC 2253 form ("CN=alice,O=Example")
+  std::string client_cert_san;      // "DNS:a.example, email:x@y" (comma-separated)
   std::uint64_t id = 0;      // connection id, unique per process
 };
 

@@ -86,6 +86,7 @@ class Pipeline final : public http::Handler {
   boost::asio::awaitable<void> handle(http::Exchange& ex) override {
     http::RequestContext ctx;
     ctx.listener = listener_;
+    ctx.client_ip.assign(ex.conn().peer_ip);  // a trusted-proxy filter may replace it
     ctx.time.start = std::chrono::steady_clock::now();
     ctx.time.start_wall = std::chrono::system_clock::now();
     filter::FilterExchange fx(ex, ctx, &listener_chain_);
