@@ -151,16 +151,16 @@ std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
   const bool redis = MapReader(d, rv, "the configuration").has("redis");
   MapReader m = hub && redis ? MapReader(d, rv, "the configuration",
                                          {"workers", "listeners", "admin", "route_tables", "clusters",
-                                          "limits", "timeouts", "access_log", "state_dir", "hub", "redis"})
+                                          "limits", "timeouts", "access_log", "state_dir", "hub", "redis"}, {"security"})
               : redis ? MapReader(d, rv, "the configuration",
                                   {"workers", "listeners", "admin", "route_tables", "clusters",
-                                   "limits", "timeouts", "access_log", "state_dir", "redis"})
+                                   "limits", "timeouts", "access_log", "state_dir", "redis"}, {"security"})
               : hub ? MapReader(d, rv, "the configuration",
                                 {"workers", "listeners", "admin", "route_tables", "clusters",
-                                 "limits", "timeouts", "access_log", "state_dir", "hub"})
+                                 "limits", "timeouts", "access_log", "state_dir", "hub"}, {"security"})
                     : MapReader(d, rv, "the configuration",
                                 {"workers", "listeners", "admin", "route_tables", "clusters",
-                                 "limits", "timeouts", "access_log", "state_dir"});
+                                 "limits", "timeouts", "access_log", "state_dir"}, {"security"});
   auto c = std::make_shared<Config>();
   c->source = d.file;
   opt_uint(m, "workers", c->workers, 0, 256);
@@ -174,6 +174,7 @@ std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
   if (auto v = m.get("limits")) parse_limits(d, *v, c->limits);
   if (auto v = m.get("timeouts")) parse_timeouts(d, *v, c->timeouts);
   if (auto v = m.get("access_log")) parse_access_log(d, *v, c->access_log);
+  if (auto v = m.get("security")) parse_security(d, *v, *c);
   if (auto v = m.get("clusters")) parse_clusters(d, *v, *c);
   if (auto v = m.get("redis")) parse_redis(d, *v, *c);
   if (auto v = m.get("hub")) parse_hub(d, *v, *c);

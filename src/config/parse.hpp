@@ -57,6 +57,24 @@ RetryPolicy parse_retry(const Doc& d, const Val& v);
 // `primary` is the route's own cluster (not allowed as a fallback).
 Fallback parse_fallback(const Doc& d, const Val& v, const Config& c, const std::string& primary);
 
+// Security (config/security.hpp, docs/security.md).
+// parse_route_security.cpp: a route's `security:` and the key parts shared
+// by rate limits and rules.
+RouteSecurity parse_route_security(const Doc& d, const Val& v);
+std::vector<KeyPart> parse_key(const Doc& d, const Val& v);
+// parse_security_listener.cpp: a listener's `security:`; allow/deny lists.
+ListenerSecurity parse_listener_security(const Doc& d, const Val& v);
+IpAccess parse_ip_access(const Doc& d, const Val& v);
+// parse_rate_limits.cpp: a route's `security.rate_limits:` list.
+std::vector<RateLimit> parse_rate_limits(const Doc& d, const Val& v);
+// parse_rules.cpp: the top-level `security:` (rules with penalties).
+void parse_security(const Doc& d, const Val& v, Config& c);
+// parse_tls_auth.cpp: route JWT and HSTS; (listener tls.client_certificates
+// and tls.ocsp_file are read by parse_listeners.cpp through these too).
+RouteJwt parse_route_jwt(const Doc& d, const Val& v);
+Hsts parse_hsts(const Doc& d, const Val& v);
+ClientCertificates parse_client_certificates(const Doc& d, const Val& v);
+
 // A header name: an HTTP token, returned lower-cased; throws otherwise.
 std::string header_name(const Doc& d, const Val& v, std::string_view what);
 std::string header_name_text(const Doc& d, const Location& loc, std::string name,

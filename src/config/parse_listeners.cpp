@@ -143,10 +143,10 @@ Listener parse_listener(const Doc& d, const Val& v, const Config& c, std::size_t
   const bool filters = MapReader(d, v, "listener").has("filters");
   MapReader m = filters ? MapReader(d, v, "listener",
                                     {"name", "address", "tls", "protocols", "routes", "alt_svc",
-                                     "quic", "filters"})
+                                     "quic", "filters"}, {"security"})
                         : MapReader(d, v, "listener",
                                     {"name", "address", "tls", "protocols", "routes", "alt_svc",
-                                     "quic"});
+                                     "quic"}, {"security"});
   Listener l;
   l.loc = v.loc;
   auto addr = m.require("address");
@@ -190,6 +190,7 @@ Listener parse_listener(const Doc& d, const Val& v, const Config& c, std::size_t
   }
   opt_bool(m, "alt_svc", l.alt_svc);
   if (auto f = m.get("filters")) l.filters = parse_filters(d, *f);
+  if (auto s = m.get("security")) l.security = parse_listener_security(d, *s);
   if (auto q = m.get("quic")) {
     if (!l.has("h3")) d.fail(q->loc, "quic: the listener does not list h3 in protocols");
     l.quic = parse_quic(d, *q);

@@ -217,15 +217,15 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
   MapReader m = hub       ? MapReader(d, v, "route",
                                       {"name", "match", "proxy", "respond", "files", "redirect",
                                        "hub", "hub_api", "request_headers", "response_headers",
-                                       "early_data", "connect", "filters"})
+                                       "early_data", "connect", "filters"}, {"security"})
                 : filters ? MapReader(d, v, "route",
                                     {"name", "match", "proxy", "respond", "files", "redirect",
                                      "request_headers", "response_headers", "early_data", "connect",
-                                     "filters"})
+                                     "filters"}, {"security"})
                         : MapReader(d, v, "route",
                                     {"name", "match", "proxy", "respond", "files", "redirect",
                                      "request_headers", "response_headers", "early_data",
-                                     "connect"});
+                                     "connect"}, {"security"});
   Route r;
   r.loc = v.loc;
   if (auto n = m.get("name")) {
@@ -279,6 +279,7 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
     parse_header_edits(d, *h, "response_headers", r.response_headers_add, r.response_headers_remove);
   opt_bool(m, "early_data", r.early_data);
   if (auto f = m.get("filters")) r.filters = parse_filters(d, *f);
+  if (auto s = m.get("security")) r.security = parse_route_security(d, *s);
   return r;
 }
 

@@ -83,6 +83,26 @@ MapReader::MapReader(const Doc& doc, const Val& v, std::string_view what,
   }
 }
 
+MapReader::MapReader(const Doc& doc, const Val& v, std::string_view what,
+                     std::initializer_list<std::string_view> allowed,
+                     std::initializer_list<std::string_view> optional)
+    : doc_(doc), loc_(v.loc), what_(what) {
+  read(v, what);
+  std::vector<std::string_view> all(allowed);
+  for (auto o : optional)
+    if (index_.count(std::string(o))) all.push_back(o);
+  for (const auto& e : entries_) {
+    bool ok = false;
+    for (auto a : all) ok = ok || a == e.key;
+    if (!ok) {
+      std::string list;
+      for (auto a : all) list += (list.empty() ? "" : ", ") + std::string(a);
+      doc_.fail(e.key_loc,
+                fmt::format("unknown key '{}' in {} (expected one of: {})", e.key, what, list));
+    }
+  }
+}
+
 MapReader::MapReader(const Doc& doc, const Val& v, std::string_view what)
     : doc_(doc), loc_(v.loc), what_(what) {
   read(v, what);

@@ -54,6 +54,12 @@ class MapReader {
  public:
   MapReader(const Doc& doc, const Val& v, std::string_view what,
             std::initializer_list<std::string_view> allowed);
+  // Same, plus `optional` keys that are allowed too but join the expected
+  // keys of the unknown-key message only when the mapping uses them (so the
+  // message for configs without them stays as it was).
+  MapReader(const Doc& doc, const Val& v, std::string_view what,
+            std::initializer_list<std::string_view> allowed,
+            std::initializer_list<std::string_view> optional);
   // A mapping with arbitrary (user-chosen) scalar keys, e.g. route table names.
   MapReader(const Doc& doc, const Val& v, std::string_view what);
 
