@@ -224,10 +224,10 @@ TEST_F(RedisCluster, ShardedPubSubOnEveryMaster) {
     EXPECT_EQ(res.reply.integer, 1);
   }
   ASSERT_TRUE(run_until(io_, [&] { return rec.messages.size() == rs.size(); }));
-  for (std::size_t i = 0; i < rs.size(); ++i) {
-    EXPECT_EQ(rec.messages[i].first, rs[i] + "chan");
-    EXPECT_EQ(rec.messages[i].second, "hello " + rs[i]);
-  }
+  // One connection per master: no order between shards.
+  std::set<std::pair<std::string, std::string>> got(rec.messages.begin(), rec.messages.end()), want;
+  for (const auto& r : rs) want.emplace(r + "chan", "hello " + r);
+  EXPECT_EQ(got, want);
   c->unsubscribe(rs[0], rs[0] + "chan");
   test::run_for(io_, 100ms);
   auto res = run(io_, *pub, rs[0], {"SPUBLISH", rs[0] + "chan", "gone"});
@@ -275,11 +275,20 @@ TEST_F(RedisCluster, SlotMigrationAskMovedAndSubscriptionMoved) {
   EXPECT_EQ(rec.interrupted, std::vector<std::string>{chan});
   EXPECT_EQ(c->placed_on(chan), dst.to_string());
 
-  // The stale client: MOVED, followed, and the key read on dst.
+  // The stale client: MOVED, followed, and the key read on dst. (Unless it
+  // already re-read the topology meanwhile, e.g. after a connection of its
+  // own to src was reset: then no MOVED is needed, and none may count.)
+  const auto* before = stale->topology().master_of(slot);
+  const bool stale_knew = before && *before == dst;
+  const auto moved1 = m.moved.value();
   res = run(io_, *stale, k1, {"GET", k1});
   ASSERT_TRUE(res.ok()) << res.error_text();
   EXPECT_EQ(res.reply.str, "one");
-  EXPECT_GE(m.moved.value(), moved0 + 1);
+  if (stale_knew)
+    EXPECT_EQ(m.moved.value(), moved1);
+  else
+    EXPECT_GE(m.moved.value(), moved1 + 1);
+  EXPECT_GE(m.moved.value(), moved0 + (stale_knew ? 0 : 1));
   ASSERT_TRUE(run_until(io_, [&] { return stale->topology().master_of(slot) && *stale->topology().master_of(slot) == dst; }));
 
   res = run(io_, *stale, route, {"SPUBLISH", chan, "after migration"});
