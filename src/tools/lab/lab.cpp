@@ -7,13 +7,15 @@
 
 #include "tools/lab/breaker.hpp"
 #include "tools/lab/handshake.hpp"
+#include "tools/lab/hol.hpp"
+#include "tools/lab/migration.hpp"
 #include "tools/lab/netns.hpp"
 
 namespace strata::tools::lab {
 
 int run_lab(LabOptions o) {
-  if (o.name != "handshake" && o.name != "breaker") {
-    std::fprintf(stderr, "strata lab: unknown or not yet implemented experiment '%s' (implemented: handshake, breaker)\n",
+  if (o.name != "handshake" && o.name != "breaker" && o.name != "hol" && o.name != "migration") {
+    std::fprintf(stderr, "strata lab: unknown experiment '%s' (experiments: handshake, hol, migration, breaker)\n",
                  o.name.c_str());
     return 2;
   }
@@ -35,7 +37,10 @@ int run_lab(LabOptions o) {
     return 2;
   }
   try {
-    return o.name == "breaker" ? run_breaker(o) : run_handshake(o);
+    if (o.name == "breaker") return run_breaker(o);
+    if (o.name == "hol") return run_hol(o);
+    if (o.name == "migration") return run_migration(o);
+    return run_handshake(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "strata lab %s: %s\n", o.name.c_str(), e.what());
     return 1;

@@ -65,6 +65,8 @@ LabNet::LabNet(LinkShape shape, double rate_mbit) {
   client_ns_ = "strata-lab-" + tag + "-c";
   server_ns_ = "strata-lab-" + tag + "-s";
   const auto tun_c = "stlc" + tag, tun_s = "stls" + tag;
+  client_dev_ = tun_c;
+  server_dev_ = tun_s;
   try {
     must({"ip", "netns", "add", client_ns_});
     must({"ip", "netns", "add", server_ns_});

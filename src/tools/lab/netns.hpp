@@ -36,10 +36,12 @@ class LabNet {
   // argv prefix that runs a program inside a namespace: {"ip","netns","exec",ns}.
   std::vector<std::string> in(const std::string& ns) const;
   TunRelay& relay() { return *relay_; }
+  const std::string& client_dev() const { return client_dev_; }  // the TUN device in client_ns()
+  const std::string& server_dev() const { return server_dev_; }
   std::string rate_note;  // how the rate limit was applied (or why not)
 
  private:
-  std::string client_ns_, server_ns_;
+  std::string client_ns_, server_ns_, client_dev_, server_dev_;
   std::unique_ptr<TunRelay> relay_;
 };
 

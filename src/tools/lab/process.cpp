@@ -30,6 +30,7 @@ Child start_in(const LabNet& net, const std::string& ns, const std::vector<std::
     ::execvp(v[0], v.data());
     ::_exit(127);
   }
+  if (ready.empty()) return c;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(long(timeout_s * 1000));
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream f(log);
@@ -42,6 +43,25 @@ Child start_in(const LabNet& net, const std::string& ns, const std::vector<std::
   }
   stop(c);
   throw std::runtime_error("not ready in the lab (log: " + log + ")");
+}
+
+int wait_child(Child& c, double timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(long(timeout_s * 1000));
+  while (c.pid > 0) {
+    int status = 0;
+    if (::waitpid(c.pid, &status, WNOHANG) == c.pid) {
+      c.pid = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(c.pid, SIGKILL);
+      ::waitpid(c.pid, nullptr, 0);
+      c.pid = -1;
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
 }
 
 void stop(Child& c) {

@@ -46,6 +46,7 @@ struct Pending {
 
 TunRelay::TunRelay(const std::string& a, const std::string& b, LinkShape shape) : shape_(shape) {
   set_one_way_ms(shape.one_way_ms);
+  set_loss(shape.loss);
   fd_a_ = open_tun(a);
   try {
     fd_b_ = open_tun(b);
@@ -84,7 +85,8 @@ void TunRelay::run() {
       for (int n = 0; n < 256; ++n) {  // drain what is there, bounded
         const auto r = ::read(fds[i].fd, buf.data(), buf.size());
         if (r <= 0) break;
-        if (shape_.loss > 0 && coin(rng) < shape_.loss) {
+        const double loss = loss_.load(std::memory_order_relaxed);
+        if (loss > 0 && coin(rng) < loss) {
           dropped_.fetch_add(1);
           continue;
         }

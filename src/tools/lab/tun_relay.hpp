@@ -31,6 +31,8 @@ class TunRelay {
   void start();
   // Changes the one-way delay for packets read from now on (any thread).
   void set_one_way_ms(double ms) { delay_us_.store(static_cast<long>(ms * 1000)); }
+  // Changes the fraction of packets dropped from now on (any thread).
+  void set_loss(double fraction) { loss_.store(fraction); }
   std::uint64_t forwarded() const { return forwarded_.load(); }
   std::uint64_t dropped() const { return dropped_.load(); }
 
@@ -40,6 +42,7 @@ class TunRelay {
   LinkShape shape_;
   std::atomic<bool> stop_{false};
   std::atomic<long> delay_us_{0};
+  std::atomic<double> loss_{0};
   std::atomic<std::uint64_t> forwarded_{0}, dropped_{0};
   std::thread thread_;
 };
