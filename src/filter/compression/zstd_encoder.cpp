@@ -15,7 +15,7 @@ constexpr int kMaxWindowLog = 20;
 
 int window_log(std::optional<std::uint64_t> size_hint) {
   if (!size_hint) return kMaxWindowLog;
-  int bits = ZSTD_WINDOWLOG_MIN;
+  int bits = 10;  // ZSTD_WINDOWLOG_MIN (static-linking-only API)
   while (bits < kMaxWindowLog && (std::uint64_t(1) << bits) < *size_hint) ++bits;
   return bits;
 }

@@ -49,7 +49,7 @@ obs::Counter& responses(std::string_view enc) {
                       {{"encoding", std::string(enc)}});
 }
 
-struct Setup {
+struct Rig {
   boost::asio::io_context io;
   filter::Chain listener;
   test::FakeExchange inner{io};
@@ -57,7 +57,7 @@ struct Setup {
   filter::FilterExchange fx{inner, ctx, &listener};
   http::Response head;
 
-  explicit Setup(config::CompressionConfig c = {}) {
+  explicit Rig(config::CompressionConfig c = {}) {
     listener.add(std::make_shared<filter::compression::CompressionFilter>(c));
     head.status = 200;
     head.headers.add("content-type", "application/json");
@@ -80,7 +80,7 @@ struct Setup {
 };
 
 TEST(CompressionFilter, CompressesAndEditsTheHead) {
-  Setup s;
+  Rig s;
   s.inner.req.headers.add("accept-encoding", "gzip, deflate, br, zstd");
   s.head.headers.add("content-length", "5000");
   s.head.headers.add("vary", "Origin");
@@ -100,7 +100,7 @@ TEST(CompressionFilter, CompressesAndEditsTheHead) {
 
 TEST(CompressionFilter, EachCodingDecodes) {
   for (const char* ae : {"gzip", "br", "zstd"}) {
-    Setup s;
+    Rig s;
     s.inner.req.headers.add("accept-encoding", ae);
     const std::string body = text(20000);
     s.send(body, 3);
@@ -110,7 +110,7 @@ TEST(CompressionFilter, EachCodingDecodes) {
 }
 
 TEST(CompressionFilter, StreamsEveryPieceAtOnce) {
-  Setup s;
+  Rig s;
   s.inner.req.headers.add("accept-encoding", "br");
   const std::string body = text(100000);
   s.send(body, 10);
@@ -122,7 +122,7 @@ TEST(CompressionFilter, StreamsEveryPieceAtOnce) {
 TEST(CompressionFilter, ConfiguredPreferenceAndWeakEtagKept) {
   config::CompressionConfig c;
   c.encodings = {"gzip", "br"};
-  Setup s(c);
+  Rig s(c);
   s.inner.req.headers.add("accept-encoding", "zstd, br, gzip");
   s.head.headers.add("etag", "W/\"weak\"");
   s.head.headers.add("vary", "accept-encoding");
@@ -137,36 +137,36 @@ TEST(CompressionFilter, ConfiguredPreferenceAndWeakEtagKept) {
 struct SkipCase {
   const char* name;
   const char* reason;
-  void (*setup)(Setup&);
+  void (*setup)(Rig&);
   bool vary;  // Vary: Accept-Encoding expected anyway
 };
 
 TEST(CompressionFilter, Skips) {
   const SkipCase cases[] = {
-      {"head", "method", [](Setup& s) { s.inner.req.method = "HEAD"; }, false},
-      {"connect", "method", [](Setup& s) { s.inner.req.method = "CONNECT"; }, false},
-      {"204", "status", [](Setup& s) { s.head.status = 204; }, false},
-      {"304", "status", [](Setup& s) { s.head.status = 304; }, false},
-      {"206", "range", [](Setup& s) {
+      {"head", "method", [](Rig& s) { s.inner.req.method = "HEAD"; }, false},
+      {"connect", "method", [](Rig& s) { s.inner.req.method = "CONNECT"; }, false},
+      {"204", "status", [](Rig& s) { s.head.status = 204; }, false},
+      {"304", "status", [](Rig& s) { s.head.status = 304; }, false},
+      {"206", "range", [](Rig& s) {
          s.head.status = 206;
          s.head.headers.add("content-range", "bytes 0-99/1000");
        }, false},
-      {"encoded", "encoded", [](Setup& s) { s.head.headers.add("content-encoding", "gzip"); }, false},
+      {"encoded", "encoded", [](Rig& s) { s.head.headers.add("content-encoding", "gzip"); }, false},
       {"no-transform", "no_transform",
-       [](Setup& s) { s.head.headers.add("cache-control", "public, no-transform"); }, false},
+       [](Rig& s) { s.head.headers.add("cache-control", "public, no-transform"); }, false},
       {"request no-transform", "no_transform",
-       [](Setup& s) { s.inner.req.headers.add("cache-control", "No-Transform"); }, false},
-      {"sse", "sse", [](Setup& s) { s.head.headers.set("content-type", "text/event-stream"); }, false},
-      {"png", "type", [](Setup& s) { s.head.headers.set("content-type", "image/png"); }, false},
-      {"no type", "type", [](Setup& s) { s.head.headers.remove("content-type"); }, false},
-      {"small", "small", [](Setup& s) { s.head.headers.add("content-length", "255"); }, false},
+       [](Rig& s) { s.inner.req.headers.add("cache-control", "No-Transform"); }, false},
+      {"sse", "sse", [](Rig& s) { s.head.headers.set("content-type", "text/event-stream"); }, false},
+      {"png", "type", [](Rig& s) { s.head.headers.set("content-type", "image/png"); }, false},
+      {"no type", "type", [](Rig& s) { s.head.headers.remove("content-type"); }, false},
+      {"small", "small", [](Rig& s) { s.head.headers.add("content-length", "255"); }, false},
       {"not accepted", "not_accepted",
-       [](Setup& s) { s.inner.req.headers.set("accept-encoding", "deflate"); }, true},
+       [](Rig& s) { s.inner.req.headers.set("accept-encoding", "deflate"); }, true},
       {"no accept-encoding", "not_accepted",
-       [](Setup& s) { s.inner.req.headers.remove("accept-encoding"); }, true},
+       [](Rig& s) { s.inner.req.headers.remove("accept-encoding"); }, true},
   };
   for (const auto& c : cases) {
-    Setup s;
+    Rig s;
     s.inner.req.headers.add("accept-encoding", "gzip, br, zstd");
     c.setup(s);
     auto& counter = skipped(c.reason);
@@ -183,7 +183,7 @@ TEST(CompressionFilter, Skips) {
 
 TEST(CompressionFilter, AtMinLengthOrUnknownLengthCompresses) {
   for (const char* cl : {"256", ""}) {
-    Setup s;
+    Rig s;
     s.inner.req.headers.add("accept-encoding", "gzip");
     if (*cl) s.head.headers.add("content-length", cl);
     s.send(text(256));
@@ -229,7 +229,7 @@ TEST(CompressionFilter, VaryMerge) {
 }
 
 TEST(CompressionFilter, RouteAndListenerFiltersEncodeOnce) {
-  Setup s;
+  Rig s;
   filter::Chain route;
   route.add(std::make_shared<filter::compression::CompressionFilter>(config::CompressionConfig{}));
   s.fx.set_route_chain(&route);
@@ -243,7 +243,7 @@ TEST(CompressionFilter, RouteAndListenerFiltersEncodeOnce) {
 }
 
 TEST(CompressionFilter, TrailersFlushTheStreamFirst) {
-  Setup s;
+  Rig s;
   s.inner.req.headers.add("accept-encoding", "gzip");
   const std::string body = text(3000);
   run(s.io, [&]() -> boost::asio::awaitable<void> {
@@ -265,7 +265,7 @@ TEST(CompressionFilter, Metrics) {
   auto& out = obs::counter("strata_compression_bytes_out_total",
                            "Compressed body bytes sent, by content coding", {{"encoding", "gzip"}});
   const auto r0 = resp.value(), i0 = in.value(), o0 = out.value();
-  Setup s;
+  Rig s;
   s.inner.req.headers.add("accept-encoding", "gzip");
   s.send(text(10000), 4);
   EXPECT_EQ(resp.value(), r0 + 1);

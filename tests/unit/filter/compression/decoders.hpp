@@ -74,7 +74,7 @@ class BrotliDecoder final : public Decoder {
         end_ = true;
         return;
       }
-      if (r == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) return;
+      if (r == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT && !BrotliDecoderHasMoreOutput(s_)) return;
     }
   }
   bool finished() const override { return end_; }
