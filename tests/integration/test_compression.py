@@ -212,7 +212,7 @@ def test_negotiation_raw(env, http2, ae, enc):
     assert "accept-encoding" in h["vary"].lower() and "origin" in h["vary"].lower()
     assert decode(enc, body) == JSON
     if enc:
-        assert "content-length" not in h or http2  # h2: no framing header needed either
+        assert "content-length" not in h
         assert h["etag"] == 'W/"v1"'
         assert "accept-ranges" not in h
         assert len(body) < len(JSON) // 3
@@ -361,3 +361,57 @@ def test_metrics(env):
     m_out = re.search(r'strata_compression_bytes_out_total\{encoding="gzip"\} (\d+)', text)
     assert int(m_in.group(1)) == len(JSON)
     assert 0 < int(m_out.group(1)) < len(JSON) // 3
+
+
+H3_CONFIG = """
+workers: 1
+listeners:
+  - name: edge
+    address: "127.0.0.1:{port}"
+    tls:
+      certificates: [{{cert: "{crt}", key: "{key}"}}]
+    protocols: [h1, h2, h3]
+    routes: main
+    filters:
+      - compression: {{}}
+clusters:
+  origin: {{endpoints: ["127.0.0.1:{origin}"]}}
+route_tables:
+  main:
+    - match: {{prefix: "/o/"}}
+      proxy: {{cluster: origin}}
+"""
+
+
+@pytest.mark.h3
+def test_h3_probe(spawn, write_config, cert):
+    """HTTP/3 (strata probe --h3): the compressed body is what arrives."""
+    import json
+    from test_load_probe_h3 import free_port, udp_bound
+    from conftest import BIN
+    o = Origin()
+    try:
+        port = free_port()
+        spawn("serve", "-c", write_config(H3_CONFIG.format(port=port, crt=cert[0], key=cert[1],
+                                                           origin=o.port)))
+        deadline = time.time() + 10
+        while not udp_bound(port):
+            assert time.time() < deadline, "no UDP listener for h3"
+            time.sleep(0.02)
+
+        def probe(*h):
+            args = []
+            for x in h:
+                args += ["-H", x]
+            r = run([BIN, "probe", "--json", "--h3", *args, f"https://localhost:{port}/o/json"],
+                    timeout=60)
+            a = json.loads(r.stdout)["attempts"][0]
+            assert a["status"] == 200 and a["protocol"] == "h3", a
+            return a["body_bytes"]
+
+        assert probe() == len(JSON)
+        for enc in ("zstd", "br", "gzip"):
+            n = probe(f"accept-encoding: {enc}")
+            assert 0 < n < len(JSON) // 3, (enc, n)
+    finally:
+        o.close()
