@@ -139,15 +139,20 @@ route_tables:
   main:
     - match: {{prefix: "/o/"}}
       proxy: {{cluster: origin}}
+    - match: {{prefix: "/static/"}}
+      files: {{root: "{root}"}}
     - match: {{prefix: "/page"}}
       respond: {{status: 200, body: "{html}", content_type: "text/html; charset=utf-8"}}
 """
 
 
 @pytest.fixture
-def env(spawn, write_config):
+def env(spawn, write_config, workdir):
     o = Origin()
-    s = spawn("serve", "-c", write_config(CONFIG.format(port=o.port, html=HTML)))
+    root = workdir / "www"
+    root.mkdir()
+    (root / "app.js").write_bytes(JSON)
+    s = spawn("serve", "-c", write_config(CONFIG.format(port=o.port, html=HTML, root=root)))
     s.origin = o
     yield s
     o.close()
@@ -252,6 +257,24 @@ def test_not_compressed(env, http2):
     # Without Accept-Encoding: identity, but Vary says it could differ.
     status, h, body = get(port, "/o/json", http2=http2)
     assert "content-encoding" not in h and body == JSON and "accept-encoding" in h["vary"].lower()
+
+
+@pytest.mark.parametrize("http2", [False, True], ids=["h1", "h2c"])
+def test_files(env, http2):
+    """The files action: compressed, ranges as they are, and the weak ETag
+    still revalidates (If-None-Match compares weakly)."""
+    port = env.ports["web"]
+    status, h, body = get(port, "/static/app.js", "accept-encoding: gzip, br", http2=http2)
+    assert status == 200 and h["content-encoding"] == "br" and decode("br", body) == JSON
+    assert h["content-type"].startswith("text/javascript") or \
+        h["content-type"].startswith("application/javascript"), h
+    assert h["etag"].startswith('W/"')
+    status, h2, _ = get(port, "/static/app.js", "accept-encoding: br",
+                        f"if-none-match: {h['etag']}", http2=http2)
+    assert status == 304
+    status, h, body = get(port, "/static/app.js", "accept-encoding: br", "range: bytes=5-14",
+                          http2=http2)
+    assert status == 206 and "content-encoding" not in h and body == JSON[5:15]
 
 
 def test_listener_settings(env):
