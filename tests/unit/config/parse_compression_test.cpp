@@ -72,26 +72,26 @@ TEST(ConfigCompression, OnAListener) {
 
 TEST(ConfigCompression, Errors) {
   EXPECT_EQ(error_of(route_filter("{compression: {encodings: [deflate]}}")),
-            "t.yaml:4:43: encodings: unknown value 'deflate' (expected one of: zstd, br, gzip)");
+            "t.yaml:4:44: encodings: unknown value 'deflate' (expected one of: zstd, br, gzip)");
   EXPECT_EQ(error_of(route_filter("{compression: {encodings: [br, br]}}")),
-            "t.yaml:4:46: encodings: 'br' is listed twice");
+            "t.yaml:4:48: encodings: 'br' is listed twice");
   EXPECT_EQ(error_of(route_filter("{compression: {encodings: []}}")),
-            "t.yaml:4:42: encodings: must not be empty (remove the filter instead)");
+            "t.yaml:4:43: encodings: must not be empty (remove the filter instead)");
   EXPECT_EQ(error_of(route_filter("{compression: {types: [json]}}")),
-            "t.yaml:4:39: types: 'json' is not a media type (expected type/subtype or type/*)");
+            "t.yaml:4:40: types: 'json' is not a media type (expected type/subtype or type/*)");
   EXPECT_EQ(error_of(route_filter("{compression: {types: ['*/json']}}")),
-            "t.yaml:4:39: types: '*/json' is not a media type (expected type/subtype or type/*)");
+            "t.yaml:4:40: types: '*/json' is not a media type (expected type/subtype or type/*)");
   EXPECT_EQ(error_of(route_filter("{compression: {levels: {gzip: 10}}}")),
-            "t.yaml:4:46: gzip: 10 is out of range [1, 9]");
+            "t.yaml:4:47: gzip: 10 is out of range [1, 9]");
   EXPECT_EQ(error_of(route_filter("{compression: {levels: {zstd: 0}}}")),
-            "t.yaml:4:46: zstd: 0 is out of range [1, 19]");
+            "t.yaml:4:47: zstd: 0 is out of range [1, 19]");
   EXPECT_EQ(error_of(route_filter("{compression: {levels: {deflate: 1}}}")),
-            "t.yaml:4:40: unknown key 'deflate' in levels (expected one of: gzip, br, zstd)");
+            "t.yaml:4:41: unknown key 'deflate' in levels (expected one of: gzip, br, zstd)");
   EXPECT_EQ(error_of(route_filter("{compression: {gzip: true}}")),
-            "t.yaml:4:31: unknown key 'gzip' in compression (expected one of: encodings, "
+            "t.yaml:4:32: unknown key 'gzip' in compression (expected one of: encodings, "
             "min_length, types, levels)");
   EXPECT_EQ(error_of(route_filter("{compression: {}, headers: {}}")),
-            "t.yaml:4:16: filter: give exactly one filter type (headers or compression)");
+            "t.yaml:4:17: filter: give exactly one filter type (headers or compression)");
 }
 
 }  // namespace
