@@ -6,6 +6,7 @@ the skips (already encoded, small, image/png, HEAD, Range/206,
 no-transform, SSE), Vary, and a 20 MiB body from a slow origin whose first
 bytes reach the client while the origin is still holding the rest."""
 import hashlib
+import json
 import random
 import re
 import socket
@@ -18,7 +19,7 @@ import brotli
 import pytest
 import zstandard
 
-from conftest import run
+from conftest import BIN, run
 
 MIB = 1024 * 1024
 
@@ -392,6 +393,35 @@ def test_metrics(env):
     assert 0 < int(m_out.group(1)) < len(JSON) // 3
 
 
+def free_port():
+    """A port free for both TCP and UDP on 127.0.0.1 (bounded tries)."""
+    for _ in range(50):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.bind(("127.0.0.1", 0))
+        port = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+    raise AssertionError("no port free for TCP and UDP")
+
+
+def udp_bound(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return False
+    except OSError:
+        return True
+    finally:
+        s.close()
+
+
 H3_CONFIG = """
 workers: 1
 listeners:
@@ -415,9 +445,6 @@ route_tables:
 @pytest.mark.h3
 def test_h3_probe(spawn, write_config, cert):
     """HTTP/3 (strata probe --h3): the compressed body is what arrives."""
-    import json
-    from test_load_probe_h3 import free_port, udp_bound
-    from conftest import BIN
     o = Origin()
     try:
         port = free_port()
