@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "config/compression.hpp"
 #include "config/hub.hpp"
 #include "config/redis.hpp"
 #include "config/security.hpp"
@@ -90,8 +91,9 @@ struct HeaderEdits {
 
 // One entry of a listener's or a route's `filters:` list, in order.
 struct FilterConfig {
-  std::string type;        // "headers" (the only configurable type so far)
+  std::string type;        // "headers" | "compression"
   HeaderEdits headers;     // type "headers"
+  CompressionConfig compression;  // type "compression" (config/compression.hpp)
   Location loc;
 };
 

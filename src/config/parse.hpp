@@ -83,5 +83,7 @@ std::string header_name_text(const Doc& d, const Location& loc, std::string name
 std::string header_value(const Doc& d, const Val& v, std::string_view what);
 // A `filters:` list of a listener or route (parse_routes.cpp; docs/config.md).
 std::vector<FilterConfig> parse_filters(const Doc& d, const Val& v);
+// A `compression` filter's settings (parse_compression.cpp; docs/compression.md).
+CompressionConfig parse_compression(const Doc& d, const Val& v);
 
 }  // namespace strata::config::detail

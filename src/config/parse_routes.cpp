@@ -190,9 +190,9 @@ void parse_header_edits(const Doc& d, const Val& v, std::string_view what, Heade
 }
 
 FilterConfig parse_filter(const Doc& d, const Val& v) {
-  MapReader m(d, v, "filter", {"headers"});
+  MapReader m(d, v, "filter", {"headers", "compression"});
   if (m.entries().size() != 1)
-    d.fail(v.loc, "filter: give exactly one filter type (headers)");
+    d.fail(v.loc, "filter: give exactly one filter type (headers or compression)");
   FilterConfig f;
   f.loc = v.loc;
   if (auto h = m.get("headers")) {
@@ -202,6 +202,10 @@ FilterConfig parse_filter(const Doc& d, const Val& v) {
       parse_header_edits(d, *r, "request", f.headers.request_add, f.headers.request_remove);
     if (auto r = hm.get("response"))
       parse_header_edits(d, *r, "response", f.headers.response_add, f.headers.response_remove);
+  }
+  if (auto c = m.get("compression")) {
+    f.type = "compression";
+    f.compression = parse_compression(d, *c);
   }
   return f;
 }

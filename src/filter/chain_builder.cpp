@@ -4,6 +4,7 @@
 
 #include "filter/access_log_filter.hpp"
 #include "filter/alt_svc.hpp"
+#include "filter/compression/compression_filter.hpp"
 #include "filter/early_data.hpp"
 #include "filter/header_edits.hpp"
 #include "filter/request_identity.hpp"
@@ -14,6 +15,8 @@ namespace strata::filter {
 
 std::shared_ptr<const Filter> make_filter(const config::FilterConfig& fc, Phase request_phase) {
   if (fc.type == "headers") return std::make_shared<HeaderEdits>(fc.headers, request_phase);
+  if (fc.type == "compression")
+    return std::make_shared<compression::CompressionFilter>(fc.compression);
   throw std::invalid_argument("unknown filter type '" + fc.type + "'");
 }
 
