@@ -5,6 +5,8 @@
 #pragma once
 #include <string_view>
 
+#include "config/security.hpp"
+
 namespace strata::config {
 
 // What /config shows instead of a secret value (token, password, API key).
@@ -21,6 +23,13 @@ inline bool secret_header(std::string_view name) {
   for (std::string_view w : {"token", "secret", "password", "api-key", "apikey", "api_key"})
     if (name.find(w) != std::string_view::npos) return true;
   return false;
+}
+
+// True for a limit/rule key part whose value is a client's credential: a
+// cookie, or a header secret_header() names. Keys holding such a part are
+// shown in logs and admin listings as a hash, never as the value.
+inline bool secret_key_part(const KeyPart& p) {
+  return p.kind == "cookie" || (p.kind == "header" && secret_header(p.name));
 }
 
 }  // namespace strata::config
