@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,7 +17,6 @@
 #include "config/address.hpp"
 #include "config/parse.hpp"
 #include "config/redact.hpp"
-#include "security/ip.hpp"
 
 namespace strata::config {
 namespace {
@@ -127,14 +129,17 @@ AdminAuth parse_admin_auth(const Doc& d, const Val& v) {
   return a;
 }
 
-// True for 127.0.0.0/8 and ::1 (IPv4-mapped loopback too).
+// True for 127.0.0.0/8 and ::1 (IPv4-mapped loopback too). `host` is an
+// IP literal without brackets.
 bool loopback_host(const std::string& host) {
-  const auto ip = security::parse_ip(host);
-  if (!ip) return false;
-  if (!ip->v6) return ip->b[0] == 127;
+  unsigned char b[16];
+  if (::inet_pton(AF_INET, host.c_str(), b) == 1) return b[0] == 127;
+  if (::inet_pton(AF_INET6, host.c_str(), b) != 1) return false;
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(b, kMapped, 12) == 0) return b[12] == 127;
   for (int i = 0; i < 15; ++i)
-    if (ip->b[i] != 0) return false;
-  return ip->b[15] == 1;
+    if (b[i] != 0) return false;
+  return b[15] == 1;
 }
 
 void parse_admin(const Doc& d, const Val& v, Config& c) {
