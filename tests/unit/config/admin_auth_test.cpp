@@ -48,11 +48,11 @@ TEST(ConfigAdminAuth, LoopbackWithoutAuthIsAsBefore) {
 
 TEST(ConfigAdminAuth, NonLoopbackWithoutAuthIsAnErrorAtTheAddress) {
   EXPECT_EQ(error_of(with("admin:\n  address: 0.0.0.0:9901\n")),
-            "t.yaml:6:12: admin address 0.0.0.0:9901 is not a loopback address: set admin.auth "
+            "t.yaml:7:12: admin address 0.0.0.0:9901 is not a loopback address: set admin.auth "
             "(token, token_file, or client_ca_file with cert_file and key_file)");
-  EXPECT_NE(error_of(with("admin:\n  address: \"[::]:9901\"\n")).find("t.yaml:6:12: admin address [::]:9901 is not a loopback"),
+  EXPECT_NE(error_of(with("admin:\n  address: \"[::]:9901\"\n")).find("t.yaml:7:12: admin address [::]:9901 is not a loopback"),
             std::string::npos);
-  EXPECT_NE(error_of(with("admin: {address: 10.1.2.3:0}\n")).find("t.yaml:5:17: admin address 10.1.2.3:0 is not a loopback"),
+  EXPECT_NE(error_of(with("admin: {address: 10.1.2.3:0}\n")).find("t.yaml:6:18: admin address 10.1.2.3:0 is not a loopback"),
             std::string::npos);
   // IPv4-mapped loopback counts as loopback; mapped others do not.
   EXPECT_EQ(error_of(with("admin: {address: \"[::ffff:127.0.0.1]:0\"}\n")), "");
@@ -74,19 +74,19 @@ TEST(ConfigAdminAuth, TokenFileResolvedAndChecked) {
   EXPECT_EQ(c->admin->auth.token_file, p);
   EXPECT_TRUE(c->admin->auth.token.empty());
   EXPECT_EQ(error_of(with("admin:\n  auth: {token_file: /nonexistent/tok}\n")),
-            "t.yaml:6:23: token_file: cannot read '/nonexistent/tok'");
+            "t.yaml:7:22: token_file: cannot read '/nonexistent/tok'");
   EXPECT_EQ(error_of(with(std::string("admin:\n  auth: {token: ") + kToken + ", token_file: " + p + "}\n")),
-            "t.yaml:6:65: token_file: give token or token_file, not both");
+            "t.yaml:7:60: token_file: give token or token_file, not both");
 }
 
 TEST(ConfigAdminAuth, TokenErrorsNeverQuoteTheToken) {
   const std::string e1 = error_of(with("admin:\n  auth: {token: short-secret}\n"));
-  EXPECT_EQ(e1, "t.yaml:6:18: token: must be at least 16 characters");
+  EXPECT_EQ(e1, "t.yaml:7:17: token: must be at least 16 characters");
   const std::string e2 = error_of(with("admin:\n  auth: {token: \"spaced secret value 123\"}\n"));
-  EXPECT_NE(e2.find("t.yaml:6:18: token: only visible ASCII"), std::string::npos);
+  EXPECT_NE(e2.find("t.yaml:7:17: token: only visible ASCII"), std::string::npos);
   EXPECT_EQ(e2.find("spaced"), std::string::npos);
   EXPECT_EQ(error_of(with("admin:\n  auth: {token: \"<redacted>\"}\n")),
-            "t.yaml:6:18: token: this is the placeholder /config shows; give the real token (or token_file)");
+            "t.yaml:7:17: token: this is the placeholder /config shows; give the real token (or token_file)");
 }
 
 TEST(ConfigAdminAuth, ClientCertificateNeedsAllThreeFiles) {
@@ -99,15 +99,15 @@ TEST(ConfigAdminAuth, ClientCertificateNeedsAllThreeFiles) {
   EXPECT_EQ(c->admin->auth.cert_file, crt);
   EXPECT_EQ(c->admin->auth.key_file, key);
   EXPECT_EQ(error_of(with("admin:\n  auth: {client_ca_file: " + ca + "}\n")),
-            "t.yaml:6:26: admin.auth: client certificates need client_ca_file, cert_file and key_file together");
+            "t.yaml:7:26: admin.auth: client certificates need client_ca_file, cert_file and key_file together");
   EXPECT_EQ(error_of(with("admin:\n  auth: {cert_file: " + crt + ", key_file: " + key + "}\n")),
-            "t.yaml:6:21: admin.auth: client certificates need client_ca_file, cert_file and key_file together");
+            "t.yaml:7:21: admin.auth: client certificates need client_ca_file, cert_file and key_file together");
 }
 
 TEST(ConfigAdminAuth, EmptyOrUnknownAuth) {
   EXPECT_EQ(error_of(with("admin:\n  auth: {}\n")),
-            "t.yaml:6:9: admin.auth: give token, token_file, or client_ca_file with cert_file and key_file");
-  EXPECT_NE(error_of(with("admin:\n  auth: {password: x}\n")).find("t.yaml:6:10: unknown key 'password'"),
+            "t.yaml:7:9: admin.auth: give token, token_file, or client_ca_file with cert_file and key_file");
+  EXPECT_NE(error_of(with("admin:\n  auth: {password: x}\n")).find("t.yaml:7:10: unknown key 'password'"),
             std::string::npos);
 }
 
