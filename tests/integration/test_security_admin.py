@@ -36,6 +36,7 @@ SECRETS = [ADMIN_TOKEN, REDIS_PASSWORD, HUB_API_KEY, HUB_FILE_KEY, HUB_JWT_SECRE
 
 CONFIG = """
 workers: 2
+access_log: {{enabled: true}}
 listeners:
   - {{name: web, address: "127.0.0.1:0", routes: main}}
 admin:
@@ -126,6 +127,7 @@ def test_no_secret_in_config_or_logs(secret_node):
     assert s.stop() == 0
     log = s.text()
     assert "AUTH failed" in log
+    assert "/hub/api/publish" in log and "/up/x" in log  # the access log (stdout) is scanned too
     for sec in SECRETS:
         assert sec not in log, f"the log shows a secret: {sec}\n{log[-3000:]}"
 
