@@ -1,7 +1,8 @@
-// Client-certificate authentication of the admin listener (admin.auth
-// client_ca_file + cert_file + key_file, docs/security.md "The admin API").
-// admin_listener_tls() is the TLS section the synthesized admin listener
-// uses (cert_file/key_file, TLS 1.2+); require_client_certificate() then
+// TLS and client-certificate authentication of the admin listener
+// (admin.auth cert_file + key_file [+ client_ca_file], docs/security.md
+// "The admin API"). admin_listener_tls() is the TLS section the
+// synthesized admin listener uses (cert_file/key_file, TLS 1.2+); with a
+// client_ca_file, require_client_certificate() then
 // makes its server context demand a client certificate that verifies
 // against client_ca_file: a missing or unverifiable certificate fails the
 // handshake (no HTTP request is read). Verification failures count in

@@ -267,8 +267,8 @@ json admin_json(const Admin& a) {
   json aj = json::object();
   if (!au.token.empty()) aj["token"] = kRedacted;  // never the token itself
   if (!au.token_file.empty()) aj["token_file"] = au.token_file;
-  if (!au.client_ca_file.empty()) {
-    aj["client_ca_file"] = au.client_ca_file;
+  if (!au.client_ca_file.empty()) aj["client_ca_file"] = au.client_ca_file;
+  if (!au.cert_file.empty()) {
     aj["cert_file"] = au.cert_file;
     aj["key_file"] = au.key_file;
   }

@@ -115,12 +115,16 @@ AdminAuth parse_admin_auth(const Doc& d, const Val& v) {
     if (!a.token.empty()) d.fail(f->loc, "token_file: give token or token_file, not both");
     a.token_file = readable(*f, "token_file");
   }
+  // cert_file + key_file: the admin listener speaks TLS (with a token: the
+  // token does not cross the network in clear); + client_ca_file: and
+  // requires a client certificate.
   const auto ca = m.get("client_ca_file"), cert = m.get("cert_file"), key = m.get("key_file");
   if (ca || cert || key) {
     const Val& first = ca ? *ca : cert ? *cert : *key;
-    if (!ca || !cert || !key)
-      d.fail(first.loc, "admin.auth: client certificates need client_ca_file, cert_file and key_file together");
-    a.client_ca_file = readable(*ca, "client_ca_file");
+    if (!cert || !key)
+      d.fail(first.loc, ca ? "admin.auth: client certificates need client_ca_file, cert_file and key_file together"
+                           : "admin.auth: TLS needs cert_file and key_file together");
+    if (ca) a.client_ca_file = readable(*ca, "client_ca_file");
     a.cert_file = readable(*cert, "cert_file");
     a.key_file = readable(*key, "key_file");
   }

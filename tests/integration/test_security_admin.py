@@ -222,3 +222,20 @@ admin:
                       f"https://127.0.0.1:{s.ports['admin']}/metrics")
     assert code == 200
     assert metric(body.decode(), "strata_admin_auth_failures_total", reason="client_certificate") >= 1
+
+
+def test_token_over_tls_admin(spawn, write_config, workdir, cert):
+    crt, key = cert
+    path = write_config(f"""listeners:
+  - {{name: web, address: "127.0.0.1:0"}}
+route_tables: {{t: [{{respond: {{}}}}]}}
+admin:
+  address: 0.0.0.0:0
+  auth: {{token: {ADMIN_TOKEN}, cert_file: {crt}, key_file: {key}}}
+""")
+    s = spawn("serve", "-c", path)
+    assert re.search(r"listener admin on \S+ \(tls\)", s.text())
+    url = f"https://127.0.0.1:{s.ports['admin']}/config"
+    assert curl("--cacert", crt, url)[0] == 401
+    code, body = curl("--cacert", crt, "--http2", "-H", f"Authorization: Bearer {ADMIN_TOKEN}", url)
+    assert code == 200 and ADMIN_TOKEN.encode() not in body and b"<redacted>" in body

@@ -100,8 +100,24 @@ TEST(ConfigAdminAuth, ClientCertificateNeedsAllThreeFiles) {
   EXPECT_EQ(c->admin->auth.key_file, key);
   EXPECT_EQ(error_of(with("admin:\n  auth: {client_ca_file: " + ca + "}\n")),
             "t.yaml:7:26: admin.auth: client certificates need client_ca_file, cert_file and key_file together");
+  EXPECT_EQ(error_of(with("admin:\n  auth: {client_ca_file: " + ca + ", cert_file: " + crt + "}\n")),
+            "t.yaml:7:26: admin.auth: client certificates need client_ca_file, cert_file and key_file together");
+  // cert_file + key_file alone: TLS, but not auth by itself.
   EXPECT_EQ(error_of(with("admin:\n  auth: {cert_file: " + crt + ", key_file: " + key + "}\n")),
-            "t.yaml:7:21: admin.auth: client certificates need client_ca_file, cert_file and key_file together");
+            "t.yaml:7:9: admin.auth: give token, token_file, or client_ca_file with cert_file and key_file");
+  EXPECT_EQ(error_of(with("admin:\n  auth: {cert_file: " + crt + "}\n")),
+            "t.yaml:7:21: admin.auth: TLS needs cert_file and key_file together");
+}
+
+TEST(ConfigAdminAuth, TokenOverTls) {
+  const auto crt = temp_file("strata-admin-crt.pem", "x"), key = temp_file("strata-admin-key.pem", "x");
+  auto c = load_string(with(std::string("admin:\n  address: 0.0.0.0:0\n  auth: {token: ") + kToken +
+                            ", cert_file: " + crt + ", key_file: " + key + "}\n"),
+                       "t.yaml");
+  EXPECT_EQ(c->admin->auth.cert_file, crt);
+  EXPECT_TRUE(c->admin->auth.client_ca_file.empty());
+  auto j = nlohmann::json::parse(to_json(*c))["admin"]["auth"];
+  EXPECT_EQ(j, nlohmann::json({{"token", kRedacted}, {"cert_file", crt}, {"key_file", key}}));
 }
 
 TEST(ConfigAdminAuth, EmptyOrUnknownAuth) {
