@@ -1,5 +1,6 @@
 #include "admin/admin_handler.hpp"
 
+#include "admin/admin_auth.hpp"
 #include "admin/hub_admin.hpp"
 #include "admin/www/dashboard.hpp"
 #include "config/loader.hpp"
@@ -16,12 +17,38 @@ namespace {
 
 class AdminHandler final : public http::Handler {
  public:
-  AdminHandler(std::shared_ptr<const config::Config> cfg, std::function<bool()> draining, hub::WorkerHub* hub)
-      : cfg_(std::move(cfg)), draining_(std::move(draining)), hub_(hub) {}
+  AdminHandler(std::shared_ptr<const config::Config> cfg, std::function<bool()> draining, hub::WorkerHub* hub,
+               std::string token)
+      : cfg_(std::move(cfg)), draining_(std::move(draining)), hub_(hub), token_(std::move(token)) {
+    if (!token_.empty()) {  // the failure series exist (at 0) from the start
+      obs::counter("strata_admin_auth_failures_total", "Admin requests refused for missing or wrong credentials",
+                   {{"reason", "missing"}});
+      obs::counter("strata_admin_auth_failures_total", "Admin requests refused for missing or wrong credentials",
+                   {{"reason", "wrong"}});
+    }
+  }
 
   asio::awaitable<void> handle(http::Exchange& ex) override {
     auto& req = ex.request();
     auto path = req.path();
+    // Before anything else, reads and writes alike.
+    if (!token_.empty()) {
+      const auto field = req.headers.get("authorization");
+      const auto r = check_bearer(field ? *field : std::string_view(), field.has_value(), token_);
+      if (r != AuthResult::ok) {
+        count_auth_failure(r == AuthResult::missing ? "missing" : "wrong");
+        http::Response resp;
+        resp.status = 401;
+        resp.headers.add("www-authenticate", r == AuthResult::missing
+                                                 ? "Bearer realm=\"strata admin\""
+                                                 : "Bearer realm=\"strata admin\", error=\"invalid_token\"");
+        static constexpr std::string_view kBody = "unauthorized\n";
+        resp.headers.add("content-type", "text/plain");
+        resp.headers.add("content-length", std::to_string(kBody.size()));
+        if (!co_await ex.send_head(resp, false)) co_await ex.send_body(std::span<const char>(kBody), true);
+        co_return;
+      }
+    }
     if (req.method != "GET" && req.method != "HEAD") {
       co_await http::respond(ex, 405, "method not allowed\n");
       co_return;
@@ -62,13 +89,16 @@ class AdminHandler final : public http::Handler {
   std::shared_ptr<const config::Config> cfg_;
   std::function<bool()> draining_;
   hub::WorkerHub* hub_;
+  std::string token_;  // "" = no bearer auth
 };
 
 }  // namespace
 
 std::shared_ptr<http::Handler> make_admin_handler(std::shared_ptr<const config::Config> cfg,
-                                                  std::function<bool()> draining, hub::WorkerHub* hub) {
-  return std::make_shared<AdminHandler>(std::move(cfg), std::move(draining), hub);
+                                                  std::function<bool()> draining, hub::WorkerHub* hub,
+                                                  std::optional<std::string> token) {
+  if (!token) token = cfg->admin ? read_admin_token(cfg->admin->auth) : std::string();
+  return std::make_shared<AdminHandler>(std::move(cfg), std::move(draining), hub, std::move(*token));
 }
 
 }  // namespace strata::admin

@@ -4,8 +4,8 @@
 //                                every channel with state, gathered from all owners
 //   GET /hub/presence?channel=C  {"clients":{"17":{"user":U,"info":{..}}},"num_clients":N,"num_users":N}
 //                                400 {"error":{..}} for a bad channel or presence off in its namespace
-// 404 when the process runs no hub (hub null). No auth: the admin listener
-// is for operators (bind it to loopback).
+// 404 when the process runs no hub (hub null). Auth is the admin handler's
+// (admin.auth, admin/admin_auth.hpp), checked before these are reached.
 // Thread: the worker of `hub`.
 #pragma once
 #include <string_view>

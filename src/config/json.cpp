@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/loader.hpp"
+#include "config/redact.hpp"
 #include "core/units.hpp"
 
 namespace strata::config {
@@ -46,7 +47,7 @@ json redis_json(const RedisConfig& r) {
          {"max_reply", r.max_reply},
          {"max_redirects", r.max_redirects},
          {"topology_refresh", dur(r.topology_refresh)}};
-  if (!r.password.empty()) j["password"] = "<redacted>";
+  if (!r.password.empty()) j["password"] = kRedacted;
   if (!r.password_file.empty()) j["password_file"] = r.password_file;
   return j;
 }
@@ -61,9 +62,11 @@ json match_json(const Match& m) {
   json hs = json::array();
   for (const auto& h : m.headers) {
     json hj{{"name", h.name}};
-    if (h.exact) hj["exact"] = *h.exact;
-    if (h.prefix) hj["prefix"] = *h.prefix;
-    if (h.regex) hj["regex"] = *h.regex;
+    // A match on a credential header's value would show the credential.
+    const bool secret = secret_header(h.name);
+    if (h.exact) hj["exact"] = secret ? std::string(kRedacted) : *h.exact;
+    if (h.prefix) hj["prefix"] = secret ? std::string(kRedacted) : *h.prefix;
+    if (h.regex) hj["regex"] = secret ? std::string(kRedacted) : *h.regex;
     hj["present"] = h.present;
     hs.push_back(hj);
   }
@@ -128,7 +131,7 @@ struct ActionJson {
 
 json header_edits(const HeaderList& add, const std::vector<std::string>& remove) {
   json a = json::object();
-  for (const auto& [k, v] : add) a[k] = v;
+  for (const auto& [k, v] : add) a[k] = secret_header(k) ? std::string(kRedacted) : v;
   return {{"add", a}, {"remove", remove}};
 }
 
@@ -227,7 +230,7 @@ json hub_json(const HubConfig& h) {
                                         : "skip_to_latest"}});
   json j{{"namespaces", ns},
          // as many entries as keys, never the keys themselves
-         {"api_keys", std::vector<std::string>(h.api_keys.size(), "<redacted>")},
+         {"api_keys", std::vector<std::string>(h.api_keys.size(), std::string(kRedacted))},
          {"heartbeat", dur(h.heartbeat)},
          {"client_timeout", dur(h.client_timeout)},
          {"max_channel_length", h.max_channel_length},
@@ -254,6 +257,22 @@ json hub_json(const HubConfig& h) {
     jj["leeway"] = dur(t->leeway);
     j["jwt"] = jj;
   }
+  return j;
+}
+
+json admin_json(const Admin& a) {
+  json j{{"address", a.address}};
+  const auto& au = a.auth;
+  if (au == AdminAuth{}) return j;  // no auth: the dump stays as it was
+  json aj = json::object();
+  if (!au.token.empty()) aj["token"] = kRedacted;  // never the token itself
+  if (!au.token_file.empty()) aj["token_file"] = au.token_file;
+  if (!au.client_ca_file.empty()) aj["client_ca_file"] = au.client_ca_file;
+  if (!au.cert_file.empty()) {
+    aj["cert_file"] = au.cert_file;
+    aj["key_file"] = au.key_file;
+  }
+  j["auth"] = aj;
   return j;
 }
 
@@ -296,7 +315,7 @@ std::string to_json(const Config& c) {
     ls.push_back(lj);
   }
   j["listeners"] = ls;
-  if (c.admin) j["admin"] = {{"address", c.admin->address}};
+  if (c.admin) j["admin"] = admin_json(*c.admin);
   json rts = json::object();
   for (const auto& [name, routes] : c.route_tables) {
     json arr = json::array();

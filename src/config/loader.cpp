@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,6 +16,7 @@
 
 #include "config/address.hpp"
 #include "config/parse.hpp"
+#include "config/redact.hpp"
 
 namespace strata::config {
 namespace {
@@ -86,9 +90,67 @@ void parse_access_log(const Doc& d, const Val& v, AccessLog& a) {
   if (auto f = m.get("format")) a.format = as_enum(d, *f, "format", {"json", "combined"});
 }
 
+// admin.auth: a bearer token (inline or from a file) and/or a client
+// certificate (the admin listener then speaks TLS with cert_file/key_file
+// and requires a client certificate signed by client_ca_file). Messages
+// never quote the token.
+AdminAuth parse_admin_auth(const Doc& d, const Val& v) {
+  MapReader m(d, v, "admin.auth", {"token", "token_file", "client_ca_file", "cert_file", "key_file"});
+  AdminAuth a;
+  if (auto t = m.get("token")) {
+    a.token = as_string(d, *t, "token");
+    if (a.token == kRedacted)
+      d.fail(t->loc, "token: this is the placeholder /config shows; give the real token (or token_file)");
+    if (a.token.size() < 16) d.fail(t->loc, "token: must be at least 16 characters");
+    for (unsigned char ch : a.token)
+      if (ch <= 0x20 || ch >= 0x7f)
+        d.fail(t->loc, "token: only visible ASCII characters (no spaces or control characters) are allowed");
+  }
+  auto readable = [&](const Val& f, std::string_view what) {
+    std::string p = d.resolve_path(as_string(d, f, what));
+    if (p.empty() || !std::ifstream(p)) d.fail(f.loc, fmt::format("{}: cannot read '{}'", what, p));
+    return p;
+  };
+  if (auto f = m.get("token_file")) {
+    if (!a.token.empty()) d.fail(f->loc, "token_file: give token or token_file, not both");
+    a.token_file = readable(*f, "token_file");
+  }
+  // cert_file + key_file: the admin listener speaks TLS (with a token: the
+  // token does not cross the network in clear); + client_ca_file: and
+  // requires a client certificate.
+  const auto ca = m.get("client_ca_file"), cert = m.get("cert_file"), key = m.get("key_file");
+  if (ca || cert || key) {
+    const Val& first = ca ? *ca : cert ? *cert : *key;
+    if (!cert || !key)
+      d.fail(first.loc, ca ? "admin.auth: client certificates need client_ca_file, cert_file and key_file together"
+                           : "admin.auth: TLS needs cert_file and key_file together");
+    if (ca) a.client_ca_file = readable(*ca, "client_ca_file");
+    a.cert_file = readable(*cert, "cert_file");
+    a.key_file = readable(*key, "key_file");
+  }
+  if (a.token.empty() && a.token_file.empty() && a.client_ca_file.empty())
+    d.fail(m.loc(), "admin.auth: give token, token_file, or client_ca_file with cert_file and key_file");
+  return a;
+}
+
+// True for 127.0.0.0/8 and ::1 (IPv4-mapped loopback too). `host` is an
+// IP literal without brackets.
+bool loopback_host(const std::string& host) {
+  unsigned char b[16];
+  if (::inet_pton(AF_INET, host.c_str(), b) == 1) return b[0] == 127;
+  if (::inet_pton(AF_INET6, host.c_str(), b) != 1) return false;
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(b, kMapped, 12) == 0) return b[12] == 127;
+  for (int i = 0; i < 15; ++i)
+    if (b[i] != 0) return false;
+  return b[15] == 1;
+}
+
 void parse_admin(const Doc& d, const Val& v, Config& c) {
-  MapReader m(d, v, "admin", {"address"});
+  MapReader m(d, v, "admin", {"address"}, {"auth"});
   Admin a;
+  std::optional<Location> addr_loc;
+  bool loopback = true;  // the default address is 127.0.0.1:9901
   if (auto addr = m.get("address")) {
     a.address = as_string(d, *addr, "address");
     std::string err;
@@ -100,7 +162,15 @@ void parse_admin(const Doc& d, const Val& v, Config& c) {
       if (hp->port != 0 && l.address == a.address)
         d.fail(addr->loc, fmt::format("admin address {} is already used by listener '{}'",
                                       a.address, l.name));
+    addr_loc = addr->loc;
+    loopback = loopback_host(hp->host);
   }
+  const auto auth = m.get("auth");
+  if (auth) a.auth = parse_admin_auth(d, *auth);
+  if (!loopback && !auth)
+    d.fail(*addr_loc, fmt::format("admin address {} is not a loopback address: set admin.auth "
+                                  "(token, token_file, or client_ca_file with cert_file and key_file)",
+                                  a.address));
   c.admin = a;
 }
 

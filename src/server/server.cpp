@@ -8,7 +8,9 @@
 #include <boost/asio/ssl/context.hpp>
 #include <spdlog/spdlog.h>
 
+#include "admin/admin_auth.hpp"
 #include "admin/admin_handler.hpp"
+#include "admin/admin_tls.hpp"
 #include "hub/api/publish_api.hpp"
 #include "hub/auth/jwt_verifier.hpp"
 #include "hub/hub_impl.hpp"
@@ -38,6 +40,8 @@ struct Server::OpenListener {
   std::vector<int> udp_fds;
   std::shared_ptr<quic::EndpointGroup> quic_group;
   std::shared_ptr<const quic::TlsServer> quic_tls;
+  // The admin listener: its bearer token, read once per reload ("" = none).
+  std::string admin_token;
 };
 
 struct Server::WorkerSlot {
@@ -55,6 +59,11 @@ std::vector<config::Listener> effective_listeners(const config::Config& cfg) {
     a.name = std::string(kAdminName);
     a.address = cfg.admin->address;
     a.protocols = {"h1", "h2c"};
+    // Client-certificate auth: the admin listener speaks TLS (admin/admin_tls.hpp).
+    if (auto t = admin::admin_listener_tls(cfg.admin->auth)) {
+      a.tls = std::move(t);
+      a.protocols = {"h1", "h2"};
+    }
     out.push_back(std::move(a));
   }
   return out;
@@ -129,6 +138,11 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
       OpenListener ol;
       ol.name = l.name;
       if (l.tls) ol.tls = io::make_server_tls_context(*l.tls, alpn_for(l), cfg->state_dir);
+      if (l.name == kAdminName && cfg->admin && l.address == cfg->admin->address) {
+        if (ol.tls && !cfg->admin->auth.client_ca_file.empty())
+          admin::require_client_certificate(*ol.tls, cfg->admin->auth.client_ca_file);
+        ol.admin_token = admin::read_admin_token(cfg->admin->auth);  // throws naming the file
+      }
       auto it = listeners_.find(listener_key(l));
       if (it != listeners_.end()) {
         ol.endpoint = it->second.endpoint;
@@ -228,7 +242,8 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
                             "\"; ma=" + std::to_string(l.quic.alt_svc_max_age);
           if (l.name == kAdminName && snap->keep)
             snap->handler = admin::make_admin_handler(cfg, [this] { return draining(); },
-                                                      slot->hub_env ? slot->hub_env->hub : nullptr);
+                                                      slot->hub_env ? slot->hub_env->hub : nullptr,
+                                                      opened.at(listener_key(l))->admin_token);
           else if (factory_)
             snap->handler = factory_(cfg, *snap->listener, slot->upstreams);
           else
