@@ -116,6 +116,9 @@ class TlsTransport final : public Transport {
     const char* n = SSL_get_servername(s_->native_handle(), TLSEXT_NAMETYPE_host_name);
     return n ? std::string(n) : std::string();
   }
+  PeerCertificate peer_certificate() const override {
+    return peer_certificate_of(s_->native_handle());
+  }
   tcp::socket& lowest_layer() override { return s_->next_layer(); }
 
  private:
