@@ -10,7 +10,8 @@ libhiredis-dev zlib1g-dev libbrotli-dev libzstd-dev libxxhash-dev libre2-dev
 libjwt-dev libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
 curl nghttp2-client wrk nginx-light haproxy ngtcp2-client openssl redis-server
 python3 python3-h2 python3-pytest python3-websockets procps iproute2 chromium
-pushpin zurl nodejs libsystemd-dev systemd"
+pushpin zurl nodejs libsystemd-dev systemd
+testssl.sh"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "io/peer_cert.hpp"
 #include "io/tls_handshake.hpp"
 #include "obs/metrics.hpp"
 
@@ -113,7 +114,7 @@ asio::awaitable<Start> start(tcp::socket s, ServerContext& ctx) {
                            : why == io::PeerCertFailure::invalid ? "invalid"
                                                                   : "none";
       if (st.t) {
-        auto pc = st.t->peer_certificate();
+        auto pc = io::peer_certificate(*st.t);
         st.info.client_cert_verified = pc.verified;
         if (pc.verified) {
           st.info.client_cert_subject = std::move(pc.subject);

@@ -20,6 +20,11 @@ enum class PeerCertFailure { none, missing, invalid };
 
 PeerCertificate peer_certificate_of(SSL* ssl);
 
+class Transport;
+// The client certificate of a server-side TLS transport; empty for plain
+// TCP (implemented in transport.cpp).
+PeerCertificate peer_certificate(const Transport& t);
+
 // After a failed server handshake on `ssl`: missing (mode required, no
 // certificate sent), invalid (the certificate did not verify) or none
 // (some other reason). `err` is the handshake's OpenSSL error code.

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "io/peer_cert.hpp"
 #include "io/transport.hpp"
 
 namespace boost::asio::ssl {
