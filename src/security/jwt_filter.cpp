@@ -1,5 +1,7 @@
 #include "security/jwt_filter.hpp"
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include "obs/metrics.hpp"

@@ -342,7 +342,7 @@ route_tables:
   main:
     - name: strict
       match: {{prefix: /strict}}
-      security: {{hsts: {{max_age: 180d, include_subdomains: true}}}}
+      security: {{hsts: {{max_age: 4320h, include_subdomains: true}}}}
       respond: {{status: 200, body: "ok\\n"}}
     - name: lax
       respond: {{status: 200, body: "ok\\n"}}
@@ -375,20 +375,23 @@ def make_ocsp(pki, d):
 
 def s_client_status(port):
     r = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername",
-                        "localhost", "-status", "-CAfile", "/dev/null"],
+                        "localhost", "-status"],
                        input=b"", capture_output=True, timeout=30)
-    return r.stdout.decode(errors="replace")
+    return r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
 
 
 def test_ocsp_stapling(spawn, write_config, pki, workdir):
     ocsp = make_ocsp(pki, workdir)
+    # The chain with its issuer: curl computes the OCSP certificate id from it.
+    chain = workdir / "chain.pem"
+    chain.write_bytes((pki.d / "server.pem").read_bytes() + (pki.d / "ca.pem").read_bytes())
     cfg = f"""
 workers: 1
 listeners:
   - name: web
     address: "127.0.0.1:0"
     tls:
-      certificates: [{{cert: "{pki.path('server.pem')}", key: "{pki.path('server.key')}"}}]
+      certificates: [{{cert: "{chain}", key: "{pki.path('server.key')}"}}]
       ocsp_file: "{ocsp}"
     routes: main
   - name: nostaple
