@@ -67,10 +67,10 @@ TEST(ConfigTlsAuth, JwtEverything) {
 
 TEST(ConfigTlsAuth, JwtErrors) {
   EXPECT_EQ(error_of(route_sec("{jwt: {audience: a}}")),
-            "t.yaml:3:45: jwt: give at least one key (hs256_secret_file, rs256_public_key_file, "
+            "t.yaml:3:46: jwt: give at least one key (hs256_secret_file, rs256_public_key_file, "
             "es256_public_key_file, jwks_file)");
   EXPECT_EQ(error_of(route_sec("{jwt: {jwks_file: /nonexistent/j}}")),
-            "t.yaml:3:64: jwks_file: '/nonexistent/j' does not exist or is not a regular file");
+            "t.yaml:3:58: jwks_file: '/nonexistent/j' does not exist or is not a regular file");
   test::TempDir d;
   auto s = write(d, "s", "k");
   EXPECT_NE(error_of(route_sec("{jwt: {hs256_secret_file: " + s + ", leeway: 2h}}"))
@@ -96,9 +96,9 @@ TEST(ConfigTlsAuth, Hsts) {
   EXPECT_TRUE(c->route_tables.at("t")[0].security.hsts->include_subdomains);
   EXPECT_EQ(js(*c)["route_tables"]["t"][0]["security"]["hsts"]["max_age"], "24h");
   EXPECT_EQ(error_of(route_sec("{hsts: false}")),
-            "t.yaml:3:51: hsts: use 'true' or a mapping; leave it out for none");
+            "t.yaml:3:47: hsts: use 'true' or a mapping; leave it out for none");
   EXPECT_EQ(error_of(route_sec("{hsts: {preload: true}}")),
-            "t.yaml:3:60: preload: needs include_subdomains: true and max_age of at least 1 year "
+            "t.yaml:3:57: preload: needs include_subdomains: true and max_age of at least 1 year "
             "(hstspreload.org)");
   EXPECT_NE(error_of(route_sec("{hsts: {max_age: 20000h}}")).find("max_age: must be at most 2 years"),
             std::string::npos);
@@ -125,12 +125,12 @@ TEST(ConfigTlsAuth, ClientCertificates) {
 
 TEST(ConfigTlsAuth, ClientCertificateErrors) {
   EXPECT_EQ(error_of(listener_tls("{self_signed: true, client_certificates: {mode: maybe}}")),
-            "t.yaml:4:56: mode: unknown value 'maybe' (expected one of: off, optional, required)");
+            "t.yaml:4:58: mode: unknown value 'maybe' (expected one of: off, optional, required)");
   EXPECT_EQ(error_of(listener_tls("{self_signed: true, client_certificates: {mode: optional}}")),
-            "t.yaml:4:49: client_certificates: mode optional needs ca_file");
+            "t.yaml:4:51: client_certificates: mode optional needs ca_file");
   EXPECT_EQ(error_of(listener_tls("{self_signed: true, client_certificates: {mode: required, "
                                   "ca_file: /nonexistent/ca.pem}}")),
-            "t.yaml:4:84: ca_file: '/nonexistent/ca.pem' does not exist or is not a regular file");
+            "t.yaml:4:77: ca_file: '/nonexistent/ca.pem' does not exist or is not a regular file");
   test::TempDir d;
   auto ca = write(d, "ca.pem", "x");
   EXPECT_NE(error_of(listener_tls("{self_signed: true, client_certificates: {mode: required, ca_file: " +
@@ -152,7 +152,7 @@ TEST(ConfigTlsAuth, OcspFile) {
   EXPECT_EQ(c->listeners[0].tls->ocsp_file, der);
   EXPECT_EQ(js(*c)["listeners"][0]["tls"]["ocsp_file"], der);
   EXPECT_EQ(error_of(listener_tls("{self_signed: true, ocsp_file: /nonexistent/o.der}")),
-            "t.yaml:4:42: ocsp_file: '/nonexistent/o.der' does not exist or is not a regular file");
+            "t.yaml:4:41: ocsp_file: '/nonexistent/o.der' does not exist or is not a regular file");
 }
 
 }  // namespace
