@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import shutil
+import signal
 import subprocess
 import time
 
@@ -357,13 +358,15 @@ route_tables:
     assert b"strict-transport-security" not in r.stdout.lower()
 
 
-def make_ocsp(pki, d):
-    """A DER OCSP response (good) for the server certificate, signed by the CA."""
+def make_ocsp(pki, d, status="V"):
+    """A DER OCSP response for the server certificate, signed by the CA:
+    good (status V) or revoked (R)."""
     serial = run(["openssl", "x509", "-in", pki.path("server.pem"), "-noout", "-serial"]).stdout
     serial = serial.decode().strip().split("=", 1)[1]
     subject = run(["openssl", "x509", "-in", pki.path("server.pem"), "-noout", "-subject",
                    "-nameopt", "compat"]).stdout.decode().strip().split("=", 1)[1].strip()
-    (d / "index.txt").write_text(f"V\t351231235959Z\t\t{serial}\tunknown\t{subject}\n")
+    revoked = "260101000000Z" if status == "R" else ""
+    (d / "index.txt").write_text(f"{status}\t351231235959Z\t{revoked}\t{serial}\tunknown\t{subject}\n")
     (d / "index.txt.attr").write_text("unique_subject = no\n")
     run(["openssl", "ocsp", "-issuer", pki.path("ca.pem"), "-cert", pki.path("server.pem"),
          "-reqout", str(d / "req.der"), "-no_nonce"])
@@ -412,6 +415,12 @@ route_tables:
     # curl checks the staple against the CA.
     rc, status, _, _ = https(gw.ports["web"], "/", "--cacert", pki.path("ca.pem"), "--cert-status")
     assert (rc, status) == (0, 200)
+    # The file is read again on reload: now it says revoked.
+    make_ocsp(pki, workdir, status="R")
+    gw.signal(signal.SIGHUP)
+    gw.wait_for_log(r"reload complete")
+    out = s_client_status(gw.ports["web"])
+    assert "Cert Status: revoked" in out, out
 
 
 SELF_SIGNED_FINDINGS = {"cert_chain_of_trust", "cert_revocation", "cert_trust", "cert_commonName",
