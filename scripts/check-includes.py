@@ -36,13 +36,17 @@ ALLOWED = {
     "upstream": {"core", "config", "obs", "io", "http", "codec", "filter"},
     # redis: a general client (commands, scripts, pub/sub) on Asio; knows no user.
     "redis":    {"core", "config", "obs", "io"},
-    "hub":      {"core", "config", "obs", "io", "http", "codec", "filter", "conn", "redis"},  # conn: signal.hpp
-    "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub"},
+    # security: edge security filters and the JWT core (docs/security.md);
+    # codec: base64url for JWT.
+    "security": {"core", "config", "obs", "io", "http", "codec", "filter"},
+    "hub":      {"core", "config", "obs", "io", "http", "codec", "filter", "conn", "redis",
+                 "security"},  # conn: signal.hpp; security: the JWT core
+    "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub", "security"},
     "conn":     {"core", "config", "obs", "io", "http", "codec", "quic", "filter"},
     "admin":    {"core", "config", "obs", "io", "http", "upstream", "hub"},
     "tools":    {"core", "config", "obs", "io", "http", "codec", "quic"},
     "server":   {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "upstream",
-                 "router", "conn", "admin", "hub", "redis"},
+                 "router", "conn", "admin", "hub", "redis", "security"},
     # app/ (main, wiring) may include everything.
 }
 

@@ -12,6 +12,7 @@ curl nghttp2-client wrk nginx-light haproxy ngtcp2-client openssl redis-server
 python3 python3-h2 python3-pytest python3-websockets procps iproute2 chromium
 pushpin zurl nodejs libsystemd-dev systemd"
 PKGS="$PKGS python3-brotli python3-zstandard"  # tests/integration/test_compression.py: decoders
+PKGS="$PKGS testssl.sh"  # tests/integration/test_security_tls.py
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

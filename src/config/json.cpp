@@ -28,6 +28,32 @@ json tls_json(const Tls& t) {
   j["groups"] = t.groups;
   j["session_tickets"] = t.session_tickets;
   j["ticket_key_rotation"] = dur(t.ticket_key_rotation);
+  const auto& cc = t.client_certificates;
+  if (cc.mode != "off")
+    j["client_certificates"] = {{"mode", cc.mode},
+                                {"ca_file", cc.ca_file},
+                                {"verify_depth", cc.verify_depth},
+                                {"subject_header", cc.subject_header},
+                                {"san_header", cc.san_header}};
+  if (!t.ocsp_file.empty()) j["ocsp_file"] = t.ocsp_file;
+  return j;
+}
+
+// Route JWT: key files are paths (the secret stays in its file).
+json route_jwt_json(const RouteJwt& r) {
+  json j;
+  if (!r.hs256_secret_file.empty()) j["hs256_secret_file"] = r.hs256_secret_file;
+  if (!r.rs256_public_key_file.empty()) j["rs256_public_key_file"] = r.rs256_public_key_file;
+  if (!r.es256_public_key_file.empty()) j["es256_public_key_file"] = r.es256_public_key_file;
+  if (!r.jwks_file.empty()) j["jwks_file"] = r.jwks_file;
+  j["audience"] = r.audience;
+  j["issuer"] = r.issuer;
+  j["leeway"] = dur(r.leeway);
+  j["header"] = r.header;
+  if (!r.cookie.empty()) j["cookie"] = r.cookie;
+  json c = json::object();
+  for (const auto& [claim, header] : r.claims_to_headers) c[claim] = header;
+  j["claims_to_headers"] = c;
   return j;
 }
 
@@ -142,6 +168,13 @@ json route_json(const Route& r) {
   j["response_headers"] = header_edits(r.response_headers_add, r.response_headers_remove);
   j["early_data"] = r.early_data;
   if (!r.connect.empty()) j["connect"] = r.connect;
+  if (!r.security.require_client_subject.empty())
+    j["security"]["require_client_subject"] = r.security.require_client_subject;
+  if (r.security.jwt) j["security"]["jwt"] = route_jwt_json(*r.security.jwt);
+  if (const auto& h = r.security.hsts)
+    j["security"]["hsts"] = {{"max_age", dur(h->max_age)},
+                             {"include_subdomains", h->include_subdomains},
+                             {"preload", h->preload}};
   return j;
 }
 

@@ -56,7 +56,8 @@ TlsCertificate parse_certificate(const Doc& d, const Val& v) {
 Tls parse_tls(const Doc& d, const Val& v) {
   MapReader m(d, v, "tls",
               {"certificates", "self_signed", "min_version", "max_version", "ciphers",
-               "ciphersuites", "groups", "session_tickets", "ticket_key_rotation"});
+               "ciphersuites", "groups", "session_tickets", "ticket_key_rotation"},
+              {"client_certificates", "ocsp_file"});
   Tls t;
   if (auto cs = m.get("certificates"))
     for (const auto& e : as_seq(d, *cs, "certificates")) t.certificates.push_back(parse_certificate(d, e));
@@ -79,6 +80,11 @@ Tls parse_tls(const Doc& d, const Val& v) {
   opt_string(m, "groups", t.groups);
   opt_bool(m, "session_tickets", t.session_tickets);
   opt_duration(m, "ticket_key_rotation", t.ticket_key_rotation, Duration(1000));
+  if (auto cc = m.get("client_certificates")) t.client_certificates = parse_client_certificates(d, *cc);
+  if (auto o = m.get("ocsp_file")) {
+    t.ocsp_file = d.resolve_path(as_string(d, *o, "ocsp_file"));
+    check_readable(d, *o, t.ocsp_file, "ocsp_file");
+  }
   return t;
 }
 
@@ -177,6 +183,12 @@ Listener parse_listener(const Doc& d, const Val& v, const Config& c, std::size_t
     l.protocols = {"h1", "h2"};
   else
     l.protocols = {"h1", "h2c"};
+  // HTTP/3 runs on GnuTLS (quic/), which does not ask for client
+  // certificates: an h3 listener with mTLS would let clients around it.
+  if (l.tls && l.tls->client_certificates.mode != "off" && l.has("h3"))
+    d.fail(m.get("protocols")->loc, "protocols: 'h3' cannot be combined with "
+                                    "tls.client_certificates (HTTP/3 does not ask for client "
+                                    "certificates); serve h3 on another listener");
   if (auto r = m.get("routes")) {
     l.routes = as_string(d, *r, "routes");
     if (!c.route_tables.count(l.routes))

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "io/peer_cert.hpp"
 #include "io/tls_handshake.hpp"
 #include "obs/metrics.hpp"
 
@@ -105,7 +106,28 @@ asio::awaitable<Start> start(tcp::socket s, ServerContext& ctx) {
   boost::system::error_code ec;
   s.set_option(tcp::no_delay(true), ec);
   if (snap->tls) {
-    st.t = co_await io::accept_tls(std::move(s), *snap->tls, cfg.timeouts.tls_handshake);
+    const bool mtls = snap->listener->tls && snap->listener->tls->client_certificates.mode != "off";
+    io::PeerCertFailure why = io::PeerCertFailure::none;
+    st.t = co_await io::accept_tls(std::move(s), *snap->tls, cfg.timeouts.tls_handshake, &why);
+    if (mtls && (st.t || why != io::PeerCertFailure::none)) {
+      const char* result = why == io::PeerCertFailure::missing ? "missing"
+                           : why == io::PeerCertFailure::invalid ? "invalid"
+                                                                  : "none";
+      if (st.t) {
+        auto pc = io::peer_certificate(*st.t);
+        st.info.client_cert_verified = pc.verified;
+        if (pc.verified) {
+          st.info.client_cert_subject = std::move(pc.subject);
+          st.info.client_cert_san = std::move(pc.san);
+          result = "verified";
+        }
+      }
+      // Once per TLS handshake on mTLS listeners only (the lookup locks).
+      obs::counter("strata_security_client_cert_total",
+                   "Client certificates on mTLS listeners by result",
+                   {{"listener", snap->listener->name}, {"result", result}})
+          .inc();
+    }
     if (!st.t) co_return st;
     st.info.tls = true;
     st.info.alpn = st.t->alpn();

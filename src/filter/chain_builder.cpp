@@ -20,9 +20,11 @@ std::shared_ptr<const Filter> make_filter(const config::FilterConfig& fc, Phase 
   throw std::invalid_argument("unknown filter type '" + fc.type + "'");
 }
 
-Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc) {
+Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc,
+                           const Filters& security) {
   Chain c;
   c.add(std::make_shared<RequestIdentity>());
+  for (const auto& f : security) c.add(f);
   for (const auto& f : l.filters) c.add(make_filter(f, Phase::request_pre_route));
   if (!alt_svc.empty()) c.add(std::make_shared<AltSvc>(alt_svc));
   c.add(std::make_shared<TierHeader>());
@@ -31,9 +33,11 @@ Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc
   return c;
 }
 
-Chain build_route_chain(const config::Route& r, const std::string& route_name) {
+Chain build_route_chain(const config::Route& r, const std::string& route_name,
+                        const Filters& security) {
   Chain c;
   c.add(std::make_shared<EarlyData>(r.early_data));
+  for (const auto& f : security) c.add(f);
   config::HeaderEdits legacy;
   legacy.request_add = r.request_headers_add;
   legacy.request_remove = r.request_headers_remove;

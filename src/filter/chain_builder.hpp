@@ -3,15 +3,18 @@
 // it is built (router/pipeline.cpp), never per request.
 //
 // Listener chain, in order: request_identity (request id, traceparent),
-// the listener's `filters:` entries (request edits before routing),
+// `security` (security/filters.hpp: built by the caller, filter/ does not
+// know security/), the listener's `filters:` entries (request edits before routing),
 // alt_svc (when `alt_svc` is non-empty), tier_header, listener_metrics,
 // access_log.
-// Route chain, in order: early_data (the 0-RTT rule), the route's
+// Route chain, in order: early_data (the 0-RTT rule), `security` (as
+// above: client subject, JWT, HSTS, ...), the route's
 // request_headers / response_headers keys, the route's `filters:` entries,
 // route_metrics.
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "filter/chain.hpp"
@@ -23,7 +26,11 @@ namespace strata::filter {
 // those first).
 std::shared_ptr<const Filter> make_filter(const config::FilterConfig& fc, Phase request_phase);
 
-Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc);
-Chain build_route_chain(const config::Route& r, const std::string& route_name);
+using Filters = std::vector<std::shared_ptr<const Filter>>;
+
+Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc,
+                           const Filters& security = {});
+Chain build_route_chain(const config::Route& r, const std::string& route_name,
+                        const Filters& security = {});
 
 }  // namespace strata::filter

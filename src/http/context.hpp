@@ -20,7 +20,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace strata::http {
 
@@ -47,6 +52,18 @@ enum class Slot : std::uint8_t { cache_status, rate_limit_key, count };
 inline constexpr std::array<std::string_view, std::size_t(Slot::count)> kSlotNames = {
     "cache_status", "rate_limit_key"};
 inline constexpr std::size_t kSlotBytes = 64;
+
+// The claims of a request's verified JWT (security/jwt_filter.hpp), one
+// entry per top-level claim of the token: string claims as their text,
+// other values (numbers, booleans, arrays, objects) as compact JSON.
+struct JwtClaims {
+  std::vector<std::pair<std::string, std::string>> items;
+  std::optional<std::string_view> find(std::string_view name) const {
+    for (const auto& [k, v] : items)
+      if (k == name) return std::string_view(v);
+    return std::nullopt;
+  }
+};
 
 struct RequestTimings {
   using steady = std::chrono::steady_clock;
@@ -87,6 +104,17 @@ struct RequestContext {
   FixedString<32> local_reason;
 
   RequestTimings time;
+
+  // The route's verified JWT claims: set by the route's jwt filter
+  // (security/jwt_filter.hpp, which runs before rate limits) when the token
+  // was valid; null otherwise. The one field that may allocate, and only
+  // on routes with `security.jwt`. Read them with jwt_claim().
+  std::shared_ptr<const JwtClaims> jwt;
+  // A claim of the verified JWT ("sub", "tenant", ...); nullopt when there
+  // is no verified token or it lacks the claim.
+  std::optional<std::string_view> jwt_claim(std::string_view name) const {
+    return jwt ? jwt->find(name) : std::nullopt;
+  }
 
   // 32 hex digits of the trace id, or "" when no trace context was set.
   std::string_view trace_id() const {

@@ -2,11 +2,14 @@
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <boost/asio/ssl/context.hpp>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
@@ -29,6 +32,7 @@ struct ServerState {
   SniTable sni;
   std::vector<SSL_CTX*> ctxs;          // [0] is the asio context's (not owned)
   std::shared_ptr<TicketKeyRing> ring;  // null: tickets off
+  std::string ocsp_der;                 // stapled for ctxs[0]'s certificate; "" = none
 
   ServerState() = default;
   ServerState(const ServerState&) = delete;
@@ -139,6 +143,43 @@ int servername_cb(SSL* s, int* alert, void* arg) {
   return SSL_TLSEXT_ERR_OK;
 }
 
+// OCSP stapling: the configured DER response, for the default certificate
+// only (a connection moved to another certificate by SNI gets none).
+int status_cb(SSL* s, void* arg) {
+  auto* st = static_cast<ServerState*>(arg);
+  if (st->ocsp_der.empty() || st->ctxs.empty() || SSL_get_SSL_CTX(s) != st->ctxs[0])
+    return SSL_TLSEXT_ERR_NOACK;
+  auto* copy = static_cast<unsigned char*>(OPENSSL_malloc(st->ocsp_der.size()));
+  if (!copy) return SSL_TLSEXT_ERR_NOACK;
+  std::memcpy(copy, st->ocsp_der.data(), st->ocsp_der.size());
+  if (SSL_set_tlsext_status_ocsp_resp(s, copy, long(st->ocsp_der.size())) != 1) {
+    OPENSSL_free(copy);
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// Reads and checks a DER OCSP response file.
+std::string read_ocsp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("tls: cannot read ocsp_file '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string der = ss.str();
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  OCSP_RESPONSE* r = d2i_OCSP_RESPONSE(nullptr, &p, long(der.size()));
+  if (!r) fail("tls: ocsp_file '" + path + "' is not a DER OCSP response");
+  OCSP_RESPONSE_free(r);
+  return der;
+}
+
+// Mozilla's "intermediate" TLS 1.2 list: ECDHE key exchange (forward
+// secrecy) with AEAD ciphers only. Used when `tls.ciphers` is not set.
+constexpr const char* kDefaultCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 // DNS names of the SAN, or the CN when the SAN has none.
 std::vector<std::string> names_of(X509* cert) {
   std::vector<std::string> out;
@@ -185,10 +226,12 @@ void configure(SSL_CTX* c, const config::Tls& tls, ServerState* st, const std::s
     fail("tls: cannot set protocol versions");
 
   SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+                             SSL_OP_CIPHER_SERVER_PREFERENCE |
                              (tls.session_tickets ? 0 : SSL_OP_NO_TICKET));
   SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
-  if (!tls.ciphers.empty() && SSL_CTX_set_cipher_list(c, tls.ciphers.c_str()) != 1)
-    fail("tls: invalid ciphers \"" + tls.ciphers + "\"");
+  const std::string& ciphers = tls.ciphers.empty() ? std::string(kDefaultCiphers) : tls.ciphers;
+  if (SSL_CTX_set_cipher_list(c, ciphers.c_str()) != 1)
+    fail("tls: invalid ciphers \"" + ciphers + "\"");
   if (!tls.ciphersuites.empty() && SSL_CTX_set_ciphersuites(c, tls.ciphersuites.c_str()) != 1)
     fail("tls: invalid ciphersuites \"" + tls.ciphersuites + "\"");
   if (!tls.groups.empty() && SSL_CTX_set1_groups_list(c, tls.groups.c_str()) != 1)
@@ -206,6 +249,24 @@ void configure(SSL_CTX* c, const config::Tls& tls, ServerState* st, const std::s
     SSL_CTX_set_num_tickets(c, 0);
   }
   if (!st->alpn.empty()) SSL_CTX_set_alpn_select_cb(c, alpn_cb, st);
+  if (!st->ocsp_der.empty()) {
+    SSL_CTX_set_tlsext_status_cb(c, status_cb);
+    SSL_CTX_set_tlsext_status_arg(c, st);
+  }
+
+  // Client certificates (mTLS): optional = ask, verify when sent;
+  // required = a verified certificate or no handshake.
+  const auto& cc = tls.client_certificates;
+  if (cc.mode != "off") {
+    if (SSL_CTX_load_verify_locations(c, cc.ca_file.c_str(), nullptr) != 1)
+      fail("tls: cannot load client_certificates.ca_file '" + cc.ca_file + "'");
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(cc.ca_file.c_str());
+    if (!names) fail("tls: no CA certificate in client_certificates.ca_file '" + cc.ca_file + "'");
+    SSL_CTX_set_client_CA_list(c, names);
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER | (cc.mode == "required" ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                       nullptr);
+    SSL_CTX_set_verify_depth(c, int(cc.verify_depth));
+  }
   SSL_CTX_set_tlsext_servername_callback(c, servername_cb);
   SSL_CTX_set_tlsext_servername_arg(c, st);
   if (SSL_CTX_set_ex_data(c, state_index(), st) != 1) fail("tls: SSL_CTX_set_ex_data");
@@ -248,6 +309,8 @@ std::shared_ptr<ssl::context> make_server_tls_context(const config::Tls& tls,
   // listener serving the same certificates.
   std::string sid_src = "strata";
   for (const auto& f : files) sid_src += "\n" + f.cert + "\n" + f.key;
+  // ... and the same client certificate policy (no resumption around mTLS).
+  sid_src += "\n" + tls.client_certificates.mode + "\n" + tls.client_certificates.ca_file;
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(sid_src.data()), sid_src.size(), md);
   std::string sid_ctx(reinterpret_cast<char*>(md), SSL_MAX_SID_CTX_LENGTH);
@@ -255,6 +318,7 @@ std::shared_ptr<ssl::context> make_server_tls_context(const config::Tls& tls,
   auto bundle = std::make_shared<Bundle>();
   ServerState& st = bundle->state;
   st.alpn = alpn_wire(alpn);
+  if (!tls.ocsp_file.empty()) st.ocsp_der = read_ocsp(tls.ocsp_file);
   if (tls.session_tickets)
     st.ring = ring ? std::move(ring) : TicketKeyRing::process_wide(tls.ticket_key_rotation);
   ERR_clear_error();

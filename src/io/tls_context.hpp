@@ -8,7 +8,13 @@
 // CN when it has no SAN DNS names) and swaps the connection to that SSL_CTX.
 // ALPN: server preference order among `alpn` (e.g. {"h2", "http/1.1"}); no
 // overlap -> no ALPN (the connection is HTTP/1.1). Versions "1.2"/"1.3",
-// TLS 1.2 ciphers, TLS 1.3 ciphersuites and groups come from config::Tls.
+// TLS 1.2 ciphers, TLS 1.3 ciphersuites and groups come from config::Tls;
+// without `ciphers`, TLS 1.2 uses ECDHE + AEAD ciphers only, and the
+// server's cipher order always wins. Client certificates (mTLS):
+// tls.client_certificates (optional: asked, verified when sent; required:
+// no handshake without a verified one; io/peer_cert.hpp reads the result).
+// OCSP stapling: tls.ocsp_file (DER, checked and read here, i.e. on every
+// start and reload) is stapled for the default certificate.
 // Resumption uses stateless session tickets only (server session cache off)
 // encrypted with a TicketKeyRing; tickets off -> no resumption at all.
 // Renegotiation and compression are off.
@@ -34,7 +40,8 @@ namespace strata::io {
 class TicketKeyRing;
 
 // Throws std::runtime_error with a clear message (naming the file) on bad
-// certificates/keys, an unknown version, or an invalid cipher/group list.
+// certificates/keys/CA bundle/OCSP response, an unknown version, or an
+// invalid cipher/group list.
 // With no certificates and `tls.self_signed`, uses ensure_self_signed(state_dir).
 // `ring` null -> TicketKeyRing::process_wide(tls.ticket_key_rotation).
 std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(

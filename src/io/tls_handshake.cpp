@@ -56,7 +56,8 @@ asio::awaitable<std::unique_ptr<Transport>> handshake(std::unique_ptr<TlsStream>
                                                       ssl::stream_base::handshake_type type,
                                                       std::chrono::milliseconds timeout,
                                                       const Outcomes& outcomes,
-                                                      boost::system::error_code* error) {
+                                                      boost::system::error_code* error,
+                                                      PeerCertFailure* cert_failure = nullptr) {
   auto watch = std::make_shared<Watch>();
   watch->sock = &stream->next_layer();
   asio::steady_timer timer(stream->get_executor());
@@ -74,6 +75,13 @@ asio::awaitable<std::unique_ptr<Transport>> handshake(std::unique_ptr<TlsStream>
   if (timed_out || ec) {
     (timed_out ? outcomes.timeout : outcomes.error).inc();
     if (error) *error = timed_out ? asio::error::timed_out : ec;
+    if (cert_failure)
+      *cert_failure = timed_out ? PeerCertFailure::none
+                                : peer_cert_failure_of(
+                                      stream->native_handle(),
+                                      ec.category() == asio::error::get_ssl_category()
+                                          ? static_cast<unsigned long>(ec.value())
+                                          : 0ul);
     boost::system::error_code ignore;
     stream->next_layer().close(ignore);
     co_return nullptr;
@@ -89,10 +97,11 @@ asio::awaitable<std::unique_ptr<Transport>> handshake(std::unique_ptr<TlsStream>
 
 asio::awaitable<std::unique_ptr<Transport>> accept_tls(asio::ip::tcp::socket socket,
                                                        ssl::context& ctx,
-                                                       std::chrono::milliseconds handshake_timeout) {
+                                                       std::chrono::milliseconds handshake_timeout,
+                                                       PeerCertFailure* cert_failure) {
   auto stream = std::make_unique<TlsStream>(std::move(socket), ctx);
   co_return co_await handshake(std::move(stream), ssl::stream_base::server, handshake_timeout,
-                               server_outcomes(), nullptr);
+                               server_outcomes(), nullptr, cert_failure);
 }
 
 asio::awaitable<std::unique_ptr<Transport>> connect_tls(asio::ip::tcp::socket socket,

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "io/peer_cert.hpp"
 #include "io/transport.hpp"
 
 namespace boost::asio::ssl {
@@ -22,9 +23,11 @@ namespace strata::io {
 // when the handshake failed or did not finish within `handshake_timeout`
 // (the socket is then closed). Counts strata_tls_handshakes_total{outcome=
 // ok|error|timeout} and strata_tls_resumed_total (abbreviated handshakes).
+// On failure `*cert_failure` (when given) says whether a client certificate
+// was missing or did not verify (mTLS listeners).
 boost::asio::awaitable<std::unique_ptr<Transport>> accept_tls(
     boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& ctx,
-    std::chrono::milliseconds handshake_timeout);
+    std::chrono::milliseconds handshake_timeout, PeerCertFailure* cert_failure = nullptr);
 
 // Client handshake on a connected socket, with SNI/verification set by
 // prepare_client_ssl(sni, verify). Returns null on failure or timeout, with

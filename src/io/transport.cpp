@@ -7,6 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "io/peer_cert.hpp"
+
 namespace strata::io {
 
 namespace asio = boost::asio;
@@ -116,6 +118,7 @@ class TlsTransport final : public Transport {
     const char* n = SSL_get_servername(s_->native_handle(), TLSEXT_NAMETYPE_host_name);
     return n ? std::string(n) : std::string();
   }
+  PeerCertificate peer_certificate() const { return peer_certificate_of(s_->native_handle()); }
   tcp::socket& lowest_layer() override { return s_->next_layer(); }
 
  private:
@@ -124,6 +127,11 @@ class TlsTransport final : public Transport {
 };
 
 }  // namespace
+
+PeerCertificate peer_certificate(const Transport& t) {
+  const auto* tls = dynamic_cast<const TlsTransport*>(&t);
+  return tls ? tls->peer_certificate() : PeerCertificate{};
+}
 
 std::unique_ptr<Transport> make_tcp_transport(tcp::socket s) {
   return std::make_unique<TcpTransport>(std::move(s));

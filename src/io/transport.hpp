@@ -15,6 +15,7 @@
 #include <boost/asio/ssl/stream.hpp>
 
 #include "core/io_result.hpp"
+#include "io/peer_cert.hpp"
 
 namespace strata::io {
 
@@ -40,6 +41,8 @@ class Transport {
   virtual bool tls() const = 0;
   virtual std::string alpn() const = 0;   // negotiated ALPN or ""
   virtual std::string sni() const = 0;    // server name the client asked for
+  // Server side: the client certificate (mTLS); empty for plain TCP.
+  virtual PeerCertificate peer_certificate() const { return {}; }
   virtual boost::asio::ip::tcp::socket& lowest_layer() = 0;
 };
 

@@ -16,6 +16,7 @@
 #include "router/actions/files.hpp"
 #include "router/actions/redirect.hpp"
 #include "router/route_table.hpp"
+#include "security/filters.hpp"
 #include "upstream/tunnel/connect.hpp"
 
 namespace strata::router {
@@ -49,7 +50,8 @@ class Pipeline final : public http::Handler {
     errors_ = &obs::counter("strata_pipeline_errors_total",
                             "Requests whose action failed with an exception",
                             {{"listener", listener_}});
-    listener_chain_ = filter::build_listener_chain(listener, alt_svc);
+    listener_chain_ = filter::build_listener_chain(listener, alt_svc,
+                                                   security::listener_filters(listener));
 
     runtime_.resize(table_->routes().size());
     for (std::size_t i = 0; i < table_->routes().size(); ++i) {
@@ -76,8 +78,8 @@ class Pipeline final : public http::Handler {
           throw RouteError(r.loc, "respond status must be 200..599");
       }
       try {
-        rt.chain = filter::build_route_chain(r, cr.name);
-      } catch (const std::invalid_argument& e) {
+        rt.chain = filter::build_route_chain(r, cr.name, security::route_filters(r, cr.name));
+      } catch (const std::exception& e) {  // invalid_argument; runtime_error: JWT keys
         throw RouteError(r.loc, "route '" + cr.name + "': " + e.what());
       }
     }
