@@ -63,6 +63,7 @@ ProxyParse parse_v1(std::string_view bytes) {
   }
   if (cr + 2 > kMaxV1Line) return fail("too_long");
   std::string_view line = bytes.substr(kV1Prefix.size(), cr - kV1Prefix.size());
+  if (line.find_first_of("\r\n") != std::string_view::npos) return fail("bad_v1");
   ProxyParse p;
   p.consumed = cr + 2;
   p.header.version = 1;
