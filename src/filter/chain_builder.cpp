@@ -9,7 +9,6 @@
 #include "filter/request_identity.hpp"
 #include "filter/request_metrics.hpp"
 #include "filter/tier_header.hpp"
-#include "security/route_access_filter.hpp"
 
 namespace strata::filter {
 
@@ -29,10 +28,10 @@ Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc
   return c;
 }
 
-Chain build_route_chain(const config::Route& r, const std::string& route_name) {
+Chain build_route_chain(const config::Route& r, const std::string& route_name,
+                        std::vector<std::shared_ptr<const Filter>> first) {
   Chain c;
-  if (!r.security.access.empty())
-    c.add(std::make_shared<security::RouteAccessFilter>(r.security.access));
+  for (auto& f : first) c.add(std::move(f));
   c.add(std::make_shared<EarlyData>(r.early_data));
   config::HeaderEdits legacy;
   legacy.request_add = r.request_headers_add;

@@ -6,12 +6,14 @@
 // the listener's `filters:` entries (request edits before routing),
 // alt_svc (when `alt_svc` is non-empty), tier_header, listener_metrics,
 // access_log.
-// Route chain, in order: early_data (the 0-RTT rule), the route's
+// Route chain, in order: the `first` filters the caller built (the route's
+// security filters, security/route_filters.hpp), early_data (the 0-RTT rule), the route's
 // request_headers / response_headers keys, the route's `filters:` entries,
 // route_metrics.
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "filter/chain.hpp"
@@ -24,6 +26,7 @@ namespace strata::filter {
 std::shared_ptr<const Filter> make_filter(const config::FilterConfig& fc, Phase request_phase);
 
 Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc);
-Chain build_route_chain(const config::Route& r, const std::string& route_name);
+Chain build_route_chain(const config::Route& r, const std::string& route_name,
+                        std::vector<std::shared_ptr<const Filter>> first = {});
 
 }  // namespace strata::filter

@@ -17,6 +17,7 @@
 #include "router/actions/redirect.hpp"
 #include "router/route_table.hpp"
 #include "security/client_address.hpp"
+#include "security/route_filters.hpp"
 #include "upstream/tunnel/connect.hpp"
 
 namespace strata::router {
@@ -77,7 +78,7 @@ class Pipeline final : public http::Handler {
           throw RouteError(r.loc, "respond status must be 200..599");
       }
       try {
-        rt.chain = filter::build_route_chain(r, cr.name);
+        rt.chain = filter::build_route_chain(r, cr.name, security::route_filters(r));
       } catch (const std::invalid_argument& e) {
         throw RouteError(r.loc, "route '" + cr.name + "': " + e.what());
       }
