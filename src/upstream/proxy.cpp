@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 
+#include "http/context.hpp"
 #include "http/tunnel.hpp"
 #include "security/proxy_protocol.hpp"
 #include "upstream/pool/connector.hpp"
