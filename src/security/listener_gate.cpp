@@ -30,6 +30,12 @@ ListenerGate::Verdict ListenerGate::admit(std::string_view client_ip,
   return Verdict::ok;
 }
 
+bool ListenerGate::access_allowed(std::string_view client_ip) const {
+  if (access_.empty() || access_.allowed(client_ip)) return true;
+  access_denied_counter("listener").inc();
+  return false;
+}
+
 void ListenerGate::proxy_error(std::string_view reason) const {
   obs::counter("strata_security_proxy_protocol_errors_total",
                "Connections closed because their PROXY protocol header was missing, malformed "

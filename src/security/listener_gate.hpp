@@ -32,6 +32,10 @@ class ListenerGate {
   // strata_limit_connections_refused_total{listener}).
   Verdict admit(std::string_view client_ip, ConnectionLimiter::Ticket& ticket) const;
 
+  // The allow/deny list alone (counted like admit's): for HTTP/3, whose
+  // connections are checked when the QUIC handshake is done.
+  bool access_allowed(std::string_view client_ip) const;
+
   // Counts a connection closed for its PROXY header:
   // strata_security_proxy_protocol_errors_total{listener, reason}.
   void proxy_error(std::string_view reason) const;

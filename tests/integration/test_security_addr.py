@@ -52,7 +52,7 @@ def read_all(s, timeout=5):
     while time.time() < deadline:
         try:
             c = s.recv(65536)
-        except (socket.timeout, ConnectionResetError):
+        except OSError:  # timeout, reset, TLS EOF without close_notify
             break
         if not c:
             break
@@ -238,7 +238,7 @@ listeners:
     address: "127.0.0.1:0"
     routes: main
     tls: {certificates: [{cert: "CERT", key: "KEY"}]}
-    protocols: [http/1.1]
+    protocols: [h1]
     security:
       client: {proxy_protocol: v2}
 admin:
@@ -431,7 +431,7 @@ listeners:
     address: "127.0.0.1:0"
     routes: main
     tls: {{certificates: [{{cert: "{cert[0]}", key: "{cert[1]}"}}]}}
-    protocols: [http/1.1]
+    protocols: [h1]
     security:
       access: {{deny: [127.0.0.3/32]}}
 admin:
