@@ -88,20 +88,20 @@ TEST(ConfigListenerSecurity, RouteAccessAndClusterProxyProtocol) {
 
 TEST(ConfigListenerSecurity, Errors) {
   EXPECT_EQ(error_of(with("      client: {proxy_protocol: v3}\n")),
-            "t.yaml:8:34: proxy_protocol: unknown value 'v3' (expected one of: off, v1, v2, any)");
+            "t.yaml:9:32: proxy_protocol: unknown value 'v3' (expected one of: off, v1, v2, any)");
   EXPECT_EQ(error_of(with("      access: {allow: ['10.0.0.1/8']}\n")),
-            "t.yaml:8:30: allow: '10.0.0.1/8' is not a CIDR (e.g. 10.0.0.0/8, 2001:db8::/32 or a "
+            "t.yaml:9:24: allow: '10.0.0.1/8' is not a CIDR (e.g. 10.0.0.0/8, 2001:db8::/32 or a "
             "bare address; no host bits below the prefix length)");
-  EXPECT_NE(error_of(with("      access: {deny: [nonsense]}\n")).find("t.yaml:8:29: deny: 'nonsense' is not a CIDR"),
+  EXPECT_NE(error_of(with("      access: {deny: [nonsense]}\n")).find("t.yaml:9:23: deny: 'nonsense' is not a CIDR"),
             std::string::npos);
   EXPECT_NE(error_of(with("      client: {trusted_proxies: ['10.0.0.0/33']}\n"))
-                .find("t.yaml:8:43: trusted_proxies: '10.0.0.0/33' is not a CIDR"),
+                .find("t.yaml:9:34: trusted_proxies: '10.0.0.0/33' is not a CIDR"),
             std::string::npos);
   EXPECT_EQ(error_of(with("      access: {allow: []}\n")),
-            "t.yaml:8:23: allow: an empty list would refuse everyone (omit the key)");
-  EXPECT_NE(error_of(with("      connections: {ipv4_prefix: 33}\n")).find("t.yaml:8:40: ipv4_prefix"),
+            "t.yaml:9:23: allow: an empty list would refuse everyone (omit the key)");
+  EXPECT_NE(error_of(with("      connections: {ipv4_prefix: 33}\n")).find("t.yaml:9:34: ipv4_prefix: 33 is out of range [1, 32]"),
             std::string::npos);
-  EXPECT_NE(error_of(with("      bogus: 1\n")).find("t.yaml:8:7: unknown key 'bogus' in listener security"),
+  EXPECT_NE(error_of(with("      bogus: 1\n")).find("t.yaml:9:7: unknown key 'bogus' in listener security"),
             std::string::npos);
   EXPECT_NE(error_of(with("      client: {real_ip_header: x-real-ip}\n")).find("real_ip_header: unknown value"),
             std::string::npos);
