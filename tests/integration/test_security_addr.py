@@ -363,6 +363,7 @@ route_tables:
 # --- trusted X-Forwarded-For, route allow/deny --------------------------------
 
 XFF_CONFIG = """
+access_log: {enabled: true, path: "LOGPATH", format: json}
 listeners:
   - name: web
     address: "127.0.0.1:0"
@@ -397,9 +398,11 @@ def xff_get(src, port, path, xff=None):
     return out
 
 
-def test_xff_only_from_trusted_peers_and_route_access(spawn, write_config):
+def test_xff_only_from_trusted_peers_and_route_access(spawn, write_config, workdir):
     o = origin(spawn)
-    s = spawn("serve", "-c", write_config(XFF_CONFIG.replace("OPORT", str(o.port))))
+    log = workdir / "access.log"
+    s = spawn("serve", "-c", write_config(XFF_CONFIG.replace("OPORT", str(o.port))
+                                          .replace("LOGPATH", str(log))))
     port, admin = s.ports["web"], s.ports["admin"]
     # Untrusted peer: its header is not believed (it is only passed along).
     h = origin_headers(xff_get("127.0.0.1", port, "/headers", "203.0.113.9"))
@@ -420,6 +423,13 @@ def test_xff_only_from_trusted_peers_and_route_access(spawn, write_config):
     assert xff_get("127.0.0.3", port, "/allow").startswith(b"HTTP/1.1 403")
     assert xff_get("127.0.0.2", port, "/allow", "192.0.2.1").startswith(b"HTTP/1.1 403")
     assert metric(admin, "strata_security_access_denied_total", where="route") == 3
+    # The access log's peer is the client address (the writer thread flushes soon).
+    deadline = time.time() + 10
+    peers = []
+    while time.time() < deadline and len(peers) < 9:  # one line per request above
+        peers = [json.loads(l)["peer"] for l in log.read_text().splitlines()] if log.exists() else []
+        time.sleep(0.05)
+    assert peers[:3] == ["127.0.0.1", "203.0.113.9", "203.0.113.9"], peers
 
 
 # --- listener allow/deny before TLS -------------------------------------------
