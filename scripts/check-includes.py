@@ -23,7 +23,7 @@ import sys
 # is included but unknown is fine too. Keep in step with docs/architecture.md.
 ALLOWED = {
     "core":     set(),
-    "config":   {"core"},
+    "config":   {"core", "security"},  # security: ip.hpp (pure CIDR parsing) to validate lists
     "obs":      {"core", "config", "http"},  # http: the access log reads a request's context
     "io":       {"core", "config", "obs"},
     "http":     {"core", "io"},          # io: the byte stream a tunnel hands over
@@ -33,16 +33,18 @@ ALLOWED = {
     # never conn/: the application is chosen by ALPN through that interface.
     "quic":     {"core", "config", "obs", "io", "http", "codec"},
     "filter":   {"core", "config", "obs", "io", "http"},  # io: what Exchange::upgrade returns
-    "upstream": {"core", "config", "obs", "io", "http", "codec", "filter"},
+    "upstream": {"core", "config", "obs", "io", "http", "codec", "filter", "security"},
+    # security: the edge security filters and checks (issue 15); used by
+    # conn/ (on accept), router/ (client address, route filters), upstream/
+    # (PROXY header), server/; never the other way round.
+    # codec: base64url for JWT; redis: limits shared across nodes.
+    "security": {"core", "config", "obs", "io", "http", "codec", "filter", "redis"},
     # redis: a general client (commands, scripts, pub/sub) on Asio; knows no user.
     "redis":    {"core", "config", "obs", "io"},
-    # security: edge security filters and the JWT core (docs/security.md);
-    # codec: base64url for JWT.
-    "security": {"core", "config", "obs", "io", "http", "codec", "filter"},
     "hub":      {"core", "config", "obs", "io", "http", "codec", "filter", "conn", "redis",
                  "security"},  # conn: signal.hpp; security: the JWT core
     "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub", "security"},
-    "conn":     {"core", "config", "obs", "io", "http", "codec", "quic", "filter"},
+    "conn":     {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "security"},
     "admin":    {"core", "config", "obs", "io", "http", "upstream", "hub"},
     "tools":    {"core", "config", "obs", "io", "http", "codec", "quic"},
     "server":   {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "upstream",

@@ -161,6 +161,28 @@ json header_edits(const HeaderList& add, const std::vector<std::string>& remove)
   return {{"add", a}, {"remove", remove}};
 }
 
+json access_json(const IpAccess& a) {
+  json j = json::object();
+  if (!a.allow.empty()) j["allow"] = a.allow;
+  if (!a.deny.empty()) j["deny"] = a.deny;
+  return j;
+}
+
+// Only when set: dumps of configs without listener security stay as they were.
+json listener_security_json(const ListenerSecurity& s) {
+  const auto& c = s.client;
+  const auto& n = s.connections;
+  return {{"client", {{"proxy_protocol", c.proxy_protocol},
+                      {"proxy_protocol_timeout", dur(c.proxy_protocol_timeout)},
+                      {"trusted_proxies", c.trusted_proxies},
+                      {"real_ip_header", c.real_ip_header}}},
+          {"access", access_json(s.access)},
+          {"connections", {{"max_per_prefix", n.max_per_prefix},
+                           {"ipv4_prefix", n.ipv4_prefix},
+                           {"ipv6_prefix", n.ipv6_prefix},
+                           {"max_tracked", n.max_tracked}}}};
+}
+
 json route_json(const Route& r) {
   json j{{"name", r.name}, {"match", match_json(r.match)}};
   std::visit(ActionJson{j}, r.action);
@@ -168,6 +190,7 @@ json route_json(const Route& r) {
   j["response_headers"] = header_edits(r.response_headers_add, r.response_headers_remove);
   j["early_data"] = r.early_data;
   if (!r.connect.empty()) j["connect"] = r.connect;
+  if (!r.security.access.empty()) j["security"]["access"] = access_json(r.security.access);
   if (!r.security.require_client_subject.empty())
     j["security"]["require_client_subject"] = r.security.require_client_subject;
   if (r.security.jwt) j["security"]["jwt"] = route_jwt_json(*r.security.jwt);
@@ -200,6 +223,7 @@ json cluster_json(const Cluster& c) {
   }
   j["endpoints"] = eps;
   j["tls"] = c.tls;
+  if (c.proxy_protocol != "off") j["proxy_protocol"] = c.proxy_protocol;
   if (!c.sni.empty()) j["sni"] = c.sni;
   if (c.tls_verify) j["tls_verify"] = c.tls_verify;
   j["connect_timeout"] = dur(c.connect_timeout);
@@ -321,6 +345,7 @@ std::string to_json(const Config& c) {
     lj["protocols"] = l.protocols;
     lj["routes"] = l.routes;
     lj["alt_svc"] = l.alt_svc;
+    if (l.security != ListenerSecurity{}) lj["security"] = listener_security_json(l.security);
     if (l.has("h3")) {
       const auto& q = l.quic;
       lj["quic"] = {{"retry", q.retry},

@@ -68,7 +68,8 @@ Cluster parse_cluster(const Doc& d, const std::string& name, const Location& nam
                "connect_timeout", "idle_timeout", "dns_refresh", "max_idle_per_endpoint",
                "max_connections_per_endpoint", "h2_max_streams_per_connection", "ring_size",
                "circuit_breaker", "limits", "health_check", "outlier_detection", "retry_budget",
-               "connect_failure"});
+               "connect_failure"},
+              {"proxy_protocol"});
   Cluster c;
   c.name = name;
   c.loc = name_loc;
@@ -100,6 +101,13 @@ Cluster parse_cluster(const Doc& d, const std::string& name, const Location& nam
     c.sni = as_string(d, *s, "sni");
     if (!c.tls) d.fail(s->loc, "sni: only used when tls is on");
     if (!valid_dns_name(c.sni)) d.fail(s->loc, fmt::format("sni: '{}' is not a host name", c.sni));
+  }
+  if (auto p = m.get("proxy_protocol")) {
+    c.proxy_protocol = as_enum(d, *p, "proxy_protocol", {"off", "v1", "v2"});
+    // One header names one client: a multiplexed connection cannot carry it.
+    if (c.proxy_protocol != "off" && is_h2(c.protocol))
+      d.fail(p->loc, "proxy_protocol: needs an HTTP/1.1 cluster (an HTTP/2 connection carries "
+                     "many clients)");
   }
   if (auto s = m.get("tls_verify")) {
     c.tls_verify = as_bool(d, *s, "tls_verify");

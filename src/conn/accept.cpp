@@ -7,9 +7,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "conn/proxy_header.hpp"
 #include "io/peer_cert.hpp"
 #include "io/tls_handshake.hpp"
 #include "obs/metrics.hpp"
+#include "security/listener_gate.hpp"
 
 namespace strata::conn {
 
@@ -94,7 +96,28 @@ struct Start {
   http::ConnInfo info;
   std::string initial;
   bool h2 = false;
+  security::ConnectionLimiter::Ticket ticket;  // the client prefix's connection slot
 };
+
+// The listener's connection-time security (security/listener_gate.hpp),
+// before TLS: the PROXY header (its source becomes the peer), then the
+// allow/deny list and the per-prefix connection limit on that peer. False:
+// the connection is refused (counted) and `s` closed.
+asio::awaitable<bool> gate(tcp::socket& s, const security::ListenerGate& g, Start& st) {
+  if (g.proxy_protocol()) {
+    auto r = co_await read_proxy_header(s, g.proxy_versions(), g.proxy_timeout());
+    if (!r.ok) {
+      g.proxy_error(r.reason);
+      co_return false;
+    }
+    if (!r.header.local) {
+      st.info.proxy_peer_ip = st.info.peer_ip;
+      st.info.peer_ip = security::to_string(r.header.src);
+      st.info.peer_port = r.header.src_port;
+    }
+  }
+  co_return g.admit(st.info.peer_ip, st.ticket) == security::ListenerGate::Verdict::ok;
+}
 
 asio::awaitable<Start> start(tcp::socket s, ServerContext& ctx) {
   Start st;
@@ -103,6 +126,11 @@ asio::awaitable<Start> start(tcp::socket s, ServerContext& ctx) {
   if (!snap || !snap->listener) co_return st;
   const auto& cfg = *snap->config;
   st.info = make_info(s, *snap);
+  if (snap->gate && !co_await gate(s, *snap->gate, st)) {
+    boost::system::error_code ignored;
+    s.close(ignored);
+    co_return st;
+  }
   boost::system::error_code ec;
   s.set_option(tcp::no_delay(true), ec);
   if (snap->tls) {
@@ -151,6 +179,7 @@ asio::awaitable<Start> start(tcp::socket s, ServerContext& ctx) {
 asio::awaitable<void> serve_connection(tcp::socket s, std::shared_ptr<ServerContext> ctx) {
   Start st = co_await start(std::move(s), *ctx);
   if (!st.t) co_return;
+  auto ticket = std::move(st.ticket);  // held until the connection ends
   if (st.h2)
     co_await serve_http2(std::move(st.t), *ctx, std::move(st.info), std::move(st.initial));
   else

@@ -20,6 +20,7 @@
 #include "conn/stream_session.hpp"
 #include "obs/metrics.hpp"
 #include "quic/replay_guard.hpp"
+#include "security/listener_gate.hpp"
 
 namespace strata::conn {
 
@@ -200,6 +201,8 @@ class QuicHost final : public quic::Host {
                                                       const quic::ListenerSettings& accepted) override {
     if (alpn != "h3") return nullptr;
     auto snap = std::static_pointer_cast<const Snapshot>(accepted.keep);
+    // The listener's allow/deny list (TCP checks it before TLS; QUIC here).
+    if (snap && snap->gate && !snap->gate->access_allowed(info.peer_ip)) return nullptr;
     return make_h3_app(t, ctx_, std::move(info), std::move(ex), std::move(snap));
   }
 

@@ -21,6 +21,9 @@ class context;
 namespace strata::quic {
 class TlsServer;
 }
+namespace strata::security {
+class ListenerGate;
+}
 
 namespace strata::conn {
 
@@ -33,6 +36,7 @@ struct Snapshot {
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain listener
   std::shared_ptr<const quic::TlsServer> quic_tls; // null: no HTTP/3
   std::shared_ptr<const void> keep;             // pins data `listener` may point into
+  std::shared_ptr<const security::ListenerGate> gate;  // PROXY, allow/deny, connection limit; null: none
 };
 
 // A live downstream connection, as seen by drain.

@@ -17,7 +17,8 @@ void fill_access_record(http::Exchange& ex, const http::RequestContext& ctx,
   rec.bytes_received = ctx.bytes_received;
   rec.status = ctx.status;
   rec.peer_port = ci.peer_port;
-  rec.peer_ip.assign(ci.peer_ip);
+  // The client address (after PROXY and trusted X-Forwarded-For).
+  rec.peer_ip.assign(ctx.client_ip.empty() ? std::string_view(ci.peer_ip) : ctx.client_ip.view());
   rec.protocol.assign(http::protocol_name(req.protocol));
   rec.method.assign(req.method);
   rec.scheme.assign(req.scheme);

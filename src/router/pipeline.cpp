@@ -16,6 +16,7 @@
 #include "router/actions/files.hpp"
 #include "router/actions/redirect.hpp"
 #include "router/route_table.hpp"
+#include "security/client_address.hpp"
 #include "security/filters.hpp"
 #include "upstream/tunnel/connect.hpp"
 
@@ -36,7 +37,7 @@ class Pipeline final : public http::Handler {
            std::shared_ptr<upstream::Upstreams> upstreams, const std::string& alt_svc,
            hub::transport::HubEnv* hub)
       : cfg_(std::move(cfg)), listener_(listener.name), upstreams_(std::move(upstreams)),
-        hub_(hub) {
+        hub_(hub), client_(listener.security.client) {
     static const std::vector<config::Route> kNoRoutes;
     const std::vector<config::Route>* routes = &kNoRoutes;
     if (!listener.routes.empty()) {
@@ -88,7 +89,10 @@ class Pipeline final : public http::Handler {
   boost::asio::awaitable<void> handle(http::Exchange& ex) override {
     http::RequestContext ctx;
     ctx.listener = listener_;
-    ctx.client_ip.assign(ex.conn().peer_ip);  // a trusted-proxy filter may replace it
+    ctx.client_ip.assign(ex.conn().peer_ip);
+    // Before any filter: a trusted proxy's X-Forwarded-For / Forwarded.
+    if (auto c = client_.from_headers(ex.conn().peer_ip, ex.request().headers))
+      ctx.client_ip.assign(*c);
     ctx.time.start = std::chrono::steady_clock::now();
     ctx.time.start_wall = std::chrono::system_clock::now();
     filter::FilterExchange fx(ex, ctx, &listener_chain_);
@@ -190,6 +194,7 @@ class Pipeline final : public http::Handler {
   obs::Counter* errors_ = nullptr;
   hub::transport::HubEnv* hub_ = nullptr;  // the worker's; outlives every generation
   std::shared_ptr<const hub::api::PublishApi> api_;  // when a route is `hub_api:`
+  security::ClientAddressResolver client_;  // listener security.client
 };
 
 }  // namespace

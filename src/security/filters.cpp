@@ -2,6 +2,7 @@
 
 #include "security/client_cert_filter.hpp"
 #include "security/hsts_filter.hpp"
+#include "security/route_access_filter.hpp"
 #include "security/jwt_filter.hpp"
 
 namespace strata::security {
@@ -16,6 +17,7 @@ FilterList listener_filters(const config::Listener& l) {
 FilterList route_filters(const config::Route& r, const std::string& route_name) {
   FilterList out;
   const auto& s = r.security;
+  if (!s.access.empty()) out.push_back(std::make_shared<RouteAccessFilter>(s.access));
   if (!s.require_client_subject.empty())
     out.push_back(std::make_shared<ClientSubject>(s.require_client_subject));
   if (s.jwt) out.push_back(std::make_shared<JwtFilter>(*s.jwt, route_name));

@@ -5,7 +5,8 @@
 //
 // Listener (request_pre_route): client certificate headers (mTLS
 // listeners).
-// Route (request_post_route, in this order): client subject, JWT; and
+// Route (request_post_route, in this order): access (allow/deny), client
+// subject, JWT; and
 // (response_head) HSTS.
 // Throws std::runtime_error / std::invalid_argument with a message naming
 // the setting (unreadable or unusable JWT keys, bad pattern): the pipeline

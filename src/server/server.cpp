@@ -22,6 +22,7 @@
 #include "quic/endpoint.hpp"
 #include "quic/tls_server.hpp"
 #include "router/pipeline.hpp"
+#include "security/listener_gate.hpp"
 #include "server/listener_context.hpp"
 
 namespace strata::server {
@@ -237,6 +238,7 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
           const OpenListener& ol = *opened.at(listener_key(l));
           snap->tls = ol.tls;
           snap->quic_tls = ol.quic_tls;
+          snap->gate = security::make_listener_gate(*snap->listener);
           if (ol.quic_tls && l.alt_svc)
             snap->alt_svc = "h3=\":" + std::to_string(ol.endpoint.port()) +
                             "\"; ma=" + std::to_string(l.quic.alt_svc_max_age);

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <optional>
 
+#include "http/context.hpp"
 #include "http/tunnel.hpp"
+#include "security/proxy_protocol.hpp"
 #include "upstream/pool/connector.hpp"
 #include "upstream/pool/h1_client.hpp"
 #include "upstream/pool/watchdog.hpp"
@@ -48,6 +50,17 @@ pool::UpstreamRequest h1_upgrade_request(const pool::UpstreamRequest& ureq,
     if (!up.headers.has("sec-websocket-version")) up.headers.set("sec-websocket-version", "13");
   }
   return up;
+}
+
+// The PROXY header (Cluster::proxy_protocol "v1" | "v2") naming the client
+// (ctx.client_ip; its port when it is the peer) and the address it reached.
+std::string proxy_preamble(std::string_view version, http::Exchange& ex) {
+  const auto& ci = ex.conn();
+  const auto* ctx = ex.context();
+  const std::string_view client =
+      ctx && !ctx->client_ip.empty() ? ctx->client_ip.view() : std::string_view(ci.peer_ip);
+  return security::proxy_header_for(version, client, client == ci.peer_ip ? ci.peer_port : 0,
+                                    ci.local_ip, ci.local_port);
 }
 
 }  // namespace
@@ -98,6 +111,7 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
       co.tls = st.tls.get();
       co.sni = cc.sni.empty() ? ep.host : cc.sni;
       co.verify = cc.tls_verify;
+      if (cc.proxy_protocol != "off") co.preamble = proxy_preamble(cc.proxy_protocol, ex);
       auto guard = connection_guard(st);
       auto r = co_await pool::connect_endpoint(ex.executor(), ep.addrs, co);
       if (r.ec) {
@@ -130,7 +144,8 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
       co_return TryResult{outcome == tunnel::UpgradeOutcome::upgraded ? TryKind::ok : TryKind::downstream, 101};
     }
     if (res.outcome == pool::H1Outcome::ok) {
-      if (res.reusable && !st.stopped) pool.put(std::move(conn));
+      // A connection that carried a PROXY header speaks for one client: never reused.
+      if (res.reusable && !st.stopped && cc.proxy_protocol == "off") pool.put(std::move(conn));
       co_return TryResult{TryKind::ok, res.status};
     }
     if (res.outcome == pool::H1Outcome::downstream_failed)

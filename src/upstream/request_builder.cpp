@@ -39,9 +39,13 @@ pool::UpstreamRequest build_upstream_request(const http::Request& req, const htt
   out.headers.remove("content-length");
   const bool trailers = fwd::strip_hop_by_hop(out.headers);
   if (trailers && !h2_upstream) out.headers.remove("te");
+  // The hop strata saw (the peer, or a PROXY header's source) joins the
+  // chain; X-Real-IP is the client (ctx.client_ip: after trusted proxies).
   fwd::append_forwarded_for(out.headers, conn.peer_ip);
+  if (out.headers.has("forwarded")) fwd::append_forwarded(out.headers, conn.peer_ip);
   fwd::set_forwarded_proto(out.headers, conn.tls ? "https" : (req.scheme.empty() ? "http" : req.scheme));
-  fwd::set_real_ip(out.headers, conn.peer_ip);
+  fwd::set_real_ip(out.headers, ctx && !ctx->client_ip.empty() ? ctx->client_ip.view()
+                                                                : std::string_view(conn.peer_ip));
   fwd::append_via(out.headers, req.protocol);
   if (ctx && !ctx->traceparent.empty()) {
     out.headers.set("traceparent", ctx->traceparent.view());
@@ -57,7 +61,7 @@ pool::UpstreamRequest build_upstream_request(const http::Request& req, const htt
 }
 
 std::string_view lb_key(const http::Request& req, const http::ConnInfo& conn,
-                        const std::optional<config::HashOn>& on) {
+                        const std::optional<config::HashOn>& on, std::string_view client_ip) {
   if (on && on->kind == config::HashOn::Kind::header) {
     if (auto v = req.headers.get(on->name); v && !v->empty()) return *v;
   } else if (on && on->kind == config::HashOn::Kind::cookie) {
@@ -76,7 +80,7 @@ std::string_view lb_key(const http::Request& req, const http::ConnInfo& conn,
       }
     }
   }
-  return conn.peer_ip;
+  return client_ip.empty() ? std::string_view(conn.peer_ip) : client_ip;
 }
 
 }  // namespace strata::upstream

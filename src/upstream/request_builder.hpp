@@ -30,8 +30,9 @@ std::string rewrite_target(std::string_view target, std::string_view matched_pre
 
 // The ring_hash key for a request per `on` (header value, cookie value or
 // client address); a missing or empty header/cookie falls back to the
-// client address. The view points into req or conn.
+// client address (`client_ip`, ctx.client_ip; "" = the peer). The view
+// points into req, conn or client_ip.
 std::string_view lb_key(const http::Request& req, const http::ConnInfo& conn,
-                        const std::optional<config::HashOn>& on);
+                        const std::optional<config::HashOn>& on, std::string_view client_ip = {});
 
 }  // namespace strata::upstream

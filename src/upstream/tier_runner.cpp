@@ -122,7 +122,8 @@ asio::awaitable<TierOutcome> run_tier(UpstreamsImpl& ups, const RequestPlan& pla
   if (!h2_upstream && http::is_upgrade_request(req))
     ureq.upgrade = std::string(req.headers.get("upgrade").value_or(""));
   const std::uint64_t hash = cc.lb == config::LbPolicy::ring_hash
-                                 ? lb::hash_key(lb_key(req, ex.conn(), cc.hash_on))
+                                 ? lb::hash_key(lb_key(req, ex.conn(), cc.hash_on,
+                                                               ex.context() ? ex.context()->client_ip.view() : std::string_view()))
                                  : 0;
 
   TryLoop loop(ups, *st, plan, tier, ex, aex);

@@ -18,6 +18,18 @@ void append_forwarded_for(http::Headers& h, std::string_view client_ip) {
   append_list(h, "x-forwarded-for", client_ip);
 }
 
+void append_forwarded(http::Headers& h, std::string_view ip) {
+  std::string v = "for=";
+  if (ip.find(':') != std::string_view::npos) {
+    v += "\"[";
+    v += ip;
+    v += "]\"";
+  } else {
+    v += ip;
+  }
+  append_list(h, "forwarded", v);
+}
+
 void set_forwarded_proto(http::Headers& h, std::string_view scheme) {
   h.set("x-forwarded-proto", scheme.empty() ? std::string_view("http") : scheme);
 }

@@ -1,5 +1,5 @@
 // Forwarding headers added by the proxy: X-Forwarded-For, X-Forwarded-Proto,
-// X-Real-IP and Via. Pure functions, no I/O.
+// X-Real-IP, Via and (when the request has one) Forwarded. Pure functions, no I/O.
 #pragma once
 #include <string_view>
 
@@ -11,6 +11,8 @@ namespace strata::filter::forwarding {
 // Appends `client_ip` to X-Forwarded-For (", "-joined with existing values,
 // which are collapsed into one field).
 void append_forwarded_for(http::Headers& h, std::string_view client_ip);
+// Appends `for=<ip>` to Forwarded (RFC 7239; IPv6 quoted and bracketed).
+void append_forwarded(http::Headers& h, std::string_view ip);
 // X-Forwarded-Proto: the scheme the client used ("http" | "https").
 void set_forwarded_proto(http::Headers& h, std::string_view scheme);
 // X-Real-IP: the immediate client address (replaces any incoming value).

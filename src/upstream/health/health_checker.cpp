@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "obs/metrics.hpp"
+#include "security/proxy_protocol.hpp"
 #include "upstream/pool/connector.hpp"
 #include "upstream/pool/watchdog.hpp"
 #include "upstream/resilience/health_state.hpp"
@@ -76,6 +77,8 @@ asio::awaitable<bool> HealthChecker::check_once(const cluster::Endpoint& ep, std
   co.tls = tls_.get();
   co.sni = cc.sni.empty() ? ep.host : cc.sni;
   co.verify = cc.tls_verify;
+  // An upstream that wants a PROXY header gets one with no client (v2 LOCAL / v1 UNKNOWN).
+  if (cc.proxy_protocol != "off") co.preamble = security::proxy_header_for(cc.proxy_protocol, "", 0, "", 0);
   auto r = co_await pool::connect_endpoint(ex_, ep.addrs, co);
   if (r.ec) {
     *why = "connect: " + r.ec.message();

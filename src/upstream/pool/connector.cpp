@@ -4,6 +4,7 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include "upstream/pool/watchdog.hpp"
 
@@ -39,6 +40,15 @@ asio::awaitable<ConnectResult> connect_endpoint(asio::any_io_executor ex,
     co_return out;
   }
   sock.set_option(tcp::no_delay(true), ec);
+  if (!opt.preamble.empty()) {
+    std::tie(ec, std::ignore) = co_await asio::async_write(
+        sock, asio::buffer(opt.preamble), asio::as_tuple(asio::use_awaitable));
+    if (dog.fired()) ec = asio::error::timed_out;
+    if (ec) {
+      out.ec = ec;
+      co_return out;
+    }
+  }
   if (!opt.tls) {
     dog.disarm();
     out.transport = io::make_tcp_transport(std::move(sock));

@@ -26,6 +26,7 @@ struct ConnectOptions {
   boost::asio::ssl::context* tls = nullptr;  // null: plain TCP
   std::string sni;                           // TLS server name (and verified host)
   bool verify = false;
+  std::string preamble;  // written first after the TCP connect, before TLS (a PROXY header); "" = none
 };
 
 boost::asio::awaitable<ConnectResult> connect_endpoint(

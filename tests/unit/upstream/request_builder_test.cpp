@@ -51,5 +51,31 @@ TEST(UpstreamRequestBuilder, StripsHopByHopAndFraming) {
   EXPECT_EQ(h2.headers.get("te"), "trailers");
 }
 
+TEST(UpstreamRequestBuilder, ClientAddressFromTheContext) {
+  http::Request r;
+  r.method = "GET";
+  r.target = "/";
+  r.headers.add("x-forwarded-for", "203.0.113.9");
+  r.headers.add("forwarded", "for=203.0.113.9");
+  http::ConnInfo c;
+  c.peer_ip = "10.0.0.2";  // a trusted proxy
+  http::RequestContext ctx;
+  ctx.client_ip.assign("203.0.113.9");
+  std::mt19937_64 rng(1);
+  auto u = build_upstream_request(r, c, {}, "", false, rng, &ctx);
+  EXPECT_EQ(u.headers.get("x-real-ip"), "203.0.113.9");
+  EXPECT_EQ(u.headers.joined("x-forwarded-for"), "203.0.113.9, 10.0.0.2");
+  EXPECT_EQ(u.headers.joined("forwarded"), "for=203.0.113.9, for=10.0.0.2");
+  // No Forwarded in: none added.
+  http::Request plain;
+  plain.method = "GET";
+  c.peer_ip = "2001:db8::1";
+  auto p = build_upstream_request(plain, c, {}, "", false, rng);
+  EXPECT_FALSE(p.headers.has("forwarded"));
+  EXPECT_EQ(p.headers.get("x-real-ip"), "2001:db8::1");
+  // ring_hash on the client address.
+  EXPECT_EQ(lb_key(r, c, std::nullopt, ctx.client_ip.view()), "203.0.113.9");
+}
+
 }  // namespace
 }  // namespace strata::upstream

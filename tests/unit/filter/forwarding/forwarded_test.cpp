@@ -28,5 +28,13 @@ TEST(ForwardingForwarded, ProtoRealIpVia) {
   EXPECT_EQ(h.get("via"), "1.1 strata, 2 strata");
 }
 
+TEST(ForwardingForwarded, AppendsRfc7239Forwarded) {
+  http::Headers h;
+  h.add("forwarded", "for=192.0.2.1;proto=https");
+  append_forwarded(h, "10.0.0.1");
+  append_forwarded(h, "2001:db8::1");
+  EXPECT_EQ(h.joined("forwarded"), "for=192.0.2.1;proto=https, for=10.0.0.1, for=\"[2001:db8::1]\"");
+}
+
 }  // namespace
 }  // namespace strata::filter::forwarding
