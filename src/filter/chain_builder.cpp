@@ -36,8 +36,8 @@ Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc
 Chain build_route_chain(const config::Route& r, const std::string& route_name,
                         const Filters& security) {
   Chain c;
+  for (const auto& f : security) c.add(f);  // a refused client learns nothing else
   c.add(std::make_shared<EarlyData>(r.early_data));
-  for (const auto& f : security) c.add(f);
   config::HeaderEdits legacy;
   legacy.request_add = r.request_headers_add;
   legacy.request_remove = r.request_headers_remove;

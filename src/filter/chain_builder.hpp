@@ -7,8 +7,8 @@
 // know security/), the listener's `filters:` entries (request edits before routing),
 // alt_svc (when `alt_svc` is non-empty), tier_header, listener_metrics,
 // access_log.
-// Route chain, in order: early_data (the 0-RTT rule), `security` (as
-// above: client subject, JWT, HSTS, ...), the route's
+// Route chain, in order: `security` (as above: access, client subject,
+// JWT, rate limits, HSTS), early_data (the 0-RTT rule), the route's
 // request_headers / response_headers keys, the route's `filters:` entries,
 // route_metrics.
 #pragma once

@@ -1,7 +1,8 @@
 // The security filters of a listener and of a route (docs/security.md),
 // built from config once per configuration generation by the pipeline
 // (router/pipeline.cpp) and handed to filter/chain_builder, which puts
-// them first in the chain (right after request identity / the 0-RTT rule).
+// them first in the chain (listener: right after request identity; route:
+// before the 0-RTT rule).
 //
 // Listener (request_pre_route): client certificate headers (mTLS
 // listeners).

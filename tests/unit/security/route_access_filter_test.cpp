@@ -7,7 +7,7 @@
 
 #include "filter/chain.hpp"
 #include "filter/chain_builder.hpp"
-#include "security/route_filters.hpp"
+#include "security/filters.hpp"
 #include "unit/support/fake_exchange.hpp"
 
 namespace strata::security {
@@ -32,9 +32,9 @@ TEST(SecurityRouteAccess, RefusesByClientAddress) {
 
 TEST(SecurityRouteAccess, FirstInTheRouteChain) {
   config::Route r;
-  EXPECT_TRUE(route_filters(r).empty());
+  EXPECT_TRUE(route_filters(r, "t").empty());
   r.security.access.allow = {"10.0.0.0/8"};
-  auto chain = filter::build_route_chain(r, "t", route_filters(r));
+  auto chain = filter::build_route_chain(r, "t", route_filters(r, "t"));
   boost::asio::io_context io;
   test::FakeExchange ex(io);
   ex.req.method = "POST";
