@@ -9,6 +9,7 @@
 
 #include "io/tls_handshake.hpp"
 #include "obs/metrics.hpp"
+#include "security/rules.hpp"
 
 namespace strata::conn {
 
@@ -102,6 +103,10 @@ asio::awaitable<Start> start(tcp::socket s, ServerContext& ctx) {
   if (!snap || !snap->listener) co_return st;
   const auto& cfg = *snap->config;
   st.info = make_info(s, *snap);
+  // Security rules: count new_connections; a block_close penalty closes it.
+  if (auto rules = security::RuleRegistry::global().current();
+      rules && !rules->empty() && rules->on_connection(st.info.peer_ip))
+    co_return st;
   boost::system::error_code ec;
   s.set_option(tcp::no_delay(true), ec);
   if (snap->tls) {

@@ -4,7 +4,9 @@
 //
 // Listener chain, in order: request_identity (request id, traceparent),
 // the listener's `filters:` entries (request edits before routing),
-// alt_svc (when `alt_svc` is non-empty), tier_header, listener_metrics,
+// alt_svc (when `alt_svc` is non-empty), tier_header, security_rules (when
+// `rules` is given and not empty: security/rule_filter.hpp; `rules` also
+// (re)configures the process-wide rule registry), listener_metrics,
 // access_log.
 // Route chain, in order: early_data (the 0-RTT rule), the route's
 // request_headers / response_headers keys, the route's `filters:` entries,
@@ -23,7 +25,8 @@ namespace strata::filter {
 // those first).
 std::shared_ptr<const Filter> make_filter(const config::FilterConfig& fc, Phase request_phase);
 
-Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc);
+Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc,
+                           const std::vector<config::Rule>* rules = nullptr);
 Chain build_route_chain(const config::Route& r, const std::string& route_name);
 
 }  // namespace strata::filter
