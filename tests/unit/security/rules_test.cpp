@@ -1,0 +1,150 @@
+// security/rules.hpp: keys, matches, the registry keeping unchanged rules'
+// state across a reload, new connections at accept; and the admin API
+// (security/penalties_api.hpp).
+#include "security/rules.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "security/penalties_api.hpp"
+
+namespace strata::security {
+namespace {
+
+using namespace std::chrono_literals;
+
+config::Rule rule(std::string name, std::string counter, std::uint64_t threshold) {
+  config::Rule r;
+  r.name = std::move(name);
+  r.counter = std::move(counter);
+  r.threshold = threshold;
+  r.duration = 60s;
+  return r;
+}
+
+http::Request request(std::string method, std::string target) {
+  http::Request q;
+  q.method = std::move(method);
+  q.target = std::move(target);
+  q.authority = "example.com";
+  return q;
+}
+
+TEST(SecurityRules, KeysFromAddressHeaderCookie) {
+  core::FakeClock clock;
+  auto r = rule("k", "requests", 1);
+  r.key = {{"client_prefix", ""}, {"header", "x-user"}, {"cookie", "sid"}};
+  r.ipv4_prefix = 16;
+  RuleSet set({r}, clock, nullptr);
+  auto q = request("GET", "/");
+  q.headers.add("x-user", "alice");
+  q.headers.add("cookie", "a=1; sid=s3; b=2");
+  EXPECT_EQ(set.rules()[0].key("10.1.2.3", &q), "10.1.0.0/16|alice|s3");
+  EXPECT_EQ(set.rules()[0].key("::ffff:10.1.2.3", &q), "10.1.0.0/16|alice|s3");
+  r.key = {{"client_ip", ""}};
+  RuleSet ip({r}, clock, nullptr);
+  EXPECT_EQ(ip.rules()[0].key("2001:db8::1", nullptr), "2001:db8::1");
+  r.key = {{"client_prefix", ""}};
+  RuleSet v6({r}, clock, nullptr);
+  EXPECT_EQ(v6.rules()[0].key("2001:db8:1:2:3::1", nullptr), "2001:db8:1:2::/64");
+}
+
+TEST(SecurityRules, MatchLikeRoutes) {
+  core::FakeClock clock;
+  auto r = rule("m", "requests", 1);
+  r.match.prefix = "/login";
+  r.match.methods = {"POST"};
+  r.match.headers = {{"user-agent", "bot.*"}};
+  RuleSet set({r}, clock, nullptr);
+  auto q = request("POST", "/login/x?y=1");
+  q.headers.add("user-agent", "bot/1");
+  EXPECT_TRUE(set.rules()[0].matches(q));
+  q.method = "GET";
+  EXPECT_FALSE(set.rules()[0].matches(q));
+  auto other = request("POST", "/other");
+  other.headers.add("user-agent", "bot/1");
+  EXPECT_FALSE(set.rules()[0].matches(other));
+  RuleSet any({rule("any", "requests", 1)}, clock, nullptr);
+  EXPECT_TRUE(any.rules()[0].matches(other));
+}
+
+TEST(SecurityRules, RequestHashIsMethodAuthorityPath) {
+  auto a = request("GET", "/x?1");
+  auto b = request("GET", "/x?2");  // the query is not part of it
+  auto c = request("POST", "/x");
+  EXPECT_EQ(request_hash(a), request_hash(b));
+  EXPECT_NE(request_hash(a), request_hash(c));
+}
+
+TEST(SecurityRules, RegistryKeepsUnchangedRulesAcrossReload) {
+  core::FakeClock clock;
+  RuleRegistry reg(clock);
+  auto a = rule("reload-a", "requests", 1);
+  auto b = rule("reload-b", "requests", 1);
+  auto s1 = reg.configure({a, b});
+  EXPECT_EQ(reg.configure({a, b}), s1);  // unchanged: the same set
+  s1->rules()[0].table->count("k"), s1->rules()[0].table->count("k");
+  s1->rules()[1].table->count("k"), s1->rules()[1].table->count("k");
+  b.threshold = 5;  // b changes, a does not
+  auto s2 = reg.configure({a, b});
+  EXPECT_NE(s2, s1);
+  EXPECT_EQ(reg.current(), s2);
+  EXPECT_EQ(s2->find("reload-a")->table, s1->find("reload-a")->table);
+  EXPECT_EQ(s2->find("reload-a")->table->check("k").kind, Verdict::block);
+  EXPECT_NE(s2->find("reload-b")->table, s1->find("reload-b")->table);
+  EXPECT_EQ(s2->find("reload-b")->table->check("k").kind, Verdict::none);
+  auto s3 = reg.configure({b});  // a removed
+  EXPECT_EQ(s3->find("reload-a"), nullptr);
+  EXPECT_EQ(s3->find("reload-b")->table, s2->find("reload-b")->table);
+}
+
+TEST(SecurityRules, NewConnectionsCountedAndBlockCloseRefuses) {
+  core::FakeClock clock;
+  auto conns = rule("conn-flood", "new_connections", 3);
+  conns.key = {{"client_ip", ""}};
+  conns.action = "rate_limit";
+  auto closer = rule("closer", "requests", 1);
+  closer.block_close = true;
+  RuleSet set({conns, closer}, clock, nullptr);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(set.on_connection("10.0.0.1"));
+  EXPECT_FALSE(set.on_connection("10.0.0.1"));  // 4th: penalized (rate_limit: requests)
+  EXPECT_TRUE(set.find("conn-flood")->table->penalized("10.0.0.1"));
+  EXPECT_FALSE(set.find("conn-flood")->table->penalized("10.0.0.2"));
+  // A block_close penalty of an address-keyed rule closes at accept.
+  set.find("closer")->table->count("10.0.0.0/24");
+  set.find("closer")->table->count("10.0.0.0/24");
+  EXPECT_TRUE(set.on_connection("10.0.0.9"));
+  EXPECT_FALSE(set.on_connection("10.0.1.9"));
+}
+
+TEST(SecurityPenaltiesApi, ListAndDelete) {
+  core::FakeClock clock;
+  auto r = rule("api-rule", "requests", 1);
+  r.duration = 10s;
+  RuleSet set({r}, clock, nullptr);
+  auto& t = *set.rules()[0].table;
+  for (const char* k : {"10.0.0.0/24", "10.0.1.0/24"}) t.count(k), t.count(k);
+  clock.advance(4s);
+  auto list = penalties_list(&set);
+  EXPECT_EQ(list.status, 200);
+  auto j = nlohmann::json::parse(list.body);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["rule"], "api-rule");
+  EXPECT_EQ(j[0]["key"], "10.0.0.0/24");
+  EXPECT_EQ(j[0]["action"], "block");
+  EXPECT_DOUBLE_EQ(j[0]["remaining"].get<double>(), 6.0);
+  EXPECT_EQ(j[0]["since"].get<std::string>().size(), 24u);  // 2026-01-02T03:04:05.678Z
+  EXPECT_EQ(penalties_delete(&set, "").status, 400);
+  EXPECT_EQ(penalties_delete(&set, "rule=nope").status, 404);
+  auto del = penalties_delete(&set, "rule=api-rule&key=10.0.0.0%2F24");
+  EXPECT_EQ(del.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(del.body)["removed"], 1);
+  EXPECT_EQ(nlohmann::json::parse(penalties_list(&set).body).size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(penalties_delete(&set, "rule=api-rule").body)["removed"], 1);
+  EXPECT_EQ(penalties_list(&set).body, "[]\n");
+  EXPECT_EQ(penalties_list(nullptr).body, "[]\n");
+}
+
+}  // namespace
+}  // namespace strata::security
