@@ -48,8 +48,7 @@ class AdminHandler final : public http::Handler {
       co_await http::respond(ex, 200, upstream::cluster::clusters_json(), "application/json");
     } else if (path == "/security/penalties") {  // security/penalties_api.hpp
       const auto set = security::RuleRegistry::global().current();
-      const auto q = std::string_view(req.target).substr(std::min(req.target.size(), path.size() + 1));
-      const auto a = req.method == "DELETE" ? security::penalties_delete(set.get(), q)
+      const auto a = req.method == "DELETE" ? security::penalties_delete(set.get(), req.query())
                                             : security::penalties_list(set.get());
       co_await http::respond(ex, a.status, a.body, "application/json");
     } else if (is_hub_admin_path(path)) {

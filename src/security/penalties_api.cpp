@@ -1,7 +1,7 @@
 #include "security/penalties_api.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <time.h>
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -45,9 +45,12 @@ std::optional<std::string> param(std::string_view query, std::string_view name) 
 }
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z",
-                     std::chrono::time_point_cast<std::chrono::seconds>(t), ms.count() % 1000);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const time_t secs = time_t(ms / 1000);
+  struct tm tm {};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
 }
 
 std::string error(std::string_view msg) {
