@@ -34,15 +34,17 @@ ALLOWED = {
     "quic":     {"core", "config", "obs", "io", "http", "codec"},
     "filter":   {"core", "config", "obs", "io", "http"},  # io: what Exchange::upgrade returns
     "upstream": {"core", "config", "obs", "io", "http", "codec", "filter"},
+    # security: issue 15's filters and process-wide state (rules, limits, addresses).
+    "security": {"core", "config", "obs", "io", "http", "filter"},
     # redis: a general client (commands, scripts, pub/sub) on Asio; knows no user.
     "redis":    {"core", "config", "obs", "io"},
     "hub":      {"core", "config", "obs", "io", "http", "codec", "filter", "conn", "redis"},  # conn: signal.hpp
-    "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub"},
-    "conn":     {"core", "config", "obs", "io", "http", "codec", "quic", "filter"},
-    "admin":    {"core", "config", "obs", "io", "http", "upstream", "hub"},
+    "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub", "security"},
+    "conn":     {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "security"},
+    "admin":    {"core", "config", "obs", "io", "http", "upstream", "hub", "security"},
     "tools":    {"core", "config", "obs", "io", "http", "codec", "quic"},
     "server":   {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "upstream",
-                 "router", "conn", "admin", "hub", "redis"},
+                 "router", "conn", "admin", "hub", "redis", "security"},
     # app/ (main, wiring) may include everything.
 }
 

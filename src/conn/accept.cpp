@@ -103,8 +103,11 @@ asio::awaitable<Start> start(tcp::socket s, ServerContext& ctx) {
   if (!snap || !snap->listener) co_return st;
   const auto& cfg = *snap->config;
   st.info = make_info(s, *snap);
-  // Security rules: count new_connections; a block_close penalty closes it.
-  if (auto rules = security::RuleRegistry::global().current();
+  // Security rules (not on the admin listener, which is not one of
+  // cfg.listeners): count new_connections; a block_close penalty closes it.
+  const bool configured = snap->listener >= cfg.listeners.data() &&
+                          snap->listener < cfg.listeners.data() + cfg.listeners.size();
+  if (auto rules = configured ? security::RuleRegistry::global().current() : nullptr;
       rules && !rules->empty() && rules->on_connection(st.info.peer_ip))
     co_return st;
   boost::system::error_code ec;

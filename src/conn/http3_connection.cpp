@@ -20,6 +20,7 @@
 #include "conn/stream_session.hpp"
 #include "obs/metrics.hpp"
 #include "quic/replay_guard.hpp"
+#include "security/rules.hpp"
 
 namespace strata::conn {
 
@@ -200,6 +201,11 @@ class QuicHost final : public quic::Host {
                                                       const quic::ListenerSettings& accepted) override {
     if (alpn != "h3") return nullptr;
     auto snap = std::static_pointer_cast<const Snapshot>(accepted.keep);
+    // Security rules: a new connection (new_connections); a block_close
+    // penalty refuses it (no application: the QUIC connection closes).
+    if (auto rules = security::RuleRegistry::global().current();
+        rules && !rules->empty() && rules->on_connection(info.peer_ip))
+      return nullptr;
     return make_h3_app(t, ctx_, std::move(info), std::move(ex), std::move(snap));
   }
 

@@ -9,7 +9,6 @@
 #include "filter/request_identity.hpp"
 #include "filter/request_metrics.hpp"
 #include "filter/tier_header.hpp"
-#include "security/rule_filter.hpp"
 
 namespace strata::filter {
 
@@ -19,16 +18,13 @@ std::shared_ptr<const Filter> make_filter(const config::FilterConfig& fc, Phase 
 }
 
 Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc,
-                           const std::vector<config::Rule>* rules) {
+                           std::shared_ptr<const Filter> late) {
   Chain c;
   c.add(std::make_shared<RequestIdentity>());
   for (const auto& f : l.filters) c.add(make_filter(f, Phase::request_pre_route));
   if (!alt_svc.empty()) c.add(std::make_shared<AltSvc>(alt_svc));
   c.add(std::make_shared<TierHeader>());
-  if (rules) {  // process-wide state, kept across reloads for unchanged rules
-    auto set = security::RuleRegistry::global().configure(*rules);
-    if (!set->empty()) c.add(std::make_shared<security::RuleFilter>(std::move(set)));
-  }
+  if (late) c.add(std::move(late));
   c.add(std::make_shared<ListenerMetrics>(l.name));
   c.add(std::make_shared<AccessLogFilter>());
   return c;

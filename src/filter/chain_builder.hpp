@@ -4,10 +4,10 @@
 //
 // Listener chain, in order: request_identity (request id, traceparent),
 // the listener's `filters:` entries (request edits before routing),
-// alt_svc (when `alt_svc` is non-empty), tier_header, security_rules (when
-// `rules` is given and not empty: security/rule_filter.hpp; `rules` also
-// (re)configures the process-wide rule registry), listener_metrics,
-// access_log.
+// alt_svc (when `alt_svc` is non-empty), tier_header, `late` (when given:
+// the last request_pre_route filter, e.g. security/rule_filter.hpp, which
+// router/pipeline.cpp builds since filter/ does not include security/),
+// listener_metrics, access_log.
 // Route chain, in order: early_data (the 0-RTT rule), the route's
 // request_headers / response_headers keys, the route's `filters:` entries,
 // route_metrics.
@@ -26,7 +26,7 @@ namespace strata::filter {
 std::shared_ptr<const Filter> make_filter(const config::FilterConfig& fc, Phase request_phase);
 
 Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc,
-                           const std::vector<config::Rule>* rules = nullptr);
+                           std::shared_ptr<const Filter> late = nullptr);
 Chain build_route_chain(const config::Route& r, const std::string& route_name);
 
 }  // namespace strata::filter

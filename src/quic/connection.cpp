@@ -22,7 +22,6 @@
 #include "quic/secrets.hpp"
 #include "quic/source_limits.hpp"
 #include "quic/token.hpp"
-#include "security/rules.hpp"
 
 namespace strata::quic {
 
@@ -370,10 +369,6 @@ bool Connection::setup_h3() {
     ip = buf;
   };
   addr_port(remote_, info.peer_ip, info.peer_port);
-  // Security rules: a new connection (new_connections); a block_close penalty closes it.
-  if (auto rules = security::RuleRegistry::global().current();
-      rules && !rules->empty() && rules->on_connection(info.peer_ip))
-    return false;
   sockaddr_storage local{};
   std::memcpy(&local, ep_->local(), ep_->local_len());
   addr_port(local, info.local_ip, info.local_port);

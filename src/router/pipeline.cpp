@@ -20,6 +20,7 @@
 #include "router/actions/files.hpp"
 #include "router/actions/redirect.hpp"
 #include "router/route_table.hpp"
+#include "security/rule_filter.hpp"
 #include "upstream/tunnel/connect.hpp"
 
 namespace strata::router {
@@ -53,7 +54,8 @@ class Pipeline final : public http::Handler {
     errors_ = &obs::counter("strata_pipeline_errors_total",
                             "Requests whose action failed with an exception",
                             {{"listener", listener_}});
-    listener_chain_ = filter::build_listener_chain(listener, alt_svc, &cfg_->security.rules);
+    listener_chain_ = filter::build_listener_chain(listener, alt_svc,
+                                                   security::make_rule_filter(cfg_->security.rules));
 
     runtime_.resize(table_->routes().size());
     for (std::size_t i = 0; i < table_->routes().size(); ++i) {

@@ -79,4 +79,10 @@ void RuleFilter::on_local_reply(const http::RequestContext& ctx, http::Response&
   r.headers.set("retry-after", std::to_string(std::max<long long>(1, std::llround(std::ceil(secs)))));
 }
 
+std::shared_ptr<const filter::Filter> make_rule_filter(const std::vector<config::Rule>& rules) {
+  auto set = RuleRegistry::global().configure(rules);
+  if (set->empty()) return nullptr;
+  return std::make_shared<RuleFilter>(std::move(set));
+}
+
 }  // namespace strata::security

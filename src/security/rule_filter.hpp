@@ -1,6 +1,7 @@
 // Rules with penalties as a listener filter (filter/filter.hpp; one per
-// listener per configuration generation, built by filter/chain_builder.cpp
-// when `security: rules:` is not empty). Rules are global: the filter sees
+// listener per configuration generation, built by router/pipeline.cpp with
+// make_rule_filter() and placed by filter/chain_builder.cpp, when
+// `security: rules:` is not empty). Rules are global: the filter sees
 // every request of its listener, against the process-wide rule set
 // (security/rules.hpp).
 //
@@ -46,5 +47,9 @@ class RuleFilter final : public filter::Filter {
  private:
   std::shared_ptr<const RuleSet> rules_;
 };
+
+// (Re)configures the process-wide registry with `rules` (unchanged rules
+// keep their state) and returns the filter, or null when there are no rules.
+std::shared_ptr<const filter::Filter> make_rule_filter(const std::vector<config::Rule>& rules);
 
 }  // namespace strata::security

@@ -3,8 +3,8 @@
 #include <array>
 #include <stdexcept>
 
-#include "router/matchers.hpp"
 #include "security/ip.hpp"
+#include "security/rule_match.hpp"
 
 namespace strata::security {
 
@@ -31,27 +31,6 @@ std::string_view cookie_value(const http::Request& req, std::string_view name) {
   return {};
 }
 
-std::shared_ptr<const router::RequestMatcher> compile_match(const config::RuleMatch& rm) {
-  if (!rm.path && !rm.prefix && !rm.regex && rm.methods.empty() && rm.headers.empty())
-    return nullptr;
-  config::Match m;
-  m.path = rm.path;
-  m.prefix = rm.prefix;
-  m.regex = rm.regex;
-  m.methods = rm.methods;
-  for (const auto& [name, re] : rm.headers) {
-    config::HeaderMatch h;
-    h.name = name;
-    h.regex = re;
-    m.headers.push_back(std::move(h));
-  }
-  try {
-    return std::make_shared<router::RequestMatcher>(m, config::Location{});
-  } catch (const std::exception& e) {
-    throw std::invalid_argument(e.what());
-  }
-}
-
 }  // namespace
 
 bool parse_counter(std::string_view s, RuleCounter& out) {
@@ -64,9 +43,7 @@ bool parse_counter(std::string_view s, RuleCounter& out) {
 }
 
 bool CompiledRule::matches(const http::Request& req) const {
-  if (!match) return true;
-  const auto path = req.path();
-  return match->matches(req, router::host_of(req.authority), path);
+  return !match || match->matches(req);
 }
 
 std::string CompiledRule::key(std::string_view client_ip, const http::Request* req) const {
@@ -110,7 +87,7 @@ RuleSet::RuleSet(const std::vector<config::Rule>& rules, const core::Clock& cloc
       c.table = old->table;
     else
       c.table = std::make_shared<RuleTable>(r, clock);
-    c.match = compile_match(r.match);
+    if (!RuleMatcher::empty(r.match)) c.match = std::make_shared<const RuleMatcher>(r.match);
     rules_.push_back(std::move(c));
   }
 }

@@ -26,11 +26,9 @@
 #include "http/message.hpp"
 #include "security/rule_table.hpp"
 
-namespace strata::router {
-class RequestMatcher;
-}
-
 namespace strata::security {
+
+class RuleMatcher;  // security/rule_match.hpp
 
 enum class RuleCounter : std::uint8_t {
   requests,
@@ -47,7 +45,7 @@ bool parse_counter(std::string_view s, RuleCounter& out);
 struct CompiledRule {
   std::shared_ptr<RuleTable> table;
   RuleCounter counter = RuleCounter::requests;
-  std::shared_ptr<const router::RequestMatcher> match;  // null: every request
+  std::shared_ptr<const RuleMatcher> match;  // null: every request
 
   const config::Rule& rule() const { return table->rule(); }
   bool matches(const http::Request& req) const;
