@@ -242,7 +242,7 @@ std::vector<PenaltyInfo> RuleTable::penalties() {
   return out;
 }
 
-std::size_t RuleTable::lift(std::optional<std::string_view> key) {
+std::size_t RuleTable::lift(std::optional<std::string_view> key, std::string_view reason) {
   std::size_t n = 0;
   for (auto& sp : shards_) {
     if (key && sp.get() != &shard(*key)) continue;
@@ -251,7 +251,7 @@ std::size_t RuleTable::lift(std::optional<std::string_view> key) {
     for (const std::string* kp : sp->active)
       if (!key || *kp == *key) ending.push_back(kp);
     for (const std::string* kp : ending) {
-      end_locked(*sp, kp, "removed");
+      end_locked(*sp, kp, reason);
       ++n;
     }
   }

@@ -68,9 +68,9 @@ class RuleTable {
 
   // Active penalties (expired ones are ended first).
   std::vector<PenaltyInfo> penalties();
-  // Ends the penalty of `key` (reason "removed"), or of every key when
-  // `key` is nullopt. Returns how many ended.
-  std::size_t lift(std::optional<std::string_view> key);
+  // Ends the penalty of `key` (reason "removed": the admin API), or of
+  // every key when `key` is nullopt. Returns how many ended.
+  std::size_t lift(std::optional<std::string_view> key, std::string_view reason = "removed");
   // Ends the penalties that expired (the log line and gauge then follow).
   void sweep();
   std::size_t keys() const;

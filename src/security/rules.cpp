@@ -129,7 +129,12 @@ RuleRegistry& RuleRegistry::global() {
 std::shared_ptr<const RuleSet> RuleRegistry::configure(const std::vector<config::Rule>& rules) {
   std::lock_guard lk(mu_);
   if (current_ && current_->config() == rules) return current_;
-  current_ = std::make_shared<const RuleSet>(rules, clock_, current_.get());
+  auto next = std::make_shared<const RuleSet>(rules, clock_, current_.get());
+  if (current_)  // changed or removed rules: their penalties end here
+    for (const auto& old : current_->rules())
+      if (const CompiledRule* now = next->find(old.rule().name); !now || now->table != old.table)
+        old.table->lift(std::nullopt, now ? "rule_changed" : "rule_removed");
+  current_ = std::move(next);
   return current_;
 }
 

@@ -267,3 +267,35 @@ def test_tarpit_delays_answers(spawn, write_config):
     assert code == 200 and dt >= 0.8, dt
     code, dt, _ = http_get(web, source="127.0.0.2")
     assert code == 200 and dt < 0.8, dt
+
+
+def test_penalty_survives_reload_of_unchanged_rule(spawn, write_config):
+    """A SIGHUP reload with the rule unchanged keeps its penalties; a reload
+    that changes the rule starts it empty."""
+    import signal
+    rule = """
+    - name: kept
+      counter: status_4xx
+      threshold: {threshold}
+      duration: 1h
+"""
+    path = write_config(plain_config(rule.format(threshold=1)))
+    s = spawn("serve", "-c", path)
+    web, admin = s.port, s.ports["admin"]
+    assert status(web, "/missing") == 404
+    assert status(web, "/missing") == 404
+    assert status(web) == 403
+    # Same rules, another route: the penalty stays.
+    write_config(plain_config(rule.format(threshold=1)).replace(
+        "- {match: {prefix: /}", "- {match: {path: /new}, respond: {status: 200}}\n    - {match: {prefix: /}"))
+    s.signal(signal.SIGHUP)
+    s.wait_for_log(r"reload complete")
+    assert status(web) == 403
+    assert [p["key"] for p in penalties(admin)] == ["127.0.0.0/24"]
+    # The rule changes: its state starts empty.
+    write_config(plain_config(rule.format(threshold=5)))
+    s.signal(signal.SIGHUP)
+    s.wait_for_log(r"(reload complete[\s\S]*){2}")
+    assert penalties(admin) == []
+    assert status(web) == 200
+    s.wait_for_log(r"rule kept penalty end: key=127\.0\.0\.0/24 reason=rule_changed")

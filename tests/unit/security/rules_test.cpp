@@ -93,6 +93,7 @@ TEST(SecurityRules, RegistryKeepsUnchangedRulesAcrossReload) {
   EXPECT_EQ(s2->find("reload-a")->table, s1->find("reload-a")->table);
   EXPECT_EQ(s2->find("reload-a")->table->check("k").kind, Verdict::block);
   EXPECT_NE(s2->find("reload-b")->table, s1->find("reload-b")->table);
+  EXPECT_FALSE(s1->find("reload-b")->table->penalized("k"));  // ended by the change
   EXPECT_EQ(s2->find("reload-b")->table->check("k").kind, Verdict::none);
   auto s3 = reg.configure({b});  // a removed
   EXPECT_EQ(s3->find("reload-a"), nullptr);
