@@ -150,7 +150,8 @@ TEST(RuleFilter, TarpitDelaysTheAnswer) {
   };
   timed("10.0.0.1");
   EXPECT_GE(timed("10.0.0.1"), std::chrono::milliseconds(60));  // penalized: answered late
-  EXPECT_LT(timed("10.0.0.2"), std::chrono::milliseconds(60));
+  // (Another client is not delayed: tests/integration/test_security_rules.py
+  // asserts that with a wide margin; a timing upper bound here could flake.)
 }
 
 TEST(RuleFilter, DryRunEnforcesNothing) {

@@ -1,4 +1,4 @@
-// security/sliding_window.hpp and security/rule_table.hpp with a fake clock:
+// security/rule_table.hpp with a fake clock:
 // thresholds, penalties held for their duration and released, the actions'
 // verdicts, dry_run, lift, replays, LRU eviction and the metrics.
 #include "security/rule_table.hpp"
@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include "obs/metrics.hpp"
-#include "security/sliding_window.hpp"
 
 namespace strata::security {
 namespace {
@@ -28,18 +27,6 @@ std::int64_t gauge(const std::string& name, const std::string& rule) {
 }
 std::uint64_t counter(const std::string& name, const obs::Labels& l) {
   return obs::counter(name, "", l).value();
-}
-
-TEST(SlidingWindow, TwoBucketEstimate) {
-  SlidingWindow w;
-  const std::int64_t win = 1000;
-  EXPECT_DOUBLE_EQ(w.add(10'000, win, 10), 10);   // bucket 10, nothing before
-  EXPECT_DOUBLE_EQ(w.add(10'999, win, 0), 10);
-  // Half way into the next bucket: half of the previous one counts.
-  EXPECT_DOUBLE_EQ(w.estimate(11'500, win), 5);
-  EXPECT_DOUBLE_EQ(w.add(11'500, win, 2), 7);
-  // Two buckets later everything is gone.
-  EXPECT_DOUBLE_EQ(w.estimate(13'000, win), 0);
 }
 
 TEST(RuleTable, OverThresholdPenalizesForDurationThenReleases) {

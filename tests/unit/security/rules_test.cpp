@@ -1,13 +1,9 @@
-// security/rules.hpp: keys, matches, the registry keeping unchanged rules'
-// state across a reload, new connections at accept; and the admin API
-// (security/penalties_api.hpp).
+// security/rules.hpp (and rule_match.hpp): keys, matches, the registry
+// keeping unchanged rules' state across a reload, new connections at accept.
 #include "security/rules.hpp"
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
-#include "security/penalties_api.hpp"
 
 namespace strata::security {
 namespace {
@@ -117,34 +113,6 @@ TEST(SecurityRules, NewConnectionsCountedAndBlockCloseRefuses) {
   set.find("closer")->table->count("10.0.0.0/24");
   EXPECT_TRUE(set.on_connection("10.0.0.9"));
   EXPECT_FALSE(set.on_connection("10.0.1.9"));
-}
-
-TEST(SecurityPenaltiesApi, ListAndDelete) {
-  core::FakeClock clock;
-  auto r = rule("api-rule", "requests", 1);
-  r.duration = 10s;
-  RuleSet set({r}, clock, nullptr);
-  auto& t = *set.rules()[0].table;
-  for (const char* k : {"10.0.0.0/24", "10.0.1.0/24"}) t.count(k), t.count(k);
-  clock.advance(4s);
-  auto list = penalties_list(&set);
-  EXPECT_EQ(list.status, 200);
-  auto j = nlohmann::json::parse(list.body);
-  ASSERT_EQ(j.size(), 2u);
-  EXPECT_EQ(j[0]["rule"], "api-rule");
-  EXPECT_EQ(j[0]["key"], "10.0.0.0/24");
-  EXPECT_EQ(j[0]["action"], "block");
-  EXPECT_DOUBLE_EQ(j[0]["remaining"].get<double>(), 6.0);
-  EXPECT_EQ(j[0]["since"].get<std::string>().size(), 24u);  // 2026-01-02T03:04:05.678Z
-  EXPECT_EQ(penalties_delete(&set, "").status, 400);
-  EXPECT_EQ(penalties_delete(&set, "rule=nope").status, 404);
-  auto del = penalties_delete(&set, "rule=api-rule&key=10.0.0.0%2F24");
-  EXPECT_EQ(del.status, 200);
-  EXPECT_EQ(nlohmann::json::parse(del.body)["removed"], 1);
-  EXPECT_EQ(nlohmann::json::parse(penalties_list(&set).body).size(), 1u);
-  EXPECT_EQ(nlohmann::json::parse(penalties_delete(&set, "rule=api-rule").body)["removed"], 1);
-  EXPECT_EQ(penalties_list(&set).body, "[]\n");
-  EXPECT_EQ(penalties_list(nullptr).body, "[]\n");
 }
 
 }  // namespace
