@@ -36,6 +36,7 @@ struct Fixture {
   std::shared_ptr<http::Handler> h;
   boost::asio::io_context io;
   explicit Fixture(const std::string& rules) : cfg(config::load_string(yaml(rules), "t.yaml")) {
+    security::RuleRegistry::global().configure({});  // no state from an earlier run of the test
     h = router::make_pipeline(cfg, cfg->listeners[0], nullptr);
   }
   std::unique_ptr<test::FakeExchange> run(std::string target, std::string ip = "10.0.0.1",
