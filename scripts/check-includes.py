@@ -45,7 +45,7 @@ ALLOWED = {
                  "security"},  # conn: signal.hpp; security: the JWT core
     "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub", "security"},
     "conn":     {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "security"},
-    "admin":    {"core", "config", "obs", "io", "http", "upstream", "hub"},
+    "admin":    {"core", "config", "obs", "io", "http", "upstream", "hub", "security"},  # security: the penalties API
     "tools":    {"core", "config", "obs", "io", "http", "codec", "quic"},
     "server":   {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "upstream",
                  "router", "conn", "admin", "hub", "redis", "security"},

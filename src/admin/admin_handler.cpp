@@ -7,6 +7,7 @@
 #include "obs/metrics.hpp"
 #include "obs/metrics_json.hpp"
 #include "obs/process_metrics.hpp"
+#include "security/penalties_api.hpp"
 #include "upstream/cluster/status.hpp"
 
 namespace strata::admin {
@@ -49,7 +50,8 @@ class AdminHandler final : public http::Handler {
         co_return;
       }
     }
-    if (req.method != "GET" && req.method != "HEAD") {
+    if (req.method != "GET" && req.method != "HEAD" &&
+        !(req.method == "DELETE" && path == "/security/penalties")) {
       co_await http::respond(ex, 405, "method not allowed\n");
       co_return;
     }
@@ -71,6 +73,11 @@ class AdminHandler final : public http::Handler {
       co_await http::respond(ex, 200, config::to_json(*cfg_), "application/json");
     } else if (path == "/clusters") {
       co_await http::respond(ex, 200, upstream::cluster::clusters_json(), "application/json");
+    } else if (path == "/security/penalties") {  // security/penalties_api.hpp
+      const auto set = security::RuleRegistry::global().current();
+      const auto a = req.method == "DELETE" ? security::penalties_delete(set.get(), req.query())
+                                            : security::penalties_list(set.get());
+      co_await http::respond(ex, a.status, a.body, "application/json");
     } else if (is_hub_admin_path(path)) {
       co_await serve_hub_admin(ex, hub_);
     } else if (path == "/") {
@@ -79,6 +86,7 @@ class AdminHandler final : public http::Handler {
                              "/ready    readiness (503 while draining)\n/config   effective configuration\n"
                              "/clusters upstream breakers, health, ejections, bulkheads (JSON)\n"
                              "/hub/channels  hub channels (JSON)\n/hub/presence?channel=c  hub presence (JSON)\n"
+                             "/security/penalties  rule penalties (JSON; DELETE ?rule=&key= lifts)\n"
                              "/stats    metrics as JSON (for the dashboard)\n/dashboard  live dashboard (HTML)\n");
     } else {
       co_await http::respond(ex, 404, "not found\n");

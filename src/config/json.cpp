@@ -78,6 +78,41 @@ json redis_json(const RedisConfig& r) {
   return j;
 }
 
+// The top-level security rules (config/security.hpp), as parse_rules.cpp reads them.
+json rules_json(const std::vector<Rule>& rules) {
+  json arr = json::array();
+  for (const auto& r : rules) {
+    json key = json::array();
+    for (const auto& p : r.key) key.push_back(p.name.empty() ? p.kind : p.kind + ":" + p.name);
+    json j{{"name", r.name}, {"counter", r.counter}, {"key", key},
+           {"ipv4_prefix", r.ipv4_prefix}, {"ipv6_prefix", r.ipv6_prefix},
+           {"window", dur(r.window)}, {"threshold", r.threshold}, {"action", r.action}};
+    json m = json::object();
+    if (r.match.path) m["path"] = *r.match.path;
+    if (r.match.prefix) m["prefix"] = *r.match.prefix;
+    if (r.match.regex) m["regex"] = *r.match.regex;
+    if (!r.match.methods.empty()) m["methods"] = r.match.methods;
+    if (!r.match.headers.empty()) {
+      json h = json::object();
+      for (const auto& [name, re] : r.match.headers) h[name] = re;
+      m["headers"] = h;
+    }
+    if (!m.empty()) j["match"] = m;
+    if (r.action == "rate_limit") {
+      j["penalty_rate"] = r.penalty_rate;
+      j["penalty_per"] = dur(r.penalty_per);
+      j["penalty_burst"] = r.penalty_burst;
+    }
+    if (r.action == "block") j["block_close"] = r.block_close;
+    if (r.action == "tarpit") j["tarpit_delay"] = dur(r.tarpit_delay);
+    j["duration"] = dur(r.duration);
+    j["max_keys"] = r.max_keys;
+    j["dry_run"] = r.dry_run;
+    arr.push_back(std::move(j));
+  }
+  return arr;
+}
+
 json match_json(const Match& m) {
   json j;
   j["hosts"] = m.hosts;
@@ -409,6 +444,7 @@ std::string to_json(const Config& c) {
   j["hub"] = hub_json(c.hub);
   j["state_dir"] = c.state_dir;
   if (c.redis) j["redis"] = redis_json(*c.redis);
+  if (!c.security.rules.empty()) j["security"]["rules"] = rules_json(c.security.rules);
   // Invalid UTF-8 (YAML input is not checked for it) becomes U+FFFD instead of throwing.
   return j.dump(2, ' ', false, json::error_handler_t::replace);
 }

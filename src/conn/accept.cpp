@@ -12,6 +12,7 @@
 #include "io/tls_handshake.hpp"
 #include "obs/metrics.hpp"
 #include "security/listener_gate.hpp"
+#include "security/rules.hpp"
 
 namespace strata::conn {
 
@@ -131,6 +132,13 @@ asio::awaitable<Start> start(tcp::socket s, ServerContext& ctx) {
     s.close(ignored);
     co_return st;
   }
+  // After the gate (a PROXY header names the peer). Security rules (not on the admin listener, which is not one of
+  // cfg.listeners): count new_connections; a block_close penalty closes it.
+  const bool configured = snap->listener >= cfg.listeners.data() &&
+                          snap->listener < cfg.listeners.data() + cfg.listeners.size();
+  if (auto rules = configured ? security::RuleRegistry::global().current() : nullptr;
+      rules && !rules->empty() && rules->on_connection(st.info.peer_ip))
+    co_return st;
   boost::system::error_code ec;
   s.set_option(tcp::no_delay(true), ec);
   if (snap->tls) {

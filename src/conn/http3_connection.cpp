@@ -21,6 +21,7 @@
 #include "obs/metrics.hpp"
 #include "quic/replay_guard.hpp"
 #include "security/listener_gate.hpp"
+#include "security/rules.hpp"
 
 namespace strata::conn {
 
@@ -203,6 +204,11 @@ class QuicHost final : public quic::Host {
     auto snap = std::static_pointer_cast<const Snapshot>(accepted.keep);
     // The listener's allow/deny list (TCP checks it before TLS; QUIC here).
     if (snap && snap->gate && !snap->gate->access_allowed(info.peer_ip)) return nullptr;
+    // Security rules: a new connection (new_connections); a block_close
+    // penalty refuses it (no application: the QUIC connection closes).
+    if (auto rules = security::RuleRegistry::global().current();
+        rules && !rules->empty() && rules->on_connection(info.peer_ip))
+      return nullptr;
     return make_h3_app(t, ctx_, std::move(info), std::move(ex), std::move(snap));
   }
 

@@ -21,13 +21,14 @@ std::shared_ptr<const Filter> make_filter(const config::FilterConfig& fc, Phase 
 }
 
 Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc,
-                           const Filters& security) {
+                           const Filters& security, std::shared_ptr<const Filter> late) {
   Chain c;
   c.add(std::make_shared<RequestIdentity>());
   for (const auto& f : security) c.add(f);
   for (const auto& f : l.filters) c.add(make_filter(f, Phase::request_pre_route));
   if (!alt_svc.empty()) c.add(std::make_shared<AltSvc>(alt_svc));
   c.add(std::make_shared<TierHeader>());
+  if (late) c.add(std::move(late));
   c.add(std::make_shared<ListenerMetrics>(l.name));
   c.add(std::make_shared<AccessLogFilter>());
   return c;

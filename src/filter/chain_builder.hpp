@@ -5,8 +5,9 @@
 // Listener chain, in order: request_identity (request id, traceparent),
 // `security` (security/filters.hpp: built by the caller, filter/ does not
 // know security/), the listener's `filters:` entries (request edits before routing),
-// alt_svc (when `alt_svc` is non-empty), tier_header, listener_metrics,
-// access_log.
+// alt_svc (when `alt_svc` is non-empty), tier_header, `late` (when given:
+// the last request_pre_route filter, security/rule_filter.hpp, also built
+// by the caller), listener_metrics, access_log.
 // Route chain, in order: `security` (as above: access, client subject,
 // JWT, rate limits, HSTS), early_data (the 0-RTT rule), the route's
 // request_headers / response_headers keys, the route's `filters:` entries,
@@ -29,7 +30,7 @@ std::shared_ptr<const Filter> make_filter(const config::FilterConfig& fc, Phase 
 using Filters = std::vector<std::shared_ptr<const Filter>>;
 
 Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc,
-                           const Filters& security = {});
+                           const Filters& security = {}, std::shared_ptr<const Filter> late = nullptr);
 Chain build_route_chain(const config::Route& r, const std::string& route_name,
                         const Filters& security = {});
 

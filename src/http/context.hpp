@@ -48,9 +48,9 @@ class FixedString {
 };
 
 // Extension fields for later features; see the header comment.
-enum class Slot : std::uint8_t { cache_status, rate_limit_key, count };
+enum class Slot : std::uint8_t { cache_status, rate_limit_key, rule, count };
 inline constexpr std::array<std::string_view, std::size_t(Slot::count)> kSlotNames = {
-    "cache_status", "rate_limit_key"};
+    "cache_status", "rate_limit_key", "rule"};
 inline constexpr std::size_t kSlotBytes = 64;
 
 // The claims of a request's verified JWT (security/jwt_filter.hpp), one
@@ -115,6 +115,12 @@ struct RequestContext {
   std::optional<std::string_view> jwt_claim(std::string_view name) const {
     return jwt ? jwt->find(name) : std::nullopt;
   }
+
+  // Set by request filters that hold the answer back (security rules'
+  // tarpit, security/rule_filter.hpp): after the request phases the
+  // pipeline waits this long before it runs the action or the local reply.
+  // 0: no wait.
+  std::chrono::milliseconds delay{0};
 
   // 32 hex digits of the trace id, or "" when no trace context was set.
   std::string_view trace_id() const {

@@ -4,6 +4,10 @@
 #include <chrono>
 #include <variant>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "filter/chain_builder.hpp"
 #include "filter/filter_exchange.hpp"
 #include "filter/local_reply.hpp"
@@ -18,6 +22,7 @@
 #include "router/route_table.hpp"
 #include "security/client_address.hpp"
 #include "security/filters.hpp"
+#include "security/rule_filter.hpp"
 #include "upstream/tunnel/connect.hpp"
 
 namespace strata::router {
@@ -52,7 +57,8 @@ class Pipeline final : public http::Handler {
                             "Requests whose action failed with an exception",
                             {{"listener", listener_}});
     listener_chain_ = filter::build_listener_chain(listener, alt_svc,
-                                                   security::listener_filters(listener));
+                                                   security::listener_filters(listener),
+                                                   security::make_rule_filter(cfg_->security.rules));
 
     runtime_.resize(table_->routes().size());
     for (std::size_t i = 0; i < table_->routes().size(); ++i) {
@@ -120,6 +126,10 @@ class Pipeline final : public http::Handler {
           fx.set_route_chain(&rt.chain);
           reply = filter::run_request(Phase::request_post_route, &listener_chain_, &rt.chain, fx, ctx);
         }
+      }
+      if (ctx.delay.count() > 0) {  // a request filter holds the answer back (tarpit)
+        boost::asio::steady_timer wait(fx.executor(), ctx.delay);
+        (void)co_await wait.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
       }
       if (reply)
         co_await filter::send_local_reply(fx, reply);
