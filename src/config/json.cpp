@@ -132,6 +132,19 @@ json header_edits(const HeaderList& add, const std::vector<std::string>& remove)
   return {{"add", a}, {"remove", remove}};
 }
 
+json rate_limits_json(const std::vector<RateLimit>& limits) {
+  json a = json::array();
+  for (const auto& l : limits) {
+    json key = json::array();
+    for (const auto& k : l.key) key.push_back(k.name.empty() ? k.kind : k.kind + ":" + k.name);
+    a.push_back({{"name", l.name}, {"rate", l.rate}, {"per", dur(l.per)}, {"burst", l.burst},
+                 {"key", key}, {"ipv4_prefix", l.ipv4_prefix}, {"ipv6_prefix", l.ipv6_prefix},
+                 {"dry_run", l.dry_run}, {"max_keys", l.max_keys}, {"status", l.status},
+                 {"global", l.global}, {"local_allowance", l.local_allowance}});
+  }
+  return a;
+}
+
 json route_json(const Route& r) {
   json j{{"name", r.name}, {"match", match_json(r.match)}};
   std::visit(ActionJson{j}, r.action);
@@ -139,6 +152,8 @@ json route_json(const Route& r) {
   j["response_headers"] = header_edits(r.response_headers_add, r.response_headers_remove);
   j["early_data"] = r.early_data;
   if (!r.connect.empty()) j["connect"] = r.connect;
+  if (!r.security.rate_limits.empty())
+    j["security"]["rate_limits"] = rate_limits_json(r.security.rate_limits);
   return j;
 }
 

@@ -76,7 +76,7 @@ class Pipeline final : public http::Handler {
           throw RouteError(r.loc, "respond status must be 200..599");
       }
       try {
-        rt.chain = filter::build_route_chain(r, cr.name);
+        rt.chain = filter::build_route_chain(r, cr.name, cfg_->redis ? &*cfg_->redis : nullptr);
       } catch (const std::invalid_argument& e) {
         throw RouteError(r.loc, "route '" + cr.name + "': " + e.what());
       }
