@@ -137,10 +137,12 @@ json rate_limits_json(const std::vector<RateLimit>& limits) {
   for (const auto& l : limits) {
     json key = json::array();
     for (const auto& k : l.key) key.push_back(k.name.empty() ? k.kind : k.kind + ":" + k.name);
-    a.push_back({{"name", l.name}, {"rate", l.rate}, {"per", dur(l.per)}, {"burst", l.burst},
-                 {"key", key}, {"ipv4_prefix", l.ipv4_prefix}, {"ipv6_prefix", l.ipv6_prefix},
-                 {"dry_run", l.dry_run}, {"max_keys", l.max_keys}, {"status", l.status},
-                 {"global", l.global}, {"local_allowance", l.local_allowance}});
+    json o{{"rate", l.rate}, {"per", dur(l.per)}, {"burst", l.burst},
+           {"key", key}, {"ipv4_prefix", l.ipv4_prefix}, {"ipv6_prefix", l.ipv6_prefix},
+           {"dry_run", l.dry_run}, {"max_keys", l.max_keys}, {"status", l.status},
+           {"global", l.global}, {"local_allowance", l.local_allowance}};
+    if (!l.name.empty()) o["name"] = l.name;
+    a.push_back(std::move(o));
   }
   return a;
 }

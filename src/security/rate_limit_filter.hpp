@@ -53,7 +53,7 @@ class RateLimitFilter final : public filter::Filter {
   void on_local_reply(const http::RequestContext& ctx, http::Response& r) const override;
 
   std::size_t size() const { return limits_.size(); }
-  const LimitState& state(std::size_t i) const { return *limits_[i].state; }
+  LimitState& state(std::size_t i) const { return *limits_[i].state; }
 
  private:
   struct Limit {
