@@ -83,7 +83,7 @@ struct GlobalBackend::Impl {
   void ping() {
     if (closing || !client) return;
     client->command("", {"PING"}, [this](redis::Result r) {
-      if (r.ok()) set_up(true);
+      set_up(r.ok());
       schedule_ping();
     });
   }
