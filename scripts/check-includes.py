@@ -37,12 +37,14 @@ ALLOWED = {
     # redis: a general client (commands, scripts, pub/sub) on Asio; knows no user.
     "redis":    {"core", "config", "obs", "io"},
     "hub":      {"core", "config", "obs", "io", "http", "codec", "filter", "conn", "redis"},  # conn: signal.hpp
-    "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub"},
+    # security: the edge security filters (docs/security.md); router adds them to route chains.
+    "security": {"core", "config", "obs", "io", "http", "filter", "redis"},
+    "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub", "security"},
     "conn":     {"core", "config", "obs", "io", "http", "codec", "quic", "filter"},
     "admin":    {"core", "config", "obs", "io", "http", "upstream", "hub"},
     "tools":    {"core", "config", "obs", "io", "http", "codec", "quic"},
     "server":   {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "upstream",
-                 "router", "conn", "admin", "hub", "redis"},
+                 "router", "conn", "admin", "hub", "redis", "security"},
     # app/ (main, wiring) may include everything.
 }
 

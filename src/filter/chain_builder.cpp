@@ -9,7 +9,6 @@
 #include "filter/request_identity.hpp"
 #include "filter/request_metrics.hpp"
 #include "filter/tier_header.hpp"
-#include "security/rate_limit_filter.hpp"
 
 namespace strata::filter {
 
@@ -29,8 +28,7 @@ Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc
   return c;
 }
 
-Chain build_route_chain(const config::Route& r, const std::string& route_name,
-                        const config::RedisConfig* redis) {
+Chain build_route_chain(const config::Route& r, const std::string& route_name) {
   Chain c;
   c.add(std::make_shared<EarlyData>(r.early_data));
   config::HeaderEdits legacy;
@@ -41,8 +39,6 @@ Chain build_route_chain(const config::Route& r, const std::string& route_name,
   auto edits = std::make_shared<HeaderEdits>(std::move(legacy), Phase::request_post_route);
   if (edits->phases()) c.add(std::move(edits));
   for (const auto& f : r.filters) c.add(make_filter(f, Phase::request_post_route));
-  if (!r.security.rate_limits.empty())
-    c.add(std::make_shared<security::RateLimitFilter>(r.security.rate_limits, route_name, redis));
   c.add(std::make_shared<RouteMetrics>(route_name));
   return c;
 }

@@ -8,8 +8,7 @@
 // access_log.
 // Route chain, in order: early_data (the 0-RTT rule), the route's
 // request_headers / response_headers keys, the route's `filters:` entries,
-// rate limits (security.rate_limits; `redis` is the `redis:` section for
-// global limits, null when none), route_metrics.
+// route_metrics.
 #pragma once
 #include <memory>
 #include <string>
@@ -25,7 +24,6 @@ namespace strata::filter {
 std::shared_ptr<const Filter> make_filter(const config::FilterConfig& fc, Phase request_phase);
 
 Chain build_listener_chain(const config::Listener& l, const std::string& alt_svc);
-Chain build_route_chain(const config::Route& r, const std::string& route_name,
-                        const config::RedisConfig* redis = nullptr);
+Chain build_route_chain(const config::Route& r, const std::string& route_name);
 
 }  // namespace strata::filter

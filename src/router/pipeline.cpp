@@ -16,6 +16,7 @@
 #include "router/actions/files.hpp"
 #include "router/actions/redirect.hpp"
 #include "router/route_table.hpp"
+#include "security/rate_limit_filter.hpp"
 #include "upstream/tunnel/connect.hpp"
 
 namespace strata::router {
@@ -76,7 +77,10 @@ class Pipeline final : public http::Handler {
           throw RouteError(r.loc, "respond status must be 200..599");
       }
       try {
-        rt.chain = filter::build_route_chain(r, cr.name, cfg_->redis ? &*cfg_->redis : nullptr);
+        rt.chain = filter::build_route_chain(r, cr.name);
+        if (!r.security.rate_limits.empty())  // security/ sits above filter/: added here
+          rt.chain.add(std::make_shared<security::RateLimitFilter>(
+              r.security.rate_limits, cr.name, cfg_->redis ? &*cfg_->redis : nullptr));
       } catch (const std::invalid_argument& e) {
         throw RouteError(r.loc, "route '" + cr.name + "': " + e.what());
       }

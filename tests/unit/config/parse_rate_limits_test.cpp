@@ -91,7 +91,7 @@ TEST(ConfigRateLimits, ParsesEverything) {
 TEST(ConfigRateLimits, Errors) {
   EXPECT_NE(error_of(with_limits("          - {burst: 3}\n")).find("missing required key 'rate'"),
             std::string::npos);
-  EXPECT_NE(error_of(with_limits("          - {rate: 0}\n")).find("t.yaml:6:"), std::string::npos);
+  EXPECT_NE(error_of(with_limits("          - {rate: 0}\n")).find("t.yaml:7:"), std::string::npos);
   EXPECT_NE(error_of(with_limits("          - {rate: 0}\n")).find("rate: 0 is out of range"),
             std::string::npos);
   EXPECT_NE(error_of(with_limits("          - {rate: -1}\n")).find("out of range"), std::string::npos);
@@ -112,13 +112,13 @@ TEST(ConfigRateLimits, Errors) {
   EXPECT_NE(error_of(with_limits("          - {rate: 1, colour: red}\n")).find("colour"),
             std::string::npos);
   const auto dup = error_of(with_limits("          - {name: a, rate: 1}\n          - {name: a, rate: 2}\n"));
-  EXPECT_NE(dup.find("t.yaml:7:"), std::string::npos) << dup;
+  EXPECT_NE(dup.find("t.yaml:8:"), std::string::npos) << dup;
   EXPECT_NE(dup.find("'a' is already used"), std::string::npos) << dup;
 }
 
 TEST(ConfigRateLimits, GlobalNeedsRedis) {
   const auto e = error_of(with_limits("          - {rate: 1}\n          - {rate: 1, global: true}\n"));
-  EXPECT_NE(e.find("t.yaml:7:"), std::string::npos) << e;
+  EXPECT_NE(e.find("t.yaml:8:"), std::string::npos) << e;
   EXPECT_NE(e.find("global: true needs a top-level redis: section"), std::string::npos) << e;
   EXPECT_EQ(error_of(with_limits("          - {rate: 1, global: false}\n")), "");
 }
