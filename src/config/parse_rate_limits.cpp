@@ -86,7 +86,8 @@ void check_global_limits(const Doc& d, const Val& root, const Config& c) {
   Location loc = root.loc;
   const auto tables = MapReader(d, root, "the configuration").get("route_tables");
   if (tables) {
-    for (const auto& t : MapReader(d, *tables, "route_tables").entries()) {
+    const MapReader tm(d, *tables, "route_tables");
+    for (const auto& t : tm.entries()) {
       for (const auto& rv : as_seq(d, t.value, "route table")) {
         if (!rv.node.IsMap()) continue;
         const auto sec = MapReader(d, rv, "route").get("security");

@@ -149,7 +149,11 @@ GlobalBackend::GlobalBackend(const config::RedisConfig& cfg)
   });
 }
 
-GlobalBackend::~GlobalBackend() {
+GlobalBackend::~GlobalBackend() { shutdown(); }
+
+void GlobalBackend::shutdown() {
+  if (!impl_->thread.joinable()) return;
+  up_ = false;
   boost::asio::post(impl_->io, [i = impl_.get()] {
     i->closing = true;
     i->probe.cancel();

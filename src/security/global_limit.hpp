@@ -49,6 +49,10 @@ class GlobalBackend {
   GlobalBackend(const GlobalBackend&) = delete;
   GlobalBackend& operator=(const GlobalBackend&) = delete;
 
+  // Closes the client and joins the thread (idempotent; the destructor
+  // calls it, and so does the registry at exit even when filters still
+  // hold the backend). Afterwards every global limit decides locally.
+  void shutdown();
   // Redis answers (last command ok or a probe succeeded). Any thread.
   bool up() const { return up_.load(std::memory_order_relaxed); }
   // A reply older than this is taken as lost (2 x command_timeout).

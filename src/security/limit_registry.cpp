@@ -62,7 +62,9 @@ LimitRegistry& LimitRegistry::global() {
 // ~LimitRegistry while metrics still exist.
 LimitRegistry::LimitRegistry() { (void)obs::Registry::global(); }
 
-LimitRegistry::~LimitRegistry() { backend_.reset(); }
+LimitRegistry::~LimitRegistry() {
+  if (backend_) backend_->shutdown();
+}
 
 std::shared_ptr<LimitState> LimitRegistry::acquire(const std::string& route,
                                                    const config::RateLimit& cfg,

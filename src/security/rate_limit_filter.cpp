@@ -58,6 +58,13 @@ RateLimitFilter::RateLimitFilter(const std::vector<config::RateLimit>& limits,
     const auto& p = l.state->p;
     l.policy = l.sf_name + ";q=" + std::to_string(p.burst) +
                ";w=" + std::to_string(std::max<std::int64_t>(1, ceil_seconds(p.tolerance)));
+    l.key_from = i;
+    for (std::size_t j = 0; j < i; ++j)
+      if (limits_[j].cfg.key == l.cfg.key && limits_[j].cfg.ipv4_prefix == l.cfg.ipv4_prefix &&
+          limits_[j].cfg.ipv6_prefix == l.cfg.ipv6_prefix) {
+        l.key_from = j;
+        break;
+      }
     limits_.push_back(std::move(l));
   }
 }
@@ -72,7 +79,10 @@ filter::LocalReply RateLimitFilter::on_request(filter::Phase, http::Exchange& ex
   const auto& req = ex.request();
   for (std::size_t i = 0; i < limits_.size(); ++i) {
     const Limit& l = limits_[i];
-    request_key(l.cfg.key, l.cfg.ipv4_prefix, l.cfg.ipv6_prefix, route_, req, ctx, keys[i]);
+    if (l.key_from == i)
+      request_key(l.cfg.key, l.cfg.ipv4_prefix, l.cfg.ipv6_prefix, route_, req, ctx, keys[i]);
+    else
+      keys[i] = keys[l.key_from];
     const GcraResult d = l.state->decide(keys[i]);
     allowed[i] = d.allowed;
     if (d.allowed) {

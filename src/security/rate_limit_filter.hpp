@@ -64,6 +64,7 @@ class RateLimitFilter final : public filter::Filter {
     obs::Counter* dry_run = nullptr;
     std::string policy;   // RateLimit-Policy value
     std::string sf_name;  // the name as a structured-field string ("...")
+    std::size_t key_from = 0;  // an earlier limit with the same key (== own index: none)
   };
   std::vector<Limit> limits_;
   std::string route_;
