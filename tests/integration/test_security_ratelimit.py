@@ -165,6 +165,7 @@ def test_global_limit_across_three_nodes_then_redis_stopped(spawn, write_config,
     counts, elapsed = hammer([n.port for n in nodes], seconds)
     assert counts["err"] == 0, counts
     expected = rate * elapsed + burst
+    print(f"global: allowed {counts['ok']}, refused {counts['no']} in {elapsed:.2f} s; expected {expected:.0f}")
     # Offered load well above the limit, or the test proves nothing.
     assert counts["ok"] + counts["no"] > 2 * expected, counts
     assert abs(counts["ok"] - expected) <= 0.1 * rate * elapsed, (counts, elapsed, expected)
@@ -181,6 +182,7 @@ def test_global_limit_across_three_nodes_then_redis_stopped(spawn, write_config,
     assert counts["no"] > 0, counts
     # Local: each node allows its own rate (3 nodes, so up to ~3x).
     local_expected = 3 * (rate * elapsed + burst)
+    print(f"fallback: allowed {counts['ok']}, refused {counts['no']} in {elapsed:.2f} s; local bound {local_expected:.0f}")
     assert counts["ok"] <= 1.1 * local_expected + 3, (counts, elapsed)
     assert counts["ok"] > 1.5 * (rate * elapsed + burst), (counts, elapsed)
     for n in nodes:
