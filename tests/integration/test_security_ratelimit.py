@@ -110,6 +110,26 @@ def test_key_table_is_bounded(spawn, write_config):
     assert metric(s, "strata_limit_keys_evicted_total", route="api", limit="small") == 12
 
 
+def test_state_survives_a_reload_of_an_unchanged_limit(spawn, write_config):
+    import signal
+    limits = "          - {name: keep, rate: 1, per: 1m, burst: 3}\n"
+    path = write_config(config(limits))
+    s = spawn("serve", "-c", path)
+    assert [get(s.port)[0] for _ in range(4)] == [200, 200, 200, 429]
+    # Same limit, another worker count: the keys are kept.
+    write_config(config(limits, workers=1))
+    start = len(s.text())
+    s.signal(signal.SIGHUP)
+    s.wait_for_log("reload complete", start=start)
+    assert get(s.port)[0] == 429
+    # A changed limit starts afresh.
+    write_config(config("          - {name: keep, rate: 2, per: 1m, burst: 3}\n", workers=1))
+    start = len(s.text())
+    s.signal(signal.SIGHUP)
+    s.wait_for_log("reload complete", start=start)
+    assert get(s.port)[0] == 200
+
+
 # ---------------------------------------------------------------- across nodes
 
 def hammer(ports, seconds, threads_per_port=4):
