@@ -218,6 +218,21 @@ json listener_security_json(const ListenerSecurity& s) {
                            {"max_tracked", n.max_tracked}}}};
 }
 
+json rate_limits_json(const std::vector<RateLimit>& limits) {
+  json a = json::array();
+  for (const auto& l : limits) {
+    json key = json::array();
+    for (const auto& k : l.key) key.push_back(k.name.empty() ? k.kind : k.kind + ":" + k.name);
+    json o{{"rate", l.rate}, {"per", dur(l.per)}, {"burst", l.burst},
+           {"key", key}, {"ipv4_prefix", l.ipv4_prefix}, {"ipv6_prefix", l.ipv6_prefix},
+           {"dry_run", l.dry_run}, {"max_keys", l.max_keys}, {"status", l.status},
+           {"global", l.global}, {"local_allowance", l.local_allowance}};
+    if (!l.name.empty()) o["name"] = l.name;
+    a.push_back(std::move(o));
+  }
+  return a;
+}
+
 json route_json(const Route& r) {
   json j{{"name", r.name}, {"match", match_json(r.match)}};
   std::visit(ActionJson{j}, r.action);
@@ -233,6 +248,10 @@ json route_json(const Route& r) {
     j["security"]["hsts"] = {{"max_age", dur(h->max_age)},
                              {"include_subdomains", h->include_subdomains},
                              {"preload", h->preload}};
+}
+
+  if (!r.security.rate_limits.empty())
+    j["security"]["rate_limits"] = rate_limits_json(r.security.rate_limits);
   return j;
 }
 

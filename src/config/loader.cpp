@@ -253,6 +253,7 @@ std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
   parse_listeners(d, m.require("listeners"), *c);
   if (auto v = m.get("admin")) parse_admin(d, *v, *c);
   check_hub_broker(d, rv, *c);
+  check_global_limits(d, rv, *c);
   return c;
 }
 

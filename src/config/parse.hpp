@@ -67,6 +67,8 @@ ListenerSecurity parse_listener_security(const Doc& d, const Val& v);
 IpAccess parse_ip_access(const Doc& d, const Val& v);
 // parse_rate_limits.cpp: a route's `security.rate_limits:` list.
 std::vector<RateLimit> parse_rate_limits(const Doc& d, const Val& v);
+// After every section: `global: true` needs the `redis:` section.
+void check_global_limits(const Doc& d, const Val& root, const Config& c);
 // parse_rules.cpp: the top-level `security:` (rules with penalties).
 void parse_security(const Doc& d, const Val& v, Config& c);
 // parse_tls_auth.cpp: route JWT and HSTS; (listener tls.client_certificates

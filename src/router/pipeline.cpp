@@ -85,7 +85,7 @@ class Pipeline final : public http::Handler {
           throw RouteError(r.loc, "respond status must be 200..599");
       }
       try {
-        rt.chain = filter::build_route_chain(r, cr.name, security::route_filters(r, cr.name));
+        rt.chain = filter::build_route_chain(r, cr.name, security::route_filters(r, cr.name, cfg_->redis ? &*cfg_->redis : nullptr));
       } catch (const std::exception& e) {  // invalid_argument; runtime_error: JWT keys
         throw RouteError(r.loc, "route '" + cr.name + "': " + e.what());
       }

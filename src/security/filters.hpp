@@ -7,7 +7,7 @@
 // Listener (request_pre_route): client certificate headers (mTLS
 // listeners).
 // Route (request_post_route, in this order): access (allow/deny), client
-// subject, JWT; and
+// subject, JWT, rate limits; and
 // (response_head) HSTS.
 // Throws std::runtime_error / std::invalid_argument with a message naming
 // the setting (unreadable or unusable JWT keys, bad pattern): the pipeline
@@ -25,6 +25,8 @@ namespace strata::security {
 using FilterList = std::vector<std::shared_ptr<const filter::Filter>>;
 
 FilterList listener_filters(const config::Listener& l);
-FilterList route_filters(const config::Route& r, const std::string& route_name);
+// `redis`: the `redis:` section for global rate limits (null: none).
+FilterList route_filters(const config::Route& r, const std::string& route_name,
+                         const config::RedisConfig* redis = nullptr);
 
 }  // namespace strata::security
