@@ -248,8 +248,6 @@ json route_json(const Route& r) {
     j["security"]["hsts"] = {{"max_age", dur(h->max_age)},
                              {"include_subdomains", h->include_subdomains},
                              {"preload", h->preload}};
-}
-
   if (!r.security.rate_limits.empty())
     j["security"]["rate_limits"] = rate_limits_json(r.security.rate_limits);
   return j;
