@@ -207,3 +207,38 @@ def test_global_limit_across_three_nodes_then_redis_stopped(spawn, write_config,
     assert counts["ok"] > 1.5 * (rate * elapsed + burst), (counts, elapsed)
     for n in nodes:
         assert metric(n, "strata_limit_redis_fallback_total", route="api", limit="shared") > 0
+
+
+# --- IPv6: hosts of one /64 share a limit, another /64 has its own ----------
+# (the netns + veth fixture of test_security_addr.py)
+from test_security_addr import netns6  # noqa: E402,F401  (pytest fixture)
+
+NS6_CLIENT = r"""
+import socket, sys
+port = int(sys.argv[1])
+def one(src):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.bind((src, 0))
+    s.connect(("2001:db8:1::1", port))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    d = s.recv(4096)
+    s.close()
+    return int(d.split()[1]) if d.startswith(b"HTTP/1.1 ") else 0
+print("same", [one(a) for a in ["2001:db8:1::10", "2001:db8:1::11"] * 3])
+print("other", [one("2001:db8:2::10") for _ in range(4)])
+"""
+
+
+def test_ipv6_one_slash64_shares_a_limit(spawn, write_config, netns6, workdir):
+    import subprocess
+    limits = "          - {name: per-64, rate: 1, per: 1h, burst: 3}\n"
+    cfg = config(limits).replace('address: "127.0.0.1:0", routes', 'address: "[2001:db8:1::1]:0", routes', 1)
+    s = spawn("serve", "-c", write_config(cfg))
+    script = workdir / "ns6_client.py"
+    script.write_text(NS6_CLIENT)
+    r = subprocess.run(["ip", "netns", "exec", netns6, "/usr/bin/python3", str(script), str(s.ports["web"])],
+                       capture_output=True, timeout=60)
+    lines = dict(l.split(" ", 1) for l in r.stdout.decode().strip().splitlines())
+    assert lines["same"] == str([200, 200, 200, 429, 429, 429]), (r.stdout, r.stderr)
+    assert lines["other"] == str([200, 200, 200, 429]), (r.stdout, r.stderr)

@@ -187,7 +187,7 @@ void handover(const LabNet& net, Clock::time_point t0, double change_after_ms) {
 
 double migrations_metric(const LabNet& net) {
   const auto text = output_in(net, net.server_ns(), {"curl", "-s", "--max-time", "5",
-                                                     std::string("http://") + kServerAddr + ":9901/metrics"});
+                                                     "http://127.0.0.1:9901/metrics"});
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line))
@@ -286,7 +286,7 @@ int run_migration(const LabOptions& o) {
   const std::string cfg = dir + "/strata.yaml";
   std::ofstream(cfg) << fmt::format(R"(workers: 1
 state_dir: "{0}/state"
-admin: {{address: "{1}:9901"}}
+admin: {{address: "127.0.0.1:9901"}}  # loopback inside the server namespace
 listeners:
   - name: tls
     address: "{1}:8443"
