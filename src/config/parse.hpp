@@ -77,6 +77,12 @@ RouteJwt parse_route_jwt(const Doc& d, const Val& v);
 Hsts parse_hsts(const Doc& d, const Val& v);
 ClientCertificates parse_client_certificates(const Doc& d, const Val& v);
 
+// A RE2 pattern (compiled once to validate it) and a path or path prefix
+// ("/..." without spaces, controls, '?' or '#'), for routes and rules
+// (parse_routes.cpp).
+std::string regex_value(const Doc& d, const Val& v, std::string_view what);
+std::string path_value(const Doc& d, const Val& v, std::string_view what);
+
 // A header name: an HTTP token, returned lower-cased; throws otherwise.
 std::string header_name(const Doc& d, const Val& v, std::string_view what);
 std::string header_name_text(const Doc& d, const Location& loc, std::string name,

@@ -1,8 +1,6 @@
 // A route's `security:` section (config/security.hpp) and the key parts
 // shared by rate limits and rules. Each part is read by the file that owns
 // it (parse.hpp lists them).
-#include <re2/re2.h>
-
 #include "config/parse.hpp"
 
 namespace strata::config::detail {
@@ -13,9 +11,7 @@ RouteSecurity parse_route_security(const Doc& d, const Val& v) {
   RouteSecurity s;
   if (auto a = m.get("access")) s.access = parse_ip_access(d, *a);
   if (auto r = m.get("require_client_subject")) {
-    s.require_client_subject = as_string(d, *r, "require_client_subject");
-    RE2 re(s.require_client_subject, RE2::Quiet);
-    if (!re.ok()) d.fail(r->loc, "require_client_subject: bad regular expression: " + re.error());
+    s.require_client_subject = regex_value(d, *r, "require_client_subject");
   }
   if (auto j = m.get("jwt")) s.jwt = parse_route_jwt(d, *j);
   if (auto r = m.get("rate_limits")) s.rate_limits = parse_rate_limits(d, *r);

@@ -22,23 +22,6 @@ bool is_tchar(char c) {
   }
 }
 
-std::string regex(const Doc& d, const Val& v, std::string_view what) {
-  auto s = as_string(d, v, what);
-  RE2::Options opts;
-  opts.set_log_errors(false);
-  RE2 re(s, opts);
-  if (!re.ok()) d.fail(v.loc, fmt::format("{}: invalid regular expression: {}", what, re.error()));
-  return s;
-}
-
-std::string path_value(const Doc& d, const Val& v, std::string_view what) {
-  auto s = as_string(d, v, what);
-  if (s.empty() || s.front() != '/') d.fail(v.loc, fmt::format("{}: must start with '/'", what));
-  for (char c : s)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '?' || c == '#')
-      d.fail(v.loc, fmt::format("{}: must not contain spaces, control characters, '?' or '#'", what));
-  return s;
-}
 
 std::string host_pattern(const Doc& d, const Val& v) {
   auto s = as_string(d, v, "host");
@@ -57,7 +40,7 @@ HeaderMatch parse_header_match(const Doc& d, const Val& v) {
   int n = 0;
   if (auto e = m.get("exact")) h.exact = header_value(d, *e, "exact"), ++n;
   if (auto e = m.get("prefix")) h.prefix = header_value(d, *e, "prefix"), ++n;
-  if (auto e = m.get("regex")) h.regex = regex(d, *e, "regex"), ++n;
+  if (auto e = m.get("regex")) h.regex = regex_value(d, *e, "regex"), ++n;
   if (n > 1) d.fail(v.loc, "header match: use only one of exact, prefix, regex");
   if (auto p = m.get("present")) {
     h.present = as_bool(d, *p, "present");
@@ -83,7 +66,7 @@ Match parse_match(const Doc& d, const Val& v) {
     std::string_view key = k;
     if (key == "path") mt.path = path_value(d, *p, "path");
     else if (key == "prefix") mt.prefix = path_value(d, *p, "prefix");
-    else mt.regex = regex(d, *p, "regex");
+    else mt.regex = regex_value(d, *p, "regex");
   }
   if (auto ms = m.get("methods")) {
     for (const auto& e : as_seq(d, *ms, "methods")) {
@@ -288,6 +271,24 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
 }
 
 }  // namespace
+
+std::string regex_value(const Doc& d, const Val& v, std::string_view what) {
+  auto s = as_string(d, v, what);
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  RE2 re(s, opts);
+  if (!re.ok()) d.fail(v.loc, fmt::format("{}: invalid regular expression: {}", what, re.error()));
+  return s;
+}
+
+std::string path_value(const Doc& d, const Val& v, std::string_view what) {
+  auto s = as_string(d, v, what);
+  if (s.empty() || s.front() != '/') d.fail(v.loc, fmt::format("{}: must start with '/'", what));
+  for (char c : s)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '?' || c == '#')
+      d.fail(v.loc, fmt::format("{}: must not contain spaces, control characters, '?' or '#'", what));
+  return s;
+}
 
 std::vector<FilterConfig> parse_filters(const Doc& d, const Val& v) {
   std::vector<FilterConfig> out;

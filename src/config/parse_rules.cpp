@@ -19,23 +19,6 @@ constexpr std::array<std::string_view, 7> kCounters = {
 constexpr std::array<std::string_view, 3> kActions = {"rate_limit", "block", "tarpit"};
 enum class Word : std::size_t {};
 
-std::string re2_value(const Doc& d, const Val& v, std::string_view what) {
-  auto s = as_string(d, v, what);
-  RE2::Options opts;
-  opts.set_log_errors(false);
-  RE2 re(s, opts);
-  if (!re.ok()) d.fail(v.loc, fmt::format("{}: invalid regular expression: {}", what, re.error()));
-  return s;
-}
-
-std::string rule_path(const Doc& d, const Val& v, std::string_view what) {
-  auto s = as_string(d, v, what);
-  if (s.empty() || s.front() != '/') d.fail(v.loc, fmt::format("{}: must start with '/'", what));
-  for (char c : s)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '?' || c == '#')
-      d.fail(v.loc, fmt::format("{}: must not contain spaces, control characters, '?' or '#'", what));
-  return s;
-}
 
 // match: {path | prefix | regex, methods: [..], headers: {name: regex}}
 RuleMatch parse_rule_match(const Doc& d, const Val& v) {
@@ -47,9 +30,9 @@ RuleMatch parse_rule_match(const Doc& d, const Val& v) {
     if (!p) continue;
     if (++n > 1) d.fail(p->loc, "match: use only one of path, prefix, regex");
     const std::string_view key = k;
-    if (key == "path") rm.path = rule_path(d, *p, "path");
-    else if (key == "prefix") rm.prefix = rule_path(d, *p, "prefix");
-    else rm.regex = re2_value(d, *p, "regex");
+    if (key == "path") rm.path = path_value(d, *p, "path");
+    else if (key == "prefix") rm.prefix = path_value(d, *p, "prefix");
+    else rm.regex = regex_value(d, *p, "regex");
   }
   if (auto ms = m.get("methods")) {
     for (const auto& e : as_seq(d, *ms, "methods")) {
@@ -65,7 +48,7 @@ RuleMatch parse_rule_match(const Doc& d, const Val& v) {
     MapReader hm(d, *hs, "rule match headers");
     for (const auto& e : hm.entries())
       rm.headers.emplace_back(header_name_text(d, e.key_loc, e.key, "match headers"),
-                              re2_value(d, e.value, "match headers"));
+                              regex_value(d, e.value, "match headers"));
   }
   return rm;
 }

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tools/lab/files_site.hpp"
 #include "tools/lab/handshake.hpp"  // median()
 #include "tools/lab/netns.hpp"
 #include "tools/lab/process.hpp"
@@ -243,33 +244,9 @@ int run_hol(const LabOptions& o) {
   char dir_template[] = "/tmp/strata-lab-XXXXXX";
   const std::string dir = ::mkdtemp(dir_template);
   std::string ignored;
-  run_command({"mkdir", "-p", dir + "/www"}, &ignored);
-  {
-    // Deterministic, incompressible-enough content.
-    std::string obj(16 * 1024, '\0'), bulk(1024 * 1024, '\0');
-    std::uint64_t x = 88172645463325252ull;
-    for (auto* s : {&obj, &bulk})
-      for (auto& ch : *s) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        ch = static_cast<char>(x);
-      }
-    std::ofstream(dir + "/www/obj", std::ios::binary) << obj;
-    std::ofstream(dir + "/www/bulk", std::ios::binary) << bulk;
-  }
-  const std::string cfg = dir + "/strata.yaml";
-  std::ofstream(cfg) << fmt::format(R"(workers: 1
-state_dir: "{0}/state"
-listeners:
-  - name: tls
-    address: "{1}:8443"
-    tls: {{self_signed: true}}
-    protocols: [h1, h2, h3]
-    routes: main
-route_tables:
-  main:
-    - files: {{root: "{0}/www"}}
-)",
-                                    dir, kServerAddr);
+  const std::string cfg = write_files_site(dir, false);
+  write_pattern_file(dir + "/www/obj", 16 * 1024, 88172645463325252ull);
+  write_pattern_file(dir + "/www/bulk", 1024 * 1024, 0x2545F4914F6CDD1Dull);
   HolResult r;
   const std::vector<double> rtts = {o.rtt_ms, o.rtt2_ms};
   for (double rtt : rtts)

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tools/lab/files_site.hpp"
 #include "tools/lab/handshake.hpp"  // median()
 #include "tools/lab/netns.hpp"
 #include "tools/lab/process.hpp"
@@ -272,32 +273,9 @@ int run_migration(const LabOptions& o) {
   char dir_template[] = "/tmp/strata-lab-XXXXXX";
   const std::string dir = ::mkdtemp(dir_template);
   std::string ignored;
-  run_command({"mkdir", "-p", dir + "/www"}, &ignored);
+  const std::string cfg = write_files_site(dir, true);
   const std::string served = dir + "/www/big";
-  {
-    std::string bulk(static_cast<std::size_t>(r.size_mib * 1024 * 1024), '\0');
-    std::uint64_t x = 0x9E3779B97F4A7C15ull;
-    for (auto& ch : bulk) {
-      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-      ch = static_cast<char>(x);
-    }
-    std::ofstream(served, std::ios::binary) << bulk;
-  }
-  const std::string cfg = dir + "/strata.yaml";
-  std::ofstream(cfg) << fmt::format(R"(workers: 1
-state_dir: "{0}/state"
-admin: {{address: "127.0.0.1:9901"}}  # loopback inside the server namespace
-listeners:
-  - name: tls
-    address: "{1}:8443"
-    tls: {{self_signed: true}}
-    protocols: [h1, h2, h3]
-    routes: main
-route_tables:
-  main:
-    - files: {{root: "{0}/www"}}
-)",
-                                    dir, kServerAddr);
+  write_pattern_file(served, static_cast<std::size_t>(r.size_mib * 1024 * 1024), 0x9E3779B97F4A7C15ull);
   r.variants = {{"h2", {}}, {"h3", {}}};
   {
     LabNet net({o.rtt_ms / 2, 0, 5}, r.rate_mbit);
