@@ -32,6 +32,8 @@ class MailSink {
 class Mailbox {
  public:
   // `sinks[i]` receives on `executors[i]`; both vectors outlive the mailbox.
+  // Flushes are posted with raw pointers: the mailbox (its hub) must outlive
+  // every run of the executors it posts to.
   Mailbox(unsigned self, const std::vector<boost::asio::any_io_executor>& executors,
           const std::vector<MailSink*>& sinks)
       : self_(self), executors_(executors), sinks_(sinks), out_(executors.size()) {}

@@ -5,6 +5,7 @@ import base64
 import hashlib
 import json
 import re
+import socket
 import subprocess
 import time
 
@@ -194,3 +195,32 @@ class UdpRecorder:
                 pass
         s.close()
         return n
+
+
+def free_port():
+    """A port free for both TCP and UDP on 127.0.0.1 (bounded tries)."""
+    for _ in range(50):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.bind(("127.0.0.1", 0))
+        port = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+    raise AssertionError("no port free for TCP and UDP")
+
+
+def udp_bound(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return False
+    except OSError:
+        return True
+    finally:
+        s.close()

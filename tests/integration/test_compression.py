@@ -20,6 +20,7 @@ import pytest
 import zstandard
 
 from conftest import BIN, run
+from h3util import free_port, udp_bound
 
 MIB = 1024 * 1024
 
@@ -391,35 +392,6 @@ def test_metrics(env):
     m_out = re.search(r'strata_compression_bytes_out_total\{encoding="gzip"\} (\d+)', text)
     assert int(m_in.group(1)) == len(JSON)
     assert 0 < int(m_out.group(1)) < len(JSON) // 3
-
-
-def free_port():
-    """A port free for both TCP and UDP on 127.0.0.1 (bounded tries)."""
-    for _ in range(50):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(("127.0.0.1", 0))
-        port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-    raise AssertionError("no port free for TCP and UDP")
-
-
-def udp_bound(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("127.0.0.1", port))
-        return False
-    except OSError:
-        return True
-    finally:
-        s.close()
 
 
 H3_CONFIG = """

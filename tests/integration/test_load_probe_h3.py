@@ -18,37 +18,9 @@ import time
 import pytest
 
 from conftest import BIN, origin, run
+from h3util import free_port, udp_bound
 
 GTLSSERVER = shutil.which("gtlsserver") or shutil.which("/usr/sbin/gtlsserver")
-
-
-def free_port():
-    """A port free for both TCP and UDP on 127.0.0.1 (bounded tries)."""
-    for _ in range(50):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(("127.0.0.1", 0))
-        port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-    raise AssertionError("no port free for TCP and UDP")
-
-
-def udp_bound(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("127.0.0.1", port))
-        return False
-    except OSError:
-        return True
-    finally:
-        s.close()
 
 
 def load_json(*args, timeout=120, check=True):

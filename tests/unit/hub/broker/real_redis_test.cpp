@@ -87,6 +87,11 @@ struct Node {
     hub = hub::make_hub({io.get_executor()}, std::make_shared<const config::HubConfig>(cfg), opt);
   }
   ~Node() {
+    // Handlers the hub posted to itself (mailbox flushes hold raw pointers:
+    // the hub must outlive the runs of its io_context) run while it lives;
+    // then the Redis connections it drops close.
+    io.restart();
+    io.poll();
     hub.reset();
     io.restart();
     io.poll();
