@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 #include "config/redact.hpp"
 
 namespace strata::config {
@@ -21,14 +22,7 @@ std::string with(const std::string& admin) {
          admin;
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml); }
 
 std::string temp_file(const std::string& name, const std::string& content) {
   const std::string p = ::testing::TempDir() + name;

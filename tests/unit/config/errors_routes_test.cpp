@@ -2,20 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 using strata::config::ConfigError;
 using strata::config::load_string;
 
 namespace {
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml, "no error"); }
 
 // Line 1 clusters, line 2 "route_tables:", line 3 "  t:", route text from line 4.
 std::string route(const std::string& r) {

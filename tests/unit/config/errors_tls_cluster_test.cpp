@@ -2,20 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 using strata::config::ConfigError;
 using strata::config::load_string;
 
 namespace {
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml, "no error"); }
 
 std::string listener_tls(const std::string& tls) {
   return "route_tables: {t: []}\nlisteners:\n  - address: 0.0.0.0:443\n    tls: " + tls + "\n";

@@ -4,18 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 namespace strata::config {
 namespace {
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml, "no error"); }
 
 // Line 1 "route_tables:", line 2 "  t:", line 3 the route, line 4 its
 // filter entry; the listener last.

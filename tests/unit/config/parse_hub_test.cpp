@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 namespace strata::config {
 namespace {
@@ -16,14 +17,7 @@ std::string with_hub(const std::string& hub, const std::string& routes = "    - 
          "listeners:\n  - {name: web, address: 127.0.0.1:0, routes: t}\n";
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml); }
 
 TEST(ConfigHub, DefaultsAndDefaultNamespaceWhenAbsent) {
   auto c = load_string(with_hub(""), "t.yaml");

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 namespace strata::config {
 namespace {
@@ -19,14 +20,7 @@ std::string with_listener(const std::string& protocols, const std::string& quic,
          "    protocols: " + protocols + "\n" + quic;
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml); }
 
 TEST(ConfigQuic, DefaultsWithH3) {
   auto c = load_string(with_listener("[h1, h2, h3]", ""), "t.yaml");

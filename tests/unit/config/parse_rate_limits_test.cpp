@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 namespace strata::config {
 namespace {
@@ -15,14 +16,7 @@ std::string with_limits(const std::string& limits, const std::string& top = "") 
          limits + "listeners:\n  - {name: web, address: 127.0.0.1:0, routes: t}\n";
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml); }
 
 const std::vector<RateLimit>& limits_of(const std::shared_ptr<const Config>& c) {
   return c->route_tables.at("t").at(0).security.rate_limits;

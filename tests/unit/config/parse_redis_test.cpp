@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 namespace strata::config {
 namespace {
@@ -17,14 +18,7 @@ std::string with(const std::string& section) {
          "listeners:\n  - {name: web, address: 127.0.0.1:0, routes: t}\n";
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml); }
 
 TEST(ConfigRedis, AbsentByDefault) {
   auto c = load_string(with(""), "t.yaml");

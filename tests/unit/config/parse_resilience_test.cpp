@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 namespace strata::config {
 namespace {
@@ -26,14 +27,7 @@ std::string base(const std::string& cluster_extra, const std::string& proxy_extr
          "  - {name: web, address: 127.0.0.1:0, routes: main}\n";
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml); }
 
 TEST(ConfigResilience, DefaultsWhenAbsent) {
   auto c = load_string(base(""), "t.yaml");

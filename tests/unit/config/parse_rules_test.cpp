@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 namespace strata::config {
 namespace {
@@ -19,14 +20,7 @@ std::string with(const std::string& rules) {
          "listeners:\n  - {name: web, address: 127.0.0.1:0, routes: t}\n";
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml, "no error"); }
 
 // "more than 50 new connections per IP per minute -> rate limit for an
 // hour"; "0-RTT requests > 1000/hour with repeated request hashes -> block

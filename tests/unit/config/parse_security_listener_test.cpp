@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 namespace strata::config {
 namespace {
@@ -21,14 +22,7 @@ std::string with(const std::string& listener_security, const std::string& route_
   return y;
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml); }
 
 TEST(ConfigListenerSecurity, DefaultsWhenAbsent) {
   auto c = load_string(with(""), "t.yaml");

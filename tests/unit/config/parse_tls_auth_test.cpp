@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 #include "unit/support/temp_dir.hpp"
 
 namespace strata::config {
@@ -14,14 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::string& yaml) { return strata::config_test::config_error(yaml, "no error"); }
 
 nlohmann::json js(const Config& c) { return nlohmann::json::parse(to_json(c)); }
 
