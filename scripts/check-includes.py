@@ -43,12 +43,16 @@ ALLOWED = {
     "redis":    {"core", "config", "obs", "io"},
     "hub":      {"core", "config", "obs", "io", "http", "codec", "filter", "conn", "redis",
                  "security"},  # conn: signal.hpp; security: the JWT core
-    "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub", "security"},
+    # cache: the edge cache (issue 14): RFC 9111 semantics, the store, the
+    # cached proxy around upstream/'s proxy; redis: purges across nodes.
+    "cache":    {"core", "config", "obs", "io", "http", "codec", "filter", "upstream", "security",
+                 "redis"},
+    "router":   {"core", "config", "obs", "http", "filter", "upstream", "hub", "security", "cache"},
     "conn":     {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "security"},
-    "admin":    {"core", "config", "obs", "io", "http", "upstream", "hub", "security"},  # security: the penalties API
+    "admin":    {"core", "config", "obs", "io", "http", "upstream", "hub", "security", "cache"},  # security: the penalties API
     "tools":    {"core", "config", "obs", "io", "http", "codec", "quic"},
     "server":   {"core", "config", "obs", "io", "http", "codec", "quic", "filter", "upstream",
-                 "router", "conn", "admin", "hub", "redis", "security"},
+                 "router", "conn", "admin", "hub", "redis", "security", "cache"},
     # app/ (main, wiring) may include everything.
 }
 

@@ -13,7 +13,9 @@
 #include <variant>
 #include <vector>
 
+#include "config/cache.hpp"
 #include "config/compression.hpp"
+#include "config/delivery.hpp"
 #include "config/hub.hpp"
 #include "config/redis.hpp"
 #include "config/security.hpp"
@@ -217,6 +219,9 @@ struct Route {
   bool early_data = false;          // unsafe methods allowed in 0-RTT (else 425 Too Early)
   std::vector<FilterConfig> filters;  // after the header edits above (docs/config.md)
   RouteSecurity security;  // access, client subject, JWT, rate limits, HSTS (config/security.hpp)
+  std::optional<RouteCache> cache;        // edge cache policy (config/cache.hpp); proxy routes only
+  EarlyHints early_hints{};                // 103 Early Hints (config/delivery.hpp)
+  std::optional<RoutePriority> priority;   // default RFC 9218 priority (config/delivery.hpp)
   // Plain CONNECT (RFC 9110 9.3.6) targets this route tunnels to, canonical
   // "host:port"; empty (default): CONNECT gets 405.
   std::vector<std::string> connect;
@@ -378,6 +383,7 @@ struct Config {
   HubConfig hub;                  // the pub/sub hub (config/hub.hpp, docs/hub.md)
   std::optional<RedisConfig> redis;  // `redis:` (config/redis.hpp); none = no Redis
   SecurityConfig security;        // rules with penalties (config/security.hpp, docs/security.md)
+  CacheStorage cache;             // the edge cache's store (config/cache.hpp, docs/cache.md)
   std::string state_dir;          // generated certificates etc.; default $STRATA_STATE_DIR, else ~/.local/state/strata
   std::string source;             // file path, or "<embedded>"
 };

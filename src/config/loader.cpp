@@ -221,16 +221,16 @@ std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
   const bool redis = MapReader(d, rv, "the configuration").has("redis");
   MapReader m = hub && redis ? MapReader(d, rv, "the configuration",
                                          {"workers", "listeners", "admin", "route_tables", "clusters",
-                                          "limits", "timeouts", "access_log", "state_dir", "hub", "redis"}, {"security"})
+                                          "limits", "timeouts", "access_log", "state_dir", "hub", "redis"}, {"security", "cache"})
               : redis ? MapReader(d, rv, "the configuration",
                                   {"workers", "listeners", "admin", "route_tables", "clusters",
-                                   "limits", "timeouts", "access_log", "state_dir", "redis"}, {"security"})
+                                   "limits", "timeouts", "access_log", "state_dir", "redis"}, {"security", "cache"})
               : hub ? MapReader(d, rv, "the configuration",
                                 {"workers", "listeners", "admin", "route_tables", "clusters",
-                                 "limits", "timeouts", "access_log", "state_dir", "hub"}, {"security"})
+                                 "limits", "timeouts", "access_log", "state_dir", "hub"}, {"security", "cache"})
                     : MapReader(d, rv, "the configuration",
                                 {"workers", "listeners", "admin", "route_tables", "clusters",
-                                 "limits", "timeouts", "access_log", "state_dir"}, {"security"});
+                                 "limits", "timeouts", "access_log", "state_dir"}, {"security", "cache"});
   auto c = std::make_shared<Config>();
   c->source = d.file;
   opt_uint(m, "workers", c->workers, 0, 256);
@@ -245,6 +245,7 @@ std::shared_ptr<const Config> load_impl(std::string_view yaml, const Doc& d) {
   if (auto v = m.get("timeouts")) parse_timeouts(d, *v, c->timeouts);
   if (auto v = m.get("access_log")) parse_access_log(d, *v, c->access_log);
   if (auto v = m.get("security")) parse_security(d, *v, *c);
+  if (auto v = m.get("cache")) c->cache = parse_cache_storage(d, *v);
   if (auto v = m.get("clusters")) parse_clusters(d, *v, *c);
   if (auto v = m.get("redis")) parse_redis(d, *v, *c);
   if (auto v = m.get("hub")) parse_hub(d, *v, *c);

@@ -91,6 +91,14 @@ std::string header_name_text(const Doc& d, const Location& loc, std::string name
 std::string header_value(const Doc& d, const Val& v, std::string_view what);
 // A `filters:` list of a listener or route (parse_routes.cpp; docs/config.md).
 std::vector<FilterConfig> parse_filters(const Doc& d, const Val& v);
+// A route's `cache:` (parse_cache.cpp; docs/cache.md).
+RouteCache parse_route_cache(const Doc& d, const Val& v);
+// The top-level `cache:` storage (parse_cache_storage.cpp; docs/cache.md).
+CacheStorage parse_cache_storage(const Doc& d, const Val& v);
+// A route's `early_hints:` (parse_early_hints.cpp) and `priority:` (parse_priority.cpp).
+EarlyHints parse_early_hints(const Doc& d, const Val& v);
+RoutePriority parse_priority(const Doc& d, const Val& v);
+
 // A `compression` filter's settings (parse_compression.cpp; docs/compression.md).
 CompressionConfig parse_compression(const Doc& d, const Val& v);
 

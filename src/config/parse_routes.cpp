@@ -204,15 +204,15 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
   MapReader m = hub       ? MapReader(d, v, "route",
                                       {"name", "match", "proxy", "respond", "files", "redirect",
                                        "hub", "hub_api", "request_headers", "response_headers",
-                                       "early_data", "connect", "filters"}, {"security"})
+                                       "early_data", "connect", "filters"}, {"security", "cache", "early_hints", "priority"})
                 : filters ? MapReader(d, v, "route",
                                     {"name", "match", "proxy", "respond", "files", "redirect",
                                      "request_headers", "response_headers", "early_data", "connect",
-                                     "filters"}, {"security"})
+                                     "filters"}, {"security", "cache", "early_hints", "priority"})
                         : MapReader(d, v, "route",
                                     {"name", "match", "proxy", "respond", "files", "redirect",
                                      "request_headers", "response_headers", "early_data",
-                                     "connect"}, {"security"});
+                                     "connect"}, {"security", "cache", "early_hints", "priority"});
   Route r;
   r.loc = v.loc;
   if (auto n = m.get("name")) {
@@ -267,6 +267,13 @@ Route parse_route(const Doc& d, const Val& v, const Config& c, const std::string
   opt_bool(m, "early_data", r.early_data);
   if (auto f = m.get("filters")) r.filters = parse_filters(d, *f);
   if (auto s = m.get("security")) r.security = parse_route_security(d, *s);
+  if (auto cv = m.get("cache")) {
+    if (!std::holds_alternative<ProxyAction>(r.action))
+      d.fail(cv->loc, "cache: only a proxy route can be cached");
+    r.cache = parse_route_cache(d, *cv);
+  }
+  if (auto e = m.get("early_hints")) r.early_hints = parse_early_hints(d, *e);
+  if (auto p = m.get("priority")) r.priority = parse_priority(d, *p);
   return r;
 }
 
