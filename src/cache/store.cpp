@@ -26,6 +26,7 @@
 #include "cache/disk_tier.hpp"
 #include "cache/policy.hpp"
 #include "cache/store_entry.hpp"
+#include "cache/store_factory.hpp"
 #include "cache/store_metrics.hpp"
 #include "cache/tag_index.hpp"
 
@@ -91,6 +92,18 @@ struct Shard {
 class StoreImpl final : public Store {
  public:
   StoreImpl(const config::CacheStorage& cfg, const core::WallClock& clock)
+      : StoreImpl(cfg, clock, Shards{}) {
+    open_disk(cfg.disk);
+  }
+  StoreImpl(const config::CacheStorage& cfg, const core::WallClock& clock, std::unique_ptr<DiskTier> disk)
+      : StoreImpl(cfg, clock, Shards{}) {
+    disk_ = std::move(disk);
+    disk_cfg_ = cfg.disk;
+  }
+
+ private:
+  struct Shards {};  // the constructor both public ones delegate to
+  StoreImpl(const config::CacheStorage& cfg, const core::WallClock& clock, Shards)
       : clock_(clock), shards_(shard_count(cfg)) {
     for (auto& s : shards_) s = std::make_unique<Shard>();
     apply_limits(cfg);
@@ -98,9 +111,9 @@ class StoreImpl final : public Store {
       s->policy = detail::make_policy(cfg.policy, shard_cap_.load());
       s->policy_name = cfg.policy;
     }
-    open_disk(cfg.disk);
   }
 
+ public:
   ~StoreImpl() override {
     if (publish_) metrics_.set_memory(0, 0);
   }
@@ -497,6 +510,11 @@ std::shared_ptr<Store> g_process;
 
 std::shared_ptr<Store> Store::create(const config::CacheStorage& cfg, const core::WallClock& clock) {
   return std::make_shared<StoreImpl>(cfg, clock);
+}
+
+std::shared_ptr<Store> create_store(const config::CacheStorage& cfg, const core::WallClock& clock,
+                                    std::unique_ptr<DiskTier> disk) {
+  return std::make_shared<StoreImpl>(cfg, clock, std::move(disk));
 }
 
 std::shared_ptr<Store> process_store() {
