@@ -12,7 +12,8 @@
 // reads the key's variants from disk and, when all of them fit in memory,
 // moves them into memory (erasing them on disk). An object over
 // max_object_bytes but within the disk's own limit goes to disk directly.
-// Disk I/O never happens under a shard mutex.
+// Disk I/O never happens under a shard mutex. find()'s `match` runs under
+// the key's shard mutex for objects in memory: it must not call the store.
 #include "cache/store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -175,6 +176,7 @@ class StoreImpl final : public Store {
       // Too large for memory: the disk tier takes it if within its own limit.
       auto disk = disk_tier();
       if (disk && disk->put(*obj)) {
+        drop_variant(*obj);  // an older copy in memory would shadow it
         publish();
         return true;
       }
@@ -378,6 +380,21 @@ class StoreImpl final : public Store {
                       std::find(r.evicted.begin(), r.evicted.end(), e) == r.evicted.end();
     drop_removed(s, r, spill);
     return kept;
+  }
+
+  // Removes the memory copy with obj's key and vary values, if any.
+  void drop_variant(const Object& obj) {
+    Shard& s = shard(hash_key(obj.key));
+    std::lock_guard lk(s.mu);
+    auto it = s.keys.find(std::string_view(obj.key));
+    if (it == s.keys.end()) return;
+    for (auto& p : it->second)
+      if (same_variant(*p->obj, obj)) {
+        Entry* e = p.get();
+        s.policy->on_remove(e);
+        drop(s, e);
+        return;
+      }
   }
 
   // Moves the key's disk variants into memory when all fit.

@@ -165,6 +165,15 @@ TEST_P(StoreDiskTest, ObjectsTooLargeForMemoryGoToDiskOnly) {
   EXPECT_EQ(o->body->size(), 100u << 10);
   EXPECT_EQ(s->stats().objects, 0u);  // not promoted: too large for memory
   EXPECT_EQ(s->stats().disk_objects, 1u);
+  // A larger response replacing a small one in memory: the memory copy goes.
+  ASSERT_TRUE(s->insert(make_object("/grow", 100)));
+  EXPECT_EQ(s->stats().objects, 1u);
+  auto grown = make_object("/grow", 50 << 10);
+  EXPECT_TRUE(s->insert(grown));
+  EXPECT_EQ(s->stats().objects, 0u);
+  auto g = s->find("/grow", any);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->body->size(), 50u << 10);
   EXPECT_FALSE(s->insert(make_object("/huge", 2 << 20)));  // over both limits
   EXPECT_EQ(s->stats().rejected, 1u);
 }
