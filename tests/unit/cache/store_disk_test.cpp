@@ -6,6 +6,7 @@
 
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "cache/store_factory.hpp"
 #include "store_test_util.hpp"
@@ -188,6 +189,29 @@ TEST_P(StoreDiskTest, VariantsListsMemoryAndDiskOnce) {
   ASSERT_EQ(v.size(), 2u);
   EXPECT_EQ(v[0], a);
   EXPECT_EQ(v[1]->vary, b->vary);
+}
+
+TEST_P(StoreDiskTest, TwoThreadsSpillAndPromote) {
+  auto s = make(48 << 10, 4 << 10);
+  auto work = [&](int t) {
+    for (int i = 0; i < 2000; ++i) {
+      auto k = "/t" + std::to_string((i * 13 + t * 7) % 200);
+      if (!s->find(k, any)) s->insert(make_object(k, 700 + i % 500, {}, {"g" + std::to_string(i % 3)}));
+      if (i % 173 == 0) s->purge_tag("g" + std::to_string(i % 3), t ? PurgeMode::soft : PurgeMode::hard);
+      if (i % 157 == 0) s->erase(k);
+    }
+  };
+  std::thread a(work, 0), b(work, 1);
+  a.join();
+  b.join();
+  auto st = s->stats();
+  EXPECT_LE(st.bytes, 48u << 10);
+  EXPECT_GT(st.disk_objects, 0u);
+  // Every key is in at most one tier per variant, and each is found.
+  std::uint64_t found = 0;
+  for (int i = 0; i < 200; ++i) found += s->variants("/t" + std::to_string(i)).size();
+  EXPECT_LE(found, st.objects + st.disk_objects);
+  EXPECT_GT(found, 100u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, StoreDiskTest, ::testing::Values("lru", "tinylfu"));
