@@ -520,9 +520,6 @@ class StoreImpl final : public Store {
   detail::StoreMetrics& metrics_ = detail::StoreMetrics::get();
 };
 
-std::mutex g_process_mu;
-std::shared_ptr<Store> g_process;
-
 }  // namespace
 
 std::shared_ptr<Store> Store::create(const config::CacheStorage& cfg, const core::WallClock& clock) {
@@ -534,17 +531,10 @@ std::shared_ptr<Store> create_store(const config::CacheStorage& cfg, const core:
   return std::make_shared<StoreImpl>(cfg, clock, std::move(disk));
 }
 
-std::shared_ptr<Store> process_store() {
-  std::lock_guard lk(g_process_mu);
-  return g_process;
+namespace detail {
+void set_publishing(Store* s, bool on) {
+  if (auto* impl = dynamic_cast<StoreImpl*>(s)) impl->set_publish(on);
 }
-
-void set_process_store(std::shared_ptr<Store> s) {
-  std::lock_guard lk(g_process_mu);
-  if (auto* old = dynamic_cast<StoreImpl*>(g_process.get())) old->set_publish(false);
-  g_process = std::move(s);
-  if (auto* now = dynamic_cast<StoreImpl*>(g_process.get())) now->set_publish(true);
-  else detail::StoreMetrics::get().set_memory(0, 0), detail::StoreMetrics::get().set_disk(0, 0);
-}
+}  // namespace detail
 
 }  // namespace strata::cache
