@@ -26,8 +26,10 @@ asio::awaitable<void> answer(http::Exchange& ex, int status, const json& j) {
   co_await http::respond(ex, status, dump(j), "application/json");
 }
 
-asio::awaitable<void> error(http::Exchange& ex, int status, std::string_view msg) {
-  co_await answer(ex, status, json{{"error", msg}});
+asio::awaitable<void> error(http::Exchange& ex, int status, std::string msg) {
+  json j = json::object();
+  j["error"] = std::move(msg);
+  co_await answer(ex, status, j);
 }
 
 std::string query_param(const http::Request& req, std::string_view name) {
@@ -68,11 +70,52 @@ json bus_json() {
   return json{{"channel", bus->channel()}, {"subscribed", bus->subscribed()}, {"node", cache::PurgeBus::node_id()}};
 }
 
+json purge_answer(const cache::PurgeCounts& c, bool soft, json broadcast) {
+  return json{{"purged", c.total()}, {"tags", c.tags}, {"urls", c.urls}, {"prefixes", c.prefixes},
+              {"all", c.all}, {"soft", soft}, {"broadcast", std::move(broadcast)}};
+}
+
+json broadcast_json(const cache::PurgeBus& bus, const cache::PublishResult& r) {
+  json j{{"channel", bus.channel()}, {"ok", r.ok}, {"receivers", r.receivers}};
+  if (!r.ok) j["error"] = r.error;
+  return j;
+}
+
+json stats_json(const cache::Store* store) {
+  json j{{"enabled", store != nullptr}};
+  if (store) {
+    const auto s = store->stats();
+    j.update(json{{"objects", s.objects},
+                  {"bytes", s.bytes},
+                  {"disk_objects", s.disk_objects},
+                  {"disk_bytes", s.disk_bytes},
+                  {"evictions", s.evictions},
+                  {"rejected", s.rejected},
+                  {"purged", s.purged}});
+  }
+  j["purge_bus"] = bus_json();
+  return j;
+}
+
+json lookup_json(cache::Store& store, const std::string& url) {
+  json objects = json::array();
+  for (const auto& o : store.by_url(url)) objects.push_back(object_json(*o));
+  return json{{"url", url}, {"objects", std::move(objects)}};
+}
+
+json tags_json(cache::Store& store, std::size_t limit) {
+  json tags = json::array();
+  for (const auto& [tag, n] : store.tags(limit)) tags.push_back(json{{"tag", tag}, {"objects", n}});
+  return json{{"tags", std::move(tags)}};
+}
+
+// (Coroutines here build JSON only through the helpers above: GCC 12
+// miscompiles brace-initialized arrays inside coroutine bodies.)
 asio::awaitable<void> purge(http::Exchange& ex) {
   std::string body;
-  char buf[16 * 1024];
+  std::vector<char> buf(16 * 1024);
   for (;;) {
-    auto r = co_await ex.read_body(std::span<char>(buf, sizeof buf));
+    auto r = co_await ex.read_body(std::span<char>(buf.data(), buf.size()));
     if (r.ec) {
       co_await error(ex, 400, "cannot read the body");
       co_return;
@@ -82,7 +125,7 @@ asio::awaitable<void> purge(http::Exchange& ex) {
       co_await error(ex, 413, "the body is over 1 MiB");
       co_return;
     }
-    body.append(buf, r.n);
+    body.append(buf.data(), r.n);
   }
   std::string err;
   auto req = cache::parse_purge_json(body, err);
@@ -96,17 +139,9 @@ asio::awaitable<void> purge(http::Exchange& ex) {
   if (auto bus = cache::process_purge_bus()) {
     auto r = co_await hub::api::await_callback<cache::PublishResult>(
         [&](std::function<void(cache::PublishResult)> cb) { bus->publish(*req, std::move(cb)); });
-    broadcast = json{{"channel", bus->channel()}, {"ok", r.ok}, {"receivers", r.receivers}};
-    if (!r.ok) broadcast["error"] = r.error;
+    broadcast = broadcast_json(*bus, r);
   }
-  co_await answer(ex, 200,
-                  json{{"purged", c.total()},
-                       {"tags", c.tags},
-                       {"urls", c.urls},
-                       {"prefixes", c.prefixes},
-                       {"all", c.all},
-                       {"soft", req->soft},
-                       {"broadcast", broadcast}});
+  co_await answer(ex, 200, purge_answer(c, req->soft, std::move(broadcast)));
 }
 
 }  // namespace
@@ -136,19 +171,7 @@ asio::awaitable<void> serve_cache_admin(http::Exchange& ex) {
   }
   auto store = cache::process_store();
   if (path == "/cache/stats") {
-    json j{{"enabled", store != nullptr}};
-    if (store) {
-      const auto s = store->stats();
-      j.update(json{{"objects", s.objects},
-                    {"bytes", s.bytes},
-                    {"disk_objects", s.disk_objects},
-                    {"disk_bytes", s.disk_bytes},
-                    {"evictions", s.evictions},
-                    {"rejected", s.rejected},
-                    {"purged", s.purged}});
-    }
-    j["purge_bus"] = bus_json();
-    co_await answer(ex, 200, j);
+    co_await answer(ex, 200, stats_json(store.get()));
     co_return;
   }
   if (!store) {
@@ -161,9 +184,7 @@ asio::awaitable<void> serve_cache_admin(http::Exchange& ex) {
       co_await error(ex, 400, "url is required");
       co_return;
     }
-    json objects = json::array();
-    for (const auto& o : store->by_url(url)) objects.push_back(object_json(*o));
-    co_await answer(ex, 200, json{{"url", url}, {"objects", objects}});
+    co_await answer(ex, 200, lookup_json(*store, url));
     co_return;
   }
   // /cache/tags
@@ -175,9 +196,7 @@ asio::awaitable<void> serve_cache_admin(http::Exchange& ex) {
       co_return;
     }
   }
-  json tags = json::array();
-  for (const auto& [tag, n] : store->tags(limit)) tags.push_back(json{{"tag", tag}, {"objects", n}});
-  co_await answer(ex, 200, json{{"tags", tags}});
+  co_await answer(ex, 200, tags_json(*store, limit));
 }
 
 }  // namespace strata::admin

@@ -21,7 +21,7 @@ namespace strata::cache {
 namespace {
 
 obs::Counter& messages(std::string_view event) {
-  return obs::counter("strata_cache_purge_messages_total", "Cache purge bus messages, by event", {{"event", event}});
+  return obs::counter("strata_cache_purge_messages_total", "Cache purge bus messages, by event", {{"event", std::string(event)}});
 }
 
 struct BusMetrics {
