@@ -9,6 +9,9 @@
 // the metadata, at read for the body) and it is deleted.
 // Recency: the index keeps an LRU list; a read sets the file's mtime, so
 // the order survives a restart (rebuilt from mtimes at open).
+// Locking: file contents are read and written outside the mutex; renames,
+// unlinks and the one-byte soft-purge write happen under it, so the index
+// and the directory agree.
 #include "cache/disk_tier.hpp"
 
 #include <fcntl.h>
@@ -192,8 +195,9 @@ class FileDiskTier final : public DiskTier {
     std::error_code ec;
     fs::create_directories(dir_ / id.substr(0, 2), ec);
     if (!write_file(tmp, file)) {
+      const int e = errno;
       ::unlink(tmp.c_str());
-      io_error("write", tmp);
+      io_error("write", tmp, e);
       return false;
     }
     codec::Meta m;
@@ -208,8 +212,9 @@ class FileDiskTier final : public DiskTier {
     file.clear();
     std::lock_guard lk(mu_);
     if (::rename(tmp.c_str(), path_of(id).c_str()) != 0) {
+      const int e = errno;
       ::unlink(tmp.c_str());
-      io_error("rename", tmp);
+      io_error("rename", tmp, e);
       return false;
     }
     if (entries_.count(id)) remove_locked(id, false);  // the file was just replaced
@@ -237,7 +242,7 @@ class FileDiskTier final : public DiskTier {
         out.push_back(std::make_shared<const Object>(std::move(*o)));
         continue;
       }
-      if (err != ENOENT) io_error(err ? "read" : "decode", path_of(id));
+      if (err != ENOENT) io_error(err ? "read" : "decode", path_of(id), err);
       std::lock_guard lk(mu_);
       if (entries_.count(id)) remove_locked(id, true);
     }
@@ -286,11 +291,12 @@ class FileDiskTier final : public DiskTier {
 
   std::string path_of(const std::string& id) const { return (dir_ / id.substr(0, 2) / (id + ".obj")).string(); }
 
-  void io_error(std::string_view what, const std::string& path) {
+  // err: the errno value, 0 for a file that is there but does not decode.
+  void io_error(std::string_view what, const std::string& path, int err) {
     disk_errors().inc();
     if (!logged_.exchange(true))
       spdlog::error("cache disk tier: {} failed on {} ({}); further errors are only counted", what, path,
-                    std::strerror(errno));
+                    err ? std::strerror(err) : "bad size or checksum");
   }
 
   void add_locked(const std::string& id, codec::Meta m) {
@@ -300,7 +306,7 @@ class FileDiskTier final : public DiskTier {
     entries_[id] = Entry{std::move(m), lru_.begin()};
   }
 
-  void remove_locked(const std::string& id, bool unlink_file) {
+  void remove_locked(std::string id, bool unlink_file) {  // by value: callers pass list elements
     auto it = entries_.find(id);
     if (it == entries_.end()) return;
     if (unlink_file) ::unlink(path_of(id).c_str());
@@ -342,11 +348,12 @@ class FileDiskTier final : public DiskTier {
       const int fd = ::open(path_of(id).c_str(), O_WRONLY | O_CLOEXEC);
       const char flags = char(codec::kFlagInvalidated);
       const bool ok = fd >= 0 && ::pwrite(fd, &flags, 1, codec::kFlagsOffset) == 1;
+      const int e = errno;
       if (fd >= 0) ::close(fd);
       if (ok) {
         m.invalidated = true;
       } else {
-        io_error("soft purge", path_of(id));
+        io_error("soft purge", path_of(id), e);
         remove_locked(id, true);  // never serve it as fresh again
       }
     }
