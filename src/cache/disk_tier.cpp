@@ -72,8 +72,8 @@ bool is_hex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-// Reads the whole file; false on any error.
-bool read_file(const std::string& path, std::string& out, int* err) {
+// Reads the whole file; false on any error. `touch`: set its mtime (a use).
+bool read_file(const std::string& path, std::string& out, int* err, bool touch = true) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *err = errno;
@@ -92,7 +92,7 @@ bool read_file(const std::string& path, std::string& out, int* err) {
     }
   }
   if (!ok) *err = errno ? errno : EIO;
-  else ::futimens(fd, nullptr);  // recency for the LRU order after a restart
+  else if (touch) ::futimens(fd, nullptr);  // recency for the LRU order after a restart
   ::close(fd);
   return ok;
 }
@@ -248,6 +248,23 @@ class FileDiskTier final : public DiskTier {
     }
     std::stable_sort(out.begin(), out.end(),
                      [](const ObjectPtr& a, const ObjectPtr& b) { return a->response_time > b->response_time; });
+    return out;
+  }
+
+  std::vector<ObjectPtr> by_url(std::string_view url) override {
+    std::vector<std::string> ids;
+    {
+      std::lock_guard lk(mu_);
+      for (const auto& [id, e] : entries_)
+        if (e.meta.url == url) ids.push_back(id);
+    }
+    std::vector<ObjectPtr> out;
+    std::string buf;
+    for (const auto& id : ids) {
+      int err = 0;
+      if (!read_file(path_of(id), buf, &err, false)) continue;
+      if (auto o = codec::decode(buf); o && o->url == url) out.push_back(std::make_shared<const Object>(std::move(*o)));
+    }
     return out;
   }
 

@@ -95,6 +95,19 @@ TEST(DiskTier, PutGetVariantsErase) {
   EXPECT_TRUE(t->get("/nope").empty());
 }
 
+TEST(DiskTier, ByUrlAnyKey) {
+  test::TempDir d;
+  auto t = DiskTier::open(disk(d));
+  auto a = make("/a", "one", {}, "gzip");
+  auto b = make("/a-other-key", "two");
+  b.url = a.url;  // the same URL under another key (e.g. a key with a cookie)
+  t->put(a);
+  t->put(b);
+  t->put(make("/c", "three"));
+  EXPECT_EQ(t->by_url(a.url).size(), 2u);
+  EXPECT_TRUE(t->by_url("https://example.test/none").empty());
+}
+
 TEST(DiskTier, RefusesTooLarge) {
   test::TempDir d;
   auto t = DiskTier::open(disk(d));
