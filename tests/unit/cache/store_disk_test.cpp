@@ -55,7 +55,9 @@ TEST(StoreDisk, SpillsFindsByUrlPurgesAndSurvivesRestart) {
   ASSERT_TRUE(o);  // was on disk, or spilled there when the old store went
   EXPECT_TRUE(o->invalidated);
   auto o5 = s->find("/k5", any);
-  if (o5) EXPECT_FALSE(o5->invalidated);
+  if (o5) {
+    EXPECT_FALSE(o5->invalidated);
+  }
   EXPECT_EQ(s->find("/k2", any), nullptr);  // purged before the restart
 }
 
