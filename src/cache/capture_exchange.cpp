@@ -77,7 +77,7 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
     so.method = p_.method;
     so.client = &p_.client;
     so.age = current_age(*updated, now);
-    const std::string cs = name + "; fwd=stale; fwd-status=304";
+    const std::string cs = name + "; fwd=" + p_.fwd + "; fwd-status=304";
     so.cache_status = cs;
     so.strip_tag_headers = p_.rc->strip_tag_headers;
     co_return co_await serve_object(inner_, *updated, so);
