@@ -12,8 +12,8 @@
 //   GET /cache/tags[?limit=N] {"tags":[{"tag":T,"objects":n},..]} by count, N default 100 (max 10000)
 //   GET /cache/stats          {"enabled":b,"objects":..,"bytes":..,"disk_objects":..,"disk_bytes":..,
 //                             "evictions":..,"rejected":..,"purged":..,"purge_bus":{..}|null}
-// Without a store (no cached route): lookup and tags answer 404, stats
-// {"enabled":false,..}, purge counts 0 here and is still broadcast.
+// Without a store (no cached route, so no purge bus either): lookup and
+// tags answer 404, stats {"enabled":false,..}, purge counts 0.
 // Wrong method: 405 with Allow. Thread: the exchange's worker.
 #pragma once
 #include <string_view>
