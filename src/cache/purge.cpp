@@ -88,6 +88,8 @@ std::string purge_json(const PurgeRequest& r, std::string_view node) {
   return j.dump();
 }
 
+void register_purge_metrics() { PurgeMetrics::get(); }
+
 void count_purge_items(const PurgeRequest& r) {
   auto& m = PurgeMetrics::get();
   m.tag.inc(r.tags.size());

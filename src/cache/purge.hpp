@@ -47,7 +47,9 @@ std::string purge_json(const PurgeRequest& r, std::string_view node = {});
 // the metric. Thread: any (the Store is thread-safe).
 PurgeCounts apply_purge(Store& store, const PurgeRequest& r);
 
-// strata_cache_purges_total{kind} for the four kinds (registered at 0).
+// Counts strata_cache_purges_total{kind} for the items of `r`.
 void count_purge_items(const PurgeRequest& r);
+// Registers the four series at 0 (idempotent).
+void register_purge_metrics();
 
 }  // namespace strata::cache

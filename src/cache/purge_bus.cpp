@@ -207,7 +207,9 @@ void configure_purge_bus(const config::Config& cfg) {
   std::shared_ptr<PurgeBus> old;
   {
     std::lock_guard lk(s.mu);
-    const bool want = cfg.redis.has_value() && !cfg.cache.purge_channel.empty() && any_cached_route(cfg);
+    const bool cached = any_cached_route(cfg);
+    if (cached) register_purge_metrics();  // the series exist (at 0) once a route is cached
+    const bool want = cfg.redis.has_value() && !cfg.cache.purge_channel.empty() && cached;
     if (want && s.bus && s.redis == *cfg.redis && s.bus->channel() == cfg.cache.purge_channel) return;
     old = std::move(s.bus);
     if (want) {
