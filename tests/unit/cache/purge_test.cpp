@@ -6,6 +6,7 @@
 
 #include "cache/purge_bus.hpp"
 #include "cache/url_match.hpp"
+#include "config/config.hpp"
 #include "config/redis.hpp"
 #include "obs/metrics.hpp"
 #include "unit/cache/fake_store.hpp"
@@ -117,6 +118,40 @@ TEST(PurgeBus, HandlesMessagesAndFailsFastWithoutRedis) {
   EXPECT_FALSE(r.ok);
   EXPECT_FALSE(r.error.empty());
   EXPECT_FALSE(bus.subscribed());
+}
+
+// The server's wiring across reloads: a bus only with redis, a channel and
+// a cached route; kept while those are unchanged, replaced when they change.
+TEST(PurgeBus, ConfiguredPerGeneration) {
+  config::Config cfg;
+  config::RedisConfig rc;
+  rc.addresses = {"127.0.0.1:9"};
+  cfg.redis = rc;
+  configure_purge_bus(cfg);
+  EXPECT_EQ(process_purge_bus(), nullptr);  // no cached route
+  config::Route r;
+  r.cache = config::RouteCache{};
+  cfg.route_tables["main"].push_back(r);
+  configure_purge_bus(cfg);
+  auto first = process_purge_bus();
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->channel(), "strata:cache:purge");
+  configure_purge_bus(cfg);
+  EXPECT_EQ(process_purge_bus(), first);  // unchanged: kept
+  cfg.cache.purge_channel = "other";
+  configure_purge_bus(cfg);
+  auto second = process_purge_bus();
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(second->channel(), "other");
+  cfg.cache.purge_channel.clear();
+  configure_purge_bus(cfg);
+  EXPECT_EQ(process_purge_bus(), nullptr);  // broadcasting off
+  cfg.cache.purge_channel = "x";
+  configure_purge_bus(cfg);
+  EXPECT_NE(process_purge_bus(), nullptr);
+  stop_purge_bus();
+  EXPECT_EQ(process_purge_bus(), nullptr);
 }
 
 }  // namespace
