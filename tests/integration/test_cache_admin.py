@@ -150,6 +150,16 @@ def test_purge_api_through_admin_listener(spawn, write_config, origin_server):
     code, body = curl(url)
     assert code == 200 and origin_server.count("/product/7") == before + 1  # a miss after the purge
     assert admin_json(s, "GET", "/cache/lookup?url=" + url)["objects"]
+    # Soft: the object stays, invalidated, and is revalidated before use.
+    r = admin_json(s, "POST", "/cache/purge", json.dumps({"urls": [url], "soft": True}))
+    assert r["purged"] == 1 and r["urls"] == 1 and r["soft"] is True
+    look = admin_json(s, "GET", "/cache/lookup?url=" + url)["objects"]
+    assert len(look) == 1 and look[0]["invalidated"] is True
+    before = origin_server.count("/product/7")
+    code, _ = curl(url)
+    assert code == 200 and origin_server.count("/product/7") == before + 1  # went to the origin
+    code, _ = curl(url)
+    assert code == 200 and origin_server.count("/product/7") == before + 1  # fresh again: a hit
 
 
 @pytest.mark.skipif(REDIS_SERVER is None or REDIS_CLI is None, reason="redis-server not installed")
