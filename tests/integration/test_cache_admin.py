@@ -5,7 +5,8 @@ one node reaches another over a real redis-server (pub/sub on
 cache.purge_channel), a node ignores its own message, a message published
 by a third party is applied by both. Through the cached route, a purge
 by tag on node A turns node B's next request into a miss (counted at the
-origin). Every wait is bounded."""
+origin); the same on a Redis Cluster (sharded pub/sub). Every wait is
+bounded."""
 import json
 import time
 
@@ -13,7 +14,7 @@ import pytest
 
 from cacheorigin import Origin
 from conftest import curl
-from redisutil import REDIS_CLI, REDIS_SERVER, RedisServer
+from redisutil import REDIS_CLI, REDIS_SERVER, RedisServer, redis_cluster  # noqa: F401 (fixture)
 
 TOKEN = "cache-admin-token-7f3a"
 CHANNEL = "strata:cache:purge:test"
@@ -46,8 +47,11 @@ def origin_server():
 
 
 def node(spawn, write_config, origin, name, redis=None):
+    """A strata with the cached route; `redis`: a RedisServer or a `redis:` YAML block."""
     redis_block = ""
-    if redis is not None:
+    if isinstance(redis, str):
+        redis_block = redis
+    elif redis is not None:
         redis_block = (f'redis:\n  addresses: ["{redis.address}"]\n  connect_timeout: 500ms\n'
                        "  reconnect_min: 50ms\n  reconnect_max: 200ms")
     path = write_config(CONFIG.format(token=TOKEN, redis=redis_block, channel=CHANNEL, origin=origin.port),
@@ -214,3 +218,21 @@ def test_purge_across_two_nodes_on_redis(spawn, write_config, workdir, origin_se
         assert r["broadcast"]["ok"] is False and r["broadcast"]["error"]
     finally:
         redis.kill()
+
+
+@pytest.mark.skipif(REDIS_SERVER is None or REDIS_CLI is None, reason="redis-server not installed")
+def test_purge_across_nodes_on_redis_cluster(spawn, write_config, origin_server, redis_cluster):
+    """Cluster mode: the bus uses sharded pub/sub (SSUBSCRIBE/SPUBLISH on the channel's slot)."""
+    block = ("redis:\n  mode: cluster\n  addresses: [" + ", ".join(f'"{x}"' for x in redis_cluster.addresses[:3]) +
+             "]\n  connect_timeout: 500ms\n  reconnect_min: 50ms\n  reconnect_max: 500ms\n  topology_refresh: 2s")
+    a = node(spawn, write_config, origin_server, "ca", block)
+    b = node(spawn, write_config, origin_server, "cb", block)
+    for s in (a, b):
+        wait_for(lambda: admin_json(s, "GET", "/cache/stats")["purge_bus"]["subscribed"], what="subscribed")
+    assert cached_route_works(b, origin_server, "/product/5")
+    n = origin_server.count("/product/5")
+    r = admin_json(a, "POST", "/cache/purge", '{"tags":["product-5"]}')
+    assert r["broadcast"]["ok"] is True and r["broadcast"]["receivers"] == 2, r
+    wait_for(lambda: metric(b, "strata_cache_purge_messages_total", event="received") == 1, what="b received")
+    code, _ = curl(f"http://127.0.0.1:{b.port}/product/5")
+    assert code == 200 and origin_server.count("/product/5") == n + 1  # B missed after A's purge
