@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <string>
+#include <string_view>
 
 namespace strata::cache {
 
@@ -83,6 +84,35 @@ CacheControl parse_cache_control(const http::Headers& h) {
   CacheControl cc;
   for (const auto& f : h)
     if (f.name == "cache-control") apply(cc, f.value);
+  return cc;
+}
+
+CacheControl response_cache_control(const http::Headers& h) {
+  CacheControl cc = parse_cache_control(h);
+  if (!h.has("surrogate-control")) return cc;
+  // Strip ";target" from each directive, then parse as Cache-Control.
+  std::string sc;
+  for (const auto& f : h) {
+    if (f.name != "surrogate-control") continue;
+    std::string_view v = f.value;
+    while (!v.empty()) {
+      auto c = v.find(',');
+      auto item = v.substr(0, c);
+      item = item.substr(0, item.find(';'));
+      if (auto plus = item.find('+'); plus != std::string_view::npos) item = item.substr(0, plus);
+      if (!sc.empty()) sc += ',';
+      sc += item;
+      if (c == std::string_view::npos) break;
+      v.remove_prefix(c + 1);
+    }
+  }
+  const auto s = parse_cache_control(std::string_view(sc));
+  cc.no_store = s.no_store;
+  cc.is_private = false;
+  if (s.max_age) {
+    cc.max_age = s.max_age;
+    cc.s_maxage.reset();
+  }
   return cc;
 }
 

@@ -32,6 +32,14 @@ struct CacheControl {
 CacheControl parse_cache_control(const http::Headers& h);
 CacheControl parse_cache_control(std::string_view value);
 
+// A response's directives for this cache: Cache-Control, then, when the
+// response has Surrogate-Control (W3C Edge Architecture; targeted
+// directives "d;target" are taken whatever the target), its no-store and
+// max-age replace Cache-Control's storage and freshness directives
+// (no-store, private, s-maxage, max-age): the origin speaks to the
+// surrogate directly.
+CacheControl response_cache_control(const http::Headers& h);
+
 // True when `h` has "Pragma: no-cache" and no Cache-Control (RFC 9111 5.4).
 bool pragma_no_cache(const http::Headers& h);
 

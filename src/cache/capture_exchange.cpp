@@ -118,7 +118,7 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
     if (f.name == "surrogate-key") split_tags(f.value, ' ', o->tags);
     else if (f.name == "cache-tag") split_tags(f.value, ',', o->tags);
   }
-  const auto resp_cc = parse_cache_control(r.headers);
+  const auto resp_cc = response_cache_control(r.headers);
   const auto req_cc = parse_cache_control(p_.client);
   std::string_view why = p_.may_store ? not_storable_reason(p_.method, p_.client, req_cc, *o,
                                                             resp_cc, *p_.rc)

@@ -71,7 +71,8 @@ Object updated_by_304(const Object& old, const http::Headers& h304, WallTime req
   Object n = old;
   auto skip = [](std::string_view name) {
     return never_stored(name) || name == "content-length" || name == "content-encoding" ||
-           name == "cache-status" || name == "content-range";
+           name == "cache-status" || name == "content-range" || name == "content-md5" ||
+           name == "etag";
   };
   // Names the 304 carries replace every stored line of that name.
   std::vector<Field> merged;

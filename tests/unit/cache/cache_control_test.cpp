@@ -43,3 +43,24 @@ TEST(CacheControl, PragmaOnlyWithoutCacheControl) {
 
 }  // namespace
 }  // namespace strata::cache
+
+namespace strata::cache {
+namespace {
+
+TEST(CacheControl, SurrogateControlOverridesStorageAndFreshness) {
+  http::Headers h;
+  h.add("cache-control", "no-store, private, s-maxage=5");
+  h.add("surrogate-control", "max-age=60;edge, content=\"ESI/1.0\"");
+  auto cc = response_cache_control(h);
+  EXPECT_FALSE(cc.no_store);
+  EXPECT_FALSE(cc.is_private);
+  EXPECT_FALSE(cc.s_maxage);
+  EXPECT_EQ(cc.max_age, 60);
+  http::Headers n;
+  n.add("cache-control", "max-age=60");
+  n.add("surrogate-control", "no-store");
+  EXPECT_TRUE(response_cache_control(n).no_store);
+}
+
+}  // namespace
+}  // namespace strata::cache
