@@ -21,9 +21,11 @@ CacheControl object_cache_control(const Object& o) {
 std::optional<WallTime> date_field(const Object& o, std::string_view name) {
   const auto* v = o.header(name);
   if (!v) return std::nullopt;
-  auto t = http::parse_http_date(*v);
+  auto t = http::parse_http_date_any(*v);
   if (!t) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(*t);
+  // Far-future dates (year 9999) would overflow the clock's nanoseconds.
+  constexpr std::time_t kMax = std::time_t(1) << 33;  // year 2242
+  return std::chrono::system_clock::from_time_t(*t < kMax ? *t : kMax);
 }
 
 bool heuristically_cacheable(int s) {

@@ -11,8 +11,19 @@ TEST(CacheControl, DirectivesCaseInsensitiveFirstWins) {
   EXPECT_EQ(cc.max_age, 60);
   EXPECT_EQ(cc.s_maxage, 30);
   EXPECT_TRUE(cc.is_public);
-  EXPECT_TRUE(cc.no_cache);
+  EXPECT_FALSE(cc.no_cache);  // qualified: only those fields
+  EXPECT_EQ(cc.omit_fields, (std::vector<std::string>{"set-cookie", "a"}));
   EXPECT_FALSE(cc.no_store);
+  auto p = parse_cache_control("private=\"X-User\", no-cache");
+  EXPECT_FALSE(p.is_private);
+  EXPECT_TRUE(p.no_cache);
+  EXPECT_EQ(p.omit_fields, (std::vector<std::string>{"x-user"}));
+}
+
+TEST(CacheControl, WhitespaceAroundEqualsIsNotADirective) {
+  EXPECT_FALSE(parse_cache_control("max-age =60").max_age);
+  EXPECT_FALSE(parse_cache_control("max-age= 60").max_age);
+  EXPECT_EQ(parse_cache_control(" max-age=60 ").max_age, 60);
 }
 
 TEST(CacheControl, MalformedDeltaIsZeroAndHugeIsCapped) {

@@ -26,6 +26,8 @@ TEST(CacheConditional, IfNoneMatchWeakComparisonAndStar) {
   EXPECT_FALSE(not_modified(r, o));
   r.set("if-none-match", "*");
   EXPECT_TRUE(not_modified(r, o));
+  r.set("if-none-match", "v1");  // unquoted tags compare by content
+  EXPECT_TRUE(not_modified(r, o));
 }
 
 TEST(CacheConditional, IfModifiedSinceOnlyWithoutIfNoneMatch) {
