@@ -146,10 +146,15 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   auto store = process_store();
   std::string key = primary_key(req, client_ip, rc.key);
 
+  // Edge Architecture: tell the origin a surrogate is here (it may answer
+  // with Surrogate-Control).
+  req.headers.set("surrogate-capability", rc.name + "=\"Surrogate/1.0\"");
+  const auto req_cc = parse_cache_control(req.headers);
   const bool cacheable_method = req.method == "GET" || req.method == "HEAD";
-  if (!cacheable_method || rc.private_ || !store) {
+  if (!cacheable_method || rc.private_ || !store || req_cc.no_store) {
+    // A request's no-store: neither answered from nor stored in the cache.
     auto p = base_params(route, nullptr, key, req);
-    p.fwd = !cacheable_method ? "method" : "bypass";
+    p.fwd = !cacheable_method ? "method" : req_cc.no_store ? "request" : "bypass";
     const bool unsafe = !safe_method(req.method);
     CaptureExchange cx(ex, std::move(p));
     co_await ups->proxy(cx, *route.action, prefix);
@@ -162,7 +167,6 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
     co_return;
   }
 
-  const auto req_cc = parse_cache_control(req.headers);
   const bool req_no_cache = req_cc.no_cache || pragma_no_cache(req.headers);
   const http::Headers client = req.headers;
   auto match = [&client](const Object& o) { return vary_matches(o, client); };

@@ -1,5 +1,6 @@
 #include "cache/capture_exchange.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "cache/cache_control.hpp"
@@ -118,7 +119,7 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
     if (f.name == "surrogate-key") split_tags(f.value, ' ', o->tags);
     else if (f.name == "cache-tag") split_tags(f.value, ',', o->tags);
   }
-  const auto resp_cc = parse_cache_control(r.headers);
+  const auto resp_cc = response_cache_control(r.headers);
   const auto req_cc = parse_cache_control(p_.client);
   std::string_view why = p_.may_store ? not_storable_reason(p_.method, p_.client, req_cc, *o,
                                                             resp_cc, *p_.rc)
@@ -131,6 +132,12 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
       if (n > p_.limit) why = "too-large";
       else body_.reserve(n);
     }
+  }
+  if (why.empty() && !resp_cc.omit_fields.empty()) {
+    std::erase_if(o->headers, [&](const Field& f) {
+      return std::find(resp_cc.omit_fields.begin(), resp_cc.omit_fields.end(), f.name) !=
+             resp_cc.omit_fields.end();
+    });
   }
   std::string cs = name + "; fwd=" + p_.fwd + "; fwd-status=" + std::to_string(r.status);
   if (why.empty()) {
