@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from cacheorigin import Origin
+from tagged_origin import Origin
 from conftest import curl
 from redisutil import REDIS_CLI, REDIS_SERVER, RedisServer, redis_cluster  # noqa: F401 (fixture)
 

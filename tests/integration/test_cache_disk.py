@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cacheorigin import Origin
+from tagged_origin import Origin
 from conftest import curl
 
 CONFIG = """

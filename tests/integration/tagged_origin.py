@@ -1,4 +1,5 @@
-"""A small counting HTTP/1.1 origin for the cache tests: every response is
+"""A small counting HTTP/1.1 origin for the purge and disk-tier tests (test_cache_admin.py,
+test_cache_disk.py; test_cache.py has the richer cache_origin.py): every response is
 cacheable for 300 s and carries "Surrogate-Key: <path with / as ->"
 (/product/7 -> product-7); /big/<n> answers 4 KiB. Counts requests per path."""
 import threading
