@@ -1,6 +1,7 @@
 #include "admin/admin_handler.hpp"
 
 #include "admin/admin_auth.hpp"
+#include "admin/cache_admin.hpp"
 #include "admin/hub_admin.hpp"
 #include "admin/www/dashboard.hpp"
 #include "config/loader.hpp"
@@ -50,6 +51,10 @@ class AdminHandler final : public http::Handler {
         co_return;
       }
     }
+    if (is_cache_admin_path(path)) {  // admin/cache_admin.hpp (POST /cache/purge; checks its methods)
+      co_await serve_cache_admin(ex);
+      co_return;
+    }
     if (req.method != "GET" && req.method != "HEAD" &&
         !(req.method == "DELETE" && path == "/security/penalties")) {
       co_await http::respond(ex, 405, "method not allowed\n");
@@ -87,6 +92,9 @@ class AdminHandler final : public http::Handler {
                              "/clusters upstream breakers, health, ejections, bulkheads (JSON)\n"
                              "/hub/channels  hub channels (JSON)\n/hub/presence?channel=c  hub presence (JSON)\n"
                              "/security/penalties  rule penalties (JSON; DELETE ?rule=&key= lifts)\n"
+                             "/cache/stats  cache store (JSON)\n/cache/tags  cache tags (JSON)\n"
+                             "/cache/lookup?url=u  cached objects of a URL (JSON)\n"
+                             "/cache/purge  POST {tags,urls,prefixes,all,soft} purges (all nodes)\n"
                              "/stats    metrics as JSON (for the dashboard)\n/dashboard  live dashboard (HTML)\n");
     } else {
       co_await http::respond(ex, 404, "not found\n");

@@ -2,6 +2,7 @@
 // (process alive), /ready (503 while draining), /config (effective config as
 // JSON), /clusters (upstream resilience state as JSON), /hub/channels and
 // /hub/presence?channel=c (admin/hub_admin.hpp; 404 when `hub` is null),
+// /cache/{purge,lookup,tags,stats} (admin/cache_admin.hpp; POST /cache/purge),
 // / (index). Runs on workers like any handler; `hub` is the WorkerHub of
 // the worker the handler is built for (it must outlive the handler).
 //

@@ -31,6 +31,9 @@ class DiskTier {
   virtual bool put(const Object& obj) = 0;
   // Every variant stored under `key`, read from disk (newest first).
   virtual std::vector<ObjectPtr> get(std::string_view key) = 0;
+  // Every object whose Object::url equals `url`, any key (admin lookup);
+  // does not count as a use for the LRU order.
+  virtual std::vector<ObjectPtr> by_url(std::string_view url) = 0;
   // Removes the variants under `key`; returns how many.
   virtual std::size_t erase(std::string_view key) = 0;
   // Removes (hard) or marks invalidated (soft) the objects matching;

@@ -170,6 +170,25 @@ class StoreImpl final : public Store {
     return out;
   }
 
+  std::vector<ObjectPtr> by_url(std::string_view url) override {  // cache-edge: admin lookup
+    std::vector<ObjectPtr> out;
+    for (auto& sp : shards_) {
+      std::lock_guard lk(sp->mu);
+      for (auto& [k, vars] : sp->keys)
+        for (auto& e : vars)
+          if (e->obj->url == url) out.push_back(e->obj);
+    }
+    if (auto disk = disk_tier()) {
+      const std::size_t mem = out.size();
+      for (auto& o : disk->by_url(url)) {
+        bool dup = false;
+        for (std::size_t i = 0; i < mem && !dup; ++i) dup = out[i]->key == o->key && same_variant(*out[i], *o);
+        if (!dup) out.push_back(std::move(o));
+      }
+    }
+    return out;
+  }
+
   bool insert(ObjectPtr obj) override {
     if (!obj || !obj->body) return false;
     if (obj->charge() > max_object_.load()) {

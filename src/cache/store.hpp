@@ -48,6 +48,9 @@ class Store {
                          const std::function<bool(const Object&)>& match) = 0;
   // Every variant under `key` (admin lookup), newest first; no access.
   virtual std::vector<ObjectPtr> variants(std::string_view key) = 0;
+  // Every object (memory and disk) whose Object::url equals `url`, any
+  // key (admin GET /cache/lookup); no access. Added by cache-edge.
+  virtual std::vector<ObjectPtr> by_url(std::string_view url) = 0;
 
   // Stores `obj` under obj->key, replacing a variant with the same `vary`
   // values. False when refused (too large, or not admitted).

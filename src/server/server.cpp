@@ -11,6 +11,7 @@
 #include "admin/admin_auth.hpp"
 #include "admin/admin_handler.hpp"
 #include "admin/admin_tls.hpp"
+#include "cache/purge_bus.hpp"
 #include "hub/api/publish_api.hpp"
 #include "hub/auth/jwt_verifier.hpp"
 #include "hub/hub_impl.hpp"
@@ -193,6 +194,7 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
     listeners_ = std::move(next);
     config_ = cfg;
   }
+  cache::configure_purge_bus(*cfg);  // purges across nodes (cache/purge_bus.hpp)
   for (const auto& b : bound()) {
     spdlog::info("listener {} on {} ({})", b.name, io::to_string(b.endpoint), b.tls ? "tls" : "tcp");
     if (b.h3) spdlog::info("listener {} h3 on {} (udp)", b.name, io::to_string(b.endpoint));
@@ -314,6 +316,7 @@ void Server::drain(std::chrono::milliseconds timeout) {
 }
 
 void Server::stop() {
+  cache::stop_purge_bus();
   for (auto& w : workers_) {
     auto* slot = w.get();
     slot->worker->post([slot] {

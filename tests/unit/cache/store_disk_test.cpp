@@ -42,6 +42,14 @@ struct FakeDisk final : DiskTier {
     auto it = s->by_key.find(std::string(key));
     return it == s->by_key.end() ? std::vector<ObjectPtr>{} : it->second;
   }
+  std::vector<ObjectPtr> by_url(std::string_view url) override {  // cache-edge's DiskTier::by_url
+    std::lock_guard lk(s->mu);
+    std::vector<ObjectPtr> out;
+    for (auto& [k, v] : s->by_key)
+      for (auto& o : v)
+        if (o->url == url) out.push_back(o);
+    return out;
+  }
   std::size_t erase(std::string_view key) override {
     std::lock_guard lk(s->mu);
     auto it = s->by_key.find(std::string(key));
