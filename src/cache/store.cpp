@@ -15,6 +15,7 @@
 // Disk I/O never happens under a shard mutex. find()'s `match` runs under
 // the key's shard mutex for objects in memory: it must not call the store.
 #include "cache/store.hpp"
+#include "cache/url_match.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -54,20 +55,6 @@ std::uint64_t hash_key(std::string_view key) {
 
 bool same_variant(const Object& a, const Object& b) {
   return a.vary_star == b.vary_star && a.vary == b.vary;
-}
-
-// Object::url "scheme://authority/target": the target part ("/..."), or
-// the whole url when it has no authority.
-std::string_view url_target(std::string_view url) {
-  auto s = url.find("://");
-  if (s == std::string_view::npos) return url;
-  auto t = url.find('/', s + 3);
-  return t == std::string_view::npos ? std::string_view("/") : url.substr(t);
-}
-
-bool prefix_matches(std::string_view url, std::string_view prefix) {
-  if (!prefix.empty() && prefix.front() == '/') return url_target(url).starts_with(prefix);
-  return url.starts_with(prefix);
 }
 
 std::size_t shard_count(const config::CacheStorage& cfg) {
@@ -270,7 +257,7 @@ class StoreImpl final : public Store {
   }
 
   std::size_t purge_prefix(std::string_view prefix, PurgeMode mode) override {
-    std::size_t n = purge_memory_if([&](const Object& o) { return prefix_matches(o.url, prefix); }, mode);
+    std::size_t n = purge_memory_if([&](const Object& o) { return url_matches_prefix(o.url, prefix); }, mode);
     if (auto disk = disk_tier()) n += disk->purge_prefix(prefix, mode == PurgeMode::soft);
     return purged(n);
   }
