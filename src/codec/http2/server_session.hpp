@@ -164,6 +164,10 @@ class ServerSession {
   bool writable(StreamId sid) const;
   // 1xx head.
   bool submit_interim(StreamId sid, const http::Response& r);
+  // RFC 9218 default for a stream whose request had no `priority` field:
+  // urgency 0..7 and incremental for the DATA scheduler. Ignored when a
+  // PRIORITY_UPDATE for the stream already arrived; a later one still wins.
+  void set_priority(StreamId sid, std::uint8_t urgency, bool incremental);
   // Final head. Adds `date`/`server` when absent. HEAD requests and
   // 204/304 responses get their body dropped.
   bool submit_response(StreamId sid, const http::Response& r, bool end_stream);

@@ -163,6 +163,10 @@ struct Callbacks {
       case NGHTTP2_PING:
         if (frame->hd.flags & NGHTTP2_FLAG_ACK) return 0;
         [[fallthrough]];
+      case NGHTTP2_PRIORITY_UPDATE:  // RFC 9218: nghttp2 applied it; remember it came
+        if (auto* pu = static_cast<const nghttp2_ext_priority_update*>(frame->ext.payload))
+          if (auto* s = me.find(pu->stream_id)) s->client_priority = true;
+        [[fallthrough]];
       case NGHTTP2_PRIORITY:
         if (me.window_hit(me.controls_, me.controls_start_,
                           me.limits_.h2_max_control_frames_per_second)) {
