@@ -5,7 +5,11 @@ stream has data waiting), opens them all at once and records which stream
 each DATA frame belongs to. The more urgent stream completes first even when
 it was opened last: by the route's default urgency, by the request's
 `priority` field (which wins over the route's default) and by a
-PRIORITY_UPDATE frame. The server advertises SETTINGS_NO_RFC7540_PRIORITIES."""
+PRIORITY_UPDATE frame. The server advertises SETTINGS_NO_RFC7540_PRIORITIES.
+Control: streams of equal urgency end in the order they were opened.
+HTTP/3: gtlsclient's frame log shows the same for the route default (the
+order in which each stream's last STREAM frame arrived)."""
+import re
 import socket
 import struct
 import time
@@ -17,6 +21,7 @@ import h2.settings
 import pytest
 
 from conftest import origin
+from h3util import gtls
 
 SIZE = 1 << 21  # 2 MiB per response
 NO_RFC7540_PRIORITIES = 0x9
@@ -27,6 +32,12 @@ listeners:
   - name: plain
     address: "127.0.0.1:0"
     protocols: [h1, h2c]
+    routes: main
+  - name: web
+    address: "127.0.0.1:0"
+    tls:
+      certificates: [{{cert: "{crt}", key: "{key}"}}]
+    protocols: [h1, h2, h3]
     routes: main
 route_tables:
   main:
@@ -48,10 +59,14 @@ clusters:
 
 
 @pytest.fixture
-def port(spawn, write_config):
+def server(spawn, write_config, cert):
     o = origin(spawn)
-    s = spawn("serve", "-c", write_config(CONFIG.format(port=o.port)))
-    return s.ports["plain"]
+    return spawn("serve", "-c", write_config(CONFIG.format(port=o.port, crt=cert[0], key=cert[1])))
+
+
+@pytest.fixture
+def port(server):
+    return server.ports["plain"]
 
 
 class Recorder:
@@ -167,3 +182,34 @@ def test_priority_update_frame(port):
     last = sids[-1]
     ended = c.run(sids, before_open=lambda: c.priority_update(last, "u=0"))
     assert ended[0] == last, ended
+
+
+def test_equal_urgency_goes_in_stream_order(port):
+    """The control: without priorities the last stream opened ends last."""
+    c = Recorder(port)
+    sids = [c.get(f"/flat/{SIZE}") for _ in range(4)]
+    assert c.run(sids) == sids
+
+
+H3_SIZE = 1 << 20
+
+
+def h3_end_order(server, paths):
+    """Stream ids in the order their last STREAM frame reached gtlsclient
+    (the client's request streams only)."""
+    _, out = gtls(server.ports["web"], *paths, args=["--no-http-dump", "--no-quic-dump"],
+                  timeout=60)
+    ids = re.findall(r"frm rx \d+ 1RTT STREAM\(0x[0-9a-f]+\) id=(0x[0-9a-f]+) .* uni=0", out)
+    last = {}
+    for i, sid in enumerate(ids):
+        last[int(sid, 16)] = i
+    assert len(last) == len(paths), (last, out[-2000:])
+    return [sid for sid, _ in sorted(last.items(), key=lambda kv: kv[1])]
+
+
+def test_h3_route_default_urgency(server):
+    # Control: equal urgency, request streams 0, 4, 8, 12 end in that order.
+    assert h3_end_order(server, [f"/flat/{H3_SIZE}"] * 4) == [0, 4, 8, 12]
+    # The high-urgency stream, opened last, ends first.
+    order = h3_end_order(server, [f"/bg/{H3_SIZE}"] * 3 + [f"/hi/{H3_SIZE}"])
+    assert order[0] == 12, order
