@@ -184,6 +184,17 @@ def test_priority_update_frame(port):
     assert ended[0] == last, ended
 
 
+def test_priority_update_before_headers_beats_route_default(port):
+    """A PRIORITY_UPDATE for a stream not yet opened (RFC 9218 7.1) is the
+    client's signal: the route default (background) must not replace it."""
+    c = Recorder(port)
+    flats = [c.get(f"/flat/{SIZE}") for _ in range(2)]
+    c.priority_update(c.conn.get_next_available_stream_id(), "u=0")
+    bg = c.get(f"/bg/{SIZE}")
+    ended = c.run(flats + [bg])
+    assert ended[0] == bg, ended
+
+
 def test_equal_urgency_goes_in_stream_order(port):
     """The control: without priorities the last stream opened ends last."""
     c = Recorder(port)

@@ -153,6 +153,8 @@ ServerSession::Stream* ServerSession::create(StreamId sid) {
     s = std::make_unique<Stream>();
   }
   s->id = sid;
+  for (auto& id : idle_priority_)
+    if (id == sid) s->client_priority = true, id = 0;
   auto* p = s.get();
   streams_[sid] = std::move(s);
   return p;

@@ -31,6 +31,7 @@
 // Thread: one connection's executor; not thread-safe. Events are called
 // synchronously from receive()/send() and must not destroy the session.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -223,6 +224,10 @@ class ServerSession {
   core::Clock::time_point resets_start_{};
   std::uint32_t controls_ = 0;
   core::Clock::time_point controls_start_{};
+  // RFC 9218: streams a PRIORITY_UPDATE named before their HEADERS (the
+  // last few; set_priority leaves them to the client's signal).
+  std::array<StreamId, 8> idle_priority_{};
+  std::size_t idle_priority_next_ = 0;
   // frame-header scanner for the CONTINUATION limit
   struct Scan {
     std::uint32_t preface_left = 24;

@@ -160,8 +160,12 @@ struct Callbacks {
         }
         return 0;
       case NGHTTP2_PRIORITY_UPDATE:  // RFC 9218: nghttp2 applied it; remember it came
-        if (auto* pu = static_cast<const nghttp2_ext_priority_update*>(frame->ext.payload))
-          if (auto* s = me.find(pu->stream_id)) s->client_priority = true;
+        if (auto* pu = static_cast<const nghttp2_ext_priority_update*>(frame->ext.payload)) {
+          if (auto* s = me.find(pu->stream_id))
+            s->client_priority = true;
+          else if (pu->stream_id > 0)  // an idle stream: remembered for its HEADERS
+            me.idle_priority_[me.idle_priority_next_++ % me.idle_priority_.size()] = pu->stream_id;
+        }
         [[fallthrough]];  // counted like PRIORITY
       case NGHTTP2_SETTINGS:
       case NGHTTP2_PING:
