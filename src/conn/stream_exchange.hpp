@@ -146,6 +146,10 @@ class StreamExchange final : public http::Exchange {
     co_return http::error_code{};
   }
 
+  void set_priority(std::uint8_t urgency, bool incremental) override {
+    if (!c_.dead()) c_.session().set_priority(sid_, urgency, incremental);
+  }
+
   bool head_sent() const override { return head_sent_; }
   bool finished() const override { return finished_; }
 

@@ -122,6 +122,11 @@ struct RequestContext {
   // 0: no wait.
   std::chrono::milliseconds delay{0};
 
+  // The matched route's `early_hints.relay` (config/delivery.hpp): whether
+  // an upstream's 103 reaches the client (filter/early_hints.hpp). Set by
+  // the pipeline once a route matched.
+  bool early_hints_relay = true;
+
   // 32 hex digits of the trace id, or "" when no trace context was set.
   std::string_view trace_id() const {
     const auto t = traceparent.view();

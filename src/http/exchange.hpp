@@ -6,6 +6,7 @@
 // the response (HTTP/2, HTTP/3); otherwise one coroutine at a time.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -58,6 +59,14 @@ class Exchange {
                                                        bool end_stream) = 0;
   // Ends the response with trailers (chunked h1, HEADERS frame on h2/h3).
   virtual boost::asio::awaitable<error_code> send_trailers(const Headers& t) = 0;
+  // RFC 9218: the response's priority (urgency 0 highest .. 7, incremental)
+  // when the request carried no `priority` field: the route's default
+  // (config::RoutePriority), applied by the pipeline on the codec's own
+  // exchange. HTTP/2 and HTTP/3 schedule DATA by it; a client's
+  // PRIORITY_UPDATE that already arrived is kept. Default: ignored (HTTP/1.1).
+  virtual void set_priority(std::uint8_t urgency, bool incremental) {
+    (void)urgency, (void)incremental;
+  }
   virtual bool head_sent() const = 0;
   virtual bool finished() const = 0;  // response fully handed to the codec
   // Aborts the exchange: RST_STREAM on h2/h3, connection close on h1.

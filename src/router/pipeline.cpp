@@ -11,6 +11,7 @@
 
 #include "cache/cached_proxy.hpp"
 #include "filter/chain_builder.hpp"
+#include "filter/early_hints.hpp"
 #include "filter/filter_exchange.hpp"
 #include "filter/local_reply.hpp"
 #include "http/context.hpp"
@@ -37,6 +38,9 @@ struct RouteRuntime {
   std::unique_ptr<FilesHandler> files;
   filter::Chain chain;
   std::optional<cache::CachedRoute> cached;  // proxy route with `cache:`
+  // 103 Early Hints (also in `chain` when it remembers links); null when
+  // the route neither configures links nor remembers them.
+  std::shared_ptr<const filter::EarlyHintsFilter> hints;
 };
 
 class Pipeline final : public http::Handler {
@@ -97,6 +101,11 @@ class Pipeline final : public http::Handler {
       }
       try {
         rt.chain = filter::build_route_chain(r, cr.name, security::route_filters(r, cr.name, cfg_->redis ? &*cfg_->redis : nullptr));
+        if (!r.early_hints.links.empty() || r.early_hints.remember) {
+          rt.hints = std::make_shared<filter::EarlyHintsFilter>(
+              r.early_hints, cr.name, listener.routes + '\0' + cr.name);
+          if (rt.hints->phases()) rt.chain.add(rt.hints);
+        }
       } catch (const std::exception& e) {  // invalid_argument; runtime_error: JWT keys
         throw RouteError(r.loc, "route '" + cr.name + "': " + e.what());
       }
@@ -133,6 +142,7 @@ class Pipeline final : public http::Handler {
           reply = filter::local_reply(404, "no-route", "no route\n");
         } else {
           ctx.route = m.route->name;
+          ctx.early_hints_relay = m.route->route->early_hints.relay;
           const auto& rt = runtime_[m.route->index];
           fx.set_route_chain(&rt.chain);
           reply = filter::run_request(Phase::request_post_route, &listener_chain_, &rt.chain, fx, ctx);
@@ -147,8 +157,16 @@ class Pipeline final : public http::Handler {
       else if (connect_only)
         co_await upstream::tunnel::serve_connect(fx, m ? &m.route->route->connect : nullptr,
                                                  cfg_.get());
-      else
-        co_await run_action(fx, *m.route->route, runtime_[m.route->index], m.matched_prefix);
+      else {
+        const auto& route = *m.route->route;
+        const auto& rt = runtime_[m.route->index];
+        // RFC 9218: the route's default when the client sent no priority
+        // field, on the codec's own exchange (decorators do not forward it).
+        if (route.priority && !fx.request().headers.has("priority"))
+          ex.set_priority(route.priority->urgency, route.priority->incremental);
+        if (rt.hints) co_await rt.hints->send(fx);  // 103 before the action runs
+        co_await run_action(fx, route, rt, m.matched_prefix);
+      }
     } catch (const std::exception&) {
       failed = true;
     }

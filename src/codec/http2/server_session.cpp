@@ -11,6 +11,9 @@ ServerSession::ServerSession(const Limits& limits, SessionEvents& events,
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_no_auto_window_update(opt, 1);
+  // RFC 9218: with SETTINGS_NO_RFC7540_PRIORITIES=1 (start()) nghttp2 reads
+  // the `priority` request field itself and, with this, PRIORITY_UPDATE.
+  nghttp2_option_set_builtin_recv_extension_type(opt, NGHTTP2_PRIORITY_UPDATE);
   nghttp2_option_set_max_outbound_ack(opt,
                                       std::max<std::uint32_t>(limits_.h2_max_control_frames_per_second, 1));
   nghttp2_session_server_new2(&s_, cb, this, opt);
@@ -150,6 +153,8 @@ ServerSession::Stream* ServerSession::create(StreamId sid) {
     s = std::make_unique<Stream>();
   }
   s->id = sid;
+  for (auto& id : idle_priority_)
+    if (id == sid) s->client_priority = true, id = 0;
   auto* p = s.get();
   streams_[sid] = std::move(s);
   return p;
@@ -291,6 +296,13 @@ bool ServerSession::submit_interim(StreamId sid, const http::Response& r) {
   nv_->nv.insert(nv_->nv.begin(), make_nv(":status", std::string_view(nv_->status, 3)));
   return nghttp2_submit_headers(s_, NGHTTP2_FLAG_NONE, sid, nullptr, nv_->nv.data(),
                                 nv_->nv.size(), nullptr) >= 0;
+}
+
+void ServerSession::set_priority(StreamId sid, std::uint8_t urgency, bool incremental) {
+  auto* s = find(sid);
+  if (!s || s->closed || s->client_priority) return;
+  nghttp2_extpri e{urgency, incremental ? 1 : 0};
+  (void)nghttp2_session_change_extpri_stream_priority(s_, sid, &e, 0);
 }
 
 bool ServerSession::submit_response(StreamId sid, const http::Response& r, bool end_stream) {

@@ -31,6 +31,7 @@
 // Thread: one connection's executor; not thread-safe. Events are called
 // synchronously from receive()/send() and must not destroy the session.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -164,6 +165,10 @@ class ServerSession {
   bool writable(StreamId sid) const;
   // 1xx head.
   bool submit_interim(StreamId sid, const http::Response& r);
+  // RFC 9218 default for a stream whose request had no `priority` field:
+  // urgency 0..7 and incremental for the DATA scheduler. Ignored when a
+  // PRIORITY_UPDATE for the stream already arrived; a later one still wins.
+  void set_priority(StreamId sid, std::uint8_t urgency, bool incremental);
   // Final head. Adds `date`/`server` when absent. HEAD requests and
   // 204/304 responses get their body dropped.
   bool submit_response(StreamId sid, const http::Response& r, bool end_stream);
@@ -219,6 +224,10 @@ class ServerSession {
   core::Clock::time_point resets_start_{};
   std::uint32_t controls_ = 0;
   core::Clock::time_point controls_start_{};
+  // RFC 9218: streams a PRIORITY_UPDATE named before their HEADERS (the
+  // last few; set_priority leaves them to the client's signal).
+  std::array<StreamId, 8> idle_priority_{};
+  std::size_t idle_priority_next_ = 0;
   // frame-header scanner for the CONTINUATION limit
   struct Scan {
     std::uint32_t preface_left = 24;

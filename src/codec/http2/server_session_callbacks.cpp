@@ -159,9 +159,18 @@ struct Callbacks {
           me.terminate(kEnhanceYourCalm);
         }
         return 0;
+      case NGHTTP2_PRIORITY_UPDATE:  // RFC 9218: nghttp2 applied it; remember it came
+        if (auto* pu = static_cast<const nghttp2_ext_priority_update*>(frame->ext.payload)) {
+          if (auto* s = me.find(pu->stream_id))
+            s->client_priority = true;
+          else if (pu->stream_id > 0)  // an idle stream: remembered for its HEADERS
+            me.idle_priority_[me.idle_priority_next_++ % me.idle_priority_.size()] = pu->stream_id;
+        }
+        [[fallthrough]];  // counted like PRIORITY
       case NGHTTP2_SETTINGS:
       case NGHTTP2_PING:
-        if (frame->hd.flags & NGHTTP2_FLAG_ACK) return 0;
+        if (frame->hd.type != NGHTTP2_PRIORITY_UPDATE && (frame->hd.flags & NGHTTP2_FLAG_ACK))
+          return 0;
         [[fallthrough]];
       case NGHTTP2_PRIORITY:
         if (me.window_hit(me.controls_, me.controls_start_,

@@ -74,6 +74,7 @@ struct ServerSession::Stream {
   bool upgraded = false;   // h2c stream 1: body did not use HTTP/2 flow control
   bool head_req = false;
   bool tunnel = false;     // CONNECT: DATA is tunnel bytes, not bound by max_body
+  bool client_priority = false;  // a PRIORITY_UPDATE for this stream arrived (RFC 9218)
   // response: bytes [out_off, out.size()) wait to be framed
   std::string out;
   std::size_t out_off = 0;
@@ -93,6 +94,7 @@ struct ServerSession::Stream {
     body_total = 0;
     header_bytes = header_count = 0;
     too_large = has_trailers = req_ended = overflow = closed = false;
+    client_priority = false;
     close_code = 0;
     dispatched = released = ignored = upgraded = head_req = tunnel = false;
     out.clear();

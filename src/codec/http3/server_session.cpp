@@ -357,6 +357,15 @@ bool ServerSession::submit_interim(StreamId sid, const http::Response& r) {
   return nghttp3_conn_submit_info(c_, sid, nv_->nv.data(), nv_->nv.size()) == 0;
 }
 
+void ServerSession::set_priority(StreamId sid, std::uint8_t urgency, bool incremental) {
+  if (!writable(sid)) return;
+  nghttp3_pri cur{};
+  if (nghttp3_conn_get_stream_priority(c_, &cur, sid) != 0) return;
+  if (cur.urgency != NGHTTP3_DEFAULT_URGENCY || cur.inc != 0) return;  // the client's signal
+  nghttp3_pri p{urgency, incremental ? 1 : 0};
+  (void)nghttp3_conn_set_stream_priority(c_, sid, &p);
+}
+
 bool ServerSession::submit_response(StreamId sid, const http::Response& r, bool end_stream) {
   auto* s = find(sid);
   if (!writable(sid) || s->resp_started || r.status < 200 || r.status > 999) return false;

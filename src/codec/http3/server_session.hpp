@@ -193,6 +193,11 @@ class ServerSession {
   bool writable(StreamId sid) const;
   // 1xx head.
   bool submit_interim(StreamId sid, const http::Response& r);
+  // RFC 9218 default for a stream whose request had no `priority` field
+  // (nghttp3_conn_set_stream_priority). Ignored when a PRIORITY_UPDATE
+  // already changed the stream's priority; once set, nghttp3 0.8 ignores
+  // later client signals for the stream.
+  void set_priority(StreamId sid, std::uint8_t urgency, bool incremental);
   // Final head. Adds `date`/`server` when absent. HEAD requests and
   // 204/304 responses get their body dropped.
   bool submit_response(StreamId sid, const http::Response& r, bool end_stream);

@@ -8,6 +8,7 @@
 
 #include "codec/http1/body_decoder.hpp"
 #include "codec/http1/response_parser.hpp"
+#include "filter/early_hints.hpp"
 
 namespace strata::upstream::pool {
 
@@ -182,7 +183,7 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
       co_return res;
     }
     if (res.status == 103) {
-      if (auto ec = co_await ex.send_interim(resp); ec)
+      if (auto ec = co_await filter::relay_early_hints(ex, resp); ec)  // honours relay: false
         co_return fail(H1Outcome::downstream_failed, ec);
     }
     p.next(&resp);

@@ -9,6 +9,8 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include "filter/early_hints.hpp"
+
 namespace strata::upstream::pool {
 
 namespace asio = boost::asio;
@@ -156,7 +158,7 @@ asio::awaitable<H2Result> h2_forward(std::shared_ptr<H2Conn> conn, const Upstrea
         bool relayed_interim = false;
         while (session.take_interim(sid, interim)) {
           if (interim.status != 103) continue;  // 100 Continue etc. stay hop-local
-          if (auto ec = co_await ex.send_interim(interim); ec)
+          if (auto ec = co_await filter::relay_early_hints(ex, interim); ec)  // relay: false
             co_return fail(H2Outcome::downstream_failed);
           relayed_interim = true;
         }

@@ -255,6 +255,31 @@ TEST_F(Http2ServerSession, PingsWithinRateAreAnswered) {
   EXPECT_FALSE(c.got_goaway);
 }
 
+// RFC 9218: the server announces it and counts PRIORITY_UPDATE frames
+// (which nghttp2 now applies) against the control frame rate.
+TEST_F(Http2ServerSession, AnnouncesNoRfc7540PrioritiesAndBoundsPriorityUpdates) {
+  limits.h2_max_control_frames_per_second = 10;
+  make();
+  pump(c, *s);
+  EXPECT_EQ(nghttp2_session_get_remote_settings(c.raw(), NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES), 1u);
+  c.request("GET", "/");
+  pump(c, *s);
+  ASSERT_EQ(ev.requests.size(), 1u);
+  std::string payload("\0\0\0\1u=0", 7);
+  s->receive(test::h2_frame(0x10, 0, 0, payload));  // one is fine
+  s->set_priority(1, 5, false);               // skipped: the client's signal came first
+  pump(c, *s);
+  EXPECT_FALSE(c.got_goaway);
+  auto before = abuse("control_flood");
+  std::string flood;
+  for (int i = 0; i < 30; ++i) flood += test::h2_frame(0x10, 0, 0, payload);
+  s->receive(flood);
+  pump(c, *s);
+  EXPECT_TRUE(c.got_goaway);
+  EXPECT_EQ(c.goaway_code, uint32_t(NGHTTP2_ENHANCE_YOUR_CALM));
+  EXPECT_GE(abuse("control_flood"), before + 1);
+}
+
 TEST_F(Http2ServerSession, TooManyHeadersGets431) {
   limits.max_headers = 10;
   make();
