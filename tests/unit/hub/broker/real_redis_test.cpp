@@ -103,10 +103,19 @@ struct Node {
   }
 };
 
-// Runs both nodes until `done()` or 5 s.
+// Removes a client from a node's hub when the test leaves its scope (also
+// through a failed ASSERT), so no delivery still queued on the node can
+// reach the client after it is gone (the hub keeps raw pointers).
+struct Subscribed {
+  Node& node;
+  FakeHubClient& client;
+  ~Subscribed() { node.on().remove(client); }
+};
+
+// Runs both nodes until `done()` or 15 s (a loaded 2-core CI machine).
 template <class F>
 bool run_until(Node& a, Node& b, F done) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < until) {
     a.io.restart();
     b.io.restart();
@@ -127,6 +136,7 @@ TEST(HubBrokerRealRedis, CrossNodeOrderThenOutageAndResync) {
   ASSERT_TRUE(run_until(a, b, [&] { return a.up() && b.up(); }));
 
   FakeHubClient sub(1);
+  Subscribed sub_guard{b, sub};
   std::optional<hub::SubscribeResult> sr;
   b.on().subscribe(sub, "news", std::nullopt, [&](hub::SubscribeResult r) { sr = std::move(r); });
   ASSERT_TRUE(run_until(a, b, [&] { return sr.has_value(); }));
@@ -148,6 +158,7 @@ TEST(HubBrokerRealRedis, CrossNodeOrderThenOutageAndResync) {
 
   // Recovery on A from the Redis stream.
   FakeHubClient late(2);
+  Subscribed late_guard{a, late};
   std::optional<hub::SubscribeResult> lr;
   a.on().subscribe(late, "news", hub::Position{45, epoch}, [&](hub::SubscribeResult r) { lr = std::move(r); });
   ASSERT_TRUE(run_until(a, b, [&] { return lr.has_value(); }));
