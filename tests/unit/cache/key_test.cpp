@@ -55,7 +55,7 @@ TEST(CacheKey, VaryNamesValuesAndMatching) {
   req.add("accept-encoding", "gzip,  br");
   Object o;
   o.vary = vary_values(names, req);
-  EXPECT_EQ(o.vary[0].value, "br,gzip"  // sorted);
+  EXPECT_EQ(o.vary[0].value, "br,gzip");  // members sorted
   EXPECT_EQ(o.vary[1].value, "");
   http::Headers again;
   again.add("accept-encoding", "gzip ,br");
