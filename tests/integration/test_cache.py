@@ -224,3 +224,39 @@ def test_100mib_first_miss_streams_through(env, workdir):
              f"http://127.0.0.1:{env.port}{path}"], timeout=150)
     assert b"stored" not in r.stdout.lower()
     assert env.origin.hits(path) == 2
+
+
+BREAKER = """
+workers: 1
+cache: {{}}
+listeners:
+  - name: web
+    address: "127.0.0.1:0"
+    routes: main
+clusters:
+  origin:
+    endpoints: ["127.0.0.1:{port}"]
+    circuit_breaker: {{consecutive_failures: 1, open_duration: 60s, failure_on: [5xx]}}
+route_tables:
+  main:
+    - proxy: {{cluster: origin}}
+      cache: {{}}
+"""
+
+
+def test_stale_if_error_when_the_breaker_is_open(spawn, write_config):
+    o = CacheOrigin()
+    try:
+        s = spawn("serve", "-c", write_config(BREAKER.format(port=o.port), "breaker.yaml"))
+        path = q("/c/brk", cc="max-age=10, stale-if-error=600", age="60")
+        assert get(s.port, path)[2] == b"/c/brk v1"
+        assert get(s.port, "/err")[0] == 500  # one failure opens the breaker
+        st, h, b = get(s.port, "/c/other")
+        assert st == 503 and h.get("x-strata-reason") == "circuit-open"
+        st, h, b = get(s.port, path)
+        assert st == 200 and b == b"/c/brk v1"
+        assert "fwd-status=503; detail=stale-if-error" in h["cache-status"], h
+        assert "x-strata-reason" not in h
+        assert o.hits(path) == 1 and o.hits("/c/other") == 0
+    finally:
+        o.close()
