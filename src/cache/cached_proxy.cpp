@@ -236,7 +236,8 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   }
   metrics.misses.inc();
   if (ctx) ctx->set(http::Slot::cache_status, "miss");
-  std::string fwd = store->variants(key).empty() ? "uri-miss" : "vary-miss";
+  auto variants = store->variants(key);
+  std::string fwd = variants.empty() ? "uri-miss" : "vary-miss";
   std::uint64_t lead = 0;
   if (rc.coalesce && req.method == "GET" && !is_conditional(client) && !client.has("range") &&
       !req_cc.no_store && !req_no_cache) {
@@ -258,6 +259,18 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   p.may_store = !req_cc.no_store;
   p.fwd = fwd;
   p.on_decided = [key, lead] { Coalescer::instance().release(key, lead); };
+  if (!variants.empty() && !is_conditional(client)) {
+    // Let the origin pick a stored variant (RFC 9111 4.3.1).
+    std::string etags;
+    for (const auto& v : variants) {
+      if (const auto* e = v->header("etag"); e && !v->vary_star) {
+        if (!etags.empty()) etags += ", ";
+        etags += *e;
+        p.candidates.push_back(v);
+      }
+    }
+    if (!etags.empty()) req.headers.set("if-none-match", etags);
+  }
   CaptureExchange cx(ex, std::move(p));
   co_await ups->proxy(cx, *route.action, prefix);
 }

@@ -97,6 +97,36 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
     so.strip_tag_headers = p_.rc->strip_tag_headers;
     co_return co_await serve_object(inner_, *updated, so);
   }
+  if (!p_.stale && r.status == 304 && !p_.candidates.empty()) {
+    // The origin chose one of the stored variants for this request.
+    ObjectPtr chosen;
+    const auto etag = r.headers.get("etag");
+    for (const auto& c : p_.candidates) {
+      const auto* e = c->header("etag");
+      if (e && (!etag || *etag == *e)) {
+        chosen = c;
+        if (etag) break;
+      }
+    }
+    if (chosen && (etag || p_.candidates.size() == 1)) {
+      Object n = updated_by_304(*chosen, r.headers, p_.request_time, now);
+      std::vector<std::string> names;
+      for (const auto& f : n.vary) names.push_back(f.name);
+      n.vary = vary_values(names, p_.client);
+      auto updated = std::make_shared<const Object>(std::move(n));
+      if (p_.store) p_.store->insert(updated);
+      decided();
+      swallow_ = true;
+      ServeOptions so;
+      so.method = p_.method;
+      so.client = &p_.client;
+      so.age = current_age(*updated, now);
+      const std::string cs = name + "; fwd=" + p_.fwd + "; fwd-status=304";
+      so.cache_status = cs;
+      so.strip_tag_headers = p_.rc->strip_tag_headers;
+      co_return co_await serve_object(inner_, *updated, so);
+    }
+  }
   if (p_.stale && p_.serve_stale_on_error && error_status(r.status)) {
     decided();
     swallow_ = true;

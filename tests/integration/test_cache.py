@@ -143,6 +143,17 @@ def test_vary_keeps_one_variant_per_language(env):
     assert b == b"none" and "fwd=vary-miss" in h["cache-status"]
 
 
+def test_vary_miss_lets_the_origin_pick_a_stored_variant(env):
+    path = q("/c/pick", cc="max-age=600", etag='"p1"', vary="X-V")
+    assert get(env.port, path, "X-V: a")[2] == b"/c/pick v1"
+    st, h, b = get(env.port, path, "X-V: b")  # origin: 304 for "p1"
+    assert st == 200 and b == b"/c/pick v1"
+    assert h["cache-status"].endswith("fwd=vary-miss; fwd-status=304"), h
+    st, h, b = get(env.port, path, "X-V: b")
+    assert "hit" in h["cache-status"]
+    assert [r[2].get("if-none-match") for r in env.origin.requests if r[1] == path] == [None, '"p1"']
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
 def test_unsafe_method_invalidates(env, method):
     path = f"/c/inv-{method}?" + urllib.parse.urlencode({"cc": "max-age=600"})
