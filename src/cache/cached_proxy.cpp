@@ -12,6 +12,7 @@
 #include "cache/null_exchange.hpp"
 #include "cache/request_metrics.hpp"
 #include "cache/serve.hpp"
+#include "cache/verdict.hpp"
 #include "cache/store.hpp"
 #include "filter/local_reply.hpp"
 #include "http/context.hpp"
@@ -30,40 +31,6 @@ bool safe_method(std::string_view m) {
 std::uint64_t limit_of(const CachedRoute& r) {
   const auto l = r.cache->max_object_bytes;
   return l ? l : r.storage_limit;
-}
-
-// How a stored object stands against this request.
-struct Verdict {
-  std::int64_t age = 0;
-  std::int64_t ttl = 0;        // lifetime - age (negative: stale by that much)
-  bool usable = false;         // may answer without contacting the origin
-  bool swr = false;            // may answer stale while one revalidation runs
-  bool sie = false;            // may answer stale if the origin fails
-};
-
-Verdict judge(const Object& o, const CacheControl& req_cc, bool req_no_cache,
-              const config::RouteCache& rc, WallTime now) {
-  Verdict v;
-  const auto occ = object_cache_control(o);
-  v.age = current_age(o, now);
-  v.ttl = freshness_lifetime(o, occ, rc).value_or(0) - v.age;
-  const bool must = occ.must_revalidate || occ.proxy_revalidate || occ.s_maxage.has_value();
-  const bool revalidate_always = occ.no_cache || o.invalidated || req_no_cache;
-  bool ok = v.ttl > 0;
-  if (req_cc.max_age && v.age > *req_cc.max_age) ok = false;
-  if (req_cc.min_fresh && v.ttl < *req_cc.min_fresh) ok = false;
-  if (!ok && v.ttl <= 0 && !must && !(req_cc.max_age && v.age > *req_cc.max_age) &&
-      (req_cc.max_stale_any || (req_cc.max_stale && -v.ttl <= *req_cc.max_stale)))
-    ok = true;  // the client accepts this much staleness
-  v.usable = ok && !revalidate_always;
-  const auto stale_by = -v.ttl;
-  v.swr = !v.usable && !req_no_cache && !req_cc.max_age && !req_cc.min_fresh &&
-          stale_by <= stale_while_revalidate_s(occ, rc) && stale_by >= 0 &&
-          stale_while_revalidate_s(occ, rc) > 0;
-  const auto sie = std::max(stale_if_error_s(occ, rc),
-                            must ? std::int64_t(0) : req_cc.stale_if_error.value_or(0));
-  v.sie = sie > 0 && stale_by <= sie;
-  return v;
 }
 
 // The key of `location` (absolute or path) when it is on the request's
@@ -147,8 +114,10 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   std::string key = primary_key(req, client_ip, rc.key);
 
   // Edge Architecture: tell the origin a surrogate is here (it may answer
-  // with Surrogate-Control).
-  req.headers.set("surrogate-capability", rc.name + "=\"Surrogate/1.0\"");
+  // with Surrogate-Control). Set on the request just before it goes out.
+  const auto announce = [&rc](http::Headers& h) {
+    h.set("surrogate-capability", rc.name + "=\"Surrogate/1.0\"");
+  };
   const auto req_cc = parse_cache_control(req.headers);
   const bool cacheable_method = req.method == "GET" || req.method == "HEAD";
   if (!cacheable_method || rc.private_ || !store || req_cc.no_store) {
@@ -156,6 +125,7 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
     auto p = base_params(route, nullptr, key, req);
     p.fwd = !cacheable_method ? "method" : req_cc.no_store ? "request" : "bypass";
     const bool unsafe = !safe_method(req.method);
+    announce(req.headers);
     CaptureExchange cx(ex, std::move(p));
     co_await ups->proxy(cx, *route.action, prefix);
     const int st = cx.upstream_status();
@@ -168,10 +138,11 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   }
 
   const bool req_no_cache = req_cc.no_cache || pragma_no_cache(req.headers);
-  const http::Headers client = req.headers;
+  // The client's fields as sent; `req.headers` changes only right before
+  // a request goes upstream (after the copies the captures keep).
+  const http::Headers& client = req.headers;
   auto match = [&client](const Object& o) { return vary_matches(o, client); };
   ObjectPtr obj = store->find(key, match);
-
 
   if (obj) {
     const auto v = judge(*obj, req_cc, req_no_cache, rc, route.clock->now());
@@ -193,6 +164,7 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
         r.headers = req.headers;
         strip_conditionals(r.headers);
         add_validators(r.headers, *obj);
+        announce(r.headers);
         auto p = base_params(route, store, key, req);
         p.method = "GET";
         p.stale = obj;
@@ -213,10 +185,10 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
     }
     // Revalidate (or refetch when the object has no validator).
     metrics.revalidations.inc();
+    auto p = base_params(route, store, key, req);  // keeps the client's fields
     strip_conditionals(req.headers);
     add_validators(req.headers, *obj);
-    auto p = base_params(route, store, key, req);
-    p.client = client;
+    announce(req.headers);
     p.may_store = !req_cc.no_store;
     p.stale = obj;
     p.serve_stale_on_error = v.sie;
@@ -271,6 +243,7 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
     }
     if (!etags.empty()) req.headers.set("if-none-match", etags);
   }
+  announce(req.headers);
   CaptureExchange cx(ex, std::move(p));
   co_await ups->proxy(cx, *route.action, prefix);
 }
