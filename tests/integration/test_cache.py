@@ -181,6 +181,20 @@ def test_100_parallel_misses_make_one_origin_request(env):
     assert coalesced >= 50 and coalesced + hits >= 99
 
 
+def test_h2_streams_coalesce_and_hit(env):
+    """50 streams for one uncached URL on one h2c connection (nghttp -m):
+    one origin request; the streams all get the body."""
+    path = q("/slow/h2", cc="max-age=600")
+    r = run(["nghttp", "-n", "-v", "-m", "50", f"http://127.0.0.1:{env.port}{path}"], timeout=60)
+    out = r.stdout.decode()
+    assert len(re.findall(r"recv \(stream_id=\d+\) :status: 200", out)) == 50, out[-2000:]
+    assert env.origin.hits(path) == 1
+    r = run(["nghttp", "-v", f"http://127.0.0.1:{env.port}{path}"], timeout=30)
+    out = r.stdout.decode()
+    assert re.search(r"cache-status: strata; hit; ttl=\d+", out), out[-2000:]
+    assert env.origin.hits(path) == 1
+
+
 def test_stale_if_error_when_the_origin_is_gone(env):
     sie = q("/c/sie", cc="max-age=10, stale-if-error=600", age="60")
     plain = q("/c/plain", cc="max-age=10", age="60")
