@@ -86,6 +86,14 @@ asio::awaitable<void> serve_hit(http::Exchange& ex, const Object& o, Verdict v,
   co_await serve_object(ex, o, so);
 }
 
+// RFC 9111 5.2.1.7: nothing usable stored -> 504, with our Cache-Status.
+asio::awaitable<void> only_if_cached_miss(http::Exchange& ex, const config::RouteCache& rc) {
+  const std::pair<std::string, std::string> cs[] = {
+      {"cache-status", rc.name + "; fwd=miss; detail=only-if-cached"}};
+  co_await filter::send_local_reply(
+      ex, filter::local_reply(504, "cache-only-if-cached", "not in the cache\n"), cs);
+}
+
 CaptureParams base_params(const CachedRoute& route, std::shared_ptr<Store> store,
                           std::string key, const http::Request& req) {
   CaptureParams p;
@@ -179,8 +187,7 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
       co_return;
     }
     if (req_cc.only_if_cached) {
-      co_await filter::send_local_reply(ex, filter::local_reply(504, "cache-only-if-cached",
-                                                                "not in the cache\n"));
+      co_await only_if_cached_miss(ex, rc);
       co_return;
     }
     // Revalidate (or refetch when the object has no validator).
@@ -202,8 +209,7 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   }
 
   if (req_cc.only_if_cached) {
-    co_await filter::send_local_reply(ex, filter::local_reply(504, "cache-only-if-cached",
-                                                              "not in the cache\n"));
+    co_await only_if_cached_miss(ex, rc);
     co_return;
   }
   metrics.misses.inc();

@@ -119,6 +119,16 @@ def test_head_range_and_conditional_from_a_stored_get(env):
     assert env.origin.hits(path) == 1
 
 
+def test_only_if_cached(env):
+    path = q("/c/oic", cc="max-age=600")
+    st, h, _ = get(env.port, path, "Cache-Control: only-if-cached")
+    assert st == 504 and h["cache-status"] == "strata; fwd=miss; detail=only-if-cached"
+    assert env.origin.hits(path) == 0
+    get(env.port, path)
+    st, h, b = get(env.port, path, "Cache-Control: only-if-cached")
+    assert st == 200 and b == b"/c/oic v1" and env.origin.hits(path) == 1
+
+
 def test_stale_object_revalidated_with_304(env):
     path = q("/c/reval", cc="max-age=10", age="60", etag='"r1"')
     assert get(env.port, path)[0] == 200
