@@ -16,6 +16,7 @@
 #include "cache/store.hpp"
 #include "filter/local_reply.hpp"
 #include "http/context.hpp"
+#include "http/tunnel.hpp"
 #include "upstream/upstreams.hpp"
 
 namespace strata::cache {
@@ -114,6 +115,12 @@ CaptureParams base_params(const CachedRoute& route, std::shared_ptr<Store> store
 asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream::Upstreams> ups,
                                    const CachedRoute& route, std::string_view prefix) {
   auto& req = ex.request();
+  if (http::tunnel_kind(req) != http::TunnelKind::none) {
+    // WebSocket / CONNECT: not a cacheable exchange; the proxy needs the
+    // codec's upgrade()/tunnel() directly.
+    co_await ups->proxy(ex, *route.action, prefix);
+    co_return;
+  }
   const auto& rc = *route.cache;
   auto& metrics = RequestMetrics::get();
   auto* ctx = ex.context();

@@ -119,6 +119,29 @@ def test_head_range_and_conditional_from_a_stored_get(env):
     assert env.origin.hits(path) == 1
 
 
+def test_websocket_upgrade_passes_a_cached_route(spawn, write_config):
+    """An Upgrade request on a cached route reaches the proxy's upgrade path
+    (the built-in origin's /ws echo)."""
+    import base64
+    import os
+    import socket
+    o = spawn("origin", "--listen", "127.0.0.1:0")
+    s = spawn("serve", "-c", write_config(CONFIG.format(port=o.port), "ws.yaml"))
+    key = base64.b64encode(os.urandom(16)).decode()
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    try:
+        c.sendall((f"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = c.recv(4096)
+            assert chunk, head
+            head += chunk
+        assert head.startswith(b"HTTP/1.1 101"), head
+    finally:
+        c.close()
+
+
 def test_only_if_cached(env):
     path = q("/c/oic", cc="max-age=600")
     st, h, _ = get(env.port, path, "Cache-Control: only-if-cached")
