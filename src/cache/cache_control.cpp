@@ -130,12 +130,4 @@ CacheControl response_cache_control(const http::Headers& h) {
   return cc;
 }
 
-bool pragma_no_cache(const http::Headers& h) {
-  if (h.has("cache-control")) return false;
-  for (const auto& f : h)
-    if (f.name == "pragma" && http::to_lower(f.value).find("no-cache") != std::string::npos)
-      return true;
-  return false;
-}
-
 }  // namespace strata::cache

@@ -48,7 +48,5 @@ CacheControl parse_cache_control(std::string_view value);
 // surrogate directly.
 CacheControl response_cache_control(const http::Headers& h);
 
-// True when `h` has "Pragma: no-cache" and no Cache-Control (RFC 9111 5.4).
-bool pragma_no_cache(const http::Headers& h);
 
 }  // namespace strata::cache

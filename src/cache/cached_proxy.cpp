@@ -152,7 +152,9 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
     co_return;
   }
 
-  const bool req_no_cache = req_cc.no_cache || pragma_no_cache(req.headers);
+  // Pragma is deprecated (RFC 9111 5.4) and ignored: HTTP/1.1 clients say
+  // Cache-Control.
+  const bool req_no_cache = req_cc.no_cache;
   // The client's fields as sent; `req.headers` changes only right before
   // a request goes upstream (after the copies the captures keep).
   const http::Headers& client = req.headers;
