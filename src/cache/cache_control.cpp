@@ -88,6 +88,8 @@ void apply(CacheControl& cc, std::string_view value) {
 
 }  // namespace
 
+void add_cache_control(CacheControl& cc, std::string_view value) { apply(cc, value); }
+
 CacheControl parse_cache_control(std::string_view value) {
   CacheControl cc;
   apply(cc, value);

@@ -39,6 +39,8 @@ struct CacheControl {
 // repeats, the first wins.
 CacheControl parse_cache_control(const http::Headers& h);
 CacheControl parse_cache_control(std::string_view value);
+// Adds the directives of one more Cache-Control line to `cc`.
+void add_cache_control(CacheControl& cc, std::string_view value);
 
 // A response's directives for this cache: Cache-Control, then, when the
 // response has Surrogate-Control (W3C Edge Architecture; targeted
