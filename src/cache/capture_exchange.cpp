@@ -188,6 +188,9 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
     obj_ = std::move(o);
     cs += "; stored";
   } else {
+    // The origin no longer lets the stale object be stored (private,
+    // no-store, ...): it must not be served stale any more either.
+    if (p_.stale && p_.store && r.status < 500) p_.store->erase(p_.key);
     decided();
   }
   append_cache_status(r.headers, cs);

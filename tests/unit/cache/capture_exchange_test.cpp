@@ -140,6 +140,16 @@ TEST_F(CacheCapture, NotModifiedAnswersFromTheRefreshedObject) {
   EXPECT_EQ(now->response_time, clock.now());
 }
 
+TEST_F(CacheCapture, AnUncacheableReplacementDropsTheStaleObject) {
+  auto old = stale_object(*this, "old");
+  ASSERT_TRUE(store->insert(old));
+  CaptureParams p = params();
+  p.stale = old;
+  run(std::move(p), Upstream{200, {{"cache-control", "private"}}, {"new"}});
+  EXPECT_EQ(client.body, "new");
+  EXPECT_FALSE(stored());
+}
+
 TEST_F(CacheCapture, StaleIfErrorAnswersAFiveHundred) {
   auto old = stale_object(*this, "stale but fine");
   ASSERT_TRUE(store->insert(old));
