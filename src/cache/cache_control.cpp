@@ -88,6 +88,8 @@ void apply(CacheControl& cc, std::string_view value) {
 
 }  // namespace
 
+void add_cache_control(CacheControl& cc, std::string_view value) { apply(cc, value); }
+
 CacheControl parse_cache_control(std::string_view value) {
   CacheControl cc;
   apply(cc, value);
@@ -128,14 +130,6 @@ CacheControl response_cache_control(const http::Headers& h) {
     cc.s_maxage.reset();
   }
   return cc;
-}
-
-bool pragma_no_cache(const http::Headers& h) {
-  if (h.has("cache-control")) return false;
-  for (const auto& f : h)
-    if (f.name == "pragma" && http::to_lower(f.value).find("no-cache") != std::string::npos)
-      return true;
-  return false;
 }
 
 }  // namespace strata::cache

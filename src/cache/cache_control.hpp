@@ -39,6 +39,8 @@ struct CacheControl {
 // repeats, the first wins.
 CacheControl parse_cache_control(const http::Headers& h);
 CacheControl parse_cache_control(std::string_view value);
+// Adds the directives of one more Cache-Control line to `cc`.
+void add_cache_control(CacheControl& cc, std::string_view value);
 
 // A response's directives for this cache: Cache-Control, then, when the
 // response has Surrogate-Control (W3C Edge Architecture; targeted
@@ -48,7 +50,5 @@ CacheControl parse_cache_control(std::string_view value);
 // surrogate directly.
 CacheControl response_cache_control(const http::Headers& h);
 
-// True when `h` has "Pragma: no-cache" and no Cache-Control (RFC 9111 5.4).
-bool pragma_no_cache(const http::Headers& h);
 
 }  // namespace strata::cache

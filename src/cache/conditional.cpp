@@ -65,12 +65,7 @@ void strip_conditionals(http::Headers& req) {
 }
 
 void add_validators(http::Headers& req, const Object& o) {
-  if (const auto* e = o.header("etag")) {
-    if (!e->empty() && e->front() != '"' && e->substr(0, 2) != "W/")
-      req.set("if-none-match", "\"" + *e + "\"");  // an unquoted ETag, sent as an entity-tag
-    else
-      req.set("if-none-match", *e);
-  }
+  if (const auto* e = o.header("etag")) req.set("if-none-match", *e);  // as the origin spelled it
   if (const auto* lm = o.header("last-modified")) req.set("if-modified-since", *lm);
 }
 

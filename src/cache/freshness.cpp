@@ -12,6 +12,12 @@ using std::chrono::duration_cast;
 using std::chrono::seconds;
 
 CacheControl object_cache_control(const Object& o) {
+  if (!o.header("surrogate-control")) {  // the usual case: no field copies
+    CacheControl cc;
+    for (const auto& f : o.headers)
+      if (f.name == "cache-control") add_cache_control(cc, f.value);
+    return cc;
+  }
   http::Headers h;
   for (const auto& f : o.headers)
     if (f.name == "cache-control" || f.name == "surrogate-control") h.add(f.name, f.value);

@@ -44,14 +44,6 @@ TEST(CacheControl, SeveralLinesAndRequestDirectives) {
   EXPECT_TRUE(cc.no_store);
 }
 
-TEST(CacheControl, PragmaOnlyWithoutCacheControl) {
-  http::Headers h;
-  h.add("pragma", "no-cache");
-  EXPECT_TRUE(pragma_no_cache(h));
-  h.add("cache-control", "max-age=5");
-  EXPECT_FALSE(pragma_no_cache(h));
-}
-
 }  // namespace
 }  // namespace strata::cache
 
