@@ -4,8 +4,9 @@ drops a fraction of datagrams chosen by its own seeded RNG (deterministic
 for a given packet order) and delays every datagram by `one_way_ms`. Runs
 in a thread for at most `max_seconds`; no root needed.
 
-Also a command: `python3 lossy_udp.py LISTEN_PORT SERVER_PORT LOSS ONE_WAY_MS`
-(for experiments by hand)."""
+Also a command for experiments by hand: `python3 lossy_udp.py SERVER_PORT
+LOSS ONE_WAY_MS [SEED]` prints the relay's port, then its counters each
+second until interrupted."""
 import heapq
 import random
 import select
@@ -86,10 +87,9 @@ class LossyRelay:
 
 if __name__ == "__main__":
     import sys
-    listen, server, loss, delay = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-    relay = LossyRelay(server, loss=loss, one_way_ms=delay, max_seconds=3600)
-    # The relay binds an ephemeral port; forward `listen` to it with a second
-    # socket is not needed for tests, so print the port to use instead.
+    server, loss, delay = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+    seed = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    relay = LossyRelay(server, loss=loss, one_way_ms=delay, seed=seed, max_seconds=3600)
     print(relay.port, flush=True)
     try:
         while True:
