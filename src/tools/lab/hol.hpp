@@ -8,7 +8,9 @@
 // connection: time from the end of the handshake to the last byte) and a
 // bulk download (1 MiB, one stream: Mbit/s after the handshake). One
 // strata (`serve`, files) in the server namespace, `strata load --json` in
-// the client namespace, variants interleaved per repetition.
+// the client namespace, variants interleaved per repetition. The QUIC
+// listener runs the congestion controller the kernel's TCP runs (so the
+// transports are compared, not two controllers).
 #pragma once
 #include <string>
 #include <vector>
