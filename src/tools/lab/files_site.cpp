@@ -18,7 +18,7 @@ void write_pattern_file(const std::string& path, std::size_t size, std::uint64_t
   std::ofstream(path, std::ios::binary) << bytes;
 }
 
-std::string write_files_site(const std::string& dir, bool admin) {
+std::string write_files_site(const std::string& dir, bool admin, const std::string& congestion) {
   std::string ignored;
   run_command({"mkdir", "-p", dir + "/www"}, &ignored);
   const std::string cfg = dir + "/strata.yaml";
@@ -30,12 +30,13 @@ state_dir: "{0}/state"
     tls: {{self_signed: true}}
     protocols: [h1, h2, h3]
     routes: main
-route_tables:
+{3}route_tables:
   main:
     - files: {{root: "{0}/www"}}
 )",
                                     dir, kServerAddr,
-                                    admin ? "admin: {address: \"127.0.0.1:9901\"}  # the server namespace's loopback\n" : "");
+                                    admin ? "admin: {address: \"127.0.0.1:9901\"}  # the server namespace's loopback\n" : "",
+                                    congestion.empty() ? std::string() : "    quic: {congestion: " + congestion + "}\n");
   return cfg;
 }
 

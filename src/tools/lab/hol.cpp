@@ -1,6 +1,7 @@
 #include "tools/lab/hol.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +45,11 @@ const HolCell* find_cell(const HolResult& r, double rtt_ms, double loss_pct, con
   for (const auto& c : r.cells)
     if (c.rtt_ms == rtt_ms && c.loss_pct == loss_pct && c.proto == proto) return &c;
   return nullptr;
+}
+
+std::string quic_cc_matching(const std::string& tcp_cc) {
+  if (tcp_cc == "bbr" || tcp_cc == "cubic" || tcp_cc == "reno") return tcp_cc;
+  return "";
 }
 
 namespace {
@@ -129,6 +135,9 @@ std::string hol_table(const HolResult& r) {
                      b2 > 0 && b3 > 0 ? num(b3 / b2, 2) : "-");
   }
   s += "page: 50 x 16 KiB at once on one connection, handshake excluded; bulk: 1 MiB on one stream\n";
+  if (!r.tcp_cc.empty())
+    s += fmt::format("congestion control: TCP {} (the kernel's), QUIC {}\n", r.tcp_cc,
+                     r.quic_cc.empty() ? "cubic (strata's default; no match)" : r.quic_cc);
   s += r.verdict + "\nconfidence: " + r.confidence + "\n";
   return s;
 }
@@ -150,6 +159,8 @@ std::string hol_json(const HolResult& r) {
   j["h3_gain_page"] = r.h3_gain_page < -0.99 ? nlohmann::json() : nlohmann::json(r.h3_gain_page);
   j["claim_drop_matches"] = r.claim_drop_matches;
   j["claim_gain_matches"] = r.claim_gain_matches;
+  j["tcp_congestion"] = r.tcp_cc;
+  j["quic_congestion"] = r.quic_cc;
   j["verdict"] = r.verdict;
   j["confidence"] = r.confidence;
   return j.dump(2) + "\n";
@@ -244,9 +255,6 @@ int run_hol(const LabOptions& o) {
   char dir_template[] = "/tmp/strata-lab-XXXXXX";
   const std::string dir = ::mkdtemp(dir_template);
   std::string ignored;
-  const std::string cfg = write_files_site(dir, false);
-  write_pattern_file(dir + "/www/obj", 16 * 1024, 88172645463325252ull);
-  write_pattern_file(dir + "/www/bulk", 1024 * 1024, 0x2545F4914F6CDD1Dull);
   HolResult r;
   const std::vector<double> rtts = {o.rtt_ms, o.rtt2_ms};
   for (double rtt : rtts)
@@ -254,6 +262,15 @@ int run_hol(const LabOptions& o) {
       for (const char* proto : {"h2", "h3"}) r.cells.push_back({rtt, loss, proto, {}, {}, 0});
   {
     LabNet net({o.rtt_ms / 2, 0, 7});
+    // Compare transports, not congestion controllers: the QUIC listener gets
+    // the controller the kernel's TCP uses in the server namespace (on this
+    // VM TCP runs BBR, which shrugs off random loss; CUBIC does not).
+    r.tcp_cc = output_in(net, net.server_ns(), {"cat", "/proc/sys/net/ipv4/tcp_congestion_control"});
+    while (!r.tcp_cc.empty() && std::isspace(static_cast<unsigned char>(r.tcp_cc.back()))) r.tcp_cc.pop_back();
+    r.quic_cc = quic_cc_matching(r.tcp_cc);
+    const std::string cfg = write_files_site(dir, false, r.quic_cc);
+    write_pattern_file(dir + "/www/obj", 16 * 1024, 88172645463325252ull);
+    write_pattern_file(dir + "/www/bulk", 1024 * 1024, 0x2545F4914F6CDD1Dull);
     Child server = start_in(net, net.server_ns(), {o.self, "serve", "-c", cfg}, dir + "/strata.log");
     const std::string base = std::string("https://") + kServerAddr + ":8443";
     for (unsigned rep = 0; rep < o.repeat; ++rep)

@@ -8,7 +8,9 @@
 // connection: time from the end of the handshake to the last byte) and a
 // bulk download (1 MiB, one stream: Mbit/s after the handshake). One
 // strata (`serve`, files) in the server namespace, `strata load --json` in
-// the client namespace, variants interleaved per repetition.
+// the client namespace, variants interleaved per repetition. The QUIC
+// listener runs the congestion controller the kernel's TCP runs (so the
+// transports are compared, not two controllers).
 #pragma once
 #include <string>
 #include <vector>
@@ -31,6 +33,9 @@ struct HolResult {
   double h3_gain_bulk = -1;       // mean over loss >= 1% cells: h3 bulk / h2 bulk - 1
   double h3_gain_page = -1;       // mean over loss >= 1% cells: h2 page / h3 page - 1
   std::string verdict, confidence;
+  // Congestion controllers compared: the kernel's for TCP (h2) in the server
+  // namespace, and the one the QUIC listener (h3) was given to match it.
+  std::string tcp_cc, quic_cc;
   bool claim_drop_matches = false, claim_gain_matches = false;
 };
 
@@ -38,6 +43,10 @@ struct HolResult {
 std::vector<double> parse_losses(const std::string& list);  // "0,0.5,1" -> {0,0.5,1}; throws on junk
 const HolCell* find_cell(const HolResult& r, double rtt_ms, double loss_pct, const std::string& proto);
 void judge(HolResult& r);
+// The QUIC `congestion:` value matching the kernel's TCP controller
+// (net.ipv4.tcp_congestion_control: bbr, cubic, reno); "" when strata has
+// no match (the listener keeps its default).
+std::string quic_cc_matching(const std::string& tcp_cc);
 std::string hol_table(const HolResult& r);
 std::string hol_json(const HolResult& r);
 std::string hol_svg(const HolResult& r);

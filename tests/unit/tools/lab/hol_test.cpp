@@ -69,3 +69,21 @@ TEST(LabHol, MissingCellsAndOutputs) {
   ASSERT_NE(find_cell(r, 200, 2, "h3"), nullptr);
   EXPECT_EQ(find_cell(r, 200, 3, "h3"), nullptr);
 }
+
+TEST(LabHol, QuicControllerMatchesTheKernelsTcpController) {
+  EXPECT_EQ(quic_cc_matching("bbr"), "bbr");
+  EXPECT_EQ(quic_cc_matching("cubic"), "cubic");
+  EXPECT_EQ(quic_cc_matching("reno"), "reno");
+  EXPECT_EQ(quic_cc_matching("vegas"), "");  // no match: strata's default
+  EXPECT_EQ(quic_cc_matching(""), "");
+  auto r = model(0.11, 1.35);
+  judge(r);
+  r.tcp_cc = "bbr";
+  r.quic_cc = "bbr";
+  EXPECT_NE(hol_table(r).find("congestion control: TCP bbr (the kernel's), QUIC bbr"), std::string::npos);
+  const auto j = nlohmann::json::parse(hol_json(r));
+  EXPECT_EQ(j["tcp_congestion"], "bbr");
+  EXPECT_EQ(j["quic_congestion"], "bbr");
+  r.quic_cc.clear();
+  EXPECT_NE(hol_table(r).find("QUIC cubic (strata's default; no match)"), std::string::npos);
+}
