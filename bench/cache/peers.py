@@ -88,10 +88,12 @@ def _dir(tmp, name):
     return d
 
 
-def nginx(tmp, origin_port, port=None, cpu=None, extra_server="", h2c=False, http_extra=""):
-    """nginx proxy_cache with the suite's settings; h2c: the listener also
-    speaks HTTP/2 with prior knowledge (cleartext, the hit bench)."""
+def nginx(tmp, origin_port, port=None, cpu=None, extra_server="", h2c_port=None, http_extra=""):
+    """nginx proxy_cache with the suite's settings; h2c_port: a second
+    listener speaking HTTP/2 with prior knowledge (nginx 1.22's cleartext
+    `http2` listener speaks nothing else), for the hit bench."""
     port = port or free_port()
+    h2c_listen = f"listen 127.0.0.1:{h2c_port} http2;" if h2c_port else ""
     d = _dir(tmp, "nginx")
     conf = d / "nginx.conf"
     conf.write_text(f"""
@@ -118,7 +120,8 @@ http {{
   proxy_cache_path {d}/cache levels=1:2 keys_zone=my-cache:8m max_size=1000m inactive=600m;
   proxy_temp_path {d}/cache/tmp;
   server {{
-    listen 127.0.0.1:{port}{' http2' if h2c else ''};
+    listen 127.0.0.1:{port};
+    {h2c_listen}
     location / {{
       proxy_pass http://127.0.0.1:{origin_port};
       proxy_cache my-cache;
@@ -130,6 +133,8 @@ http {{
 """)
     p = Proc("nginx", ["nginx", "-c", str(conf), "-p", str(d)], open(d / "out.log", "w"), cpu)
     wait_port(port, proc=p.p)
+    if h2c_port:
+        wait_port(h2c_port, proc=p.p)
     return p, port
 
 
@@ -248,7 +253,7 @@ def ensure_packages(pkgs=("varnish", "squid")):
 
 def version(name):
     cmd = {"nginx": ["nginx", "-v"], "varnish": ["varnishd", "-V"], "squid": ["squid", "-v"],
-           "strata": [STRATA, "--version"]}[name]
+           "strata": [STRATA, "version"]}[name]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
         return (r.stdout + r.stderr).strip().splitlines()[0]
