@@ -16,7 +16,7 @@ Configurations (docs/cache-bench.md):
            cache_peer) after Debian's default squid.conf rules (refresh
            patterns, ACLs), memory cache only (no cache_dir, as Debian ships);
   strata   a proxy route to the origin, with `cache: {}` (or none: a plain
-           proxy), 1 worker."""
+           proxy), 1 worker (the suite: 2, as its test)."""
 import os
 import shutil
 import signal
@@ -202,7 +202,7 @@ netdb_filename none
 
 
 def strata(tmp, origin_port, port=None, cpu=None, cache=True, binary=None, route_cache="{}",
-           storage=None, h2c=False):
+           storage=None, h2c=False, workers=1):
     """strata, one worker, a proxy route to the origin; cache: the route
     caches (`cache: route_cache`), else a plain proxy. storage: the
     top-level `cache:` block (YAML flow text) or None for the defaults."""
@@ -212,7 +212,7 @@ def strata(tmp, origin_port, port=None, cpu=None, cache=True, binary=None, route
     protocols = "\n    protocols: [h1, h2c]" if h2c else ""
     top = f"cache: {storage}\n" if storage else ""
     cache_line = f"\n      cache: {route_cache}" if cache else ""
-    cfg.write_text(f"""workers: 1
+    cfg.write_text(f"""workers: {workers}
 {top}listeners:
   - name: main
     address: "127.0.0.1:{port}"
