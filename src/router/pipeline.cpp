@@ -2,12 +2,14 @@
 #include "router/pipeline.hpp"
 
 #include <chrono>
+#include <optional>
 #include <variant>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "cache/cached_proxy.hpp"
 #include "filter/chain_builder.hpp"
 #include "filter/filter_exchange.hpp"
 #include "filter/local_reply.hpp"
@@ -34,6 +36,7 @@ using filter::Phase;
 struct RouteRuntime {
   std::unique_ptr<FilesHandler> files;
   filter::Chain chain;
+  std::optional<cache::CachedRoute> cached;  // proxy route with `cache:`
 };
 
 class Pipeline final : public http::Handler {
@@ -69,6 +72,14 @@ class Pipeline final : public http::Handler {
         if (!cfg_->clusters.count(p->cluster))
           throw RouteError(r.loc, "route '" + cr.name + "' proxies to unknown cluster '" +
                                       p->cluster + "'");
+        if (r.cache) {
+          cache::CachedRoute c;
+          c.action = p;
+          c.cache = &*r.cache;
+          c.storage_limit = cfg_->cache.max_object_bytes;
+          c.owner = cfg_;
+          rt.cached = std::move(c);
+        }
       } else if (const auto* f = std::get_if<config::FilesAction>(&r.action)) {
         rt.files = std::make_unique<FilesHandler>(*f, r.loc);
       } else if (const auto* d = std::get_if<config::RedirectAction>(&r.action)) {
@@ -161,7 +172,10 @@ class Pipeline final : public http::Handler {
               ex, filter::local_reply(502, "no-upstreams", "no upstreams\n"));
           co_return;
         }
-        co_await upstreams_->proxy(ex, a, prefix);
+        if (rt.cached)
+          co_await cache::cached_proxy(ex, upstreams_, *rt.cached, prefix);
+        else
+          co_await upstreams_->proxy(ex, a, prefix);
         co_return;
       }
       case 1: {

@@ -23,6 +23,7 @@
 #include "quic/tls_server.hpp"
 #include "router/pipeline.hpp"
 #include "security/listener_gate.hpp"
+#include "server/cache_setup.hpp"
 #include "server/listener_context.hpp"
 
 namespace strata::server {
@@ -175,6 +176,8 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
     return e.what();
   }
   try {
+    // Before the handlers are built: they may look the store up.
+    configure_cache_store(*cfg);
     apply(cfg, next);
   } catch (const std::exception& e) {
     return std::string("applying configuration: ") + e.what();

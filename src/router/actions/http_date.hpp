@@ -1,15 +1,9 @@
-// HTTP-date (RFC 9110 5.6.7) formatting and parsing, IMF-fixdate only
-// ("Sun, 06 Nov 1994 08:49:37 GMT"). Pure functions, thread-safe.
+// Moved to http/http_date.hpp (the edge cache uses it too); these names
+// stay for the file server.
 #pragma once
-#include <ctime>
-#include <optional>
-#include <string>
-#include <string_view>
+#include "http/http_date.hpp"
 
 namespace strata::router {
-
-std::string format_http_date(std::time_t t);
-// nullopt for anything that is not a valid IMF-fixdate.
-std::optional<std::time_t> parse_http_date(std::string_view s);
-
+using http::format_http_date;
+using http::parse_http_date;
 }  // namespace strata::router

@@ -1,8 +1,8 @@
-#include "router/actions/byte_range.hpp"
+#include "http/byte_range.hpp"
 
 #include <charconv>
 
-namespace strata::router {
+namespace strata::http {
 
 namespace {
 std::string_view trim(std::string_view s) {
@@ -59,4 +59,4 @@ ByteRange parse_byte_range(std::string_view header, std::uint64_t size) {
   return r;
 }
 
-}  // namespace strata::router
+}  // namespace strata::http

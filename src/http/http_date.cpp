@@ -1,9 +1,9 @@
-#include "router/actions/http_date.hpp"
+#include "http/http_date.hpp"
 
 #include <array>
 #include <cstdio>
 
-namespace strata::router {
+namespace strata::http {
 
 namespace {
 constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -54,4 +54,4 @@ std::optional<std::time_t> parse_http_date(std::string_view s) {
   return timegm(&tm);
 }
 
-}  // namespace strata::router
+}  // namespace strata::http

@@ -1,0 +1,177 @@
+#include "cache/capture_exchange.hpp"
+
+#include <charconv>
+
+#include "cache/cache_control.hpp"
+#include "cache/conditional.hpp"
+#include "cache/freshness.hpp"
+#include "cache/key.hpp"
+#include "cache/serve.hpp"
+#include "cache/storable.hpp"
+#include "http/context.hpp"
+#include "http/http_date.hpp"
+
+namespace strata::cache {
+
+namespace {
+
+void split_tags(std::string_view v, char sep, std::vector<std::string>& out) {
+  while (!v.empty()) {
+    auto c = v.find(sep);
+    auto t = v.substr(0, c);
+    while (!t.empty() && (t.front() == ' ' || t.front() == ',')) t.remove_prefix(1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == ',')) t.remove_suffix(1);
+    if (!t.empty()) out.emplace_back(t);
+    if (c == std::string_view::npos) break;
+    v.remove_prefix(c + 1);
+  }
+}
+
+bool error_status(int s) { return s == 500 || s == 502 || s == 503 || s == 504; }
+
+}  // namespace
+
+CaptureExchange::CaptureExchange(http::Exchange& inner, CaptureParams p)
+    : inner_(inner), p_(std::move(p)) {}
+
+CaptureExchange::~CaptureExchange() { decided(); }
+
+void CaptureExchange::decided() {
+  if (decided_) return;
+  decided_ = true;
+  if (p_.on_decided) p_.on_decided();
+}
+
+void CaptureExchange::abandon() {
+  obj_.reset();
+  std::string().swap(body_);
+  decided();
+}
+
+void CaptureExchange::finish() {
+  if (!obj_) return;
+  obj_->body = std::make_shared<const std::string>(std::move(body_));
+  stored_ = p_.store->insert(std::move(obj_));
+  obj_.reset();
+  decided();
+}
+
+void CaptureExchange::reset() {
+  abandon();
+  inner_.reset();
+}
+
+boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Response& r,
+                                                                    bool end_stream) {
+  const auto now = p_.clock->now();
+  upstream_status_ = r.status;
+  const auto& name = p_.rc->name;
+  if (p_.stale && r.status == 304) {
+    // Revalidated: refresh the stored object, answer from it.
+    auto updated = std::make_shared<const Object>(
+        updated_by_304(*p_.stale, r.headers, p_.request_time, now));
+    if (p_.store && !p_.store->replace(p_.stale, updated)) p_.store->insert(updated);
+    decided();
+    swallow_ = true;
+    ServeOptions so;
+    so.method = p_.method;
+    so.client = &p_.client;
+    so.age = current_age(*updated, now);
+    const std::string cs = name + "; fwd=" + p_.fwd + "; fwd-status=304";
+    so.cache_status = cs;
+    so.strip_tag_headers = p_.rc->strip_tag_headers;
+    co_return co_await serve_object(inner_, *updated, so);
+  }
+  if (p_.stale && p_.serve_stale_on_error && error_status(r.status)) {
+    decided();
+    swallow_ = true;
+    if (auto* ctx = inner_.context()) ctx->local_reason.clear();
+    ServeOptions so;
+    so.method = p_.method;
+    so.client = &p_.client;
+    so.age = p_.stale_age;
+    const std::string cs =
+        name + "; fwd=stale; fwd-status=" + std::to_string(r.status) + "; detail=stale-if-error";
+    so.cache_status = cs;
+    so.strip_tag_headers = p_.rc->strip_tag_headers;
+    co_return co_await serve_object(inner_, *p_.stale, so);
+  }
+
+  // A forwarded response: store it when allowed.
+  for (auto n : {"location", "content-location"})
+    if (auto v = r.headers.get(n)) locations_.emplace_back(*v);
+  auto o = std::make_shared<Object>();
+  o->key = p_.key;
+  o->url = p_.url;
+  o->status = r.status;
+  for (const auto& f : r.headers)
+    if (!never_stored(f.name)) o->headers.push_back({std::string(f.name), std::string(f.value)});
+  if (!o->header("date"))
+    o->headers.push_back({"date", http::format_http_date(std::chrono::system_clock::to_time_t(now))});
+  o->request_time = p_.request_time;
+  o->response_time = now;
+  bool star = false;
+  o->vary = vary_values(vary_names(r.headers, p_.rc->vary, star), p_.client);
+  o->vary_star = star;
+  o->tags = p_.rc->tags;
+  for (const auto& f : r.headers) {
+    if (f.name == "surrogate-key") split_tags(f.value, ' ', o->tags);
+    else if (f.name == "cache-tag") split_tags(f.value, ',', o->tags);
+  }
+  const auto resp_cc = parse_cache_control(r.headers);
+  const auto req_cc = parse_cache_control(p_.client);
+  std::string_view why = p_.may_store ? not_storable_reason(p_.method, p_.client, req_cc, *o,
+                                                            resp_cc, *p_.rc)
+                                      : std::string_view("no-store");
+  if (why.empty() && !p_.store) why = "no-store";
+  if (why.empty()) {
+    if (auto cl = r.headers.get("content-length")) {
+      std::uint64_t n = 0;
+      std::from_chars(cl->data(), cl->data() + cl->size(), n);
+      if (n > p_.limit) why = "too-large";
+      else body_.reserve(n);
+    }
+  }
+  std::string cs = name + "; fwd=" + p_.fwd + "; fwd-status=" + std::to_string(r.status);
+  if (why.empty()) {
+    obj_ = std::move(o);
+    cs += "; stored";
+  } else {
+    decided();
+  }
+  append_cache_status(r.headers, cs);
+  if (p_.rc->strip_tag_headers) {
+    r.headers.remove("surrogate-key");
+    r.headers.remove("cache-tag");
+    r.headers.remove("surrogate-control");
+  }
+  auto ec = co_await inner_.send_head(r, end_stream);
+  if (end_stream) {
+    if (!ec) finish();
+    else abandon();
+  }
+  co_return ec;
+}
+
+boost::asio::awaitable<http::error_code> CaptureExchange::send_body(std::span<const char> data,
+                                                                    bool end_stream) {
+  if (swallow_) co_return http::error_code{};
+  if (obj_) {
+    if (body_.size() + data.size() > p_.limit) abandon();
+    else body_.append(data.data(), data.size());
+  }
+  auto ec = co_await inner_.send_body(data, end_stream);
+  if (ec) abandon();
+  else if (end_stream) finish();
+  co_return ec;
+}
+
+boost::asio::awaitable<http::error_code> CaptureExchange::send_trailers(const http::Headers& t) {
+  if (swallow_) co_return http::error_code{};
+  auto ec = co_await inner_.send_trailers(t);
+  if (ec) abandon();
+  else finish();  // trailers are not stored
+  co_return ec;
+}
+
+}  // namespace strata::cache

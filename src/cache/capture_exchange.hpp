@@ -1,0 +1,91 @@
+// The exchange decorator the cached proxy hands to Upstreams::proxy: it
+// passes the upstream response through to the client while teeing it into
+// a new Object, inserted into the store when the body ends (a response
+// over the size limit is abandoned as soon as it is known to be too large
+// and streams on uncached). With a stale object being revalidated it also
+// answers a 304 from the stored object (updated per RFC 9111 4.3.4) and,
+// when stale-if-error allows, answers a 500/502/503/504 (the origin's or
+// the proxy's own: connect error, breaker open, timeout) with the stale
+// object. Adds Cache-Status to forwarded responses and strips the tag
+// headers when the route asks. Same thread rules as the wrapped exchange.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cache/object.hpp"
+#include "cache/store.hpp"
+#include "config/cache.hpp"
+#include "core/clock.hpp"
+#include "http/exchange.hpp"
+
+namespace strata::cache {
+
+struct CaptureParams {
+  std::shared_ptr<Store> store;          // null: nothing is stored
+  const config::RouteCache* rc = nullptr;
+  const core::WallClock* clock = nullptr;
+  std::string key, url;
+  std::string method;                    // the client's
+  http::Headers client;                  // the client's fields before any rewrite
+  WallTime request_time{};
+  std::uint64_t limit = 0;               // largest body stored (bytes)
+  bool may_store = true;                 // false: the request forbids storing (no-store)
+  ObjectPtr stale;                       // revalidating this object, or null
+  bool serve_stale_on_error = false;     // stale-if-error applies to `stale`
+  std::int64_t stale_age = 0;            // `stale`'s age for the stale answer
+  std::string fwd = "uri-miss";          // Cache-Status fwd= for a forwarded response
+  // Called once when it is known whether the response will be stored
+  // (coalescer release).
+  std::function<void()> on_decided;
+};
+
+class CaptureExchange final : public http::Exchange {
+ public:
+  CaptureExchange(http::Exchange& inner, CaptureParams p);
+  ~CaptureExchange() override;
+
+  http::Request& request() override { return inner_.request(); }
+  const http::ConnInfo& conn() const override { return inner_.conn(); }
+  boost::asio::any_io_executor executor() const override { return inner_.executor(); }
+  boost::asio::awaitable<http::IoResult> read_body(std::span<char> buf) override {
+    return inner_.read_body(buf);
+  }
+  const http::Headers* request_trailers() const override { return inner_.request_trailers(); }
+  boost::asio::awaitable<http::error_code> send_interim(const http::Response& r) override {
+    return inner_.send_interim(r);
+  }
+  boost::asio::awaitable<http::error_code> send_head(http::Response& r, bool end_stream) override;
+  boost::asio::awaitable<http::error_code> send_body(std::span<const char> data,
+                                                     bool end_stream) override;
+  boost::asio::awaitable<http::error_code> send_trailers(const http::Headers& t) override;
+  bool head_sent() const override { return swallow_ || inner_.head_sent(); }
+  bool finished() const override { return inner_.finished(); }
+  void reset() override;
+  http::RequestContext* context() override { return inner_.context(); }
+
+  int upstream_status() const { return upstream_status_; }  // 0: no head seen
+  bool stored() const { return stored_; }
+  bool answered_from_cache() const { return swallow_; }  // 304 or stale-if-error
+  // The forwarded response's Location and Content-Location values
+  // (invalidation after an unsafe method).
+  const std::vector<std::string>& invalidate_locations() const { return locations_; }
+
+ private:
+  void decided();
+  void abandon();
+  void finish();
+
+  http::Exchange& inner_;
+  CaptureParams p_;
+  std::shared_ptr<Object> obj_;  // being captured; null when not capturing
+  std::string body_;
+  bool swallow_ = false;         // the upstream response is not the client's
+  bool decided_ = false;
+  bool stored_ = false;
+  int upstream_status_ = 0;
+  std::vector<std::string> locations_;
+};
+
+}  // namespace strata::cache

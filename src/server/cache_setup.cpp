@@ -1,0 +1,34 @@
+#include "server/cache_setup.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "cache/store.hpp"
+#include "core/clock.hpp"
+
+namespace strata::server {
+
+bool any_route_cached(const config::Config& cfg) {
+  for (const auto& [name, routes] : cfg.route_tables)
+    for (const auto& r : routes)
+      if (r.cache) return true;
+  return false;
+}
+
+void configure_cache_store(const config::Config& cfg) {
+  auto store = cache::process_store();
+  if (!any_route_cached(cfg)) {
+    if (store) {
+      spdlog::info("cache: no cached route; the store is released");
+      cache::set_process_store(nullptr);
+    }
+    return;
+  }
+  if (store) {
+    store->reconfigure(cfg.cache);
+    return;
+  }
+  cache::set_process_store(cache::Store::create(cfg.cache, core::SystemWallClock::instance()));
+  spdlog::info("cache: store of {} bytes in memory, policy {}", cfg.cache.memory_bytes, cfg.cache.policy);
+}
+
+}  // namespace strata::server

@@ -1,0 +1,19 @@
+// The process's edge-cache store across configuration generations
+// (cache::process_store(), docs/cache.md "Storage"). Main thread (start and
+// reload).
+#pragma once
+#include "config/config.hpp"
+
+namespace strata::server {
+
+// True when some route of `cfg` has `cache:`.
+bool any_route_cached(const config::Config& cfg);
+
+// Brings cache::process_store() in line with `cfg`: created (with
+// cfg.cache and the system wall clock) when a route is cached and there is
+// none yet; reconfigured (cfg.cache) when there is one; released when no
+// route is cached any more (objects in use stay alive with their users).
+// A disk tier that cannot be opened is logged and the store runs in memory.
+void configure_cache_store(const config::Config& cfg);
+
+}  // namespace strata::server
