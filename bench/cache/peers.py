@@ -88,10 +88,12 @@ def _dir(tmp, name):
     return d
 
 
-def nginx(tmp, origin_port, port=None, cpu=None, extra_server="", h2c_port=None, http_extra=""):
+def nginx(tmp, origin_port, port=None, cpu=None, extra_server="", h2c_port=None, http_extra="",
+          io="sendfile on;\n  tcp_nopush on;"):
     """nginx proxy_cache with the suite's settings; h2c_port: a second
     listener speaking HTTP/2 with prior knowledge (nginx 1.22's cleartext
-    `http2` listener speaks nothing else), for the hit bench."""
+    `http2` listener speaks nothing else), for the hit bench. io: the I/O
+    directives (Debian's default: sendfile, tcp_nopush)."""
     port = port or free_port()
     h2c_listen = f"listen 127.0.0.1:{h2c_port} http2;" if h2c_port else ""
     d = _dir(tmp, "nginx")
@@ -104,8 +106,7 @@ pid {d}/nginx.pid;
 error_log {d}/error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-  sendfile on;
-  tcp_nopush on;
+  {io}
   types_hash_max_size 2048;
   include /etc/nginx/mime.types;
   default_type application/octet-stream;
