@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <string>
+#include <string_view>
 
 namespace strata::cache {
 
@@ -45,8 +46,9 @@ void apply(CacheControl& cc, std::string_view value) {
     std::string_view name = item, arg;
     bool has_arg = false;
     if (auto eq = item.find('='); eq != std::string_view::npos) {
-      name = trim(item.substr(0, eq));
-      arg = trim(item.substr(eq + 1));
+      name = item.substr(0, eq);
+      arg = item.substr(eq + 1);
+      if (name != trim(name) || arg != trim(arg)) continue;  // "max-age = 5": not a directive
       has_arg = true;
     }
     const std::string n = http::to_lower(name);
@@ -58,20 +60,35 @@ void apply(CacheControl& cc, std::string_view value) {
     else if (n == "max-stale") {
       if (has_arg) set_once(cc.max_stale, arg);
       else cc.max_stale_any = true;
-    } else if (n == "no-cache") cc.no_cache = true;
-    else if (n == "no-store") cc.no_store = true;
+    } else if (n == "no-cache" || n == "private") {
+      std::string_view list = arg;
+      if (list.size() >= 2 && list.front() == '"' && list.back() == '"')
+        list = list.substr(1, list.size() - 2);
+      if (!has_arg || trim(list).empty()) {
+        (n == "no-cache" ? cc.no_cache : cc.is_private) = true;
+        continue;
+      }
+      while (true) {
+        auto c = list.find(',');
+        auto f = trim(list.substr(0, c));
+        if (!f.empty()) cc.omit_fields.push_back(http::to_lower(f));
+        if (c == std::string_view::npos) break;
+        list.remove_prefix(c + 1);
+      }
+    } else if (n == "no-store") cc.no_store = true;
     else if (n == "no-transform") cc.no_transform = true;
     else if (n == "only-if-cached") cc.only_if_cached = true;
     else if (n == "must-revalidate") cc.must_revalidate = true;
     else if (n == "proxy-revalidate") cc.proxy_revalidate = true;
     else if (n == "must-understand") cc.must_understand = true;
     else if (n == "public") cc.is_public = true;
-    else if (n == "private") cc.is_private = true;
     else if (n == "immutable") cc.immutable = true;
   }
 }
 
 }  // namespace
+
+void add_cache_control(CacheControl& cc, std::string_view value) { apply(cc, value); }
 
 CacheControl parse_cache_control(std::string_view value) {
   CacheControl cc;
@@ -86,12 +103,33 @@ CacheControl parse_cache_control(const http::Headers& h) {
   return cc;
 }
 
-bool pragma_no_cache(const http::Headers& h) {
-  if (h.has("cache-control")) return false;
-  for (const auto& f : h)
-    if (f.name == "pragma" && http::to_lower(f.value).find("no-cache") != std::string::npos)
-      return true;
-  return false;
+CacheControl response_cache_control(const http::Headers& h) {
+  CacheControl cc = parse_cache_control(h);
+  if (!h.has("surrogate-control")) return cc;
+  // Strip ";target" from each directive, then parse as Cache-Control.
+  std::string sc;
+  for (const auto& f : h) {
+    if (f.name != "surrogate-control") continue;
+    std::string_view v = f.value;
+    while (!v.empty()) {
+      auto c = v.find(',');
+      auto item = v.substr(0, c);
+      item = item.substr(0, item.find(';'));
+      if (auto plus = item.find('+'); plus != std::string_view::npos) item = item.substr(0, plus);
+      if (!sc.empty()) sc += ',';
+      sc += item;
+      if (c == std::string_view::npos) break;
+      v.remove_prefix(c + 1);
+    }
+  }
+  const auto s = parse_cache_control(std::string_view(sc));
+  cc.no_store = s.no_store;
+  cc.is_private = false;
+  if (s.max_age) {
+    cc.max_age = s.max_age;
+    cc.s_maxage.reset();
+  }
+  return cc;
 }
 
 }  // namespace strata::cache

@@ -12,9 +12,11 @@
 #include "cache/null_exchange.hpp"
 #include "cache/request_metrics.hpp"
 #include "cache/serve.hpp"
+#include "cache/verdict.hpp"
 #include "cache/store.hpp"
 #include "filter/local_reply.hpp"
 #include "http/context.hpp"
+#include "http/tunnel.hpp"
 #include "upstream/upstreams.hpp"
 
 namespace strata::cache {
@@ -30,40 +32,6 @@ bool safe_method(std::string_view m) {
 std::uint64_t limit_of(const CachedRoute& r) {
   const auto l = r.cache->max_object_bytes;
   return l ? l : r.storage_limit;
-}
-
-// How a stored object stands against this request.
-struct Verdict {
-  std::int64_t age = 0;
-  std::int64_t ttl = 0;        // lifetime - age (negative: stale by that much)
-  bool usable = false;         // may answer without contacting the origin
-  bool swr = false;            // may answer stale while one revalidation runs
-  bool sie = false;            // may answer stale if the origin fails
-};
-
-Verdict judge(const Object& o, const CacheControl& req_cc, bool req_no_cache,
-              const config::RouteCache& rc, WallTime now) {
-  Verdict v;
-  const auto occ = object_cache_control(o);
-  v.age = current_age(o, now);
-  v.ttl = freshness_lifetime(o, occ, rc).value_or(0) - v.age;
-  const bool must = occ.must_revalidate || occ.proxy_revalidate || occ.s_maxage.has_value();
-  const bool revalidate_always = occ.no_cache || o.invalidated || req_no_cache;
-  bool ok = v.ttl > 0;
-  if (req_cc.max_age && v.age > *req_cc.max_age) ok = false;
-  if (req_cc.min_fresh && v.ttl < *req_cc.min_fresh) ok = false;
-  if (!ok && v.ttl <= 0 && !must && !(req_cc.max_age && v.age > *req_cc.max_age) &&
-      (req_cc.max_stale_any || (req_cc.max_stale && -v.ttl <= *req_cc.max_stale)))
-    ok = true;  // the client accepts this much staleness
-  v.usable = ok && !revalidate_always;
-  const auto stale_by = -v.ttl;
-  v.swr = !v.usable && !req_no_cache && !req_cc.max_age && !req_cc.min_fresh &&
-          stale_by <= stale_while_revalidate_s(occ, rc) && stale_by >= 0 &&
-          stale_while_revalidate_s(occ, rc) > 0;
-  const auto sie = std::max(stale_if_error_s(occ, rc),
-                            must ? std::int64_t(0) : req_cc.stale_if_error.value_or(0));
-  v.sie = sie > 0 && stale_by <= sie;
-  return v;
 }
 
 // The key of `location` (absolute or path) when it is on the request's
@@ -119,6 +87,14 @@ asio::awaitable<void> serve_hit(http::Exchange& ex, const Object& o, Verdict v,
   co_await serve_object(ex, o, so);
 }
 
+// RFC 9111 5.2.1.7: nothing usable stored -> 504, with our Cache-Status.
+asio::awaitable<void> only_if_cached_miss(http::Exchange& ex, const config::RouteCache& rc) {
+  const std::pair<std::string, std::string> cs[] = {
+      {"cache-status", rc.name + "; fwd=miss; detail=only-if-cached"}};
+  co_await filter::send_local_reply(
+      ex, filter::local_reply(504, "cache-only-if-cached", "not in the cache\n"), cs);
+}
+
 CaptureParams base_params(const CachedRoute& route, std::shared_ptr<Store> store,
                           std::string key, const http::Request& req) {
   CaptureParams p;
@@ -139,6 +115,12 @@ CaptureParams base_params(const CachedRoute& route, std::shared_ptr<Store> store
 asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream::Upstreams> ups,
                                    const CachedRoute& route, std::string_view prefix) {
   auto& req = ex.request();
+  if (http::tunnel_kind(req) != http::TunnelKind::none) {
+    // WebSocket / CONNECT: not a cacheable exchange; the proxy needs the
+    // codec's upgrade()/tunnel() directly.
+    co_await ups->proxy(ex, *route.action, prefix);
+    co_return;
+  }
   const auto& rc = *route.cache;
   auto& metrics = RequestMetrics::get();
   auto* ctx = ex.context();
@@ -146,11 +128,19 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   auto store = process_store();
   std::string key = primary_key(req, client_ip, rc.key);
 
+  // Edge Architecture: tell the origin a surrogate is here (it may answer
+  // with Surrogate-Control). Set on the request just before it goes out.
+  const auto announce = [&rc](http::Headers& h) {
+    h.set("surrogate-capability", rc.name + "=\"Surrogate/1.0\"");
+  };
+  const auto req_cc = parse_cache_control(req.headers);
   const bool cacheable_method = req.method == "GET" || req.method == "HEAD";
-  if (!cacheable_method || rc.private_ || !store) {
+  if (!cacheable_method || rc.private_ || !store || req_cc.no_store) {
+    // A request's no-store: neither answered from nor stored in the cache.
     auto p = base_params(route, nullptr, key, req);
-    p.fwd = !cacheable_method ? "method" : "bypass";
+    p.fwd = !cacheable_method ? "method" : req_cc.no_store ? "request" : "bypass";
     const bool unsafe = !safe_method(req.method);
+    announce(req.headers);
     CaptureExchange cx(ex, std::move(p));
     co_await ups->proxy(cx, *route.action, prefix);
     const int st = cx.upstream_status();
@@ -162,12 +152,14 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
     co_return;
   }
 
-  const auto req_cc = parse_cache_control(req.headers);
-  const bool req_no_cache = req_cc.no_cache || pragma_no_cache(req.headers);
-  const http::Headers client = req.headers;
+  // Pragma is deprecated (RFC 9111 5.4) and ignored: HTTP/1.1 clients say
+  // Cache-Control.
+  const bool req_no_cache = req_cc.no_cache;
+  // The client's fields as sent; `req.headers` changes only right before
+  // a request goes upstream (after the copies the captures keep).
+  const http::Headers& client = req.headers;
   auto match = [&client](const Object& o) { return vary_matches(o, client); };
   ObjectPtr obj = store->find(key, match);
-
 
   if (obj) {
     const auto v = judge(*obj, req_cc, req_no_cache, rc, route.clock->now());
@@ -189,6 +181,7 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
         r.headers = req.headers;
         strip_conditionals(r.headers);
         add_validators(r.headers, *obj);
+        announce(r.headers);
         auto p = base_params(route, store, key, req);
         p.method = "GET";
         p.stale = obj;
@@ -203,16 +196,15 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
       co_return;
     }
     if (req_cc.only_if_cached) {
-      co_await filter::send_local_reply(ex, filter::local_reply(504, "cache-only-if-cached",
-                                                                "not in the cache\n"));
+      co_await only_if_cached_miss(ex, rc);
       co_return;
     }
     // Revalidate (or refetch when the object has no validator).
     metrics.revalidations.inc();
+    auto p = base_params(route, store, key, req);  // keeps the client's fields
     strip_conditionals(req.headers);
     add_validators(req.headers, *obj);
-    auto p = base_params(route, store, key, req);
-    p.client = client;
+    announce(req.headers);
     p.may_store = !req_cc.no_store;
     p.stale = obj;
     p.serve_stale_on_error = v.sie;
@@ -226,13 +218,13 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   }
 
   if (req_cc.only_if_cached) {
-    co_await filter::send_local_reply(ex, filter::local_reply(504, "cache-only-if-cached",
-                                                              "not in the cache\n"));
+    co_await only_if_cached_miss(ex, rc);
     co_return;
   }
   metrics.misses.inc();
   if (ctx) ctx->set(http::Slot::cache_status, "miss");
-  std::string fwd = store->variants(key).empty() ? "uri-miss" : "vary-miss";
+  auto variants = store->variants(key);
+  std::string fwd = variants.empty() ? "uri-miss" : "vary-miss";
   std::uint64_t lead = 0;
   if (rc.coalesce && req.method == "GET" && !is_conditional(client) && !client.has("range") &&
       !req_cc.no_store && !req_no_cache) {
@@ -254,6 +246,19 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   p.may_store = !req_cc.no_store;
   p.fwd = fwd;
   p.on_decided = [key, lead] { Coalescer::instance().release(key, lead); };
+  if (!variants.empty() && !is_conditional(client)) {
+    // Let the origin pick a stored variant (RFC 9111 4.3.1).
+    std::string etags;
+    for (const auto& v : variants) {
+      if (const auto* e = v->header("etag"); e && !v->vary_star) {
+        if (!etags.empty()) etags += ", ";
+        etags += *e;
+        p.candidates.push_back(v);
+      }
+    }
+    if (!etags.empty()) req.headers.set("if-none-match", etags);
+  }
+  announce(req.headers);
   CaptureExchange cx(ex, std::move(p));
   co_await ups->proxy(cx, *route.action, prefix);
 }

@@ -11,6 +11,7 @@
 //    URI and same-origin Location / Content-Location (RFC 9111 4.4).
 //  - `private: true`, or no process store: forwarded with
 //    Cache-Status "...; fwd=bypass".
+//  - Upgrade (WebSocket) and CONNECT requests go to the proxy untouched.
 // Runs on the exchange's worker thread; the store and coalescer are
 // process-wide.
 #pragma once

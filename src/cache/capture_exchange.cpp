@@ -1,5 +1,6 @@
 #include "cache/capture_exchange.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "cache/cache_control.hpp"
@@ -25,6 +26,15 @@ void split_tags(std::string_view v, char sep, std::vector<std::string>& out) {
     if (c == std::string_view::npos) break;
     v.remove_prefix(c + 1);
   }
+}
+
+bool same_representation(const Object& o, const http::Headers& h) {
+  for (const char* n : {"etag", "last-modified", "content-length"}) {
+    const auto* stored = o.header(n);
+    const auto got = h.get(n);
+    if (stored && got && *stored != *got) return false;
+  }
+  return true;
 }
 
 bool error_status(int s) { return s == 500 || s == 502 || s == 503 || s == 504; }
@@ -66,7 +76,12 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
   const auto now = p_.clock->now();
   upstream_status_ = r.status;
   const auto& name = p_.rc->name;
-  if (p_.stale && r.status == 304) {
+  // A 200 to a HEAD sent to revalidate a stored GET updates it like a 304
+  // (RFC 9111 4.3.5) unless its validators or length say the
+  // representation changed.
+  const bool head_update = p_.stale && p_.method == "HEAD" && r.status == 200 &&
+                           same_representation(*p_.stale, r.headers);
+  if (p_.stale && (r.status == 304 || head_update)) {
     // Revalidated: refresh the stored object, answer from it.
     auto updated = std::make_shared<const Object>(
         updated_by_304(*p_.stale, r.headers, p_.request_time, now));
@@ -77,10 +92,40 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
     so.method = p_.method;
     so.client = &p_.client;
     so.age = current_age(*updated, now);
-    const std::string cs = name + "; fwd=" + p_.fwd + "; fwd-status=304";
+    const std::string cs = name + "; fwd=" + p_.fwd + "; fwd-status=" + std::to_string(r.status);
     so.cache_status = cs;
     so.strip_tag_headers = p_.rc->strip_tag_headers;
     co_return co_await serve_object(inner_, *updated, so);
+  }
+  if (!p_.stale && r.status == 304 && !p_.candidates.empty()) {
+    // The origin chose one of the stored variants for this request.
+    ObjectPtr chosen;
+    const auto etag = r.headers.get("etag");
+    for (const auto& c : p_.candidates) {
+      const auto* e = c->header("etag");
+      if (e && (!etag || *etag == *e)) {
+        chosen = c;
+        if (etag) break;
+      }
+    }
+    if (chosen && (etag || p_.candidates.size() == 1)) {
+      Object n = updated_by_304(*chosen, r.headers, p_.request_time, now);
+      std::vector<std::string> names;
+      for (const auto& f : n.vary) names.push_back(f.name);
+      n.vary = vary_values(names, p_.client);
+      auto updated = std::make_shared<const Object>(std::move(n));
+      if (p_.store) p_.store->insert(updated);
+      decided();
+      swallow_ = true;
+      ServeOptions so;
+      so.method = p_.method;
+      so.client = &p_.client;
+      so.age = current_age(*updated, now);
+      const std::string cs = name + "; fwd=" + p_.fwd + "; fwd-status=304";
+      so.cache_status = cs;
+      so.strip_tag_headers = p_.rc->strip_tag_headers;
+      co_return co_await serve_object(inner_, *updated, so);
+    }
   }
   if (p_.stale && p_.serve_stale_on_error && error_status(r.status)) {
     decided();
@@ -118,7 +163,7 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
     if (f.name == "surrogate-key") split_tags(f.value, ' ', o->tags);
     else if (f.name == "cache-tag") split_tags(f.value, ',', o->tags);
   }
-  const auto resp_cc = parse_cache_control(r.headers);
+  const auto resp_cc = response_cache_control(r.headers);
   const auto req_cc = parse_cache_control(p_.client);
   std::string_view why = p_.may_store ? not_storable_reason(p_.method, p_.client, req_cc, *o,
                                                             resp_cc, *p_.rc)
@@ -132,11 +177,20 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
       else body_.reserve(n);
     }
   }
+  if (why.empty() && !resp_cc.omit_fields.empty()) {
+    std::erase_if(o->headers, [&](const Field& f) {
+      return std::find(resp_cc.omit_fields.begin(), resp_cc.omit_fields.end(), f.name) !=
+             resp_cc.omit_fields.end();
+    });
+  }
   std::string cs = name + "; fwd=" + p_.fwd + "; fwd-status=" + std::to_string(r.status);
   if (why.empty()) {
     obj_ = std::move(o);
     cs += "; stored";
   } else {
+    // The origin no longer lets the stale object be stored (private,
+    // no-store, ...): it must not be served stale any more either.
+    if (p_.stale && p_.store && r.status < 500) p_.store->erase(p_.key);
     decided();
   }
   append_cache_status(r.headers, cs);

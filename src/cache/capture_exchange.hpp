@@ -35,6 +35,10 @@ struct CaptureParams {
   ObjectPtr stale;                       // revalidating this object, or null
   bool serve_stale_on_error = false;     // stale-if-error applies to `stale`
   std::int64_t stale_age = 0;            // `stale`'s age for the stale answer
+  // Stored variants of the key that did not match the request's Vary
+  // values: their ETags went upstream in If-None-Match, and a 304 naming
+  // one of them makes it this request's variant too (RFC 9111 4.3.1).
+  std::vector<ObjectPtr> candidates;
   std::string fwd = "uri-miss";          // Cache-Status fwd= for a forwarded response
   // Called once when it is known whether the response will be stored
   // (coalescer release).

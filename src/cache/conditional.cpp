@@ -10,6 +10,9 @@ std::string_view opaque(std::string_view etag) {
   while (!etag.empty() && (etag.front() == ' ' || etag.front() == '\t')) etag.remove_prefix(1);
   while (!etag.empty() && (etag.back() == ' ' || etag.back() == '\t')) etag.remove_suffix(1);
   if (etag.substr(0, 2) == "W/") etag.remove_prefix(2);
+  // Unquoted tags (not RFC syntax, seen in the wild) compare by content.
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+    etag = etag.substr(1, etag.size() - 2);
   return etag;
 }
 
@@ -44,12 +47,12 @@ bool not_modified(const http::Headers& req, const Object& o) {
     return etag_list_matches(list, *etag);
   }
   if (auto ims = req.get("if-modified-since")) {
-    auto since = http::parse_http_date(*ims);
+    auto since = http::parse_http_date_any(*ims);
     if (!since) return false;
     const auto* lm = o.header("last-modified");
     if (!lm) lm = o.header("date");
     if (!lm) return false;
-    auto t = http::parse_http_date(*lm);
+    auto t = http::parse_http_date_any(*lm);
     return t && *t <= *since;
   }
   return false;
@@ -62,7 +65,7 @@ void strip_conditionals(http::Headers& req) {
 }
 
 void add_validators(http::Headers& req, const Object& o) {
-  if (const auto* e = o.header("etag")) req.set("if-none-match", *e);
+  if (const auto* e = o.header("etag")) req.set("if-none-match", *e);  // as the origin spelled it
   if (const auto* lm = o.header("last-modified")) req.set("if-modified-since", *lm);
 }
 
@@ -71,7 +74,8 @@ Object updated_by_304(const Object& old, const http::Headers& h304, WallTime req
   Object n = old;
   auto skip = [](std::string_view name) {
     return never_stored(name) || name == "content-length" || name == "content-encoding" ||
-           name == "cache-status" || name == "content-range";
+           name == "cache-status" || name == "content-range" || name == "content-md5" ||
+           name == "etag";
   };
   // Names the 304 carries replace every stored line of that name.
   std::vector<Field> merged;

@@ -26,8 +26,9 @@ void strip_conditionals(http::Headers& req);
 void add_validators(http::Headers& req, const Object& o);
 
 // A new object: `old` with every field of the 304's head replacing fields
-// of the same name, except Content-Length, Content-Encoding, hop-by-hop
-// fields and the cache's own (Cache-Status); the request and response
+// of the same name, except Content-Length, Content-Encoding, Content-Range,
+// Content-MD5, ETag (the stored representation's), hop-by-hop fields and
+// the cache's own (Cache-Status); the request and response
 // times are the revalidation's. The body is shared.
 Object updated_by_304(const Object& old, const http::Headers& h304, WallTime request_time,
                       WallTime response_time);

@@ -12,18 +12,26 @@ using std::chrono::duration_cast;
 using std::chrono::seconds;
 
 CacheControl object_cache_control(const Object& o) {
+  if (!o.header("surrogate-control")) {  // the usual case: no field copies
+    CacheControl cc;
+    for (const auto& f : o.headers)
+      if (f.name == "cache-control") add_cache_control(cc, f.value);
+    return cc;
+  }
   http::Headers h;
   for (const auto& f : o.headers)
-    if (f.name == "cache-control") h.add(f.name, f.value);
-  return parse_cache_control(h);
+    if (f.name == "cache-control" || f.name == "surrogate-control") h.add(f.name, f.value);
+  return response_cache_control(h);
 }
 
 std::optional<WallTime> date_field(const Object& o, std::string_view name) {
   const auto* v = o.header(name);
   if (!v) return std::nullopt;
-  auto t = http::parse_http_date(*v);
+  auto t = http::parse_http_date_any(*v);
   if (!t) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(*t);
+  // Far-future dates (year 9999) would overflow the clock's nanoseconds.
+  constexpr std::time_t kMax = std::time_t(1) << 33;  // year 2242
+  return std::chrono::system_clock::from_time_t(*t < kMax ? *t : kMax);
 }
 
 bool heuristically_cacheable(int s) {
@@ -57,12 +65,26 @@ std::optional<std::int64_t> freshness_lifetime(const Object& o, const CacheContr
 }
 
 std::int64_t current_age(const Object& o, WallTime now) {
+  // Age (RFC 9111 5.1): one line of delta-seconds. Several lines (or a
+  // value joined from several: ", "), a sign, spaces or letters make it
+  // invalid, and an invalid Age makes the response stale; digits up to a
+  // ',', ';' or '.' are read as the value (what http-cache-tests expects).
   std::int64_t age_value = 0;
-  if (const auto* a = o.header("age")) {
-    std::int64_t n = 0;
-    auto [p, ec] = std::from_chars(a->data(), a->data() + a->size(), n);
-    if (ec == std::errc() && n > 0) age_value = n;
+  int lines = 0;
+  bool invalid = false;
+  for (const auto& f : o.headers) {
+    if (f.name != "age") continue;
+    if (++lines > 1) invalid = true;
+    std::string_view a = f.value;
+    std::size_t n = 0;
+    while (n < a.size() && a[n] >= '0' && a[n] <= '9') ++n;
+    if (n == 0 || (n < a.size() && a[n] != ',' && a[n] != ';' && a[n] != '.') ||
+        a.find(", ") != std::string_view::npos)
+      invalid = true;
+    else if (n > 10) age_value = std::int64_t(1) << 31;
+    else std::from_chars(a.data(), a.data() + n, age_value);
   }
+  if (invalid) age_value = std::int64_t(1) << 31;
   const auto date = date_field(o, "date").value_or(o.response_time);
   const auto apparent = std::max<std::int64_t>(0, duration_cast<seconds>(o.response_time - date).count());
   const auto delay = std::max<std::int64_t>(0, duration_cast<seconds>(o.response_time - o.request_time).count());

@@ -12,7 +12,8 @@
 
 namespace strata::cache {
 
-// Cache-Control of a stored response (every cache-control line).
+// Directives of a stored response (response_cache_control: Cache-Control
+// with Surrogate-Control applied).
 CacheControl object_cache_control(const Object& o);
 
 // An HTTP-date field of `o` as a time, nullopt when absent or invalid.

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace strata::cache {
@@ -43,6 +44,31 @@ std::string_view cookie_value(const http::Headers& h, std::string_view name) {
     }
   }
   return {};
+}
+
+// Accept-* values are case-insensitive lists; Accept-Language and
+// Accept-Encoding also ignore the members' order (equal preferences), so
+// "en, DE" and "de,en" select the same variant.
+std::string vary_value(std::string_view name, std::string_view raw) {
+  std::string v = normalize(raw);
+  if (!name.starts_with("accept")) return v;
+  v = http::to_lower(v);
+  if (name != "accept-language" && name != "accept-encoding") return v;
+  std::vector<std::string_view> parts;
+  std::string_view s = v;
+  while (true) {
+    auto c = s.find(',');
+    parts.push_back(s.substr(0, c));
+    if (c == std::string_view::npos) break;
+    s.remove_prefix(c + 1);
+  }
+  std::sort(parts.begin(), parts.end());
+  std::string out;
+  for (auto p : parts) {
+    if (!out.empty()) out += ',';
+    out += p;
+  }
+  return out;
 }
 
 }  // namespace
@@ -112,14 +138,14 @@ std::vector<std::string> vary_names(const http::Headers& response,
 std::vector<Field> vary_values(const std::vector<std::string>& names, const http::Headers& req) {
   std::vector<Field> out;
   out.reserve(names.size());
-  for (const auto& n : names) out.push_back({n, normalize(req.joined(n))});
+  for (const auto& n : names) out.push_back({n, vary_value(n, req.joined(n))});
   return out;
 }
 
 bool vary_matches(const Object& o, const http::Headers& req) {
   if (o.vary_star) return false;
   for (const auto& f : o.vary)
-    if (normalize(req.joined(f.name)) != f.value) return false;
+    if (vary_value(f.name, req.joined(f.name)) != f.value) return false;
   return true;
 }
 

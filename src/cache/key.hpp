@@ -29,7 +29,9 @@ std::vector<std::string> vary_names(const http::Headers& response,
                                     const std::vector<std::string>& route_vary, bool& star);
 
 // The request's value of each of `names` (Object::vary): every line
-// joined with ", ", whitespace around commas removed, "" when absent.
+// joined with ", ", whitespace around commas removed, "" when absent;
+// Accept-* values lower-cased, Accept-Language / Accept-Encoding members
+// sorted (their order carries no preference the cache must keep apart).
 std::vector<Field> vary_values(const std::vector<std::string>& names, const http::Headers& req);
 
 // True when `o` may answer a request with these headers (its vary values

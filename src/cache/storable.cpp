@@ -33,7 +33,6 @@ std::string_view not_storable_reason(std::string_view method, const http::Header
   if (req.has("authorization") && !resp_cc.is_public && !resp_cc.s_maxage &&
       !resp_cc.must_revalidate)
     return "authorization";
-  if (o.header("set-cookie") && !resp_cc.is_public && !resp_cc.s_maxage) return "set-cookie";
   if (o.vary_star) return "vary-star";
   const auto life = freshness_lifetime(o, resp_cc, rc);
   if (!life && !(has_validator(o) && (resp_cc.no_cache || resp_cc.is_public))) return "no-freshness";

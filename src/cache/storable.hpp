@@ -14,9 +14,9 @@ namespace strata::cache {
 // streaming); `req_cc` / `resp_cc` the two Cache-Controls. Returns "" when
 // storable, else a short reason (for logs and Cache-Status detail):
 // "private-route", "method", "status", "no-store", "private",
-// "authorization", "set-cookie", "vary-star", "no-freshness".
-// Set-Cookie responses are stored only when they are public or carry
-// s-maxage (a deliberate choice beyond the RFC, docs/cache.md).
+// "authorization", "vary-star", "no-freshness". As RFC 9111 allows, a
+// response with Set-Cookie is stored (and served with it) when it is
+// otherwise cacheable: origins mark per-user answers private.
 std::string_view not_storable_reason(std::string_view method, const http::Headers& req,
                                      const CacheControl& req_cc, const Object& o,
                                      const CacheControl& resp_cc, const config::RouteCache& rc);

@@ -12,7 +12,8 @@
 // reads the key's variants from disk and, when all of them fit in memory,
 // moves them into memory (erasing them on disk). An object over
 // max_object_bytes but within the disk's own limit goes to disk directly.
-// Disk I/O never happens under a shard mutex.
+// Disk I/O never happens under a shard mutex. find()'s `match` runs under
+// the key's shard mutex for objects in memory: it must not call the store.
 #include "cache/store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -26,6 +27,7 @@
 #include "cache/disk_tier.hpp"
 #include "cache/policy.hpp"
 #include "cache/store_entry.hpp"
+#include "cache/store_factory.hpp"
 #include "cache/store_metrics.hpp"
 #include "cache/tag_index.hpp"
 
@@ -91,6 +93,18 @@ struct Shard {
 class StoreImpl final : public Store {
  public:
   StoreImpl(const config::CacheStorage& cfg, const core::WallClock& clock)
+      : StoreImpl(cfg, clock, Shards{}) {
+    open_disk(cfg.disk);
+  }
+  StoreImpl(const config::CacheStorage& cfg, const core::WallClock& clock, std::unique_ptr<DiskTier> disk)
+      : StoreImpl(cfg, clock, Shards{}) {
+    disk_ = std::move(disk);
+    disk_cfg_ = cfg.disk;
+  }
+
+ private:
+  struct Shards {};  // the constructor both public ones delegate to
+  StoreImpl(const config::CacheStorage& cfg, const core::WallClock& clock, Shards)
       : clock_(clock), shards_(shard_count(cfg)) {
     for (auto& s : shards_) s = std::make_unique<Shard>();
     apply_limits(cfg);
@@ -98,9 +112,9 @@ class StoreImpl final : public Store {
       s->policy = detail::make_policy(cfg.policy, shard_cap_.load());
       s->policy_name = cfg.policy;
     }
-    open_disk(cfg.disk);
   }
 
+ public:
   ~StoreImpl() override {
     if (publish_) metrics_.set_memory(0, 0);
   }
@@ -162,6 +176,7 @@ class StoreImpl final : public Store {
       // Too large for memory: the disk tier takes it if within its own limit.
       auto disk = disk_tier();
       if (disk && disk->put(*obj)) {
+        drop_variant(*obj);  // an older copy in memory would shadow it
         publish();
         return true;
       }
@@ -367,6 +382,21 @@ class StoreImpl final : public Store {
     return kept;
   }
 
+  // Removes the memory copy with obj's key and vary values, if any.
+  void drop_variant(const Object& obj) {
+    Shard& s = shard(hash_key(obj.key));
+    std::lock_guard lk(s.mu);
+    auto it = s.keys.find(std::string_view(obj.key));
+    if (it == s.keys.end()) return;
+    for (auto& p : it->second)
+      if (same_variant(*p->obj, obj)) {
+        Entry* e = p.get();
+        s.policy->on_remove(e);
+        drop(s, e);
+        return;
+      }
+  }
+
   // Moves the key's disk variants into memory when all fit.
   void promote(DiskTier& disk, std::string_view key, const std::vector<ObjectPtr>& objs) {
     for (const auto& o : objs)
@@ -490,26 +520,21 @@ class StoreImpl final : public Store {
   detail::StoreMetrics& metrics_ = detail::StoreMetrics::get();
 };
 
-std::mutex g_process_mu;
-std::shared_ptr<Store> g_process;
-
 }  // namespace
 
 std::shared_ptr<Store> Store::create(const config::CacheStorage& cfg, const core::WallClock& clock) {
   return std::make_shared<StoreImpl>(cfg, clock);
 }
 
-std::shared_ptr<Store> process_store() {
-  std::lock_guard lk(g_process_mu);
-  return g_process;
+std::shared_ptr<Store> create_store(const config::CacheStorage& cfg, const core::WallClock& clock,
+                                    std::unique_ptr<DiskTier> disk) {
+  return std::make_shared<StoreImpl>(cfg, clock, std::move(disk));
 }
 
-void set_process_store(std::shared_ptr<Store> s) {
-  std::lock_guard lk(g_process_mu);
-  if (auto* old = dynamic_cast<StoreImpl*>(g_process.get())) old->set_publish(false);
-  g_process = std::move(s);
-  if (auto* now = dynamic_cast<StoreImpl*>(g_process.get())) now->set_publish(true);
-  else detail::StoreMetrics::get().set_memory(0, 0), detail::StoreMetrics::get().set_disk(0, 0);
+namespace detail {
+void set_publishing(Store* s, bool on) {
+  if (auto* impl = dynamic_cast<StoreImpl*>(s)) impl->set_publish(on);
 }
+}  // namespace detail
 
 }  // namespace strata::cache

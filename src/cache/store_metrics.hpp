@@ -7,7 +7,15 @@
 
 #include "obs/metrics.hpp"
 
+namespace strata::cache {
+class Store;
+}
+
 namespace strata::cache::detail {
+
+// Turns publishing into the metrics below on or off for a store made by
+// Store::create / create_store (process_store.cpp); null is ignored.
+void set_publishing(Store* s, bool on);
 
 struct StoreMetrics {
   obs::Gauge& objects = obs::gauge("strata_cache_objects", "Objects in the cache's memory tier");

@@ -8,6 +8,8 @@
 // displace (least recently used of probation first, then of protected);
 // otherwise the candidate is rejected. Popular objects therefore survive
 // scans and one-hit wonders; the window keeps bursts of new objects.
+#include <algorithm>
+
 #include "cache/frequency_sketch.hpp"
 #include "cache/policy.hpp"
 
@@ -19,6 +21,8 @@ enum Queue : std::uint8_t { kNone = 0, kWindow = 1, kProbation = 2, kProtected =
 // Initial sketch size: an estimate of how many objects fit; it grows with
 // the number of entries actually held.
 constexpr std::uint64_t kAssumedObjectBytes = 8 << 10;
+// A candidate seen at least this often is "warm" (see admit()).
+constexpr unsigned kWarm = 6;
 
 class TinyLfuPolicy final : public Policy {
  public:
@@ -132,21 +136,20 @@ class TinyLfuPolicy final : public Policy {
     }
     const std::uint64_t need = total - cap_;
     const unsigned fc = sketch_.frequency(c->hash);
+    // A warm candidate sometimes wins whatever the victims' frequencies, so
+    // that keys whose frequency an attacker inflates (hash collisions)
+    // cannot pin the main area forever (as Caffeine does).
+    const bool pass = fc >= kWarm && (next_random() & 127) == 0;
     std::vector<Entry*> victims;
     std::uint64_t freed = 0;
-    bool admit = true;
-    for (EntryList* l : {&probation_, &protected_}) {
-      for (Entry* v = l->lru(); v && freed < need; v = v->next) {
-        if (sketch_.frequency(v->hash) >= fc) {
-          admit = false;
-          break;
-        }
+    unsigned strongest = 0;
+    for (EntryList* l : {&probation_, &protected_})
+      for (Entry* v = l->lru(); v && freed < need && (pass || strongest < fc); v = v->next) {
         victims.push_back(v);
         freed += v->charge;
+        strongest = std::max(strongest, sketch_.frequency(v->hash));
       }
-      if (!admit || freed >= need) break;
-    }
-    if (!admit || freed < need) {
+    if (freed < need || (!pass && strongest >= fc)) {
       out.rejected.push_back(c);
       return;
     }
@@ -159,7 +162,15 @@ class TinyLfuPolicy final : public Policy {
     c->queue = kProbation;
   }
 
+  std::uint64_t next_random() {  // xorshift64: deterministic, cheap
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    return rng_;
+  }
+
   std::uint64_t cap_ = 0, window_cap_ = 0, protected_cap_ = 0;
+  std::uint64_t rng_ = 0x2545f4914f6cdd1dull;
   EntryList window_, probation_, protected_;
   FrequencySketch sketch_;
 };

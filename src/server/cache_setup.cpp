@@ -25,6 +25,8 @@ void configure_cache_store(const config::Config& cfg) {
   }
   if (store) {
     store->reconfigure(cfg.cache);
+    spdlog::info("cache: store reconfigured: {} bytes in memory, policy {}", cfg.cache.memory_bytes,
+                 cfg.cache.policy);
     return;
   }
   cache::set_process_store(cache::Store::create(cfg.cache, core::SystemWallClock::instance()));

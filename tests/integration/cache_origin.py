@@ -6,6 +6,7 @@ Paths (the query string is part of what is counted):
   /slow/NAME      like /c/ but holds the answer `slow` seconds first
   /big/N          N bytes (pattern), max-age=600, written in 64 KiB pieces
   /lang           Vary: Accept-Language, the body is the request's language
+  /err            500
 Any path: PUT/POST/DELETE answer 204 and bump the path's version.
 `set(path, **fields)` overrides the fields of a path's next answers.
 Every request is counted per path+query in `count[...]`. Thread-safe."""
@@ -76,6 +77,9 @@ class CacheOrigin:
                             sent += k
                     except OSError:
                         pass
+                    return
+                if u.path == "/err":
+                    self._send(500, [], b"broken")
                     return
                 if u.path == "/lang":
                     lang = self.headers.get("Accept-Language", "none")

@@ -119,6 +119,39 @@ def test_head_range_and_conditional_from_a_stored_get(env):
     assert env.origin.hits(path) == 1
 
 
+def test_websocket_upgrade_passes_a_cached_route(spawn, write_config):
+    """An Upgrade request on a cached route reaches the proxy's upgrade path
+    (the built-in origin's /ws echo)."""
+    import base64
+    import os
+    import socket
+    o = spawn("origin", "--listen", "127.0.0.1:0")
+    s = spawn("serve", "-c", write_config(CONFIG.format(port=o.port), "ws.yaml"))
+    key = base64.b64encode(os.urandom(16)).decode()
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    try:
+        c.sendall((f"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = c.recv(4096)
+            assert chunk, head
+            head += chunk
+        assert head.startswith(b"HTTP/1.1 101"), head
+    finally:
+        c.close()
+
+
+def test_only_if_cached(env):
+    path = q("/c/oic", cc="max-age=600")
+    st, h, _ = get(env.port, path, "Cache-Control: only-if-cached")
+    assert st == 504 and h["cache-status"] == "strata; fwd=miss; detail=only-if-cached"
+    assert env.origin.hits(path) == 0
+    get(env.port, path)
+    st, h, b = get(env.port, path, "Cache-Control: only-if-cached")
+    assert st == 200 and b == b"/c/oic v1" and env.origin.hits(path) == 1
+
+
 def test_stale_object_revalidated_with_304(env):
     path = q("/c/reval", cc="max-age=10", age="60", etag='"r1"')
     assert get(env.port, path)[0] == 200
@@ -141,6 +174,17 @@ def test_vary_keeps_one_variant_per_language(env):
         assert env.origin.hits("/lang") == expect_hits
     st, h, b = get(env.port, "/lang")
     assert b == b"none" and "fwd=vary-miss" in h["cache-status"]
+
+
+def test_vary_miss_lets_the_origin_pick_a_stored_variant(env):
+    path = q("/c/pick", cc="max-age=600", etag='"p1"', vary="X-V")
+    assert get(env.port, path, "X-V: a")[2] == b"/c/pick v1"
+    st, h, b = get(env.port, path, "X-V: b")  # origin: 304 for "p1"
+    assert st == 200 and b == b"/c/pick v1"
+    assert h["cache-status"].endswith("fwd=vary-miss; fwd-status=304"), h
+    st, h, b = get(env.port, path, "X-V: b")
+    assert "hit" in h["cache-status"]
+    assert [r[2].get("if-none-match") for r in env.origin.requests if r[1] == path] == [None, '"p1"']
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
@@ -168,6 +212,20 @@ def test_100_parallel_misses_make_one_origin_request(env):
     coalesced = after["strata_cache_coalesced_total"] - before.get("strata_cache_coalesced_total", 0)
     hits = after["strata_cache_hits_total"] - before.get("strata_cache_hits_total", 0)
     assert coalesced >= 50 and coalesced + hits >= 99
+
+
+def test_h2_streams_coalesce_and_hit(env):
+    """50 streams for one uncached URL on one h2c connection (nghttp -m):
+    one origin request; the streams all get the body."""
+    path = q("/slow/h2", cc="max-age=600")
+    r = run(["nghttp", "-n", "-v", "-m", "50", f"http://127.0.0.1:{env.port}{path}"], timeout=60)
+    out = r.stdout.decode()
+    assert len(re.findall(r"recv \(stream_id=\d+\) :status: 200", out)) == 50, out[-2000:]
+    assert env.origin.hits(path) == 1
+    r = run(["nghttp", "-v", f"http://127.0.0.1:{env.port}{path}"], timeout=30)
+    out = r.stdout.decode()
+    assert re.search(r"cache-status: strata; hit; ttl=\d+", out), out[-2000:]
+    assert env.origin.hits(path) == 1
 
 
 def test_stale_if_error_when_the_origin_is_gone(env):
@@ -224,3 +282,39 @@ def test_100mib_first_miss_streams_through(env, workdir):
              f"http://127.0.0.1:{env.port}{path}"], timeout=150)
     assert b"stored" not in r.stdout.lower()
     assert env.origin.hits(path) == 2
+
+
+BREAKER = """
+workers: 1
+cache: {{}}
+listeners:
+  - name: web
+    address: "127.0.0.1:0"
+    routes: main
+clusters:
+  origin:
+    endpoints: ["127.0.0.1:{port}"]
+    circuit_breaker: {{consecutive_failures: 1, open_duration: 60s, failure_on: [5xx]}}
+route_tables:
+  main:
+    - proxy: {{cluster: origin}}
+      cache: {{}}
+"""
+
+
+def test_stale_if_error_when_the_breaker_is_open(spawn, write_config):
+    o = CacheOrigin()
+    try:
+        s = spawn("serve", "-c", write_config(BREAKER.format(port=o.port), "breaker.yaml"))
+        path = q("/c/brk", cc="max-age=10, stale-if-error=600", age="60")
+        assert get(s.port, path)[2] == b"/c/brk v1"
+        assert get(s.port, "/err")[0] == 500  # one failure opens the breaker
+        st, h, b = get(s.port, "/c/other")
+        assert st == 503 and h.get("x-strata-reason") == "circuit-open"
+        st, h, b = get(s.port, path)
+        assert st == 200 and b == b"/c/brk v1"
+        assert "fwd-status=503; detail=stale-if-error" in h["cache-status"], h
+        assert "x-strata-reason" not in h
+        assert o.hits(path) == 1 and o.hits("/c/other") == 0
+    finally:
+        o.close()

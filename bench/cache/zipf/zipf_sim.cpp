@@ -47,7 +47,27 @@ std::uint32_t body_bytes(const Options& o, std::uint64_t id) {
   return std::uint32_t(1024 * std::pow(64.0, u * u));
 }
 
-std::vector<Request> make_trace(const Options& o) {
+cache::ObjectPtr make_object(std::uint64_t id, std::uint32_t bytes,
+                             std::vector<std::shared_ptr<const std::string>>& bodies) {
+  auto obj = std::make_shared<cache::Object>();
+  obj->key = "/o/" + std::to_string(id);
+  obj->url = "https://bench.example" + obj->key;
+  auto& body = bodies[std::min<std::size_t>(bytes, bodies.size() - 1)];
+  if (!body) body = std::make_shared<const std::string>(bytes, 'x');
+  obj->body = body;
+  return obj;
+}
+
+struct Trace {
+  std::vector<Request> requests;
+  // The static oracle: the hit ratio of the best fixed set of catalog
+  // objects that fits (by request probability per charged byte, greedy),
+  // knowing the popularity in advance. An upper reference for both policies.
+  double oracle = 0;
+};
+
+Trace make_trace(const Options& o, std::uint64_t memory_bytes,
+                 std::vector<std::shared_ptr<const std::string>>& bodies) {
   // Zipf CDF over ranks 1..objects; rank i is object i (popular ids first
   // would make key order correlate with popularity: shuffle the ids).
   std::vector<double> cdf(o.objects);
@@ -59,7 +79,27 @@ std::vector<Request> make_trace(const Options& o) {
   std::mt19937_64 rng(o.seed);
   std::shuffle(ids.begin(), ids.end(), rng);
   std::uniform_real_distribution<double> u(0, 1);
-  std::vector<Request> t;
+  Trace trace;
+  {
+    struct Item {
+      double p;
+      std::uint64_t charge;
+    };
+    std::vector<Item> items(o.objects);
+    for (std::size_t r = 0; r < o.objects; ++r) {
+      const double p = (r ? cdf[r] - cdf[r - 1] : cdf[0]) * (1 - o.scan_percent / 100);
+      items[r] = {p, make_object(ids[r], body_bytes(o, ids[r]), bodies)->charge()};
+    }
+    std::sort(items.begin(), items.end(),
+              [](const Item& a, const Item& b) { return a.p / double(a.charge) > b.p / double(b.charge); });
+    std::uint64_t used = 0;
+    for (const auto& it : items)
+      if (used + it.charge <= memory_bytes) {
+        used += it.charge;
+        trace.oracle += it.p;
+      }
+  }
+  auto& t = trace.requests;
   t.reserve(o.requests);
   std::uint64_t scan_id = 1ull << 40;
   for (std::size_t i = 0; i < o.requests; ++i) {
@@ -72,20 +112,20 @@ std::vector<Request> make_trace(const Options& o) {
     const std::uint64_t id = ids[std::min(r, o.objects - 1)];
     t.push_back({id, body_bytes(o, id)});
   }
-  return t;
+  return trace;
 }
 
-void run(const Options& o, const std::vector<Request>& trace, std::uint64_t catalog_bytes,
-         const std::string& policy) {
+void run(const Options& o, const Trace& tr, std::uint64_t memory_bytes, const std::string& policy,
+         std::vector<std::shared_ptr<const std::string>>& bodies) {
+  const auto& trace = tr.requests;
   config::CacheStorage cfg;
-  cfg.memory_bytes = std::uint64_t(double(catalog_bytes) * o.cache_percent / 100);
+  cfg.memory_bytes = memory_bytes;
   cfg.max_object_bytes = std::min<std::uint64_t>(1 << 20, cfg.memory_bytes / 16);
   cfg.policy = policy;
   core::FakeWallClock clock;
   auto store = cache::Store::create(cfg, clock);
   std::uint64_t hits = 0, hit_bytes = 0, bytes = 0;
   const auto any = [](const cache::Object&) { return true; };
-  std::vector<std::shared_ptr<const std::string>> bodies(65 * 1024 + 1);
   for (const auto& r : trace) {
     const std::string key = "/o/" + std::to_string(r.id);
     bytes += r.bytes;
@@ -94,22 +134,16 @@ void run(const Options& o, const std::vector<Request>& trace, std::uint64_t cata
       hit_bytes += r.bytes;
       continue;
     }
-    auto obj = std::make_shared<cache::Object>();
-    obj->key = key;
-    obj->url = "https://bench.example" + key;
-    auto& body = bodies[std::min<std::size_t>(r.bytes, bodies.size() - 1)];
-    if (!body) body = std::make_shared<const std::string>(r.bytes, 'x');
-    obj->body = body;
-    store->insert(std::move(obj));
+    store->insert(make_object(r.id, r.bytes, bodies));
   }
   const auto st = store->stats();
   std::printf(
       "{\"policy\":\"%s\",\"alpha\":%.2f,\"cache_percent\":%.2f,\"scan_percent\":%.1f,\"sizes\":\"%s\","
       "\"objects\":%zu,\"requests\":%zu,\"memory_bytes\":%llu,\"hit_ratio\":%.4f,\"byte_hit_ratio\":%.4f,"
-      "\"evictions\":%llu,\"rejected\":%llu}\n",
+      "\"oracle\":%.4f,\"evictions\":%llu,\"rejected\":%llu}\n",
       policy.c_str(), o.alpha, o.cache_percent, o.scan_percent, o.sizes.c_str(), o.objects, trace.size(),
       (unsigned long long)cfg.memory_bytes, double(hits) / double(trace.size()),
-      double(hit_bytes) / double(bytes), (unsigned long long)st.evictions, (unsigned long long)st.rejected);
+      double(hit_bytes) / double(bytes), tr.oracle, (unsigned long long)st.evictions, (unsigned long long)st.rejected);
 }
 
 }  // namespace
@@ -132,9 +166,12 @@ int main(int argc, char** argv) {
     }
   }
   if (o.objects == 0 || o.requests == 0) return 2;
-  const auto trace = make_trace(o);
+  // The cache holds cache_percent of the catalog's charged bytes.
+  std::vector<std::shared_ptr<const std::string>> bodies(65 * 1024 + 1);
   std::uint64_t catalog = 0;
-  for (std::size_t id = 0; id < o.objects; ++id) catalog += body_bytes(o, id) + 300;
-  for (const char* p : {"lru", "tinylfu"}) run(o, trace, catalog, p);
+  for (std::size_t id = 0; id < o.objects; ++id) catalog += make_object(id, body_bytes(o, id), bodies)->charge();
+  const auto memory = std::uint64_t(double(catalog) * o.cache_percent / 100);
+  const auto trace = make_trace(o, memory, bodies);
+  for (const char* p : {"lru", "tinylfu"}) run(o, trace, memory, p, bodies);
   return 0;
 }

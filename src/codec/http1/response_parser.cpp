@@ -18,6 +18,7 @@ void ResponseParser::reset_head(http::Response* out) {
   field_count_ = 0;
   cl_seen_ = te_seen_ = te_unsupported_ = te_bad_ = te_chunked_last_ = false;
   conn_close_ = conn_keep_alive_ = false;
+  conn_listed_.clear();
   content_length_ = 0;
 }
 
@@ -128,6 +129,8 @@ Error ResponseParser::on_field(std::string_view name, std::string_view value) {
         for_each_list_element(value, [&](std::string_view el) {
           if (http::iequals(el, "close")) conn_close_ = true;
           else if (http::iequals(el, "keep-alive")) conn_keep_alive_ = true;
+          else if (fields_ == Fields::end_to_end && !http::iequals(el, "upgrade"))
+            (conn_listed_ += el) += ',';  // Upgrade: handled above (kept on a 101)
           return true;
         });
       } else {
@@ -207,6 +210,11 @@ Error ResponseParser::finish() {
     if (te_bad_) return Error::bad_transfer_encoding;
     if (te_unsupported_) return Error::unsupported_transfer_encoding;
     if (!te_chunked_last_) return Error::bad_transfer_encoding;
+  }
+  for (std::string_view l = conn_listed_; !l.empty();) {
+    const auto c = l.find(',');
+    resp_->headers.remove(l.substr(0, c));
+    l.remove_prefix(c + 1);
   }
   facts_.keep_alive = facts_.http10 ? (conn_keep_alive_ && !conn_close_) : !conn_close_;
   facts_.interim = informational && st != 101;

@@ -14,6 +14,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "codec/http1/body_decoder.hpp"
@@ -57,9 +58,9 @@ class ResponseParser {
   // for facts() either way). A repeated Content-Length is kept once.
   enum class Fields : std::uint8_t {
     all,         // as received (default)
-    end_to_end,  // without Connection, Keep-Alive, Proxy-Connection, TE,
-                 // Transfer-Encoding and (except on a 101) Upgrade: what a
-                 // proxy relays
+    end_to_end,  // without Connection (and the fields it names), Keep-Alive,
+                 // Proxy-Connection, TE, Transfer-Encoding and (except on a
+                 // 101) Upgrade: what a proxy relays
     none,        // status only (a load generator counting responses)
   };
 
@@ -112,6 +113,10 @@ class ResponseParser {
   bool conn_close_ = false;
   bool conn_keep_alive_ = false;
   std::uint64_t content_length_ = 0;
+  // Names the Connection field lists besides close/keep-alive, each
+  // followed by ','; end_to_end drops those fields too (RFC 9110 7.6.1).
+  // Empty (no allocation) for the usual responses.
+  std::string conn_listed_;
 };
 
 }  // namespace strata::codec::http1

@@ -11,8 +11,19 @@ TEST(CacheControl, DirectivesCaseInsensitiveFirstWins) {
   EXPECT_EQ(cc.max_age, 60);
   EXPECT_EQ(cc.s_maxage, 30);
   EXPECT_TRUE(cc.is_public);
-  EXPECT_TRUE(cc.no_cache);
+  EXPECT_FALSE(cc.no_cache);  // qualified: only those fields
+  EXPECT_EQ(cc.omit_fields, (std::vector<std::string>{"set-cookie", "a"}));
   EXPECT_FALSE(cc.no_store);
+  auto p = parse_cache_control("private=\"X-User\", no-cache");
+  EXPECT_FALSE(p.is_private);
+  EXPECT_TRUE(p.no_cache);
+  EXPECT_EQ(p.omit_fields, (std::vector<std::string>{"x-user"}));
+}
+
+TEST(CacheControl, WhitespaceAroundEqualsIsNotADirective) {
+  EXPECT_FALSE(parse_cache_control("max-age =60").max_age);
+  EXPECT_FALSE(parse_cache_control("max-age= 60").max_age);
+  EXPECT_EQ(parse_cache_control(" max-age=60 ").max_age, 60);
 }
 
 TEST(CacheControl, MalformedDeltaIsZeroAndHugeIsCapped) {
@@ -33,12 +44,25 @@ TEST(CacheControl, SeveralLinesAndRequestDirectives) {
   EXPECT_TRUE(cc.no_store);
 }
 
-TEST(CacheControl, PragmaOnlyWithoutCacheControl) {
+}  // namespace
+}  // namespace strata::cache
+
+namespace strata::cache {
+namespace {
+
+TEST(CacheControl, SurrogateControlOverridesStorageAndFreshness) {
   http::Headers h;
-  h.add("pragma", "no-cache");
-  EXPECT_TRUE(pragma_no_cache(h));
-  h.add("cache-control", "max-age=5");
-  EXPECT_FALSE(pragma_no_cache(h));
+  h.add("cache-control", "no-store, private, s-maxage=5");
+  h.add("surrogate-control", "max-age=60;edge, content=\"ESI/1.0\"");
+  auto cc = response_cache_control(h);
+  EXPECT_FALSE(cc.no_store);
+  EXPECT_FALSE(cc.is_private);
+  EXPECT_FALSE(cc.s_maxage);
+  EXPECT_EQ(cc.max_age, 60);
+  http::Headers n;
+  n.add("cache-control", "max-age=60");
+  n.add("surrogate-control", "no-store");
+  EXPECT_TRUE(response_cache_control(n).no_store);
 }
 
 }  // namespace

@@ -55,13 +55,21 @@ TEST(CacheKey, VaryNamesValuesAndMatching) {
   req.add("accept-encoding", "gzip,  br");
   Object o;
   o.vary = vary_values(names, req);
-  EXPECT_EQ(o.vary[0].value, "gzip,br");
+  EXPECT_EQ(o.vary[0].value, "br,gzip");  // members sorted
   EXPECT_EQ(o.vary[1].value, "");
   http::Headers again;
   again.add("accept-encoding", "gzip ,br");
   EXPECT_TRUE(vary_matches(o, again));
   again.add("accept-language", "fr");
   EXPECT_FALSE(vary_matches(o, again));
+  http::Headers l1, l2;
+  l1.add("accept-language", "en, De");
+  l2.add("accept-language", "de,EN");
+  EXPECT_EQ(vary_values({"accept-language"}, l1), vary_values({"accept-language"}, l2));
+  http::Headers x1, x2;
+  x1.add("x-user", "A");
+  x2.add("x-user", "a");
+  EXPECT_NE(vary_values({"x-user"}, x1), vary_values({"x-user"}, x2));
   resp.add("vary", "*");
   vary_names(resp, {}, star);
   EXPECT_TRUE(star);

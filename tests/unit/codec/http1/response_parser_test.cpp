@@ -185,6 +185,20 @@ TEST(Http1ResponseParser, EndToEndDropsConnectionFieldsAndKeepsOneContentLength)
   EXPECT_TRUE(none.resp.headers.empty());
 }
 
+// RFC 9110 7.6.1: a proxy also drops the fields Connection names.
+TEST(Http1ResponseParser, EndToEndDropsFieldsNamedByConnection) {
+  auto r = parse("HTTP/1.1 200 OK\r\nA: 1\r\nConnection: a, close, B\r\nb: 2\r\nC: 3\r\n"
+                 "Content-Length: 0\r\n\r\n",
+                 false, {}, ResponseParser::Fields::end_to_end);
+  ASSERT_EQ(r.status, S::done);
+  EXPECT_FALSE(r.resp.headers.has("a"));
+  EXPECT_FALSE(r.resp.headers.has("b"));
+  EXPECT_EQ(r.resp.headers.get("c"), "3");
+  EXPECT_FALSE(r.facts.keep_alive);
+  auto all = parse("HTTP/1.1 200 OK\r\nA: 1\r\nConnection: a\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(all.resp.headers.get("a"), "1");
+}
+
 // The request smuggling vectors, answered by an upstream: each is refused
 // (the proxy answers 502), never relayed.
 TEST(Http1ResponseParser, SmugglingVectorsAreRefused) {
