@@ -124,16 +124,31 @@ def passed(results):
     return sorted(i for i, v in results.items() if v is True)
 
 
-def required_failures(results):
+def _shown_passing(results, test_id, m):
+    """The suite's own display rule (lib/display.mjs determineTestResult):
+    a test shows as passed when its result is true and every test it
+    depends on shows as passed; else, with a failing dependency, as
+    "dependency failed" rather than failed."""
+    if results.get(test_id) is not True:
+        return False
+    return all(_shown_passing(results, d, m) for d in m[test_id]["depends_on"])
+
+
+def required_failures(results, honor_dependencies=True):
     """{id: result} of the tests without a kind (RFC requirements) that did
-    not pass, including any the client did not report."""
+    not pass, including any the client did not report. With
+    honor_dependencies (the suite's display rule), a required test whose
+    dependency does not pass counts as "dependency failed", not here."""
     m = meta()
     out = {}
     for i, t in m.items():
         if t["browser_only"] or t["kind"] != "required":
             continue
-        if results.get(i) is not True:
-            out[i] = results.get(i, "not run")
+        if results.get(i) is True:
+            continue
+        if honor_dependencies and not all(_shown_passing(results, d, m) for d in t["depends_on"]):
+            continue
+        out[i] = results.get(i, "not run")
     return out
 
 

@@ -12,7 +12,10 @@ docs/cache-bench.md). Asserted: at least THRESHOLD passes (a few below what
 strata passes, so timing noise in the suite cannot fail CI; far above any
 plain proxy's 114, so a broken cache does), and every test the suite marks
 as a requirement of the RFC (no `kind`) passes, but those listed in
-KNOWN_REQUIRED_FAILURES with a reason. bench/cache/suite runs the same
+KNOWN_REQUIRED_FAILURES with a reason and those the suite itself shows as
+"dependency failed" (a required test that depends on a `check` or
+`optimal` test that strata does not pass; lib/display.mjs of the suite,
+hct.required_failures). bench/cache/suite runs the same
 release against nginx, Varnish and Squid.
 
 One suite run is ~350 requests pairs, 100 tests at a time, some waiting a
@@ -28,8 +31,13 @@ import hct  # noqa: E402
 
 # Passes to reach (of 350): set from what strata achieves (docs/cache-bench.md).
 THRESHOLD = 240
-# Tests of kind `required` allowed to fail, each with why (none, ideally).
-KNOWN_REQUIRED_FAILURES = {}
+# Tests of kind `required` allowed to fail, each with why. Only one, by design.
+KNOWN_REQUIRED_FAILURES = {
+    # The origin answers with a transfer coding strata's strict upstream
+    # parser refuses (a request-smuggling vector): the first response is
+    # already strata's 502, so there is nothing to store (docs/cache.md).
+    "headers-store-Transfer-Encoding": "refused transfer coding from the origin (502 by design)",
+}
 
 pytestmark = pytest.mark.skipif(hct.available() is not None, reason=hct.available() or "")
 
@@ -57,7 +65,8 @@ def test_http_cache_tests_suite(spawn, write_config, workdir):
     s = hct.summary(results)
     failing = hct.required_failures(results)
     report = (f"strata {s['passed']} of {s['total']} (by kind {s['by_kind']}); "
-              f"required failing: {sorted(failing)}")
+              f"required failing: {sorted(failing)}; required failing with a failed dependency "
+              f"(not counted): {sorted(set(hct.required_failures(results, False)) - set(failing))}")
     print(report)
     assert s["total"] == hct.TOTAL, report
     unexpected = {i: r for i, r in failing.items() if i not in KNOWN_REQUIRED_FAILURES}
