@@ -29,8 +29,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "cache"))
 import hct  # noqa: E402
 
-# Passes to reach (of 350): set from what strata achieves (docs/cache-bench.md).
-THRESHOLD = 240
+# Passes to reach (of 350): a few below what strata achieves (docs/cache-bench.md).
+THRESHOLD = 300  # strata passed 305 in every run (ASan and release, at cache-http 2141465)
 # Tests of kind `required` allowed to fail, each with why. Only one, by design.
 KNOWN_REQUIRED_FAILURES = {
     # The origin answers with a transfer coding strata's strict upstream
