@@ -31,3 +31,14 @@ HUB="$(cd "$(dirname "$0")/.." && pwd)/bench/hub"
 if [ ! -f "$HUB/node_modules/ws/package.json" ]; then
   npm install --prefix "$HUB" --no-save --no-package-lock --no-audit --no-fund ws@8
 fi
+# tests/integration/test_cache_suite.py and bench/cache/suite: the HTTP cache
+# test suite (npm `http-cache-tests` 0.4.5, exactly: the pass counts in
+# docs/cache-bench.md are of this release) and its dependencies (node-fetch,
+# liquidjs). Checked first, so a machine without the registry still passes
+# when it is installed.
+HCT="$(cd "$(dirname "$0")/.." && pwd)/bench/cache/suite-pkg"
+if ! grep -q '"version": "0.4.5"' "$HCT/node_modules/http-cache-tests/package.json" 2>/dev/null \
+   || [ ! -f "$HCT/node_modules/node-fetch/package.json" ]; then
+  mkdir -p "$HCT"
+  npm install --prefix "$HCT" --no-save --no-package-lock --no-audit --no-fund http-cache-tests@0.4.5
+fi
