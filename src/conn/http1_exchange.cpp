@@ -50,11 +50,18 @@ asio::awaitable<http::error_code> Http1Connection::write_out(
     if (b.size() && n < bufs.size()) bufs[n++] = b;
   if (n == 0) co_return http::error_code{};
   if (broken_) co_return errc::make_error_code(errc::connection_reset);
-  set_deadline(Deadline::write, timeouts_.body_idle);
-  writing_ = true;
-  auto ec = co_await t_->write(std::span<const asio::const_buffer>(bufs.data(), n));
-  writing_ = false;
-  write_deadline_ = time_point::max();
+  // Straight into the socket when it has room (no event-loop turn); only
+  // what it does not take is written asynchronously under the deadline.
+  io::Transport::Rest rest;
+  http::error_code ec;
+  t_->write_some_now(std::span<const asio::const_buffer>(bufs.data(), n), rest, ec);
+  if (!ec && rest.n > 0) {
+    set_deadline(Deadline::write, timeouts_.body_idle);
+    writing_ = true;
+    ec = co_await t_->write(rest.span());
+    writing_ = false;
+    write_deadline_ = time_point::max();
+  }
   out_.clear();
   if (ec) broken_ = true;
   co_return ec;

@@ -51,6 +51,12 @@ asio::awaitable<http::IoResult> fill(H1Conn& c, std::size_t n) {
 
 std::string serialize_h1_head(const UpstreamRequest& req) {
   std::string out;
+  serialize_h1_head(req, out);
+  return out;
+}
+
+void serialize_h1_head(const UpstreamRequest& req, std::string& out) {
+  out.clear();
   out.reserve(256 + req.headers.byte_size() + req.headers.size() * 4);
   out += req.method;
   out += ' ';
@@ -75,7 +81,6 @@ std::string serialize_h1_head(const UpstreamRequest& req) {
     out += "transfer-encoding: chunked\r\n";
   }
   out += "\r\n";
-  return out;
 }
 
 asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http::Exchange& ex,
@@ -91,9 +96,16 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
   };
 
   // --- request head and body -------------------------------------------------
-  const std::string head = serialize_h1_head(req);
-  if (auto ec = co_await c.transport->write(head); ec)
-    co_return fail(H1Outcome::failed_before_send, ec);
+  serialize_h1_head(req, c.head);
+  {
+    // Straight into the socket when it has room (no event-loop turn).
+    const asio::const_buffer hb(c.head.data(), c.head.size());
+    io::Transport::Rest rest;
+    http::error_code ec;
+    c.transport->write_some_now(std::span<const asio::const_buffer>(&hb, 1), rest, ec);
+    if (!ec && rest.n > 0) ec = co_await c.transport->write(rest.span());
+    if (ec) co_return fail(H1Outcome::failed_before_send, ec);
+  }
   bool body_consumed = false;
   if (c.scratch_size < opt.chunk) {
     c.scratch.reset(new char[opt.chunk]);  // once per connection, not per request
