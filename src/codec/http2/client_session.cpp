@@ -1,4 +1,5 @@
 #include "codec/http2/client_session.hpp"
+#include "codec/http2/recycling_mem.hpp"
 
 #include <nghttp2/nghttp2.h>
 
@@ -264,7 +265,7 @@ ClientSession::ClientSession(const ClientLimits& limits, ClientEvents& events)
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_no_auto_window_update(opt, 1);
-  nghttp2_session_client_new2(&s_, cb, this, opt);
+  nghttp2_session_client_new3(&s_, cb, this, opt, recycling_mem());
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cb);
 }

@@ -42,9 +42,9 @@ constexpr int kConnections = 8;
 constexpr std::size_t kBody = 1024;
 // Allocations per proxied request allowed on each path (measured after the
 // reductions of issue 13: see the report in bench/alloc/README.md).
-constexpr double kBudgetH1 = 28.0;
-constexpr double kBudgetH2 = 44.0;
-constexpr double kBudgetH2Upstream = 54.0;
+constexpr double kBudgetH1 = 26.0;
+constexpr double kBudgetH2 = 33.0;
+constexpr double kBudgetH2Upstream = 44.0;
 
 // An HTTP/1.1 origin that answers every request head with 200 and kBody
 // bytes (content-length), keep-alive. Counts requests.
