@@ -35,6 +35,13 @@ class BulkheadSlot {
     --st_->status->requests_active;
   }
 
+  // Takes a free slot if there is one now (no coroutine: the usual case).
+  bool try_acquire(ClusterState& st) {
+    if (!st.guards.bulkhead().try_acquire()) return false;
+    hold(st);
+    return true;
+  }
+
   // Takes a free slot, or waits in the cluster's queue for at most
   // limits.pending_timeout.
   asio::awaitable<SlotResult> acquire(ClusterState& st, asio::any_io_executor exec) {
@@ -95,7 +102,8 @@ asio::awaitable<TierOutcome> run_tier(UpstreamsImpl& ups, const RequestPlan& pla
 
   // Bulkhead first (a refused request must not hold a half-open probe).
   BulkheadSlot slot;
-  const auto got = co_await slot.acquire(*st, ex.executor());
+  SlotResult got = SlotResult::granted;
+  if (!slot.try_acquire(*st)) got = co_await slot.acquire(*st, ex.executor());
   if (got != SlotResult::granted) {
     out.failure = make_failure(503,
                                got == SlotResult::overflow_requests ? FailReason::bulkhead_requests

@@ -40,11 +40,11 @@ std::string_view view(const boost::beast::flat_buffer& b) {
   return {static_cast<const char*>(b.data().data()), b.size()};
 }
 
-asio::awaitable<http::IoResult> fill(H1Conn& c, std::size_t n) {
+// Room for `n` more bytes at the end of c.buf; commit what a read put there
+// with c.buf.commit() (inline at the call sites: no coroutine of its own).
+std::span<char> room(H1Conn& c, std::size_t n) {
   auto mb = c.buf.prepare(n);
-  auto r = co_await c.transport->read_some(std::span<char>(static_cast<char*>(mb.data()), mb.size()));
-  if (!r.ec) c.buf.commit(r.n);
-  co_return r;
+  return {static_cast<char*>(mb.data()), mb.size()};
 }
 
 }  // namespace
@@ -169,7 +169,8 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
       c.buf.consume(r.consumed);
       if (r.status == codec::http1::ResponseParser::Status::done) break;
       if (r.status == codec::http1::ResponseParser::Status::error) co_return refuse(p.error());
-      auto rd = co_await fill(c, 16 * 1024);
+      auto rd = co_await c.transport->read_some(room(c, 16 * 1024));
+      if (!rd.ec) c.buf.commit(rd.n);
       if (rd.ec) {
         if (!got_bytes) co_return fail(before_response, rd.ec);
         res.parse_error = codec::http1::Error::incomplete_message;
@@ -232,7 +233,8 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
     }
     c.buf.consume(s.consumed);
     if (s.status == codec::http1::BodyDecoder::Status::done) break;
-    auto r = co_await fill(c, opt.chunk);
+    auto r = co_await c.transport->read_some(room(c, opt.chunk));
+    if (!r.ec) c.buf.commit(r.n);
     if (r.ec == asio::error::eof && body.finish_on_eof()) break;
     if (r.ec) {
       if (r.ec == asio::error::eof) res.parse_error = codec::http1::Error::incomplete_message;
