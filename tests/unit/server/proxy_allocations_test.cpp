@@ -42,14 +42,15 @@ constexpr int kConnections = 8;
 constexpr std::size_t kBody = 1024;
 // Allocations per proxied request allowed on each path: what the paths
 // cost after the reductions of issue 13 (ASan build, several runs on a
-// loaded machine: h1 17.3-18.0, h2 22.1-24.2, h1 -> h2 25.4-26.2; release
-// build through bench/alloc/measure: 17, 22.1, 26), plus a margin for the
-// spread (how many Asio coroutine frames its 2-block cache recycles depends
-// on how the 8 connections interleave). Almost all of what is left are
-// those frames (bench/alloc/README.md); lower these as that goes down.
-constexpr double kBudgetH1 = 20.0;
-constexpr double kBudgetH2 = 28.0;
-constexpr double kBudgetH2Upstream = 30.0;
+// loaded machine: h1 13.1-14.0, h2 18.4-20.3, h1 -> h2 23.8-24.2; release
+// build through bench/alloc/measure: 13, 18.1, 24; before them: 41, 58,
+// 65.7), plus a margin for the spread (how many Asio coroutine frames its
+// 2-block cache recycles depends on how the 8 connections interleave).
+// Almost all of what is left are those frames (bench/alloc/README.md);
+// lower these as that goes down.
+constexpr double kBudgetH1 = 16.0;
+constexpr double kBudgetH2 = 23.0;
+constexpr double kBudgetH2Upstream = 27.0;
 
 // An HTTP/1.1 origin that answers every request head with 200 and kBody
 // bytes (content-length), keep-alive. Counts requests.
