@@ -89,6 +89,15 @@ class Http1Connection final : public Connection, public http::Exchange {
   boost::asio::awaitable<http::error_code> flush();
   // Ends the response; batches it when a pipelined request is waiting.
   boost::asio::awaitable<http::error_code> end_response(std::span<const char> tail);
+  // The synchronous halves of write_out / end_response: true when done
+  // (everything went to the socket or was batched; `ec` says how it went),
+  // false when `rest` is left for finish_write(). The buffers `extra` and
+  // `tail` point to must live until then. Saves the coroutine frames of the
+  // usual case, where the socket takes the whole response at once.
+  bool write_out_now(std::span<const boost::asio::const_buffer> extra, io::Transport::Rest& rest,
+                     http::error_code& ec);
+  bool end_response_now(std::span<const char> tail, io::Transport::Rest& rest, http::error_code& ec);
+  boost::asio::awaitable<http::error_code> finish_write(const io::Transport::Rest& rest);
 
   void begin_request();
   boost::asio::awaitable<bool> read_head();

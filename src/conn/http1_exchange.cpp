@@ -41,18 +41,32 @@ bool has_close_token(const http::Headers& h) {
 asio::const_buffer cb(std::string_view s) { return asio::const_buffer(s.data(), s.size()); }
 }  // namespace
 
-asio::awaitable<http::error_code> Http1Connection::write_out(
-    std::span<const asio::const_buffer> extra) {
+bool Http1Connection::write_out_now(std::span<const asio::const_buffer> extra,
+                                    io::Transport::Rest& rest, http::error_code& ec) {
   std::array<asio::const_buffer, 8> bufs;
   std::size_t n = 0;
   if (!out_.empty()) bufs[n++] = asio::buffer(out_);
   for (const auto& b : extra)
     if (b.size() && n < bufs.size()) bufs[n++] = b;
-  if (n == 0) co_return http::error_code{};
-  if (broken_) co_return errc::make_error_code(errc::connection_reset);
+  ec = {};
+  if (n == 0) return true;
+  if (broken_) {
+    ec = errc::make_error_code(errc::connection_reset);
+    return true;
+  }
+  // Straight into the socket when it has room (no event-loop turn); only
+  // what it does not take is written asynchronously under the deadline.
+  t_->write_some_now(std::span<const asio::const_buffer>(bufs.data(), n), rest, ec);
+  if (!ec && rest.n > 0) return false;
+  out_.clear();
+  if (ec) broken_ = true;
+  return true;
+}
+
+asio::awaitable<http::error_code> Http1Connection::finish_write(const io::Transport::Rest& rest) {
   set_deadline(Deadline::write, timeouts_.body_idle);
   writing_ = true;
-  auto ec = co_await t_->write(std::span<const asio::const_buffer>(bufs.data(), n));
+  auto ec = co_await t_->write(rest.span());
   writing_ = false;
   write_deadline_ = time_point::max();
   out_.clear();
@@ -60,18 +74,35 @@ asio::awaitable<http::error_code> Http1Connection::write_out(
   co_return ec;
 }
 
+asio::awaitable<http::error_code> Http1Connection::write_out(
+    std::span<const asio::const_buffer> extra) {
+  io::Transport::Rest rest;
+  http::error_code ec;
+  if (write_out_now(extra, rest, ec)) co_return ec;
+  co_return co_await finish_write(rest);
+}
+
 asio::awaitable<http::error_code> Http1Connection::flush() {
   co_return co_await write_out({});
 }
 
-asio::awaitable<http::error_code> Http1Connection::end_response(std::span<const char> tail) {
+bool Http1Connection::end_response_now(std::span<const char> tail, io::Transport::Rest& rest,
+                                       http::error_code& ec) {
   finished_ = true;
   if (!close_after_ && !pending().empty() && out_.size() + tail.size() <= kBatchLimit) {
     out_.append(tail.data(), tail.size());
-    co_return http::error_code{};
+    ec = {};
+    return true;
   }
-  asio::const_buffer b(tail.data(), tail.size());
-  co_return co_await write_out(std::span<const asio::const_buffer>(&b, 1));
+  const asio::const_buffer b(tail.data(), tail.size());
+  return write_out_now(std::span<const asio::const_buffer>(&b, 1), rest, ec);
+}
+
+asio::awaitable<http::error_code> Http1Connection::end_response(std::span<const char> tail) {
+  io::Transport::Rest rest;
+  http::error_code ec;
+  if (end_response_now(tail, rest, ec)) co_return ec;
+  co_return co_await finish_write(rest);
 }
 
 const http::Headers* Http1Connection::request_trailers() const {
@@ -171,7 +202,10 @@ asio::awaitable<http::error_code> Http1Connection::send_head(http::Response& r, 
   resp_remaining_ = resp_has_length_ ? *f.content_length : 0;
   if (!end_stream) co_return http::error_code{};  // head leaves with the first body bytes
   if (resp_has_length_ && resp_remaining_ > 0) close_after_ = true;  // promised bytes never come
-  co_return co_await end_response({});
+  io::Transport::Rest rest;
+  http::error_code ec;
+  if (end_response_now({}, rest, ec)) co_return ec;
+  co_return co_await finish_write(rest);
 }
 
 asio::awaitable<http::error_code> Http1Connection::send_body(std::span<const char> data,
@@ -188,9 +222,19 @@ asio::awaitable<http::error_code> Http1Connection::send_body(std::span<const cha
     if (end_stream && resp_remaining_ > 0) close_after_ = true;
   }
   if (!resp_chunked_) {
-    if (end_stream) co_return co_await end_response(data);
-    asio::const_buffer b(data.data(), data.size());
-    co_return co_await write_out(std::span<const asio::const_buffer>(&b, 1));
+    // The synchronous halves first: no nested coroutine frames when the
+    // socket takes it all (the usual case).
+    io::Transport::Rest rest;
+    http::error_code ec;
+    bool done;
+    if (end_stream) {
+      done = end_response_now(data, rest, ec);
+    } else {
+      const asio::const_buffer b(data.data(), data.size());
+      done = write_out_now(std::span<const asio::const_buffer>(&b, 1), rest, ec);
+    }
+    if (done) co_return ec;
+    co_return co_await finish_write(rest);
   }
   // Chunked: [size line][data][CRLF][last chunk if end].
   char line[20];

@@ -12,6 +12,11 @@ boost::asio::awaitable<http::IoResult> FilterExchange::read_body(std::span<char>
   co_return r;
 }
 
+namespace {
+// An awaitable that completes at once with no error.
+boost::asio::awaitable<http::error_code> nothing_to_send() { co_return http::error_code{}; }
+}  // namespace
+
 boost::asio::awaitable<http::error_code> FilterExchange::send_head(http::Response& r,
                                                                    bool end_stream) {
   if (!ctx_.local_reason.empty()) run_local_reply(listener_, route_, ctx_, r);
@@ -22,7 +27,9 @@ boost::asio::awaitable<http::error_code> FilterExchange::send_head(http::Respons
   }
   ctx_.status = r.status;
   ctx_.time.head_sent = std::chrono::steady_clock::now();
-  co_return co_await inner_.send_head(r, end_stream);
+  // A plain function handing back the inner awaitable (no coroutine frame
+  // per call); the caller co_awaits it at once.
+  return inner_.send_head(r, end_stream);
 }
 
 std::span<const char> FilterExchange::transform(std::span<const char> data, bool end_stream) {
@@ -35,10 +42,10 @@ boost::asio::awaitable<http::error_code> FilterExchange::send_body(std::span<con
                                                                    bool end_stream) {
   if (!transforms_.empty()) {
     data = transform(data, end_stream);
-    if (data.empty() && !end_stream) co_return http::error_code{};
+    if (data.empty() && !end_stream) return nothing_to_send();
   }
   ctx_.bytes_sent += data.size();
-  co_return co_await inner_.send_body(data, end_stream);
+  return inner_.send_body(data, end_stream);  // as send_head: no frame of its own
 }
 
 boost::asio::awaitable<http::error_code> FilterExchange::send_trailers(const http::Headers& t) {

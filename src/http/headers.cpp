@@ -28,6 +28,8 @@ constexpr std::size_t kFirstBlock = 512;
 // carried a huge header section does not hold on to it).
 constexpr std::size_t kKeepOnClear = 4096;
 constexpr char kEmpty[1] = {};  // non-null data() for empty fields
+// Room a copy leaves after the copied bytes (see operator=).
+constexpr std::size_t kCopySlack = 256;
 }  // namespace
 
 Headers::Headers(const Headers& o) { *this = o; }
@@ -35,9 +37,19 @@ Headers::Headers(const Headers& o) { *this = o; }
 Headers& Headers::operator=(const Headers& o) {
   if (this == &o) return *this;
   items_.clear();
-  blocks_.clear();
   const std::size_t bytes = o.byte_size();
-  if (bytes) blocks_.push_back(Block{std::unique_ptr<char[]>(new char[bytes]), bytes, 0});
+  // A list assigned again and again (a reused upstream request) keeps its
+  // block when the copy fits; a new block leaves room for the fields a
+  // proxy adds (forwarding headers) so they do not need another one.
+  if (blocks_.size() == 1 && blocks_.front().size >= bytes && blocks_.front().size <= kKeepOnClear) {
+    blocks_.front().used = 0;
+  } else {
+    blocks_.clear();
+    if (bytes) {
+      const std::size_t size = bytes + kCopySlack;
+      blocks_.push_back(Block{std::unique_ptr<char[]>(new char[size]), size, 0});
+    }
+  }
   items_.reserve(o.items_.size());
   for (const auto& h : o.items_) items_.push_back(Header{store(h.name, false), store(h.value, false)});
   return *this;

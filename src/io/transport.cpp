@@ -1,6 +1,12 @@
 #include "io/transport.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,14 +27,44 @@ class TcpTransport final : public Transport {
  public:
   explicit TcpTransport(tcp::socket s) : s_(std::move(s)) {}
 
+  // Not a coroutine: the read's own awaitable, its result mapped by a
+  // deferred continuation, so a read costs no wrapper frame.
   asio::awaitable<core::IoResult> read_some(std::span<char> buf) override {
-    auto [ec, n] = co_await s_.async_read_some(asio::buffer(buf.data(), buf.size()), use_tuple);
-    co_return core::IoResult{ec, n};
+    return s_.async_read_some(asio::buffer(buf.data(), buf.size()),
+                              asio::deferred([](boost::system::error_code ec, std::size_t n) {
+                                return asio::deferred.values(core::IoResult{ec, n});
+                              }))(asio::use_awaitable);
   }
 
   asio::awaitable<boost::system::error_code> write(std::span<const asio::const_buffer> bufs) override {
     auto [ec, n] = co_await asio::async_write(s_, bufs, use_tuple);
     co_return ec;
+  }
+
+  std::size_t write_now(std::span<const asio::const_buffer> bufs, boost::system::error_code& ec) override {
+    std::array<iovec, Rest::kMaxPieces> iov;
+    std::size_t n = 0;
+    for (const auto& b : bufs) {
+      if (n == iov.size()) break;
+      iov[n].iov_base = const_cast<void*>(b.data());
+      iov[n].iov_len = b.size();
+      ++n;
+    }
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = n;
+    for (;;) {
+      const ssize_t r = ::sendmsg(s_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (r >= 0) {
+        ec.clear();
+        return std::size_t(r);
+      }
+      if (errno == EINTR) continue;
+      ec = (errno == EAGAIN || errno == EWOULDBLOCK)
+               ? boost::system::error_code(asio::error::would_block)
+               : boost::system::error_code(errno, boost::system::system_category());
+      return 0;
+    }
   }
 
   asio::awaitable<void> shutdown() override {
@@ -127,6 +163,38 @@ class TlsTransport final : public Transport {
 };
 
 }  // namespace
+
+void Transport::write_some_now(std::span<const asio::const_buffer> bufs, Rest& rest,
+                               boost::system::error_code& ec) {
+  rest.n = 0;
+  ec.clear();
+  if (!is_open()) {
+    ec = asio::error::bad_descriptor;
+    return;
+  }
+  std::size_t pieces = 0, total = 0;
+  for (const auto& b : bufs) {
+    if (b.size() == 0) continue;
+    ++pieces;
+    total += b.size();
+  }
+  if (total == 0) return;
+  if (pieces > Rest::kMaxPieces) {
+    ec = asio::error::invalid_argument;
+    return;
+  }
+  std::size_t done = write_now(bufs, ec);
+  if (ec == asio::error::would_block) ec.clear();
+  if (ec || done == total) return;
+  for (const auto& b : bufs) {
+    if (done >= b.size()) {
+      done -= b.size();
+      continue;
+    }
+    rest.bufs[rest.n++] = asio::const_buffer(static_cast<const char*>(b.data()) + done, b.size() - done);
+    done = 0;
+  }
+}
 
 PeerCertificate peer_certificate(const Transport& t) {
   const auto* tls = dynamic_cast<const TlsTransport*>(&t);

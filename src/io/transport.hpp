@@ -3,6 +3,7 @@
 // so nothing above io/ knows whether TLS is in use. Not thread-safe: use on
 // the owning worker's executor. At most one read and one write outstanding.
 #pragma once
+#include <array>
 #include <memory>
 #include <span>
 #include <string>
@@ -32,6 +33,30 @@ class Transport {
     const boost::asio::const_buffer b(s.data(), s.size());
     co_return co_await write(std::span<const boost::asio::const_buffer>(&b, 1));
   }
+  // Writes what the socket takes now, without waiting and without a trip
+  // through the event loop (plain TCP: one sendmsg with MSG_DONTWAIT):
+  // returns the bytes written; fewer than asked with `ec` clear or
+  // would_block means "write the rest with write()". TLS writes nothing
+  // here (would_block). Only when no write() is in flight.
+  virtual std::size_t write_now(std::span<const boost::asio::const_buffer> bufs,
+                                boost::system::error_code& ec) {
+    ec = boost::asio::error::would_block;
+    return 0;
+  }
+  // What is left of a gathered write after write_now (at most kMaxPieces pieces).
+  struct Rest {
+    static constexpr std::size_t kMaxPieces = 16;
+    std::array<boost::asio::const_buffer, kMaxPieces> bufs;
+    std::size_t n = 0;
+    std::span<const boost::asio::const_buffer> span() const { return {bufs.data(), n}; }
+  };
+  // write_now(bufs), then what is left in `rest` (empty: all written or a
+  // hard error in `ec`; more than kMaxPieces non-empty buffers is
+  // invalid_argument, nothing written). The caller co_awaits write(rest.span()) when
+  // rest.n > 0. Saves a coroutine frame and an event-loop turn per write
+  // whenever the socket buffer has room (almost always).
+  void write_some_now(std::span<const boost::asio::const_buffer> bufs, Rest& rest,
+                      boost::system::error_code& ec);
   // Graceful close: TLS close_notify (bounded in time) then TCP shutdown.
   virtual boost::asio::awaitable<void> shutdown() = 0;
   // Immediate close; pending operations complete with operation_aborted.

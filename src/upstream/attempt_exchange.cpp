@@ -18,6 +18,11 @@ void AttemptExchange::begin_try(std::function<bool(int)> suppress) {
   cap_complete_ = false;
 }
 
+namespace {
+// An awaitable that completes at once with `ec`.
+asio::awaitable<http::error_code> done(http::error_code ec = {}) { co_return ec; }
+}  // namespace
+
 asio::awaitable<http::IoResult> AttemptExchange::read_body(std::span<char> buf) {
   if (pos_ < body_.size()) {
     const std::size_t n = std::min(buf.size(), body_.size() - pos_);
@@ -41,9 +46,13 @@ asio::awaitable<http::IoResult> AttemptExchange::read_body(std::span<char> buf) 
   co_return r;
 }
 
+// The send_* wrappers below are plain functions that hand back the inner
+// exchange's awaitable (not coroutines of their own): no coroutine frame
+// per call on the proxy path. Callers co_await the result at once, so the
+// work done here before the hand-over happens when it did as a coroutine.
 asio::awaitable<http::error_code> AttemptExchange::send_interim(const http::Response& r) {
-  if (suppressed_) co_return http::error_code{};
-  co_return co_await inner_.send_interim(r);
+  if (suppressed_) return done();
+  return inner_.send_interim(r);
 }
 
 asio::awaitable<http::error_code> AttemptExchange::send_head(http::Response& r, bool end_stream) {
@@ -51,7 +60,7 @@ asio::awaitable<http::error_code> AttemptExchange::send_head(http::Response& r, 
     suppressed_ = true;
     suppressed_status_ = r.status;
     swallowed_end_ = end_stream;
-    co_return http::error_code{};
+    return done();
   }
   for (const auto& [k, v] : extra_) r.headers.set(k, v);
   if (capture_limit_ && r.status == 200) {
@@ -65,14 +74,14 @@ asio::awaitable<http::error_code> AttemptExchange::send_head(http::Response& r, 
     if (n > capture_limit_) capturing_ = false;
     if (capturing_ && end_stream) cap_complete_ = true;
   }
-  co_return co_await inner_.send_head(r, end_stream);
+  return inner_.send_head(r, end_stream);
 }
 
 asio::awaitable<http::error_code> AttemptExchange::send_body(std::span<const char> data,
                                                              bool end_stream) {
   if (suppressed_) {
     swallowed_end_ = swallowed_end_ || end_stream;
-    co_return http::error_code{};
+    return done();
   }
   if (capturing_) {
     if (cap_.body.size() + data.size() > capture_limit_) {
@@ -83,16 +92,16 @@ asio::awaitable<http::error_code> AttemptExchange::send_body(std::span<const cha
       if (end_stream) cap_complete_ = true;
     }
   }
-  co_return co_await inner_.send_body(data, end_stream);
+  return inner_.send_body(data, end_stream);
 }
 
 asio::awaitable<http::error_code> AttemptExchange::send_trailers(const http::Headers& t) {
   if (suppressed_) {
     swallowed_end_ = true;
-    co_return http::error_code{};
+    return done();
   }
   capturing_ = false;  // trailers are not stored
-  co_return co_await inner_.send_trailers(t);
+  return inner_.send_trailers(t);
 }
 
 void AttemptExchange::reset() {

@@ -9,9 +9,8 @@ namespace strata::upstream {
 
 namespace fwd = filter::forwarding;
 
-std::string rewrite_target(std::string_view target, std::string_view matched_prefix,
-                           const std::optional<std::string>& prefix_rewrite) {
-  std::string out;
+void rewrite_target(std::string& out, std::string_view target, std::string_view matched_prefix,
+                    const std::optional<std::string>& prefix_rewrite) {
   if (prefix_rewrite && !matched_prefix.empty() && target.starts_with(matched_prefix)) {
     out = *prefix_rewrite;
     const auto rest = target.substr(matched_prefix.size());
@@ -22,6 +21,12 @@ std::string rewrite_target(std::string_view target, std::string_view matched_pre
     out = target;
   }
   if (out.empty() || (out.front() != '/' && out != "*")) out.insert(out.begin(), '/');
+}
+
+std::string rewrite_target(std::string_view target, std::string_view matched_prefix,
+                           const std::optional<std::string>& prefix_rewrite) {
+  std::string out;
+  rewrite_target(out, target, matched_prefix, prefix_rewrite);
   return out;
 }
 
@@ -30,10 +35,18 @@ pool::UpstreamRequest build_upstream_request(const http::Request& req, const htt
                                              std::string_view matched_prefix, bool h2_upstream,
                                              std::mt19937_64& rng, const http::RequestContext* ctx) {
   pool::UpstreamRequest out;
+  build_upstream_request(out, req, conn, action, matched_prefix, h2_upstream, rng, ctx);
+  return out;
+}
+
+void build_upstream_request(pool::UpstreamRequest& out, const http::Request& req,
+                            const http::ConnInfo& conn, const config::ProxyAction& action,
+                            std::string_view matched_prefix, bool h2_upstream,
+                            std::mt19937_64& rng, const http::RequestContext* ctx) {
   out.method = req.method;
-  out.scheme = req.scheme.empty() ? "http" : req.scheme;
-  out.target = rewrite_target(req.target, matched_prefix, action.prefix_rewrite);
-  out.authority = action.host_rewrite ? *action.host_rewrite : req.authority;
+  out.scheme = req.scheme.empty() ? std::string_view("http") : std::string_view(req.scheme);
+  rewrite_target(out.target, req.target, matched_prefix, action.prefix_rewrite);
+  out.authority = action.host_rewrite ? std::string_view(*action.host_rewrite) : std::string_view(req.authority);
   out.headers = req.headers;
   out.headers.remove("host");
   out.headers.remove("content-length");
@@ -57,7 +70,7 @@ pool::UpstreamRequest build_upstream_request(const http::Request& req, const htt
   else fwd::ensure_request_id(out.headers, rng);
   out.content_length = req.content_length;
   out.has_body = req.has_body || (req.content_length && *req.content_length > 0);
-  return out;
+  out.upgrade.clear();
 }
 
 std::string_view lb_key(const http::Request& req, const http::ConnInfo& conn,

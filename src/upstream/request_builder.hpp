@@ -23,6 +23,16 @@ pool::UpstreamRequest build_upstream_request(const http::Request& req, const htt
                                              std::string_view matched_prefix, bool h2_upstream,
                                              std::mt19937_64& rng,
                                              const http::RequestContext* ctx = nullptr);
+// The same into `out`, every field assigned (upgrade cleared): a reused
+// request keeps its strings' and header blocks' storage, so building one
+// allocates nothing in the steady state (see upstream/reused_request.hpp).
+void build_upstream_request(pool::UpstreamRequest& out, const http::Request& req,
+                            const http::ConnInfo& conn, const config::ProxyAction& action,
+                            std::string_view matched_prefix, bool h2_upstream,
+                            std::mt19937_64& rng, const http::RequestContext* ctx = nullptr);
+// rewrite_target into `out` (its storage reused).
+void rewrite_target(std::string& out, std::string_view target, std::string_view matched_prefix,
+                    const std::optional<std::string>& prefix_rewrite);
 
 // prefix_rewrite applied to `target` (path + query); keeps a leading '/'.
 std::string rewrite_target(std::string_view target, std::string_view matched_prefix,

@@ -10,6 +10,7 @@
 #include "upstream/attempt_exchange.hpp"
 #include "upstream/lb/ring_hash.hpp"
 #include "upstream/request_builder.hpp"
+#include "upstream/reused_request.hpp"
 #include "upstream/try_loop.hpp"
 #include "upstream/upstreams_impl.hpp"
 
@@ -32,6 +33,13 @@ class BulkheadSlot {
     if (!st_) return;
     st_->guards.bulkhead().release();
     --st_->status->requests_active;
+  }
+
+  // Takes a free slot if there is one now (no coroutine: the usual case).
+  bool try_acquire(ClusterState& st) {
+    if (!st.guards.bulkhead().try_acquire()) return false;
+    hold(st);
+    return true;
   }
 
   // Takes a free slot, or waits in the cluster's queue for at most
@@ -94,7 +102,8 @@ asio::awaitable<TierOutcome> run_tier(UpstreamsImpl& ups, const RequestPlan& pla
 
   // Bulkhead first (a refused request must not hold a half-open probe).
   BulkheadSlot slot;
-  const auto got = co_await slot.acquire(*st, ex.executor());
+  SlotResult got = SlotResult::granted;
+  if (!slot.try_acquire(*st)) got = co_await slot.acquire(*st, ex.executor());
   if (got != SlotResult::granted) {
     out.failure = make_failure(503,
                                got == SlotResult::overflow_requests ? FailReason::bulkhead_requests
@@ -116,18 +125,19 @@ asio::awaitable<TierOutcome> run_tier(UpstreamsImpl& ups, const RequestPlan& pla
 
   const bool h2_upstream = config::is_h2(cc.protocol);
   const auto& req = ex.request();
-  auto ureq = build_upstream_request(req, ex.conn(), *plan.action, plan.matched_prefix, h2_upstream,
-                                     ups.rng(), ex.context());
+  const ReusedRequest ureq;  // its storage reused from earlier requests
+  build_upstream_request(*ureq, req, ex.conn(), *plan.action, plan.matched_prefix, h2_upstream,
+                         ups.rng(), ex.context());
   // HTTP/1.1 Upgrade (WebSocket) to an h1 upstream keeps its Upgrade field.
   if (!h2_upstream && http::is_upgrade_request(req))
-    ureq.upgrade = std::string(req.headers.get("upgrade").value_or(""));
+    ureq->upgrade = std::string(req.headers.get("upgrade").value_or(""));
   const std::uint64_t hash = cc.lb == config::LbPolicy::ring_hash
                                  ? lb::hash_key(lb_key(req, ex.conn(), cc.hash_on,
                                                                ex.context() ? ex.context()->client_ip.view() : std::string_view()))
                                  : 0;
 
   TryLoop loop(ups, *st, plan, tier, ex, aex);
-  auto r = co_await loop.run(ureq, hash);
+  auto r = co_await loop.run(*ureq, hash);
 
   // The breaker's verdict is the last try's (no try at all: a failure); a
   // client that went away says nothing about the upstream.

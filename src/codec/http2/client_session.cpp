@@ -1,4 +1,5 @@
 #include "codec/http2/client_session.hpp"
+#include "codec/http2/recycling_mem.hpp"
 
 #include <nghttp2/nghttp2.h>
 
@@ -264,7 +265,7 @@ ClientSession::ClientSession(const ClientLimits& limits, ClientEvents& events)
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_no_auto_window_update(opt, 1);
-  nghttp2_session_client_new2(&s_, cb, this, opt);
+  nghttp2_session_client_new3(&s_, cb, this, opt, recycling_mem());
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cb);
 }
@@ -330,8 +331,10 @@ void ClientSession::destroy(ClientStreamId sid) {
   auto it = streams_.find(sid);
   if (it == streams_.end()) return;
   if (sid == last_sid_) last_ = nullptr;
-  if (spare_.size() < kSpareStreams) spare_.push_back(std::move(it->second));
-  streams_.erase(it);
+  auto node = streams_.extract(it);
+  if (spare_.size() < kSpareStreams) spare_.push_back(std::move(node.mapped()));
+  node.mapped().reset();
+  if (spare_nodes_.size() < kSpareStreams) spare_nodes_.push_back(std::move(node));
 }
 
 void ClientSession::wake(Stream& s) {
@@ -373,12 +376,35 @@ ClientStreamId ClientSession::submit_request(std::string_view method, std::strin
   } else {
     s = std::move(spare_.back());
     spare_.pop_back();
-    *s = Stream{};
+    // A fresh stream that keeps the storage of the old one's strings,
+    // header lists and interim list (cleared), so it allocates none of them.
+    Stream fresh;
+    const auto keep = [](auto& to, auto& from) {
+      to = std::move(from);
+      to.clear();
+    };
+    keep(fresh.interims, s->interims);
+    keep(fresh.response.headers, s->response.headers);
+    keep(fresh.trailers, s->trailers);
+    keep(fresh.trailers_out, s->trailers_out);
+    keep(fresh.cur.headers, s->cur.headers);
+    if (s->body.capacity() <= 64 * 1024) keep(fresh.body, s->body);
+    if (s->out.capacity() <= 64 * 1024) keep(fresh.out, s->out);
+    *s = std::move(fresh);
   }
   s->id = sid;
   s->user = user;
   s->req_eof = end_stream;
-  streams_[sid] = std::move(s);
+  if (spare_nodes_.empty()) {
+    streams_[sid] = std::move(s);
+    return sid;
+  }
+  auto node = std::move(spare_nodes_.back());
+  spare_nodes_.pop_back();
+  node.key() = sid;
+  node.mapped() = std::move(s);
+  auto r = streams_.insert(std::move(node));
+  if (!r.inserted) r.position->second = std::move(r.node.mapped());  // as operator[] would
   return sid;
 }
 

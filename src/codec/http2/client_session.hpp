@@ -186,6 +186,8 @@ class ClientSession {
   // Finished streams kept for reuse (bounded), so a request allocates no
   // Stream of its own in the steady state.
   std::vector<std::unique_ptr<Stream>> spare_;
+  // Map nodes of destroyed streams, reused so a new stream allocates none.
+  std::vector<std::unordered_map<ClientStreamId, std::unique_ptr<Stream>>::node_type> spare_nodes_;
   mutable ClientStreamId last_sid_ = 0;  // get()'s last hit (null when destroyed)
   mutable Stream* last_ = nullptr;
   static constexpr std::size_t kSpareStreams = 64;

@@ -1,6 +1,7 @@
 #include "codec/http2/server_session.hpp"
 
 #include "codec/http2/server_session_internal.hpp"
+#include "codec/http2/recycling_mem.hpp"
 
 namespace strata::codec::http2 {
 
@@ -16,7 +17,7 @@ ServerSession::ServerSession(const Limits& limits, SessionEvents& events,
   nghttp2_option_set_builtin_recv_extension_type(opt, NGHTTP2_PRIORITY_UPDATE);
   nghttp2_option_set_max_outbound_ack(opt,
                                       std::max<std::uint32_t>(limits_.h2_max_control_frames_per_second, 1));
-  nghttp2_session_server_new2(&s_, cb, this, opt);
+  nghttp2_session_server_new3(&s_, cb, this, opt, recycling_mem());
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cb);
   streams_.reserve(std::min<std::uint32_t>(limits_.h2_max_concurrent_streams, 256));
@@ -156,15 +157,25 @@ ServerSession::Stream* ServerSession::create(StreamId sid) {
   for (auto& id : idle_priority_)
     if (id == sid) s->client_priority = true, id = 0;
   auto* p = s.get();
-  streams_[sid] = std::move(s);
+  if (spare_nodes_.empty()) {
+    streams_[sid] = std::move(s);
+    return p;
+  }
+  auto node = std::move(spare_nodes_.back());
+  spare_nodes_.pop_back();
+  node.key() = sid;
+  node.mapped() = std::move(s);
+  auto r = streams_.insert(std::move(node));
+  if (!r.inserted) r.position->second = std::move(r.node.mapped());  // as operator[] would
   return p;
 }
 
 void ServerSession::destroy(StreamId sid) {
   auto it = streams_.find(sid);
   if (it == streams_.end()) return;
-  auto s = std::move(it->second);
-  streams_.erase(it);
+  auto node = streams_.extract(it);
+  auto s = std::move(node.mapped());
+  if (spare_nodes_.size() < 16) spare_nodes_.push_back(std::move(node));
   if (free_.size() < 16) {
     s->clear();
     free_.push_back(std::move(s));

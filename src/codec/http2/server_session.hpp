@@ -215,6 +215,8 @@ class ServerSession {
   const core::Clock& clock_;
   std::unordered_map<StreamId, std::unique_ptr<Stream>> streams_;
   std::vector<std::unique_ptr<Stream>> free_;   // recycled stream objects
+  // Map nodes of destroyed streams, reused so a new stream allocates none.
+  std::vector<std::unordered_map<StreamId, std::unique_ptr<Stream>>::node_type> spare_nodes_;
   std::string* out_ = nullptr;                  // during send()
   std::size_t out_limit_ = 0;
   bool failed_ = false;

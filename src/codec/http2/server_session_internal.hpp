@@ -87,7 +87,12 @@ struct ServerSession::Stream {
   void clear() {
     id = 0;
     user = nullptr;
+    // A fresh request, but the header list keeps its storage (cleared):
+    // a recycled stream allocates no header block per request.
+    http::Headers kept = std::move(req.headers);
+    kept.clear();
     req = http::Request{};
+    req.headers = std::move(kept);
     trailers.clear();
     body.clear();
     body_off = 0;

@@ -1,5 +1,6 @@
 #include "filter/forwarding/hop_by_hop.hpp"
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -29,15 +30,22 @@ void for_each_token(std::string_view list, F&& f) {
 }  // namespace
 
 bool strip_hop_by_hop(http::Headers& h) {
-  std::vector<std::string> listed;
-  for_each_token(h.joined("connection"), [&](std::string_view t) {
-    listed.push_back(http::to_lower(t));
+  // Names listed in Connection, as views into `connection` (remove() compares
+  // case-insensitively); the first few without a heap allocation.
+  const std::string connection = h.joined("connection");
+  std::array<std::string_view, 8> few;
+  std::size_t n_few = 0;
+  std::vector<std::string_view> more;
+  for_each_token(connection, [&](std::string_view t) {
+    if (n_few < few.size()) few[n_few++] = t;
+    else more.push_back(t);
   });
   bool trailers = false;
   for_each_token(h.joined("te"), [&](std::string_view t) {
     if (http::iequals(t, "trailers")) trailers = true;
   });
-  for (const auto& name : listed) h.remove(name);
+  for (std::size_t i = 0; i < n_few; ++i) h.remove(few[i]);
+  for (const auto name : more) h.remove(name);
   for (const char* name : {"connection", "keep-alive", "proxy-connection", "transfer-encoding",
                            "upgrade", "http2-settings", "te"})
     h.remove(name);

@@ -41,17 +41,23 @@ std::string_view view(const boost::beast::flat_buffer& b) {
   return {static_cast<const char*>(b.data().data()), b.size()};
 }
 
-asio::awaitable<http::IoResult> fill(H1Conn& c, std::size_t n) {
+// Room for `n` more bytes at the end of c.buf; commit what a read put there
+// with c.buf.commit() (inline at the call sites: no coroutine of its own).
+std::span<char> room(H1Conn& c, std::size_t n) {
   auto mb = c.buf.prepare(n);
-  auto r = co_await c.transport->read_some(std::span<char>(static_cast<char*>(mb.data()), mb.size()));
-  if (!r.ec) c.buf.commit(r.n);
-  co_return r;
+  return {static_cast<char*>(mb.data()), mb.size()};
 }
 
 }  // namespace
 
 std::string serialize_h1_head(const UpstreamRequest& req) {
   std::string out;
+  serialize_h1_head(req, out);
+  return out;
+}
+
+void serialize_h1_head(const UpstreamRequest& req, std::string& out) {
+  out.clear();
   out.reserve(256 + req.headers.byte_size() + req.headers.size() * 4);
   out += req.method;
   out += ' ';
@@ -76,7 +82,6 @@ std::string serialize_h1_head(const UpstreamRequest& req) {
     out += "transfer-encoding: chunked\r\n";
   }
   out += "\r\n";
-  return out;
 }
 
 asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http::Exchange& ex,
@@ -92,9 +97,16 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
   };
 
   // --- request head and body -------------------------------------------------
-  const std::string head = serialize_h1_head(req);
-  if (auto ec = co_await c.transport->write(head); ec)
-    co_return fail(H1Outcome::failed_before_send, ec);
+  serialize_h1_head(req, c.head);
+  {
+    // Straight into the socket when it has room (no event-loop turn).
+    const asio::const_buffer hb(c.head.data(), c.head.size());
+    io::Transport::Rest rest;
+    http::error_code ec;
+    c.transport->write_some_now(std::span<const asio::const_buffer>(&hb, 1), rest, ec);
+    if (!ec && rest.n > 0) ec = co_await c.transport->write(rest.span());
+    if (ec) co_return fail(H1Outcome::failed_before_send, ec);
+  }
   bool body_consumed = false;
   if (c.scratch_size < opt.chunk) {
     c.scratch.reset(new char[opt.chunk]);  // once per connection, not per request
@@ -158,7 +170,8 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
       c.buf.consume(r.consumed);
       if (r.status == codec::http1::ResponseParser::Status::done) break;
       if (r.status == codec::http1::ResponseParser::Status::error) co_return refuse(p.error());
-      auto rd = co_await fill(c, 16 * 1024);
+      auto rd = co_await c.transport->read_some(room(c, 16 * 1024));
+      if (!rd.ec) c.buf.commit(rd.n);
       if (rd.ec) {
         if (!got_bytes) co_return fail(before_response, rd.ec);
         res.parse_error = codec::http1::Error::incomplete_message;
@@ -221,7 +234,8 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
     }
     c.buf.consume(s.consumed);
     if (s.status == codec::http1::BodyDecoder::Status::done) break;
-    auto r = co_await fill(c, opt.chunk);
+    auto r = co_await c.transport->read_some(room(c, opt.chunk));
+    if (!r.ec) c.buf.commit(r.n);
     if (r.ec == asio::error::eof && body.finish_on_eof()) break;
     if (r.ec) {
       if (r.ec == asio::error::eof) res.parse_error = codec::http1::Error::incomplete_message;

@@ -60,5 +60,7 @@ boost::asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& re
 // "METHOD target HTTP/1.1\r\nhost: ...\r\n...\r\n" with framing headers.
 // Fields whose name or value hold CR, LF or NUL are dropped.
 std::string serialize_h1_head(const UpstreamRequest& req);
+// The same into `out` (cleared first; its storage reused).
+void serialize_h1_head(const UpstreamRequest& req, std::string& out);
 
 }  // namespace strata::upstream::pool

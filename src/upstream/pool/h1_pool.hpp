@@ -11,7 +11,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
-#include <list>
+#include <vector>
 #include <memory>
 
 #include <boost/asio/steady_timer.hpp>
@@ -39,6 +39,8 @@ struct H1Conn {
   // The response head of the current request, reused so its header blocks
   // are allocated once per connection.
   http::Response resp;
+  // The request head being sent, its storage reused by every request.
+  std::string head;
   // Body scratch reused by every request on this connection (not zeroed).
   std::unique_ptr<char[]> scratch;
   std::size_t scratch_size = 0;
@@ -90,7 +92,8 @@ class H1Pool {
   std::uint32_t peak_ = 0;             // most live connections since peak_since_
   core::Clock::time_point peak_since_{};
   bool closed_ = false;
-  std::list<std::unique_ptr<H1Conn>> idle_;
+  // Oldest first; a vector (not a list) so put() allocates no node.
+  std::vector<std::unique_ptr<H1Conn>> idle_;
   std::shared_ptr<H1Pool*> self_;  // idle timers check it is still alive
 };
 

@@ -166,8 +166,12 @@ asio::awaitable<void> H2Conn::writer(std::shared_ptr<H2Conn> self) {
       co_await writer_timer_.async_wait(use_tuple);
       continue;
     }
+    // Straight into the socket when it has room (no event-loop turn).
     const asio::const_buffer b(out_.data(), out_.size());
-    auto ec = co_await t_->write(std::span<const asio::const_buffer>(&b, 1));
+    io::Transport::Rest rest;
+    boost::system::error_code ec;
+    t_->write_some_now(std::span<const asio::const_buffer>(&b, 1), rest, ec);
+    if (!ec && rest.n > 0) ec = co_await t_->write(rest.span());
     if (ec) {
       mark_dead();
       break;

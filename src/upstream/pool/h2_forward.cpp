@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -47,6 +48,82 @@ bool H2Body::rewind() {
 }
 
 namespace {
+
+// The response body buffer, lent from this thread's free list (at most 8
+// kept, any size up to 64 KiB): a request allocates none in the steady state.
+class RecycledBuffer {
+ public:
+  explicit RecycledBuffer(std::size_t size) {
+    auto& f = list();
+    for (auto it = f.begin(); it != f.end(); ++it) {
+      if (it->second < size) continue;
+      p_ = std::move(it->first);
+      size_ = it->second;
+      f.erase(it);
+      return;
+    }
+    p_.reset(new char[size]);
+    size_ = size;
+  }
+  ~RecycledBuffer() {
+    auto& f = list();
+    if (p_ && f.size() < 8) f.emplace_back(std::move(p_), size_);
+  }
+  RecycledBuffer(const RecycledBuffer&) = delete;
+  RecycledBuffer& operator=(const RecycledBuffer&) = delete;
+  char* get() const { return p_.get(); }
+
+ private:
+  using Entry = std::pair<std::unique_ptr<char[]>, std::size_t>;
+  static std::vector<Entry>& list() {
+    thread_local std::vector<Entry> l = [] {
+      std::vector<Entry> v;
+      v.reserve(8);
+      return v;
+    }();
+    return l;
+  }
+  std::unique_ptr<char[]> p_;
+  std::size_t size_ = 0;
+};
+
+// A response head relayed downstream, from this thread's free list (at most
+// 64 kept): status 200 and no fields when lent, header storage kept.
+class RecycledResponse {
+ public:
+  RecycledResponse() {
+    auto& f = list();
+    if (f.empty()) {
+      r_ = std::make_unique<http::Response>();
+    } else {
+      r_ = std::move(f.back());
+      f.pop_back();
+    }
+  }
+  ~RecycledResponse() {
+    auto& f = list();
+    if (r_ && f.size() < 64) {
+      r_->status = 200;
+      r_->headers.clear();
+      f.push_back(std::move(r_));
+    }
+  }
+  RecycledResponse(const RecycledResponse&) = delete;
+  RecycledResponse& operator=(const RecycledResponse&) = delete;
+  http::Response& operator*() const { return *r_; }
+
+ private:
+  static std::vector<std::unique_ptr<http::Response>>& list() {
+    thread_local std::vector<std::unique_ptr<http::Response>> l = [] {
+      std::vector<std::unique_ptr<http::Response>> v;
+      v.reserve(64);
+      return v;
+    }();
+    return l;
+  }
+  std::unique_ptr<http::Response> r_;
+};
+
 
 // Releases the stream and its slot whatever way h2_forward leaves.
 struct StreamGuard {
@@ -132,7 +209,7 @@ asio::awaitable<H2Result> h2_forward(std::shared_ptr<H2Conn> conn, const Upstrea
   // Not zeroed, and at most 64 KiB: a 256 KiB zero-filled vector per request
   // cost more than the proxying itself.
   const std::size_t buf_size = std::clamp<std::size_t>(opt.chunk, 1024, 64 * 1024);
-  std::unique_ptr<char[]> buf_mem(new char[buf_size]);
+  const RecycledBuffer buf_mem(buf_size);
   const std::span<char> buf(buf_mem.get(), buf_size);
   const auto proto = ex.request().protocol;
   // Full duplex for HTTP/2 and HTTP/3 clients (their exchanges let one
@@ -166,7 +243,8 @@ asio::awaitable<H2Result> h2_forward(std::shared_ptr<H2Conn> conn, const Upstrea
         if (s->bad_response) co_return fail(H2Outcome::bad_response);
         if (s->refused) co_return fail(H2Outcome::refused);
         if (s->head_done) {
-          http::Response resp;
+          const RecycledResponse recycled;  // its header storage reused
+          http::Response& resp = *recycled;
           resp.status = s->response.status;
           for (const auto& f : s->response.headers)
             if (!hop_by_hop_response_field(f.name)) resp.headers.add(f.name, f.value);

@@ -6,17 +6,62 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace strata::upstream::pool {
 
+namespace detail {
+// Allocator of the watchdogs' shared state (one fixed-size block: the
+// shared_ptr control block with the State in it), recycled through a
+// per-thread free list of at most 64 blocks: arming a watchdog per upstream
+// try allocates nothing in the steady state. A block freed on another
+// thread joins that thread's list (every block comes from operator new).
+template <class T>
+struct RecycledAlloc {
+  using value_type = T;
+  RecycledAlloc() = default;
+  template <class U>
+  RecycledAlloc(const RecycledAlloc<U>&) {}
+  T* allocate(std::size_t n) {
+    auto& f = free_list();
+    if (n == 1 && !f.empty()) {
+      void* p = f.back();
+      f.pop_back();
+      return static_cast<T*>(p);
+    }
+    return static_cast<T*>(::operator new(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t n) {
+    auto& f = free_list();
+    if (n == 1 && f.size() < 64) {
+      if (f.capacity() == 0) f.reserve(64);
+      f.push_back(p);
+      return;
+    }
+    ::operator delete(p);
+  }
+  static std::vector<void*>& free_list() {
+    thread_local struct List {
+      std::vector<void*> v;
+      ~List() {
+        for (void* p : v) ::operator delete(p);
+      }
+    } list;
+    return list.v;
+  }
+  template <class U>
+  bool operator==(const RecycledAlloc<U>&) const { return true; }
+};
+}  // namespace detail
+
 class Watchdog {
  public:
   Watchdog(boost::asio::any_io_executor ex, std::chrono::steady_clock::duration d,
            std::function<void()> on_fire)
-      : timer_(ex), state_(std::make_shared<State>()) {
+      : timer_(ex), state_(std::allocate_shared<State>(detail::RecycledAlloc<State>())) {
     state_->on_fire = std::move(on_fire);
     timer_.expires_after(d);
     timer_.async_wait([s = state_](const boost::system::error_code& ec) {

@@ -1,0 +1,17 @@
+// nghttp2's memory allocator (nghttp2_mem) served from per-thread free
+// lists, so the frames, stream structs and header copies nghttp2 allocates
+// for every stream are reused instead of going to malloc each time.
+// Blocks up to 4 KiB come in power-of-two size classes (64 .. 4096 bytes,
+// a 16-byte header in front says which); a class keeps at most 64 free
+// blocks; bigger blocks and overflow go to malloc/free directly. The lists
+// are thread_local (a session lives on one thread; a block freed on
+// another thread joins that thread's list) and freed at thread exit.
+#pragma once
+#include <nghttp2/nghttp2.h>  // nghttp2_mem is an anonymous struct: no forward declaration
+
+namespace strata::codec::http2 {
+
+// The allocator for nghttp2_session_{server,client}_new3 (a static object).
+nghttp2_mem* recycling_mem();
+
+}  // namespace strata::codec::http2
