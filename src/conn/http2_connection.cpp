@@ -186,12 +186,8 @@ class H2Connection final : public Connection, public h2::SessionEvents {
         continue;
       }
       // The buffer descriptor lives in this frame for the whole write.
-      // Straight into the socket when it has room (no event-loop turn).
       asio::const_buffer b(out_.data(), out_.size());
-      io::Transport::Rest rest;
-      boost::system::error_code ec;
-      t_->write_some_now(std::span<const asio::const_buffer>(&b, 1), rest, ec);
-      if (!ec && rest.n > 0) ec = co_await t_->write(rest.span());
+      auto ec = co_await t_->write(std::span<const asio::const_buffer>(&b, 1));
       if (ec) {
         dead_ = true;
         stop_reading_ = true;
