@@ -236,8 +236,11 @@ struct Impl : std::enable_shared_from_this<Impl> {
 
   void on_result(const OpPtr& op, const std::string& key, Result r) {
     auto& m = RedisMetrics::get();
-    if (r.err == Errc::closed && !closed && op->redirects < cfg.max_redirects) {
-      ++op->redirects;  // the node was dropped from the topology under the command
+    if (r.err == Errc::closed && !closed) {
+      // The node was dropped from the topology under the command: place it
+      // again, unless it has used up its redirections (then it is one more).
+      if (op->redirects >= cfg.max_redirects) return finish(op, Errc::redirected);
+      ++op->redirects;
       return dispatch(op);
     }
     if (r.err == Errc::ok && r.reply.is_error()) {
