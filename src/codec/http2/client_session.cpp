@@ -331,10 +331,8 @@ void ClientSession::destroy(ClientStreamId sid) {
   auto it = streams_.find(sid);
   if (it == streams_.end()) return;
   if (sid == last_sid_) last_ = nullptr;
-  auto node = streams_.extract(it);
-  if (spare_.size() < kSpareStreams) spare_.push_back(std::move(node.mapped()));
-  node.mapped().reset();
-  if (spare_nodes_.size() < kSpareStreams) spare_nodes_.push_back(std::move(node));
+  auto s = streams_.take(it);
+  if (spare_.size() < kSpareStreams) spare_.push_back(std::move(s));
 }
 
 void ClientSession::wake(Stream& s) {
@@ -395,16 +393,7 @@ ClientStreamId ClientSession::submit_request(std::string_view method, std::strin
   s->id = sid;
   s->user = user;
   s->req_eof = end_stream;
-  if (spare_nodes_.empty()) {
-    streams_[sid] = std::move(s);
-    return sid;
-  }
-  auto node = std::move(spare_nodes_.back());
-  spare_nodes_.pop_back();
-  node.key() = sid;
-  node.mapped() = std::move(s);
-  auto r = streams_.insert(std::move(node));
-  if (!r.inserted) r.position->second = std::move(r.node.mapped());  // as operator[] would
+  streams_.put(sid, std::move(s));
   return sid;
 }
 

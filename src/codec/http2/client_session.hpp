@@ -39,6 +39,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "codec/http2/stream_map.hpp"
 #include "http/message.hpp"
 
 struct nghttp2_session;
@@ -182,15 +183,13 @@ class ClientSession {
   nghttp2_session* s_ = nullptr;
   ClientLimits limits_;
   ClientEvents& ev_;
-  std::unordered_map<ClientStreamId, std::unique_ptr<Stream>> streams_;
+  static constexpr std::size_t kSpareStreams = 64;
+  StreamMap<ClientStreamId, Stream, kSpareStreams> streams_;
   // Finished streams kept for reuse (bounded), so a request allocates no
   // Stream of its own in the steady state.
   std::vector<std::unique_ptr<Stream>> spare_;
-  // Map nodes of destroyed streams, reused so a new stream allocates none.
-  std::vector<std::unordered_map<ClientStreamId, std::unique_ptr<Stream>>::node_type> spare_nodes_;
   mutable ClientStreamId last_sid_ = 0;  // get()'s last hit (null when destroyed)
   mutable Stream* last_ = nullptr;
-  static constexpr std::size_t kSpareStreams = 64;
   std::string* out_ = nullptr;  // during send()
   std::size_t out_limit_ = 0;
   bool failed_ = false;

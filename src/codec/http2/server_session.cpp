@@ -157,26 +157,15 @@ ServerSession::Stream* ServerSession::create(StreamId sid) {
   for (auto& id : idle_priority_)
     if (id == sid) s->client_priority = true, id = 0;
   auto* p = s.get();
-  if (spare_nodes_.empty()) {
-    streams_[sid] = std::move(s);
-    return p;
-  }
-  auto node = std::move(spare_nodes_.back());
-  spare_nodes_.pop_back();
-  node.key() = sid;
-  node.mapped() = std::move(s);
-  auto r = streams_.insert(std::move(node));
-  if (!r.inserted) r.position->second = std::move(r.node.mapped());  // as operator[] would
+  streams_.put(sid, std::move(s));
   return p;
 }
 
 void ServerSession::destroy(StreamId sid) {
   auto it = streams_.find(sid);
   if (it == streams_.end()) return;
-  auto node = streams_.extract(it);
-  auto s = std::move(node.mapped());
-  if (spare_nodes_.size() < 16) spare_nodes_.push_back(std::move(node));
-  if (free_.size() < 16) {
+  auto s = streams_.take(it);
+  if (free_.size() < kSpareStreams) {
     s->clear();
     free_.push_back(std::move(s));
   }

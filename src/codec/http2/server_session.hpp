@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "codec/http2/stream_map.hpp"
 #include "http/message.hpp"
 
 struct nghttp2_session;
@@ -213,10 +214,9 @@ class ServerSession {
   Limits limits_;
   SessionEvents& ev_;
   const core::Clock& clock_;
-  std::unordered_map<StreamId, std::unique_ptr<Stream>> streams_;
-  std::vector<std::unique_ptr<Stream>> free_;   // recycled stream objects
-  // Map nodes of destroyed streams, reused so a new stream allocates none.
-  std::vector<std::unordered_map<StreamId, std::unique_ptr<Stream>>::node_type> spare_nodes_;
+  static constexpr std::size_t kSpareStreams = 16;
+  StreamMap<StreamId, Stream, kSpareStreams> streams_;  // ended streams' nodes reused
+  std::vector<std::unique_ptr<Stream>> free_;   // recycled stream objects (kSpareStreams)
   std::string* out_ = nullptr;                  // during send()
   std::size_t out_limit_ = 0;
   bool failed_ = false;
