@@ -3,6 +3,7 @@
 // fed back to load_string. Durations are strings ("10s"); sizes are bytes.
 #include <nlohmann/json.hpp>
 
+#include "config/json_delivery.hpp"
 #include "config/loader.hpp"
 #include "config/redact.hpp"
 #include "core/units.hpp"
@@ -196,6 +197,21 @@ json header_edits(const HeaderList& add, const std::vector<std::string>& remove)
   return {{"add", a}, {"remove", remove}};
 }
 
+json filters_json(const std::vector<FilterConfig>& filters) {
+  json arr = json::array();
+  for (const auto& f : filters) {
+    json j;
+    if (f.type == "headers") {
+      j["headers"] = {{"request", header_edits(f.headers.request_add, f.headers.request_remove)},
+                      {"response", header_edits(f.headers.response_add, f.headers.response_remove)}};
+    } else if (f.type == "compression") {
+      j["compression"] = detail::compression_json(f.compression);
+    }
+    arr.push_back(std::move(j));
+  }
+  return arr;
+}
+
 json access_json(const IpAccess& a) {
   json j = json::object();
   if (!a.allow.empty()) j["allow"] = a.allow;
@@ -250,6 +266,10 @@ json route_json(const Route& r) {
                              {"preload", h->preload}};
   if (!r.security.rate_limits.empty())
     j["security"]["rate_limits"] = rate_limits_json(r.security.rate_limits);
+  if (!r.filters.empty()) j["filters"] = filters_json(r.filters);
+  if (r.cache) j["cache"] = detail::route_cache_json(*r.cache);
+  j["early_hints"] = detail::early_hints_json(r.early_hints);
+  if (r.priority) j["priority"] = detail::priority_json(*r.priority);
   return j;
 }
 
@@ -397,6 +417,7 @@ std::string to_json(const Config& c) {
     lj["protocols"] = l.protocols;
     lj["routes"] = l.routes;
     lj["alt_svc"] = l.alt_svc;
+    if (!l.filters.empty()) lj["filters"] = filters_json(l.filters);
     if (l.security != ListenerSecurity{}) lj["security"] = listener_security_json(l.security);
     if (l.has("h3")) {
       const auto& q = l.quic;
@@ -461,6 +482,7 @@ std::string to_json(const Config& c) {
   j["hub"] = hub_json(c.hub);
   j["state_dir"] = c.state_dir;
   if (c.redis) j["redis"] = redis_json(*c.redis);
+  j["cache"] = detail::cache_storage_json(c.cache);
   if (!c.security.rules.empty()) j["security"]["rules"] = rules_json(c.security.rules);
   // Invalid UTF-8 (YAML input is not checked for it) becomes U+FFFD instead of throwing.
   return j.dump(2, ' ', false, json::error_handler_t::replace);

@@ -86,3 +86,51 @@ TEST(ConfigJson, InvalidUtf8DoesNotThrow) {
 TEST(ConfigJson, SelfReferentialAliasIsAnErrorNotACrash) {
   EXPECT_THROW(load_string("a: &x [*x]\nb: *x\n", "a.yaml"), ConfigError);
 }
+
+// The delivery settings (cache storage, route cache, compression and header
+// filters, Early Hints, priority) are dumped and read back unchanged.
+TEST(ConfigJson, DeliverySettingsRoundTrip) {
+  const char* yaml = R"(
+listeners:
+  - address: 127.0.0.1:0
+    filters: [{headers: {request: {add: {x-l: "1"}}}}]
+cache: {memory_bytes: 64MiB, max_object_bytes: 2MiB, policy: lru,
+        disk: {path: /tmp/strata-json-test, max_bytes: 100MiB}, purge_channel: p}
+clusters:
+  a: {endpoints: ["127.0.0.1:1"]}
+route_tables:
+  t:
+    - match: {prefix: /}
+      proxy: {cluster: a}
+      cache: {ttl: 5m, vary: [accept-language], key: {headers: [x-tenant], cookies: [lang],
+              client_prefix: true, query: false}, stale_while_revalidate: 30s,
+              stale_if_error: 1h, tags: [user, profile], coalesce_timeout: 2s,
+              max_object_bytes: 1MiB, strip_tag_headers: false, name: edge}
+      filters:
+        - compression: {encodings: [br, gzip], min_length: 100, types: [text/*], levels: {gzip: 5, br: 3, zstd: 2}}
+        - headers: {response: {add: {x-r: "2"}, remove: [server]}}
+      early_hints: {links: ["</a.css>; rel=preload; as=style"], relay: false, remember: true,
+                    remember_max_urls: 50}
+      priority: {urgency: 1, incremental: true}
+)";
+  auto c = load_string(yaml, "d.yaml");
+  auto again = load_string(to_json(*c), "d.json");
+  EXPECT_EQ(again->cache, c->cache);
+  const auto& r0 = c->route_tables.at("t")[0];
+  const auto& r1 = again->route_tables.at("t")[0];
+  ASSERT_TRUE(r1.cache);
+  EXPECT_EQ(*r1.cache, *r0.cache);
+  EXPECT_EQ(r1.cache->name, "edge");
+  EXPECT_EQ(r1.early_hints, r0.early_hints);
+  ASSERT_TRUE(r1.priority);
+  EXPECT_EQ(*r1.priority, *r0.priority);
+  ASSERT_EQ(r1.filters.size(), 2u);
+  EXPECT_EQ(r1.filters[0].type, "compression");
+  EXPECT_EQ(r1.filters[0].compression, r0.filters[0].compression);
+  EXPECT_EQ(r1.filters[1].type, "headers");
+  EXPECT_EQ(r1.filters[1].headers.response_add, r0.filters[1].headers.response_add);
+  EXPECT_EQ(r1.filters[1].headers.response_remove, r0.filters[1].headers.response_remove);
+  ASSERT_EQ(again->listeners[0].filters.size(), 1u);
+  EXPECT_EQ(again->listeners[0].filters[0].headers.request_add,
+            c->listeners[0].filters[0].headers.request_add);
+}
