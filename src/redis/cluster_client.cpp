@@ -1,540 +1,279 @@
-// Cluster client (redis/cluster_client.hpp): topology, routing with
-// MOVED/ASK, sharded pub/sub placement and its moves on failover/migration.
+// Cluster client (redis/cluster_client.hpp): nodes, routing with MOVED/ASK,
+// sharded pub/sub placement and its moves on failover/migration; topology
+// reads are in cluster_refresh.cpp.
 #include "redis/cluster_client.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <chrono>
-#include <deque>
-#include <functional>
-#include <map>
-#include <optional>
-#include <unordered_map>
 
-#include "config/redis.hpp"
+#include "redis/cluster_state.hpp"
 #include "redis/redis_metrics.hpp"
 #include "redis/slot.hpp"
-#include "redis/subscriber.hpp"
 
 namespace strata::redis {
-namespace {
+namespace cluster_detail {
 
-namespace asio = boost::asio;
-using std::chrono::milliseconds;
-
-constexpr milliseconds kRetryFirst{250};  // re-read of an unsettled topology, doubling to kRetryMax
-constexpr milliseconds kRetryMax{1000};
-constexpr milliseconds kTryAgain{25};  // pause before retrying a TRYAGAIN, times the attempt
-
-struct Impl;
-
-// Forwards one master's pub/sub events to the client, tagged with the node.
-class NodeHandler final : public SubscriberHandler {
- public:
-  NodeHandler(std::weak_ptr<Impl> impl, std::string key) : impl_(std::move(impl)), key_(std::move(key)) {}
-  void on_message(std::string_view channel, std::string_view payload) override;
-  void on_subscribed(std::string_view channel) override;
-  void on_interrupted(std::string_view channel) override;
-
- private:
-  std::weak_ptr<Impl> impl_;
-  std::string key_;
-};
-
-struct Node {
-  explicit Node(const asio::any_io_executor& ex) : wait_timer(ex) {}
-  Endpoint ep;
-  std::string key;  // ep.to_string()
-  std::unique_ptr<Connection> conn;
-  std::unique_ptr<NodeHandler> handler;  // outlives ps (declared before it)
-  std::unique_ptr<PubSubConnection> ps;
-  // Up once, or the first connection timed out: commands no longer wait
-  // for it (fail fast while down).
-  bool settled = false;
-  std::vector<std::function<void(bool up)>> waiters;  // for the first connection
-  asio::steady_timer wait_timer;
-};
-
-// One command on its way (kept for redirects and the NOSCRIPT fallback).
-struct Op {
-  std::vector<std::string> args;
-  Callback cb;
-  unsigned slot = 0;
-  unsigned redirects = 0;
-  const Script* script = nullptr;  // eval(): EVALSHA, EVAL on NOSCRIPT
-  std::string source;              // the script's source, for EVAL
-  bool noscript_tried = false;
-};
-using OpPtr = std::shared_ptr<Op>;
-
-struct Sub {
-  unsigned slot = 0;
-  std::string node;        // placed on (node key), "" = not placed
-  bool confirmed = false;  // on_subscribed told and no on_interrupted since
-  bool stale = false;      // the server dropped it (SUNSUBSCRIBE): place it again after the refresh
-};
-
-struct Impl : std::enable_shared_from_this<Impl> {
-  Impl(const config::RedisConfig& c, asio::any_io_executor e, std::string n)
-      : ex(std::move(e)), cfg(c), name(std::move(n)), periodic(ex), retry(ex) {
-    for (const auto& a : cfg.addresses) {
-      Endpoint ep;
-      if (parse_endpoint(a, ep))
-        seeds.push_back(ep);
-      else
-        spdlog::error("redis {}: bad cluster seed address '{}' ignored", name, a);
-    }
+Impl::Impl(const config::RedisConfig& c, asio::any_io_executor e, std::string n)
+    : ex(std::move(e)), cfg(c), name(std::move(n)), periodic(ex), retry(ex) {
+  for (const auto& a : cfg.addresses) {
+    Endpoint ep;
+    if (parse_endpoint(a, ep))
+      seeds.push_back(ep);
+    else
+      spdlog::error("redis {}: bad cluster seed address '{}' ignored", name, a);
   }
+}
 
-  asio::any_io_executor ex;
-  config::RedisConfig cfg;
-  std::string name;
-  std::vector<Endpoint> seeds;
-  ClusterTopology topo;
-  bool have_topo = false;
-  std::map<std::string, std::unique_ptr<Node>> nodes;
-  std::unordered_map<std::string, Sub> subs;
-  SubscriberHandler* handler = nullptr;
-  std::deque<OpPtr> early;  // commands sent before the first topology
-  bool refreshing = false, again = false, closed = false, last_ok = true, prune_posted = false;
-  std::optional<Endpoint> prefer;  // ask this node first in the next refresh
-  std::size_t reads = 0;
-  asio::steady_timer periodic, retry;
-  bool retry_armed = false;
-  milliseconds retry_delay = kRetryFirst;
+Node* Impl::find(const std::string& key) {
+  auto it = nodes.find(key);
+  return it == nodes.end() ? nullptr : it->second.get();
+}
 
-  std::weak_ptr<Impl> weak() { return weak_from_this(); }
+Node& Impl::ensure_node(const Endpoint& ep) {
+  auto key = ep.to_string();
+  if (auto* n = find(key)) return *n;
+  auto node = std::make_unique<Node>(ex);
+  node->ep = ep;
+  node->key = key;
+  node->conn = std::make_unique<Connection>(ex, ep, cfg, name);
+  node->conn->on_state([w = weak(), key](bool up) {
+    if (auto s = w.lock()) s->node_state(key, up);
+  });
+  return *nodes.emplace(key, std::move(node)).first->second;
+}
 
-  void start() {
+bool Impl::is_master(const std::string& key) const {
+  for (const auto& sh : topo.shards())
+    if (!sh.slots.empty() && sh.master.to_string() == key) return true;
+  return false;
+}
+
+void Impl::node_state(const std::string& key, bool up) {
+  auto* n = find(key);
+  if (!n || closed) return;
+  if (up) {
+    n->settled = true;
+    n->wait_timer.cancel();
+    flush_waiters(*n, true);
+    return;
+  }
+  if (is_master(key)) {
+    spdlog::warn("redis {}: master {} lost; reading the cluster topology", name, key);
     refresh();
-    arm_periodic();
   }
+}
 
-  void arm_periodic() {
-    if (cfg.topology_refresh.count() <= 0) return;
-    periodic.expires_after(cfg.topology_refresh);
-    periodic.async_wait([w = weak()](boost::system::error_code ec) {
-      auto s = w.lock();
-      if (ec || !s || s->closed) return;
-      s->refresh();
-      s->arm_periodic();
-    });
-  }
+void Impl::flush_waiters(Node& n, bool up) {
+  auto w = std::move(n.waiters);
+  n.waiters.clear();
+  for (auto& f : w) f(up);
+}
 
-  // ---- nodes ----
+void Impl::when_up(Node& n, std::function<void(bool)> f) {
+  if (n.conn->up()) return f(true);
+  if (n.settled || n.waiters.size() >= cfg.max_pending) return f(false);
+  bool first = n.waiters.empty();
+  n.waiters.push_back(std::move(f));
+  if (!first) return;
+  n.wait_timer.expires_after(cfg.connect_timeout + milliseconds(50));
+  n.wait_timer.async_wait([w = weak(), key = n.key](boost::system::error_code ec) {
+    auto s = w.lock();
+    if (ec || !s || s->closed) return;
+    if (auto* node = s->find(key)) {
+      node->settled = true;
+      s->flush_waiters(*node, false);
+    }
+  });
+}
 
-  Node* find(const std::string& key) {
-    auto it = nodes.find(key);
-    return it == nodes.end() ? nullptr : it->second.get();
-  }
+void Impl::finish(const OpPtr& op, Errc e) {
+  Result r;
+  r.err = e;
+  if (e != Errc::disconnected && e != Errc::closed) RedisMetrics::get().count(r);
+  asio::post(ex, [cb = std::move(op->cb), r = std::move(r)]() mutable { cb(std::move(r)); });
+}
 
-  Node& ensure_node(const Endpoint& ep) {
-    auto key = ep.to_string();
-    if (auto* n = find(key)) return *n;
-    auto node = std::make_unique<Node>(ex);
-    node->ep = ep;
-    node->key = key;
-    node->conn = std::make_unique<Connection>(ex, ep, cfg, name);
-    node->conn->on_state([w = weak(), key](bool up) {
-      if (auto s = w.lock()) s->node_state(key, up);
-    });
-    return *nodes.emplace(key, std::move(node)).first->second;
-  }
-
-  bool is_master(const std::string& key) const {
-    for (const auto& sh : topo.shards())
-      if (!sh.slots.empty() && sh.master.to_string() == key) return true;
-    return false;
-  }
-
-  void node_state(const std::string& key, bool up) {
-    auto* n = find(key);
-    if (!n || closed) return;
-    if (up) {
-      n->settled = true;
-      n->wait_timer.cancel();
-      flush_waiters(*n, true);
+void Impl::dispatch(const OpPtr& op, std::optional<Endpoint> to, bool asking) {
+  if (closed) return finish(op, Errc::closed);
+  if (!to) {
+    if (!have_topo) {
+      // Wait for the first read in progress; none (the last one
+      // failed, the next is scheduled): fail fast.
+      if (!refreshing) return finish(op, Errc::disconnected);
+      if (early.size() >= cfg.max_pending) return finish(op, Errc::overloaded);
+      early.push_back(op);
       return;
     }
-    if (is_master(key)) {
-      spdlog::warn("redis {}: master {} lost; reading the cluster topology", name, key);
+    const Endpoint* m = topo.master_of(op->slot);
+    if (!m) {
       refresh();
+      return finish(op, Errc::redirected);
     }
+    to = *m;
   }
-
-  void flush_waiters(Node& n, bool up) {
-    auto w = std::move(n.waiters);
-    n.waiters.clear();
-    for (auto& f : w) f(up);
-  }
-
-  // Runs f(true) once n's command connection is up, f(false) when it is
-  // down after having been up (fail fast) or does not come up within
-  // connect_timeout.
-  void when_up(Node& n, std::function<void(bool)> f) {
-    if (n.conn->up()) return f(true);
-    if (n.settled || n.waiters.size() >= cfg.max_pending) return f(false);
-    bool first = n.waiters.empty();
-    n.waiters.push_back(std::move(f));
-    if (!first) return;
-    n.wait_timer.expires_after(cfg.connect_timeout + milliseconds(50));
-    n.wait_timer.async_wait([w = weak(), key = n.key](boost::system::error_code ec) {
-      auto s = w.lock();
-      if (ec || !s || s->closed) return;
-      if (auto* node = s->find(key)) {
-        node->settled = true;
-        s->flush_waiters(*node, false);
-      }
+  Node& n = ensure_node(*to);
+  when_up(n, [w = weak(), op, key = n.key, asking](bool up) {
+    auto s = w.lock();
+    if (!s || s->closed) return op->cb(Result{Errc::closed, {}});
+    Node* node = s->find(key);
+    if (!up || !node) return s->finish(op, Errc::disconnected);
+    if (asking) node->conn->command({"ASKING"}, [](Result) {});
+    node->conn->command(op->args, [w, op, key](Result r) {
+      auto s2 = w.lock();
+      if (!s2) return op->cb(std::move(r));
+      s2->on_result(op, key, std::move(r));
     });
+  });
+}
+
+void Impl::on_result(const OpPtr& op, const std::string& key, Result r) {
+  auto& m = RedisMetrics::get();
+  if (r.err == Errc::closed && !closed) {
+    // The node was dropped from the topology under the command: place it
+    // again, unless it has used up its redirections (then it is one more).
+    if (op->redirects >= cfg.max_redirects) return finish(op, Errc::redirected);
+    ++op->redirects;
+    return dispatch(op);
   }
-
-  // ---- commands ----
-
-  void finish(const OpPtr& op, Errc e) {
-    Result r;
-    r.err = e;
-    if (e != Errc::disconnected && e != Errc::closed) RedisMetrics::get().count(r);
-    asio::post(ex, [cb = std::move(op->cb), r = std::move(r)]() mutable { cb(std::move(r)); });
-  }
-
-  // Sends op to `to` (or the master of its slot), with ASKING first when asked.
-  void dispatch(const OpPtr& op, std::optional<Endpoint> to = {}, bool asking = false) {
-    if (closed) return finish(op, Errc::closed);
-    if (!to) {
-      if (!have_topo) {
-        // Wait for the first read in progress; none (the last one
-        // failed, the next is scheduled): fail fast.
-        if (!refreshing) return finish(op, Errc::disconnected);
-        if (early.size() >= cfg.max_pending) return finish(op, Errc::overloaded);
-        early.push_back(op);
-        return;
-      }
-      const Endpoint* m = topo.master_of(op->slot);
-      if (!m) {
-        refresh();
+  if (r.err == Errc::ok && r.reply.is_error()) {
+    const std::string& e = r.reply.str;
+    Endpoint from;
+    if (auto* n = find(key)) from = n->ep;
+    if (auto rd = parse_redirect(e, from)) {
+      (rd->kind == Redirect::Kind::moved ? m.moved : m.ask).inc();
+      if (op->redirects >= cfg.max_redirects) {
+        spdlog::warn("redis {}: more than {} redirections for slot {}; giving up", name, cfg.max_redirects,
+                     op->slot);
         return finish(op, Errc::redirected);
       }
-      to = *m;
-    }
-    Node& n = ensure_node(*to);
-    when_up(n, [w = weak(), op, key = n.key, asking](bool up) {
-      auto s = w.lock();
-      if (!s || s->closed) return op->cb(Result{Errc::closed, {}});
-      Node* node = s->find(key);
-      if (!up || !node) return s->finish(op, Errc::disconnected);
-      if (asking) node->conn->command({"ASKING"}, [](Result) {});
-      node->conn->command(op->args, [w, op, key](Result r) {
-        auto s2 = w.lock();
-        if (!s2) return op->cb(std::move(r));
-        s2->on_result(op, key, std::move(r));
-      });
-    });
-  }
-
-  void on_result(const OpPtr& op, const std::string& key, Result r) {
-    auto& m = RedisMetrics::get();
-    if (r.err == Errc::closed && !closed) {
-      // The node was dropped from the topology under the command: place it
-      // again, unless it has used up its redirections (then it is one more).
-      if (op->redirects >= cfg.max_redirects) return finish(op, Errc::redirected);
       ++op->redirects;
-      return dispatch(op);
+      if (rd->kind == Redirect::Kind::moved) {
+        refresh(from);  // the node that answered knows the new owner
+        return dispatch(op, rd->to, false);
+      }
+      return dispatch(op, rd->to, true);
     }
-    if (r.err == Errc::ok && r.reply.is_error()) {
-      const std::string& e = r.reply.str;
-      Endpoint from;
-      if (auto* n = find(key)) from = n->ep;
-      if (auto rd = parse_redirect(e, from)) {
-        (rd->kind == Redirect::Kind::moved ? m.moved : m.ask).inc();
-        if (op->redirects >= cfg.max_redirects) {
-          spdlog::warn("redis {}: more than {} redirections for slot {}; giving up", name, cfg.max_redirects,
-                       op->slot);
-          return finish(op, Errc::redirected);
-        }
-        ++op->redirects;
-        if (rd->kind == Redirect::Kind::moved) {
-          refresh(from);  // the node that answered knows the new owner
-          return dispatch(op, rd->to, false);
-        }
-        return dispatch(op, rd->to, true);
-      }
-      if (e.starts_with("TRYAGAIN") && op->redirects < cfg.max_redirects) {
-        ++op->redirects;
-        auto t = std::make_shared<asio::steady_timer>(ex, kTryAgain * op->redirects);
-        t->async_wait([w = weak(), op, t](boost::system::error_code) {
-          if (auto s = w.lock()) return s->dispatch(op);
-          op->cb(Result{Errc::closed, {}});
-        });
-        return;
-      }
-      if (op->script && !op->noscript_tried && e.starts_with("NOSCRIPT")) {
-        op->noscript_tried = true;
-        op->args[0] = "EVAL";
-        op->args[1] = op->script->source;
-        if (auto* n = find(key)) return dispatch(op, n->ep, false);
-        return dispatch(op);
-      }
-    }
-    op->cb(std::move(r));
-  }
-
-  // ---- topology ----
-
-  void refresh(std::optional<Endpoint> first = {}) {
-    if (closed) return;
-    if (first) prefer = first;
-    if (refreshing) {
-      again = true;
+    if (e.starts_with("TRYAGAIN") && op->redirects < cfg.max_redirects) {
+      ++op->redirects;
+      auto t = std::make_shared<asio::steady_timer>(ex, kTryAgain * op->redirects);
+      t->async_wait([w = weak(), op, t](boost::system::error_code) {
+        if (auto s = w.lock()) return s->dispatch(op);
+        op->cb(Result{Errc::closed, {}});
+      });
       return;
     }
-    refreshing = true;
-    again = false;
-    RedisMetrics::get().topology_refreshes.inc();
-    try_candidate(std::make_shared<std::vector<Endpoint>>(candidates()), 0);
+    if (op->script && !op->noscript_tried && e.starts_with("NOSCRIPT")) {
+      op->noscript_tried = true;
+      op->args[0] = "EVAL";
+      op->args[1] = op->script->source;
+      if (auto* n = find(key)) return dispatch(op, n->ep, false);
+      return dispatch(op);
+    }
   }
+  op->cb(std::move(r));
+}
 
-  // Whom to ask: the preferred node, the nodes connected now, then the
-  // known masters, replicas and seeds not known to be down.
-  std::vector<Endpoint> candidates() {
-    std::vector<Endpoint> out;
-    auto add = [&](const Endpoint& ep) {
-      for (const auto& e : out)
-        if (e == ep) return;
-      out.push_back(ep);
-    };
-    if (prefer) add(*prefer);
-    prefer.reset();
-    for (auto& [k, n] : nodes)
-      if (n->conn->up()) add(n->ep);
-    auto maybe = [&](const Endpoint& ep) {
-      auto* n = find(ep.to_string());
-      if (!n || !n->settled) add(ep);
-    };
-    for (const auto& sh : topo.shards()) maybe(sh.master);
-    for (const auto& sh : topo.shards())
-      for (const auto& r : sh.replicas) maybe(r);
-    for (const auto& s : seeds) maybe(s);
-    return out;
+void Impl::tell_interrupted(const std::string& ch, Sub& sub) {
+  if (!sub.confirmed) return;
+  sub.confirmed = false;
+  if (handler) handler->on_interrupted(ch);
+}
+
+void Impl::move(const std::string& ch, Sub& sub, const Endpoint* to) {
+  if (!sub.node.empty()) {
+    if (auto* n = find(sub.node); n && n->ps) n->ps->unsubscribe(ch);
+    tell_interrupted(ch, sub);
+    sub.node.clear();
   }
+  if (to) place(ch, sub, *to);
+}
 
-  void try_candidate(std::shared_ptr<std::vector<Endpoint>> cands, std::size_t i) {
-    if (closed) return;
-    if (i >= cands->size()) return refresh_done(false);
-    Node& n = ensure_node((*cands)[i]);
-    when_up(n, [w = weak(), cands, i, key = n.key](bool up) {
-      auto s = w.lock();
-      if (!s || s->closed) return;
-      if (!up || !s->find(key)) return s->try_candidate(cands, i + 1);
-      s->ask_topology(cands, i, key, false);
-    });
+void Impl::place(const std::string& ch, Sub& sub, const Endpoint& ep) {
+  Node& n = ensure_node(ep);
+  if (!n.ps) {
+    n.handler = std::make_unique<NodeHandler>(weak(), n.key);
+    n.ps = std::make_unique<PubSubConnection>(ex, ep, cfg, *n.handler, true, name);
   }
+  sub.node = n.key;
+  sub.stale = false;
+  n.ps->subscribe(ch);
+}
 
-  void ask_topology(std::shared_ptr<std::vector<Endpoint>> cands, std::size_t i, const std::string& key,
-                    bool slots) {
-    Node* n = find(key);
-    if (!n) return try_candidate(cands, i + 1);
-    std::vector<std::string> cmd{"CLUSTER", slots ? "SLOTS" : "SHARDS"};
-    n->conn->command(std::move(cmd), [w = weak(), cands, i, key, slots](Result r) {
-      auto s = w.lock();
-      if (!s || s->closed) return;
-      Node* node = s->find(key);
-      if (r.err != Errc::ok || !node) return s->try_candidate(cands, i + 1);
-      if (!slots && r.reply.is_error() &&
-          (r.reply.str.find("nknown subcommand") != std::string::npos ||
-           r.reply.str.find("nknown command") != std::string::npos))
-        return s->ask_topology(cands, i, key, true);  // Redis < 7.0
-      ClusterTopology t;
-      std::string err;
-      TopologyContext ctx{node->ep, s->cfg.tls};
-      bool ok = slots ? parse_cluster_slots(r.reply, ctx, t, err) : parse_cluster_shards(r.reply, ctx, t, err);
-      if (!ok) {
-        if (!r.reply.is_error()) RedisMetrics::get().malformed.inc();
-        spdlog::error("redis {}: bad topology from {}: {}", s->name, key, err);
-        return s->try_candidate(cands, i + 1);
+Sub* Impl::placed_sub(const std::string& key, std::string_view ch) {
+  auto it = subs.find(std::string(ch));
+  if (it == subs.end() || it->second.node != key) return nullptr;
+  return &it->second;
+}
+
+void Impl::ps_message(const std::string& key, std::string_view ch, std::string_view payload) {
+  if (handler && placed_sub(key, ch)) handler->on_message(ch, payload);
+}
+
+void Impl::ps_subscribed(const std::string& key, std::string_view ch) {
+  Sub* sub = placed_sub(key, ch);
+  if (!sub) return;
+  sub->stale = false;
+  if (sub->confirmed) return;
+  sub->confirmed = true;
+  if (handler) handler->on_subscribed(ch);
+}
+
+void Impl::ps_interrupted(const std::string& key, std::string_view ch) {
+  Sub* sub = placed_sub(key, ch);
+  if (!sub) return;
+  tell_interrupted(std::string(ch), *sub);
+  Node* n = find(key);
+  if (n && n->ps && n->ps->up()) {
+    // The server dropped it on a live connection: the slot moved.
+    sub->stale = true;
+    refresh(n->ep);
+  } else {
+    refresh();
+  }
+}
+
+void Impl::post_prune() {
+  if (prune_posted) return;
+  prune_posted = true;
+  asio::post(ex, [w = weak()] {
+    auto s = w.lock();
+    if (!s) return;
+    s->prune_posted = false;
+    if (s->closed || s->refreshing) return;
+    std::vector<std::unique_ptr<Node>> gone;
+    for (auto it = s->nodes.begin(); it != s->nodes.end();) {
+      Node& n = *it->second;
+      bool keep = s->is_master(n.key) || !n.waiters.empty() || (n.ps && n.ps->channels() > 0);
+      if (keep) {
+        ++it;
+      } else {
+        gone.push_back(std::move(it->second));
+        it = s->nodes.erase(it);
       }
-      if (t.empty()) {
-        spdlog::warn("redis {}: {} reports no slot served; asking another node", s->name, key);
-        return s->try_candidate(cands, i + 1);
-      }
-      s->apply(std::move(t));
-      s->refresh_done(true);
-    });
-  }
-
-  void refresh_done(bool ok) {
-    refreshing = false;
-    if (ok) {
-      ++reads;
-      if (!last_ok) spdlog::info("redis {}: cluster topology read again", name);
-    } else {
-      if (last_ok) spdlog::warn("redis {}: no node gave a usable CLUSTER SHARDS/SLOTS reply; retrying", name);
-      if (!have_topo) {
-        auto ops = std::move(early);
-        early.clear();
-        for (auto& op : ops) finish(op, Errc::disconnected);
-      }
     }
-    last_ok = ok;
-    if (again) return refresh();
-    if (!ok || unsettled())
-      schedule_retry();
-    else
-      retry_delay = kRetryFirst;
-  }
+    gone.clear();  // closes them (their commands in flight are sent again)
+  });
+}
 
-  // Something a later read may fix: a master unreachable, slots without a
-  // master, a subscription not (re)placed.
-  bool unsettled() {
-    if (!have_topo || topo.covered() < kSlots) return true;
-    for (const auto& m : topo.masters()) {
-      auto* n = find(m.to_string());
-      if (!n || !n->conn->up()) return true;
-    }
-    for (const auto& [ch, sub] : subs)
-      if (sub.node.empty() || sub.stale) return true;
-    return false;
+void Impl::close() {
+  if (closed) return;
+  closed = true;
+  periodic.cancel();
+  retry.cancel();
+  auto ops = std::move(early);
+  early.clear();
+  for (auto& op : ops) finish(op, Errc::closed);
+  auto all = std::move(nodes);
+  nodes.clear();
+  subs.clear();
+  for (auto& [k, n] : all) {
+    n->wait_timer.cancel();
+    flush_waiters(*n, false);
+    if (n->ps) n->ps->close();
+    n->conn->close();
   }
-
-  void schedule_retry() {
-    if (retry_armed || closed) return;
-    retry_armed = true;
-    retry.expires_after(retry_delay);
-    retry_delay = std::min(retry_delay * 2, kRetryMax);
-    retry.async_wait([w = weak()](boost::system::error_code ec) {
-      auto s = w.lock();
-      if (!s) return;
-      s->retry_armed = false;
-      if (!ec && !s->closed) s->refresh();
-    });
-  }
-
-  void apply(ClusterTopology t) {
-    bool changed = !have_topo || !topo.same_masters(t);
-    topo = std::move(t);
-    have_topo = true;
-    if (changed)
-      spdlog::info("redis {}: cluster topology: {} masters, {} of {} slots served", name, topo.masters().size(),
-                   topo.covered(), kSlots);
-    for (const auto& m : topo.masters()) ensure_node(m);
-    for (auto& [ch, sub] : subs) {
-      const Endpoint* m = topo.master_of(sub.slot);
-      std::string want = m ? m->to_string() : std::string();
-      if (want != sub.node || (sub.stale && m)) move(ch, sub, m);
-    }
-    auto ops = std::move(early);
-    early.clear();
-    for (auto& op : ops) dispatch(op);
-    post_prune();
-  }
-
-  // ---- pub/sub ----
-
-  void tell_interrupted(const std::string& ch, Sub& sub) {
-    if (!sub.confirmed) return;
-    sub.confirmed = false;
-    if (handler) handler->on_interrupted(ch);
-  }
-
-  void move(const std::string& ch, Sub& sub, const Endpoint* to) {
-    if (!sub.node.empty()) {
-      if (auto* n = find(sub.node); n && n->ps) n->ps->unsubscribe(ch);
-      tell_interrupted(ch, sub);
-      sub.node.clear();
-    }
-    if (to) place(ch, sub, *to);
-  }
-
-  void place(const std::string& ch, Sub& sub, const Endpoint& ep) {
-    Node& n = ensure_node(ep);
-    if (!n.ps) {
-      n.handler = std::make_unique<NodeHandler>(weak(), n.key);
-      n.ps = std::make_unique<PubSubConnection>(ex, ep, cfg, *n.handler, true, name);
-    }
-    sub.node = n.key;
-    sub.stale = false;
-    n.ps->subscribe(ch);
-  }
-
-  Sub* placed_sub(const std::string& key, std::string_view ch) {
-    auto it = subs.find(std::string(ch));
-    if (it == subs.end() || it->second.node != key) return nullptr;
-    return &it->second;
-  }
-
-  void ps_message(const std::string& key, std::string_view ch, std::string_view payload) {
-    if (handler && placed_sub(key, ch)) handler->on_message(ch, payload);
-  }
-
-  void ps_subscribed(const std::string& key, std::string_view ch) {
-    Sub* sub = placed_sub(key, ch);
-    if (!sub) return;
-    sub->stale = false;
-    if (sub->confirmed) return;
-    sub->confirmed = true;
-    if (handler) handler->on_subscribed(ch);
-  }
-
-  void ps_interrupted(const std::string& key, std::string_view ch) {
-    Sub* sub = placed_sub(key, ch);
-    if (!sub) return;
-    tell_interrupted(std::string(ch), *sub);
-    Node* n = find(key);
-    if (n && n->ps && n->ps->up()) {
-      // The server dropped it on a live connection: the slot moved.
-      sub->stale = true;
-      refresh(n->ep);
-    } else {
-      refresh();
-    }
-  }
-
-  // Drops nodes that are neither masters nor hold subscriptions (seeds and
-  // replicas asked for the topology, masters that lost their slots).
-  void post_prune() {
-    if (prune_posted) return;
-    prune_posted = true;
-    asio::post(ex, [w = weak()] {
-      auto s = w.lock();
-      if (!s) return;
-      s->prune_posted = false;
-      if (s->closed || s->refreshing) return;
-      std::vector<std::unique_ptr<Node>> gone;
-      for (auto it = s->nodes.begin(); it != s->nodes.end();) {
-        Node& n = *it->second;
-        bool keep = s->is_master(n.key) || !n.waiters.empty() || (n.ps && n.ps->channels() > 0);
-        if (keep) {
-          ++it;
-        } else {
-          gone.push_back(std::move(it->second));
-          it = s->nodes.erase(it);
-        }
-      }
-      gone.clear();  // closes them (their commands in flight are sent again)
-    });
-  }
-
-  void close() {
-    if (closed) return;
-    closed = true;
-    periodic.cancel();
-    retry.cancel();
-    auto ops = std::move(early);
-    early.clear();
-    for (auto& op : ops) finish(op, Errc::closed);
-    auto all = std::move(nodes);
-    nodes.clear();
-    subs.clear();
-    for (auto& [k, n] : all) {
-      n->wait_timer.cancel();
-      flush_waiters(*n, false);
-      if (n->ps) n->ps->close();
-      n->conn->close();
-    }
-  }
-};
+}
 
 void NodeHandler::on_message(std::string_view channel, std::string_view payload) {
   if (auto s = impl_.lock()) s->ps_message(key_, channel, payload);
@@ -545,6 +284,12 @@ void NodeHandler::on_subscribed(std::string_view channel) {
 void NodeHandler::on_interrupted(std::string_view channel) {
   if (auto s = impl_.lock()) s->ps_interrupted(key_, channel);
 }
+
+}  // namespace cluster_detail
+
+namespace {
+
+using namespace cluster_detail;
 
 class ClusterClientImpl final : public ClusterClient {
  public:
