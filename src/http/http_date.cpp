@@ -19,42 +19,6 @@ bool digits(std::string_view s, int& out) {
   }
   return true;
 }
-}  // namespace
-
-std::string format_http_date(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
-                tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                tm.tm_sec);
-  return buf;
-}
-
-std::optional<std::time_t> parse_http_date(std::string_view s) {
-  // "Sun, 06 Nov 1994 08:49:37 GMT" is exactly 29 characters.
-  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
-      s[16] != ' ' || s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT")
-    return std::nullopt;
-  std::tm tm{};
-  int mon = -1;
-  for (int i = 0; i < 12; ++i)
-    if (s.substr(8, 3) == kMonths[i]) mon = i;
-  int day, year, h, m, sec;
-  if (mon < 0 || !digits(s.substr(5, 2), day) || !digits(s.substr(12, 4), year) ||
-      !digits(s.substr(17, 2), h) || !digits(s.substr(20, 2), m) || !digits(s.substr(23, 2), sec))
-    return std::nullopt;
-  if (day < 1 || day > 31 || h > 23 || m > 59 || sec > 60 || year < 1970) return std::nullopt;
-  tm.tm_mday = day;
-  tm.tm_mon = mon;
-  tm.tm_year = year - 1900;
-  tm.tm_hour = h;
-  tm.tm_min = m;
-  tm.tm_sec = sec;
-  return timegm(&tm);
-}
-
-namespace {
 
 int month_of(std::string_view m) {
   for (int i = 0; i < 12; ++i)
@@ -81,6 +45,28 @@ bool hms(std::string_view s, int& h, int& m, int& sec) {
 }
 
 }  // namespace
+
+std::string format_http_date(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
+                tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return buf;
+}
+
+std::optional<std::time_t> parse_http_date(std::string_view s) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT" is exactly 29 characters.
+  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+      s[16] != ' ' || s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT")
+    return std::nullopt;
+  int day, year, h, m, sec;
+  if (!digits(s.substr(5, 2), day) || !digits(s.substr(12, 4), year) ||
+      !hms(s.substr(17, 8), h, m, sec))
+    return std::nullopt;
+  return make_time(year, month_of(s.substr(8, 3)), day, h, m, sec);
+}
 
 std::optional<std::time_t> parse_http_date_any(std::string_view s) {
   if (auto t = parse_http_date(s)) return t;
