@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "obs/metrics.hpp"
+
 namespace strata::filter {
 
 void LinkTable::put(std::string_view url, std::vector<std::string> links) {
@@ -11,6 +13,7 @@ void LinkTable::put(std::string_view url, std::vector<std::string> links) {
       auto pos = it->second;
       index_.erase(it);
       lru_.erase(pos);
+      report_locked();
       return;
     }
     it->second->links = std::move(links);
@@ -46,7 +49,13 @@ void LinkTable::evict_locked() {
   while (lru_.size() > max_) {
     index_.erase(lru_.back().url);
     lru_.pop_back();
+    if (evicted_) evicted_->inc();
   }
+  report_locked();
+}
+
+void LinkTable::report_locked() {
+  if (urls_) urls_->set(static_cast<std::int64_t>(lru_.size()));
 }
 
 std::shared_ptr<LinkTable> link_table(const std::string& key, std::size_t max_urls) {
@@ -55,7 +64,12 @@ std::shared_ptr<LinkTable> link_table(const std::string& key, std::size_t max_ur
   std::lock_guard lock(mu);
   auto& t = tables[key];
   if (!t)
-    t = std::make_shared<LinkTable>(max_urls);
+    t = std::make_shared<LinkTable>(
+        max_urls,
+        &obs::gauge("strata_early_hints_remembered_urls",
+                    "URLs whose preload links an Early Hints remember table holds", {{"table", key}}),
+        &obs::counter("strata_early_hints_evicted_total",
+                      "URLs dropped from an Early Hints remember table by its bound", {{"table", key}}));
   else
     t->set_max(max_urls);
   return t;

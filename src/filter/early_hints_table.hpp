@@ -2,7 +2,9 @@
 // URL -> the preload/preconnect Link field values of the URL's last final
 // response, bounded to `max_urls` entries (least recently used evicted).
 // Thread-safe (a mutex): one table per route, shared by every worker and
-// kept across reloads through link_table().
+// kept across reloads through link_table(). The registry's tables report
+// strata_early_hints_remembered_urls{table} and
+// strata_early_hints_evicted_total{table}.
 #pragma once
 #include <cstddef>
 #include <list>
@@ -13,6 +15,11 @@
 #include <unordered_map>
 #include <vector>
 
+namespace strata::obs {
+class Counter;
+class Gauge;
+}  // namespace strata::obs
+
 namespace strata::filter {
 
 // At most this many links per URL and bytes per link are remembered.
@@ -21,7 +28,11 @@ inline constexpr std::size_t kMaxRememberedLinkBytes = 1024;
 
 class LinkTable {
  public:
-  explicit LinkTable(std::size_t max_urls) : max_(max_urls ? max_urls : 1) {}
+  // `urls` (entries held) and `evicted` (entries dropped by the bound) are
+  // optional metrics, updated under the table's lock.
+  explicit LinkTable(std::size_t max_urls, obs::Gauge* urls = nullptr,
+                     obs::Counter* evicted = nullptr)
+      : max_(max_urls ? max_urls : 1), urls_(urls), evicted_(evicted) {}
 
   // Stores `links` for `url` (empty: forgets the URL), evicting the least
   // recently used URL over the bound.
@@ -38,9 +49,12 @@ class LinkTable {
     std::vector<std::string> links;
   };
   void evict_locked();
+  void report_locked();
 
   mutable std::mutex mu_;
   std::size_t max_;
+  obs::Gauge* urls_;
+  obs::Counter* evicted_;
   std::list<Entry> lru_;  // front: most recently used
   std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;  // views into lru_
 };

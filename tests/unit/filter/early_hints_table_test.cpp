@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "filter/early_hints_table.hpp"
+#include "obs/metrics.hpp"
 
 using namespace strata::filter;
 
@@ -51,6 +52,29 @@ TEST(LinkTable, RegistrySharesOneTablePerKey) {
   EXPECT_NE(a, c);
   a->put("u", {"</x>; rel=preload"});
   EXPECT_EQ(b->get("u").size(), 1u);
+}
+
+TEST(LinkTable, MetricsCountHeldAndEvictedUrls) {
+  strata::obs::Gauge urls;
+  strata::obs::Counter evicted;
+  LinkTable t(2, &urls, &evicted);
+  for (const char* u : {"1", "2", "3"}) t.put(u, {"</x>; rel=preload"});
+  EXPECT_EQ(urls.value(), 2);
+  EXPECT_EQ(evicted.value(), 1u);
+  t.put("3", {});  // forgotten, not evicted
+  EXPECT_EQ(urls.value(), 1);
+  EXPECT_EQ(evicted.value(), 1u);
+  t.set_max(1);
+  EXPECT_EQ(urls.value(), 1);
+  EXPECT_EQ(evicted.value(), 1u);
+}
+
+TEST(LinkTable, RegistryTablesReportTheirMetrics) {
+  auto t = link_table("tbl/metrics-test", 1);
+  t->put("a", {"</x>; rel=preload"});
+  t->put("b", {"</x>; rel=preload"});
+  EXPECT_EQ(strata::obs::gauge("strata_early_hints_remembered_urls", "", {{"table", "tbl/metrics-test"}}).value(), 1);
+  EXPECT_EQ(strata::obs::counter("strata_early_hints_evicted_total", "", {{"table", "tbl/metrics-test"}}).value(), 1u);
 }
 
 TEST(PreloadLinks, KeepsPreloadModulepreloadPreconnectOnly) {
