@@ -102,8 +102,7 @@ void CaptureExchange::make_variant(http::Response& r, Object& o) {
   if (enc) enc_ = p_.compress->make_transform(*enc, content_length(r.headers));
   comp::add_vary_accept_encoding(r.headers);
   if (enc) comp::set_encoded_head(r.headers, *enc);
-  const auto when = o.response_time;
-  stored_fields(r.headers, when, o.headers);  // keeps the origin's ETag
+  stored_fields(r.headers, o.response_time, o.headers);  // keeps the origin's ETag
   std::erase_if(o.vary, [](const Field& f) { return f.name == "accept-encoding"; });
   o.vary.push_back({std::string(kCodingMember), p_.coding});
   if (const auto* e = o.header("etag")) r.headers.set("etag", representation_etag(*e, p_.coding));
