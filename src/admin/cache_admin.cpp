@@ -5,6 +5,7 @@
 #include <boost/url/parse_query.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cache/encoded_variant.hpp"
 #include "cache/purge.hpp"
 #include "cache/purge_bus.hpp"
 #include "cache/store.hpp"
@@ -47,7 +48,11 @@ double unix_seconds(cache::WallTime t) {
 
 json object_json(const cache::Object& o) {
   json vary = json::object();
-  for (const auto& f : o.vary) vary[f.name] = f.value;
+  std::string coding;  // encoded variants: the ":coding" member
+  for (const auto& f : o.vary) {
+    if (f.name == cache::kCodingMember) coding = f.value;
+    else vary[f.name] = f.value;
+  }
   json headers = json::array();
   for (const auto& f : o.headers) headers.push_back(json::array({f.name, f.value}));
   return json{{"key", o.key},
@@ -55,6 +60,7 @@ json object_json(const cache::Object& o) {
               {"status", o.status},
               {"vary", vary},
               {"vary_star", o.vary_star},
+              {"coding", coding},
               {"headers", headers},
               {"body_bytes", o.body ? o.body->size() : 0},
               {"charge", o.charge()},

@@ -7,6 +7,7 @@
 #include "cache/capture_exchange.hpp"
 #include "cache/coalescer.hpp"
 #include "cache/conditional.hpp"
+#include "cache/encoded_variant.hpp"
 #include "cache/freshness.hpp"
 #include "cache/key.hpp"
 #include "cache/null_exchange.hpp"
@@ -14,6 +15,7 @@
 #include "cache/serve.hpp"
 #include "cache/verdict.hpp"
 #include "cache/store.hpp"
+#include "filter/compression/compression_filter.hpp"
 #include "filter/local_reply.hpp"
 #include "http/context.hpp"
 #include "http/tunnel.hpp"
@@ -84,6 +86,7 @@ asio::awaitable<void> serve_hit(http::Exchange& ex, const Object& o, Verdict v,
   so.cache_status = cs;
   so.strip_tag_headers = rc.strip_tag_headers;
   if (auto* ctx = ex.context()) ctx->set(http::Slot::cache_status, v.ttl > 0 ? "hit" : "stale");
+  RequestMetrics::get().encoded_hit(variant_coding(o));
   co_await serve_object(ex, o, so);
 }
 
@@ -96,8 +99,12 @@ asio::awaitable<void> only_if_cached_miss(http::Exchange& ex, const config::Rout
 }
 
 CaptureParams base_params(const CachedRoute& route, std::shared_ptr<Store> store,
-                          std::string key, const http::Request& req) {
+                          std::string key, const http::Request& req, std::string_view coding) {
   CaptureParams p;
+  if (!coding.empty()) {
+    p.compress = route.compression;
+    p.coding = std::string(coding);
+  }
   p.store = std::move(store);
   p.rc = route.cache;
   p.clock = route.clock;
@@ -137,7 +144,7 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   const bool cacheable_method = req.method == "GET" || req.method == "HEAD";
   if (!cacheable_method || rc.private_ || !store || req_cc.no_store) {
     // A request's no-store: neither answered from nor stored in the cache.
-    auto p = base_params(route, nullptr, key, req);
+    auto p = base_params(route, nullptr, key, req, {});
     p.fwd = !cacheable_method ? "method" : req_cc.no_store ? "request" : "bypass";
     const bool unsafe = !safe_method(req.method);
     announce(req.headers);
@@ -158,7 +165,12 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   // The client's fields as sent; `req.headers` changes only right before
   // a request goes upstream (after the copies the captures keep).
   const http::Headers& client = req.headers;
-  auto match = [&client](const Object& o) { return vary_matches(o, client); };
+  // The variant's coding (encoded variants; "" without compression), and
+  // the key of this variant for coalescing and background revalidation.
+  const std::string_view coding =
+      request_coding(route.compression ? &route.compression->policy() : nullptr, client);
+  const std::string vkey = coding.empty() ? key : key + "\n:coding=" + std::string(coding);
+  auto match = [&client, coding](const Object& o) { return vary_matches(o, client, coding); };
   ObjectPtr obj = store->find(key, match);
 
   if (obj) {
@@ -170,7 +182,7 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
     }
     if (v.swr) {
       metrics.stale.inc();
-      if (const auto lead = Coalescer::instance().try_lead("reval\n" + key)) {
+      if (const auto lead = Coalescer::instance().try_lead("reval\n" + vkey)) {
         metrics.revalidations.inc();
         http::Request r;
         r.method = "GET";
@@ -182,11 +194,11 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
         strip_conditionals(r.headers);
         add_validators(r.headers, *obj);
         announce(r.headers);
-        auto p = base_params(route, store, key, req);
+        auto p = base_params(route, store, key, req, coding);
         p.method = "GET";
         p.stale = obj;
         p.fwd = "stale";
-        p.on_decided = [k = "reval\n" + key, lead] { Coalescer::instance().release(k, lead); };
+        p.on_decided = [k = "reval\n" + vkey, lead] { Coalescer::instance().release(k, lead); };
         asio::co_spawn(ex.executor(),
                        revalidate_in_background(ups, route, std::string(prefix), std::move(r),
                                                 ex.conn(), std::move(p)),
@@ -201,7 +213,7 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
     }
     // Revalidate (or refetch when the object has no validator).
     metrics.revalidations.inc();
-    auto p = base_params(route, store, key, req);  // keeps the client's fields
+    auto p = base_params(route, store, key, req, coding);  // keeps the client's fields
     strip_conditionals(req.headers);
     add_validators(req.headers, *obj);
     announce(req.headers);
@@ -228,7 +240,7 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
   std::uint64_t lead = 0;
   if (rc.coalesce && req.method == "GET" && !is_conditional(client) && !client.has("range") &&
       !req_cc.no_store && !req_no_cache) {
-    auto t = co_await Coalescer::instance().join(key, ex.executor(), rc.coalesce_timeout);
+    auto t = co_await Coalescer::instance().join(vkey, ex.executor(), rc.coalesce_timeout);
     lead = t.lead;
     if (t.waited) {
       metrics.coalesced.inc();
@@ -242,14 +254,17 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
       }
     }
   }
-  auto p = base_params(route, store, key, req);
+  auto p = base_params(route, store, key, req, coding);
   p.may_store = !req_cc.no_store;
   p.fwd = fwd;
-  p.on_decided = [key, lead] { Coalescer::instance().release(key, lead); };
+  p.on_decided = [vkey, lead] { Coalescer::instance().release(vkey, lead); };
   if (!variants.empty() && !is_conditional(client)) {
     // Let the origin pick a stored variant (RFC 9111 4.3.1).
     std::string etags;
     for (const auto& v : variants) {
+      // Never an encoded variant: the origin knows only its own
+      // representation, and its 304 would pick a body of another coding.
+      if (!variant_coding(*v).empty()) continue;
       if (const auto* e = v->header("etag"); e && !v->vary_star) {
         if (!etags.empty()) etags += ", ";
         etags += *e;

@@ -12,6 +12,10 @@
 //  - `private: true`, or no process store: forwarded with
 //    Cache-Status "...; fwd=bypass".
 //  - Upgrade (WebSocket) and CONNECT requests go to the proxy untouched.
+//  - With `compression` (the route's, or else its listener's, compression
+//    filter): the variant looked up and stored is the one of the request's
+//    negotiated coding (encoded_variant.hpp); a hit from an encoded variant
+//    is sent as stored, never encoded again.
 // Runs on the exchange's worker thread; the store and coalescer are
 // process-wide.
 #pragma once
@@ -27,6 +31,9 @@
 namespace strata::upstream {
 class Upstreams;
 }
+namespace strata::filter::compression {
+class CompressionFilter;
+}
 
 namespace strata::cache {
 
@@ -38,6 +45,10 @@ struct CachedRoute {
   // configuration snapshot they point into).
   std::shared_ptr<const void> owner;
   const core::WallClock* clock = &core::SystemWallClock::instance();
+  // The compression filter that would encode this route's responses (the
+  // route chain's first response_body filter, else the listener's), or
+  // null: the cache then stores and serves bodies as the origin sent them.
+  std::shared_ptr<const filter::compression::CompressionFilter> compression;
 };
 
 boost::asio::awaitable<void> cached_proxy(http::Exchange& ex,

@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "cache/cache_control.hpp"
 #include "cache/conditional.hpp"
+#include "cache/encoded_variant.hpp"
 #include "cache/freshness.hpp"
 #include "cache/key.hpp"
 #include "cache/serve.hpp"
 #include "cache/storable.hpp"
+#include "filter/compression/compression_filter.hpp"
 #include "http/context.hpp"
 #include "http/http_date.hpp"
 
@@ -39,6 +42,27 @@ bool same_representation(const Object& o, const http::Headers& h) {
 
 bool error_status(int s) { return s == 500 || s == 502 || s == 503 || s == 504; }
 
+// The fields of a forwarded head the cache stores (hop-by-hop fields
+// dropped; a Date added when the origin sent none).
+void stored_fields(const http::Headers& h, WallTime now, std::vector<Field>& out) {
+  out.clear();
+  for (const auto& f : h)
+    if (!never_stored(f.name)) out.push_back({std::string(f.name), std::string(f.value)});
+  bool dated = false;
+  for (const auto& f : out) dated = dated || f.name == "date";
+  if (!dated)
+    out.push_back({"date", http::format_http_date(std::chrono::system_clock::to_time_t(now))});
+}
+
+std::optional<std::uint64_t> content_length(const http::Headers& h) {
+  const auto cl = h.get("content-length");
+  if (!cl) return std::nullopt;
+  std::uint64_t n = 0;
+  const auto r = std::from_chars(cl->data(), cl->data() + cl->size(), n);
+  if (r.ec != std::errc{} || r.ptr != cl->data() + cl->size()) return std::nullopt;
+  return n;
+}
+
 }  // namespace
 
 CaptureExchange::CaptureExchange(http::Exchange& inner, CaptureParams p)
@@ -64,6 +88,30 @@ void CaptureExchange::finish() {
   stored_ = p_.store->insert(std::move(obj_));
   obj_.reset();
   decided();
+}
+
+void CaptureExchange::make_variant(http::Response& r, Object& o) {
+  namespace comp = filter::compression;
+  if (!p_.compress || p_.coding.empty() || p_.method != "GET") return;
+  if (p_.compress->policy().check_response(r) != comp::Skip::none) return;
+  // An origin that varies on Accept-Encoding itself is stored as it sent
+  // the response (its variants are its own).
+  const std::string vary = r.headers.joined("vary");
+  if (comp::has_token(vary, "accept-encoding") || comp::has_token(vary, "*")) return;
+  const auto enc = comp::encoding_from_name(p_.coding);  // nullopt: identity
+  if (enc) enc_ = p_.compress->make_transform(*enc, content_length(r.headers));
+  comp::add_vary_accept_encoding(r.headers);
+  if (enc) comp::set_encoded_head(r.headers, *enc);
+  stored_fields(r.headers, o.response_time, o.headers);  // keeps the origin's ETag
+  std::erase_if(o.vary, [](const Field& f) { return f.name == "accept-encoding"; });
+  o.vary.push_back({std::string(kCodingMember), p_.coding});
+  if (const auto* e = o.header("etag")) r.headers.set("etag", representation_etag(*e, p_.coding));
+}
+
+void CaptureExchange::capture(std::span<const char> data) {
+  if (!obj_) return;
+  if (body_.size() + data.size() > p_.limit) abandon();
+  else body_.append(data.data(), data.size());
 }
 
 void CaptureExchange::reset() {
@@ -149,10 +197,7 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
   o->key = p_.key;
   o->url = p_.url;
   o->status = r.status;
-  for (const auto& f : r.headers)
-    if (!never_stored(f.name)) o->headers.push_back({std::string(f.name), std::string(f.value)});
-  if (!o->header("date"))
-    o->headers.push_back({"date", http::format_http_date(std::chrono::system_clock::to_time_t(now))});
+  stored_fields(r.headers, now, o->headers);
   o->request_time = p_.request_time;
   o->response_time = now;
   bool star = false;
@@ -169,6 +214,7 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
                                                             resp_cc, *p_.rc)
                                       : std::string_view("no-store");
   if (why.empty() && !p_.store) why = "no-store";
+  if (why.empty() && !end_stream) make_variant(r, *o);
   if (why.empty()) {
     if (auto cl = r.headers.get("content-length")) {
       std::uint64_t n = 0;
@@ -210,10 +256,11 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
 boost::asio::awaitable<http::error_code> CaptureExchange::send_body(std::span<const char> data,
                                                                     bool end_stream) {
   if (swallow_) co_return http::error_code{};
-  if (obj_) {
-    if (body_.size() + data.size() > p_.limit) abandon();
-    else body_.append(data.data(), data.size());
+  if (enc_) {
+    data = enc_->transform(data, end_stream, scratch_);
+    if (data.empty() && !end_stream) co_return http::error_code{};
   }
+  capture(data);
   auto ec = co_await inner_.send_body(data, end_stream);
   if (ec) abandon();
   else if (end_stream) finish();
@@ -222,6 +269,16 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_body(std::span<co
 
 boost::asio::awaitable<http::error_code> CaptureExchange::send_trailers(const http::Headers& t) {
   if (swallow_) co_return http::error_code{};
+  if (enc_) {  // the encoder's last bytes go before the trailers
+    const auto rest = enc_->transform({}, true, scratch_);
+    capture(rest);
+    if (!rest.empty()) {
+      if (auto ec = co_await inner_.send_body(rest, false)) {
+        abandon();
+        co_return ec;
+      }
+    }
+  }
   auto ec = co_await inner_.send_trailers(t);
   if (ec) abandon();
   else finish();  // trailers are not stored

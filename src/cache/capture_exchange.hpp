@@ -7,7 +7,12 @@
 // when stale-if-error allows, answers a 500/502/503/504 (the origin's or
 // the proxy's own: connect error, breaker open, timeout) with the stale
 // object. Adds Cache-Status to forwarded responses and strips the tag
-// headers when the route asks. Same thread rules as the wrapped exchange.
+// headers when the route asks. On a route that compresses (`compress`),
+// a stored response the compression policy accepts becomes the encoded
+// variant of the request's coding (encoded_variant.hpp): encoded here,
+// stored encoded and streamed to the client at once (the route's
+// compression filter then sees Content-Encoding and passes it through).
+// Same thread rules as the wrapped exchange.
 #pragma once
 #include <functional>
 #include <memory>
@@ -19,6 +24,13 @@
 #include "config/cache.hpp"
 #include "core/clock.hpp"
 #include "http/exchange.hpp"
+
+namespace strata::filter {
+class BodyTransform;
+namespace compression {
+class CompressionFilter;
+}
+}  // namespace strata::filter
 
 namespace strata::cache {
 
@@ -40,6 +52,10 @@ struct CaptureParams {
   // one of them makes it this request's variant too (RFC 9111 4.3.1).
   std::vector<ObjectPtr> candidates;
   std::string fwd = "uri-miss";          // Cache-Status fwd= for a forwarded response
+  // The route's compression filter (null: none) and the coding this
+  // request selects (request_coding(): "" without compression).
+  std::shared_ptr<const filter::compression::CompressionFilter> compress;
+  std::string coding;
   // Called once when it is known whether the response will be stored
   // (coalescer release).
   std::function<void()> on_decided;
@@ -80,6 +96,12 @@ class CaptureExchange final : public http::Exchange {
   void decided();
   void abandon();
   void finish();
+  // Keeps `data` for the object being captured (abandons it over the limit).
+  void capture(std::span<const char> data);
+  // Turns a storable forwarded response into the encoded variant of
+  // p_.coding when the compression policy accepts it (head of `r` and
+  // `o` changed, enc_ set for an encoded coding).
+  void make_variant(http::Response& r, Object& o);
 
   http::Exchange& inner_;
   CaptureParams p_;
@@ -90,6 +112,8 @@ class CaptureExchange final : public http::Exchange {
   bool stored_ = false;
   int upstream_status_ = 0;
   std::vector<std::string> locations_;
+  std::unique_ptr<filter::BodyTransform> enc_;  // encoding the body (encoded variant)
+  std::string scratch_;                         // enc_'s output
 };
 
 }  // namespace strata::cache

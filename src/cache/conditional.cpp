@@ -1,5 +1,6 @@
 #include "cache/conditional.hpp"
 
+#include "cache/encoded_variant.hpp"
 #include "http/http_date.hpp"
 
 namespace strata::cache {
@@ -41,10 +42,10 @@ bool is_conditional(const http::Headers& req) {
 
 bool not_modified(const http::Headers& req, const Object& o) {
   if (req.has("if-none-match")) {
-    const auto* etag = o.header("etag");
+    const std::string etag = object_etag(o);  // the representation's
     const auto list = req.joined("if-none-match");
-    if (!etag) return opaque(list) == "*";
-    return etag_list_matches(list, *etag);
+    if (etag.empty()) return opaque(list) == "*";
+    return etag_list_matches(list, etag);
   }
   if (auto ims = req.get("if-modified-since")) {
     auto since = http::parse_http_date_any(*ims);
@@ -72,10 +73,13 @@ void add_validators(http::Headers& req, const Object& o) {
 Object updated_by_304(const Object& old, const http::Headers& h304, WallTime request_time,
                       WallTime response_time) {
   Object n = old;
-  auto skip = [](std::string_view name) {
+  // An encoded variant keeps its Vary (it names Accept-Encoding, which the
+  // origin's 304 does not know about).
+  const bool encoded = !variant_coding(old).empty();
+  auto skip = [encoded](std::string_view name) {
     return never_stored(name) || name == "content-length" || name == "content-encoding" ||
            name == "cache-status" || name == "content-range" || name == "content-md5" ||
-           name == "etag";
+           name == "etag" || (encoded && (name == "vary" || name == "accept-ranges"));
   };
   // Names the 304 carries replace every stored line of that name.
   std::vector<Field> merged;

@@ -10,7 +10,8 @@
 namespace strata::cache {
 
 // True when the client's preconditions make `o` answer 304: If-None-Match
-// (weak comparison; "*" matches) or, without it, If-Modified-Since at or
+// (weak comparison with the representation's ETag, object_etag(); "*"
+// matches) or, without it, If-Modified-Since at or
 // after the object's Last-Modified (or its Date when it has none).
 bool not_modified(const http::Headers& req, const Object& o);
 
@@ -28,7 +29,8 @@ void add_validators(http::Headers& req, const Object& o);
 // A new object: `old` with every field of the 304's head replacing fields
 // of the same name, except Content-Length, Content-Encoding, Content-Range,
 // Content-MD5, ETag (the stored representation's), hop-by-hop fields and
-// the cache's own (Cache-Status); the request and response
+// the cache's own (Cache-Status), and for an encoded variant Vary and
+// Accept-Ranges; the request and response
 // times are the revalidation's. The body is shared.
 Object updated_by_304(const Object& old, const http::Headers& h304, WallTime request_time,
                       WallTime response_time);

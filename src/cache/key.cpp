@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cache/encoded_variant.hpp"
+
 namespace strata::cache {
 
 namespace {
@@ -142,10 +144,15 @@ std::vector<Field> vary_values(const std::vector<std::string>& names, const http
   return out;
 }
 
-bool vary_matches(const Object& o, const http::Headers& req) {
+bool vary_matches(const Object& o, const http::Headers& req, std::string_view coding) {
   if (o.vary_star) return false;
-  for (const auto& f : o.vary)
+  for (const auto& f : o.vary) {
+    if (f.name == kCodingMember) {
+      if (coding.empty() || f.value != coding) return false;
+      continue;
+    }
     if (vary_value(f.name, req.joined(f.name)) != f.value) return false;
+  }
   return true;
 }
 

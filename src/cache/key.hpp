@@ -35,8 +35,10 @@ std::vector<std::string> vary_names(const http::Headers& response,
 std::vector<Field> vary_values(const std::vector<std::string>& names, const http::Headers& req);
 
 // True when `o` may answer a request with these headers (its vary values
-// equal the request's; never for Vary: *).
-bool vary_matches(const Object& o, const http::Headers& req);
+// equal the request's; never for Vary: *). The pseudo member ":coding" of
+// an encoded variant (encoded_variant.hpp) matches `coding`, the coding
+// the request selects ("" on a route without compression: never).
+bool vary_matches(const Object& o, const http::Headers& req, std::string_view coding = {});
 
 // The client's network for `client_prefix` keys: "a.b.c.0/24" or the
 // first 64 bits of an IPv6 address + "/64"; the input when it is no

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cache/conditional.hpp"
+#include "cache/encoded_variant.hpp"
 #include "http/byte_range.hpp"
 #include "http/http_date.hpp"
 
@@ -59,6 +60,10 @@ boost::asio::awaitable<http::error_code> serve_object(http::Exchange& ex, const 
     if (f.name == "age" || f.name == "content-length" || f.name == "cache-status") continue;
     if (opt.strip_tag_headers && tag_header(f.name)) continue;
     if (nm && !in_304(f.name)) continue;
+    if (f.name == "etag") {
+      r.headers.add(f.name, object_etag(o));  // the representation's (encoded variants)
+      continue;
+    }
     r.headers.add(f.name, f.value);
   }
   if (const auto* cs = o.header("cache-status")) r.headers.add("cache-status", *cs);

@@ -9,6 +9,14 @@ void Chain::add(std::shared_ptr<const Filter> f) {
   owned_.push_back(std::move(f));
 }
 
+std::shared_ptr<const Filter> Chain::first_in(Phase p) const {
+  const auto& v = by_phase_[std::size_t(p)];
+  if (v.empty()) return nullptr;
+  for (const auto& f : owned_)
+    if (f.get() == v.front()) return f;
+  return nullptr;
+}
+
 LocalReply run_request(Phase p, const Chain* listener, const Chain* route, http::Exchange& ex,
                        http::RequestContext& ctx) {
   for (const Chain* c : {listener, route}) {

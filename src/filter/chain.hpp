@@ -23,6 +23,10 @@ class Chain {
   std::span<const Filter* const> in(Phase p) const { return by_phase_[std::size_t(p)]; }
   bool has(Phase p) const { return !by_phase_[std::size_t(p)].empty(); }
   std::size_t size() const { return owned_.size(); }
+  // The first filter of phase `p` (the one that sees a response first), or
+  // null; shared so a user may outlive the chain (the edge cache's
+  // background revalidations use a route's compression filter).
+  std::shared_ptr<const Filter> first_in(Phase p) const;
 
  private:
   std::vector<std::shared_ptr<const Filter>> owned_;

@@ -11,6 +11,7 @@
 
 #include "cache/cached_proxy.hpp"
 #include "filter/chain_builder.hpp"
+#include "filter/compression/compression_filter.hpp"
 #include "filter/early_hints.hpp"
 #include "filter/filter_exchange.hpp"
 #include "filter/local_reply.hpp"
@@ -105,6 +106,12 @@ class Pipeline final : public http::Handler {
           rt.hints = std::make_shared<filter::EarlyHintsFilter>(
               r.early_hints, cr.name, listener.routes + '\0' + cr.name);
           if (rt.hints->phases()) rt.chain.add(rt.hints);
+        }
+        if (rt.cached) {  // the cache stores the encoded variants this filter would make
+          auto f = rt.chain.first_in(Phase::response_body);
+          if (!f) f = listener_chain_.first_in(Phase::response_body);
+          rt.cached->compression =
+              std::dynamic_pointer_cast<const filter::compression::CompressionFilter>(f);
         }
       } catch (const std::exception& e) {  // invalid_argument; runtime_error: JWT keys
         throw RouteError(r.loc, "route '" + cr.name + "': " + e.what());

@@ -80,14 +80,18 @@ std::unique_ptr<BodyTransform> CompressionFilter::on_response_body(const http::R
     m_.skipped[std::size_t(Skip::not_accepted)]->inc();
     return nullptr;
   }
-  auto encoder = make_encoder(*enc, policy_.level(*enc), content_length(head));
-  if (!encoder) throw std::runtime_error("compression: cannot create an encoder");
-  head.headers.set("content-encoding", encoding_name(*enc));
-  head.headers.remove("content-length");
-  head.headers.remove("accept-ranges");
+  auto t = make_transform(*enc, content_length(head));
+  set_encoded_head(head.headers, *enc);
   if (const auto etag = head.headers.get("etag"); etag && !etag->starts_with("W/"))
     head.headers.set("etag", "W/" + std::string(*etag));
-  const auto i = std::size_t(*enc);
+  return t;
+}
+
+std::unique_ptr<BodyTransform> CompressionFilter::make_transform(
+    Encoding e, std::optional<std::uint64_t> size_hint) const {
+  auto encoder = make_encoder(e, policy_.level(e), size_hint);
+  if (!encoder) throw std::runtime_error("compression: cannot create an encoder");
+  const auto i = std::size_t(e);
   m_.responses[i]->inc();
   return std::make_unique<CompressTransform>(std::move(encoder), *m_.bytes_in[i], *m_.bytes_out[i]);
 }

@@ -16,6 +16,7 @@
 #pragma once
 #include <array>
 #include <memory>
+#include <optional>
 
 #include "filter/compression/policy.hpp"
 #include "filter/filter.hpp"
@@ -34,6 +35,15 @@ class CompressionFilter final : public Filter {
   std::unique_ptr<BodyTransform> on_response_body(const http::Request& req,
                                                   http::RequestContext& ctx,
                                                   http::Response& head) const override;
+
+  // For the edge cache, which stores the encoded variants it makes
+  // (docs/cache.md, "Compressed variants"): the filter's policy, and an
+  // encoder for `e` at the configured level, counted like the filter's own
+  // (responses, bytes in, bytes out). Throws std::runtime_error when the
+  // codec cannot be set up. Any thread.
+  const Policy& policy() const { return policy_; }
+  std::unique_ptr<BodyTransform> make_transform(Encoding e,
+                                                std::optional<std::uint64_t> size_hint) const;
 
   struct Counters {
     std::array<obs::Counter*, kEncodings> responses{}, bytes_in{}, bytes_out{};

@@ -64,13 +64,22 @@ bool Policy::type_listed(std::string_view content_type) const {
   return false;
 }
 
+void set_encoded_head(http::Headers& h, Encoding e) {
+  h.set("content-encoding", encoding_name(e));
+  h.remove("content-length");
+  h.remove("accept-ranges");
+}
+
 Skip Policy::check(const http::Request& req, const http::Response& head) const {
   if (req.method == "HEAD" || req.method == "CONNECT") return Skip::method;
+  return check_response(head, has_token(req.headers.joined("cache-control"), "no-transform"));
+}
+
+Skip Policy::check_response(const http::Response& head, bool request_no_transform) const {
   if (head.status < 200 || head.status == 204 || head.status == 304) return Skip::status;
   if (head.status == 206 || head.headers.has("content-range")) return Skip::range;
   if (head.headers.has("content-encoding")) return Skip::encoded;
-  if (has_token(head.headers.joined("cache-control"), "no-transform") ||
-      has_token(req.headers.joined("cache-control"), "no-transform"))
+  if (request_no_transform || has_token(head.headers.joined("cache-control"), "no-transform"))
     return Skip::no_transform;
   const auto ct = head.headers.get("content-type");
   if (!ct) return Skip::type;

@@ -38,6 +38,11 @@ class Policy {
 
   // The checks that do not depend on Accept-Encoding, in the order above.
   Skip check(const http::Request& req, const http::Response& head) const;
+  // The same without the request: `method` is never returned, and
+  // `no_transform` only for the response's Cache-Control unless
+  // `request_no_transform` (the edge cache decides per response whether
+  // it stores encoded variants, docs/cache.md "Compressed variants").
+  Skip check_response(const http::Response& head, bool request_no_transform = false) const;
   // True when `content_type` (a header value, parameters allowed) is listed.
   bool type_listed(std::string_view content_type) const;
   const std::vector<Encoding>& preference() const { return preference_; }
@@ -56,5 +61,8 @@ class Policy {
 bool has_token(std::string_view list, std::string_view token);
 // Adds Accept-Encoding to Vary unless it (or "*") is there already.
 void add_vary_accept_encoding(http::Headers& h);
+// The head of a body encoded with `e`: Content-Encoding set, Content-Length
+// and Accept-Ranges removed (the ETag is the caller's business).
+void set_encoded_head(http::Headers& h, Encoding e);
 
 }  // namespace strata::filter::compression

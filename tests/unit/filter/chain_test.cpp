@@ -247,3 +247,22 @@ TEST(FilterExchange, NoTransformOnAHeadOnlyResponse) {
   });
   EXPECT_TRUE(inner.head->headers.has("content-length"));  // the filter was not asked
 }
+
+namespace {
+
+TEST(FilterChain, FirstInGivesTheOwningPointerOfAPhasesFirstFilter) {
+  std::vector<std::string> trace;
+  filter::Chain c;
+  EXPECT_EQ(c.first_in(Phase::response_head), nullptr);
+  auto a = std::make_shared<Probe>("a", filter::bit(Phase::log), trace);
+  auto b = std::make_shared<Probe>("b", filter::bit(Phase::response_head), trace);
+  auto d = std::make_shared<Probe>("d", filter::bit(Phase::response_head), trace);
+  c.add(a);
+  c.add(b);
+  c.add(d);
+  EXPECT_EQ(c.first_in(Phase::response_head), b);
+  EXPECT_EQ(c.first_in(Phase::log), a);
+  EXPECT_EQ(c.first_in(Phase::response_body), nullptr);
+}
+
+}  // namespace
