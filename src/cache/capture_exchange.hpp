@@ -6,7 +6,9 @@
 // answers a 304 from the stored object (updated per RFC 9111 4.3.4) and,
 // when stale-if-error allows, answers a 500/502/503/504 (the origin's or
 // the proxy's own: connect error, breaker open, timeout) with the stale
-// object. Adds Cache-Status to forwarded responses and strips the tag
+// object. As the proxy's StaleAnswer it gives that stale object to the
+// resilience tiers when every cluster failed (before last-known-good and
+// static) and never stores their degraded answers. Adds Cache-Status to forwarded responses and strips the tag
 // headers when the route asks. Same thread rules as the wrapped exchange.
 #pragma once
 #include <functional>
@@ -19,6 +21,7 @@
 #include "config/cache.hpp"
 #include "core/clock.hpp"
 #include "http/exchange.hpp"
+#include "upstream/stale_answer.hpp"
 
 namespace strata::cache {
 
@@ -45,7 +48,7 @@ struct CaptureParams {
   std::function<void()> on_decided;
 };
 
-class CaptureExchange final : public http::Exchange {
+class CaptureExchange final : public http::Exchange, public upstream::StaleAnswer {
  public:
   CaptureExchange(http::Exchange& inner, CaptureParams p);
   ~CaptureExchange() override;
@@ -69,6 +72,10 @@ class CaptureExchange final : public http::Exchange {
   void reset() override;
   http::RequestContext* context() override { return inner_.context(); }
 
+  // upstream::StaleAnswer: the stale object when stale-if-error allows.
+  boost::asio::awaitable<bool> answer_stale(int status) override;
+  void degraded_answer() override { degraded_ = true; }
+
   int upstream_status() const { return upstream_status_; }  // 0: no head seen
   bool stored() const { return stored_; }
   bool answered_from_cache() const { return swallow_; }  // 304 or stale-if-error
@@ -80,6 +87,7 @@ class CaptureExchange final : public http::Exchange {
   void decided();
   void abandon();
   void finish();
+  boost::asio::awaitable<http::error_code> serve_stale(int status);
 
   http::Exchange& inner_;
   CaptureParams p_;
@@ -88,6 +96,7 @@ class CaptureExchange final : public http::Exchange {
   bool swallow_ = false;         // the upstream response is not the client's
   bool decided_ = false;
   bool stored_ = false;
+  bool degraded_ = false;        // last-known-good / static answer: never stored
   int upstream_status_ = 0;
   std::vector<std::string> locations_;
 };
