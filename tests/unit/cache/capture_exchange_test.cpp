@@ -210,11 +210,11 @@ TEST_F(CacheCapture, ADegradedAnswerIsNeitherStoredNorReplacesTheObject) {
   ASSERT_TRUE(store->insert(old));
   CaptureParams p = params();
   p.stale = old;
+  const Upstream lkg{200, {{"cache-control", "max-age=600"}}, {"lkg copy"}};
   {
     CaptureExchange cx(client, std::move(p));
     cx.degraded_answer();  // a last-known-good copy follows
-    asio::co_spawn(io, answer(cx, Upstream{200, {{"cache-control", "max-age=600"}}, {"lkg copy"}}),
-                   asio::detached);
+    asio::co_spawn(io, answer(cx, lkg), asio::detached);
     io.run();
     EXPECT_FALSE(cx.stored());
   }
