@@ -85,6 +85,7 @@ bool LkgCache::put(const LkgKey& key, const config::LastKnownGood& cfg, LkgRespo
   o->request_time = o->response_time = now;
   o->tags = {"last-known-good"};
   std::string k = o->key;
+  store->record_access(k);  // each 200 for the URL: W-TinyLFU values the copy by it
   if (!store->insert(std::move(o))) return false;
 
   std::vector<std::string> evicted;

@@ -9,7 +9,9 @@
 // last_known_good.ttl. Per route it keeps at most max_entries copies and
 // max_bytes (key + head + body, the old store's measure), least recently
 // stored or served out first; a copy over max_bytes / 4 is not kept. The
-// Store's own byte bound, admission policy and evictions apply on top.
+// Store's own byte bound, admission policy and evictions apply on top;
+// every put() counts as an access of the copy's key for W-TinyLFU, so a
+// copy is worth as much as its URL is requested.
 // Shared by every worker: thread-safe (one mutex for the per-route index,
 // never held during a Store call).
 #pragma once

@@ -128,6 +128,25 @@ TEST_F(LkgCacheTest, SharedByThreadsAndApartFromCachedObjects) {
   EXPECT_EQ(LkgCache::store_key(key("/shared")), "lkg\nr\nhttp://a.example/shared");
 }
 
+// W-TinyLFU values a copy by how often its URL was answered (each put is
+// an access), so a popular copy wins admission over cold ones once it
+// leaves the window.
+TEST(LkgCacheAdmission, PopularCopiesWinOverColdOnes) {
+  core::FakeWallClock clock;
+  config::CacheStorage st;
+  st.memory_bytes = 64 << 10;
+  st.max_object_bytes = 16 << 10;  // one shard
+  auto store = Store::create(st, clock);
+  LkgCache lkg{clock, [&] { return store; }};
+  const auto c = cfg(60s, 100000, 1ull << 30);
+  const std::string body(300, 'c');
+  for (int i = 0; i < 300; ++i) lkg.put(key("/cold/" + std::to_string(i)), c, resp(body));
+  for (int i = 0; i < 10; ++i) lkg.put(key("/hot"), c, resp(body));
+  for (int i = 300; i < 340; ++i) lkg.put(key("/cold/" + std::to_string(i)), c, resp(body));
+  EXPECT_TRUE(lkg.get(key("/hot"), c));
+  EXPECT_GT(store->stats().rejected, 0u);  // the cold ones lost their duels
+}
+
 TEST(LkgCacheNoStore, KeepsNothing) {
   core::FakeWallClock clock;
   LkgCache lkg{clock, [] { return std::shared_ptr<Store>(); }};
