@@ -114,17 +114,18 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
 
   if (!fail.final) {
     // A cache in front (cached route) answers first with its stale object
-    // when stale-if-error allows (docs/cache.md, "Stale serving").
+    // when stale-if-error allows (docs/cache.md, "Stale-if-error and the
+    // resilience tiers"); its refusal costs nothing.
     auto* cache = ex.head_sent() ? nullptr : dynamic_cast<StaleAnswer*>(&ex);
     if (cache) {
-      const auto* c = ex.context();
-      const auto before = c ? c->tier : std::string_view();
-      if (auto* cw = ex.context()) cw->tier = "cache";
+      auto* ctx = ex.context();
+      const auto before = ctx ? ctx->tier : std::string_view();
+      if (ctx) ctx->tier = "cache";  // x-strata-tier of the stale answer
       if (co_await cache->answer_stale(fail.status)) {
         if (fb) tier_counter(action.route, "cache").inc();
         co_return;
       }
-      if (auto* cw = ex.context()) cw->tier = before;
+      if (ctx) ctx->tier = before;
     }
     if (plan.store)
       if (auto hit = plan.store->get(resilience::lkg_key(ex.request(), action), *plan.lkg)) {
