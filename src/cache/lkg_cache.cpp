@@ -1,6 +1,8 @@
 #include "cache/lkg_cache.hpp"
 
 #include <chrono>
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "cache/freshness.hpp"
@@ -37,8 +39,9 @@ WallTime usable_until(const Object& o, std::chrono::milliseconds ttl) {
 
 }  // namespace
 
-LkgCache::LkgCache(const core::WallClock& clock, StoreSource store)
-    : clock_(clock), store_(std::move(store)) {}
+LkgCache::LkgCache(const core::WallClock& clock, StoreSource store,
+                   std::chrono::milliseconds refresh)
+    : clock_(clock), store_(std::move(store)), refresh_(refresh) {}
 
 std::string LkgCache::url_of(const LkgKey& k) {
   std::string u = k.scheme.empty() ? std::string("http") : std::string(k.scheme);
@@ -75,8 +78,22 @@ bool LkgCache::put(const LkgKey& key, const config::LastKnownGood& cfg, LkgRespo
   auto store = store_();
   if (!store) return false;
   const auto now = clock_.now();
+  std::string k = store_key(key);
+  store->record_access(k);  // each 200 for the URL: W-TinyLFU values the copy by it
+  const std::uint64_t digest =
+      std::hash<std::string_view>{}(r.body) ^ (std::uint64_t(r.status) * 0x9e3779b97f4a7c15ull);
+  {
+    std::lock_guard lk(mu_);
+    auto rit = routes_.find(std::string(key.route));
+    if (rit != routes_.end())
+      if (auto it = rit->second.map.find(k); it != rit->second.map.end())
+        if (it->second->digest == digest && now - it->second->stored < refresh_) {
+          rit->second.lru.splice(rit->second.lru.begin(), rit->second.lru, it->second);
+          return true;  // the same content, stored moments ago
+        }
+  }
   auto o = std::make_shared<Object>();
-  o->key = store_key(key);
+  o->key = k;
   o->url = url_of(key);
   o->status = r.status;
   o->headers.reserve(r.headers.size());
@@ -84,8 +101,6 @@ bool LkgCache::put(const LkgKey& key, const config::LastKnownGood& cfg, LkgRespo
   o->body = std::make_shared<const std::string>(std::move(r.body));
   o->request_time = o->response_time = now;
   o->tags = {"last-known-good"};
-  std::string k = o->key;
-  store->record_access(k);  // each 200 for the URL: W-TinyLFU values the copy by it
   if (!store->insert(std::move(o))) return false;
 
   std::vector<std::string> evicted;
@@ -93,7 +108,7 @@ bool LkgCache::put(const LkgKey& key, const config::LastKnownGood& cfg, LkgRespo
     std::lock_guard lk(mu_);
     auto& route = routes_[std::string(key.route)];
     if (auto it = route.map.find(k); it != route.map.end()) drop(route, it->second);
-    route.lru.push_front(Entry{k, n});
+    route.lru.push_front(Entry{k, n, digest, now});
     route.map.emplace(std::move(k), route.lru.begin());
     route.bytes += n;
     while (route.lru.size() > 1 && (route.map.size() > cfg.max_entries || route.bytes > cfg.max_bytes)) {

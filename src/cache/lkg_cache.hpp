@@ -11,10 +11,14 @@
 // stored or served out first; a copy over max_bytes / 4 is not kept. The
 // Store's own byte bound, admission policy and evictions apply on top;
 // every put() counts as an access of the copy's key for W-TinyLFU, so a
-// copy is worth as much as its URL is requested.
+// copy is worth as much as its URL is requested. A put() of a response
+// with the same status and body as the copy stored less than `refresh`
+// ago (default 1 s) only counts as that access: under load a URL's copy
+// is rewritten at most once per `refresh` while its content stays.
 // Shared by every worker: thread-safe (one mutex for the per-route index,
 // never held during a Store call).
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -34,7 +38,8 @@ class LkgCache final : public upstream::resilience::LkgStore {
   using StoreSource = std::function<std::shared_ptr<Store>()>;
   // `store`: where copies live, asked on every call (default: the process
   // store, which a reload may replace or release; none -> nothing kept).
-  explicit LkgCache(const core::WallClock& clock, StoreSource store = process_store);
+  explicit LkgCache(const core::WallClock& clock, StoreSource store = process_store,
+                    std::chrono::milliseconds refresh = std::chrono::seconds(1));
 
   bool put(const upstream::resilience::LkgKey& key, const config::LastKnownGood& cfg,
            upstream::resilience::LkgResponse r) override;
@@ -52,6 +57,8 @@ class LkgCache final : public upstream::resilience::LkgStore {
   struct Entry {
     std::string key;
     std::uint64_t bytes = 0;
+    std::uint64_t digest = 0;  // status + body
+    WallTime stored{};
   };
   using List = std::list<Entry>;
   struct Route {
@@ -64,6 +71,7 @@ class LkgCache final : public upstream::resilience::LkgStore {
 
   const core::WallClock& clock_;
   StoreSource store_;
+  std::chrono::milliseconds refresh_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Route> routes_;
 };

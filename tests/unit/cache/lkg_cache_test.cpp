@@ -88,6 +88,28 @@ TEST_F(LkgCacheTest, ReplacesAndBoundsEntries) {
   EXPECT_EQ(lkg.get(key("a"), c)->body, "new");
 }
 
+// The same content again within `refresh` (1 s) is not rewritten (the copy
+// keeps its time); new content or a later refresh is.
+TEST_F(LkgCacheTest, SameContentRewrittenAtMostOncePerRefresh) {
+  const auto c = cfg(10s, 10, 1 << 20);
+  ASSERT_TRUE(lkg.put(key("/s"), c, resp("same")));
+  const auto first = store->by_url("http://a.example/s").at(0);
+  clock.advance(500ms);
+  ASSERT_TRUE(lkg.put(key("/s"), c, resp("same")));
+  EXPECT_EQ(store->by_url("http://a.example/s").at(0), first);  // untouched
+  clock.advance(9600ms);  // 10.1 s after the stored copy: expired
+  EXPECT_FALSE(lkg.get(key("/s"), c));
+  ASSERT_TRUE(lkg.put(key("/s"), c, resp("same")));
+  clock.advance(600ms);
+  ASSERT_TRUE(lkg.put(key("/s"), c, resp("same")));  // 0.6 s: skipped
+  clock.advance(500ms);
+  ASSERT_TRUE(lkg.put(key("/s"), c, resp("same")));  // 1.1 s: rewritten
+  clock.advance(9500ms);  // 9.5 s after the rewrite
+  EXPECT_EQ(lkg.get(key("/s"), c)->body, "same");
+  ASSERT_TRUE(lkg.put(key("/s"), c, resp("changed")));  // new content: at once
+  EXPECT_EQ(lkg.get(key("/s"), c)->body, "changed");
+}
+
 TEST_F(LkgCacheTest, BoundsBytesAndRejectsHugeItems) {
   const auto c = cfg(60s, 1000, 4096);
   EXPECT_FALSE(lkg.put(key("big"), c, resp(std::string(2000, 'x'))));  // > 4096 / 4
