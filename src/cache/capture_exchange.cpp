@@ -114,6 +114,28 @@ void CaptureExchange::capture(std::span<const char> data) {
   else body_.append(data.data(), data.size());
 }
 
+boost::asio::awaitable<http::error_code> CaptureExchange::serve_stale(int status) {
+  decided();
+  swallow_ = true;
+  if (auto* ctx = inner_.context()) ctx->local_reason.clear();
+  ServeOptions so;
+  so.method = p_.method;
+  so.client = &p_.client;
+  so.age = p_.stale_age;
+  const std::string cs = p_.rc->name + "; fwd=stale; fwd-status=" + std::to_string(status) +
+                         "; detail=stale-if-error";
+  so.cache_status = cs;
+  so.strip_tag_headers = p_.rc->strip_tag_headers;
+  co_return co_await serve_object(inner_, *p_.stale, so);
+}
+
+boost::asio::awaitable<bool> CaptureExchange::answer_stale(int status) {
+  if (!p_.stale || !p_.serve_stale_on_error || swallow_ || inner_.head_sent()) co_return false;
+  upstream_status_ = status;  // the cached proxy counts a stale answer by it
+  co_await serve_stale(status);
+  co_return true;
+}
+
 void CaptureExchange::reset() {
   abandon();
   inner_.reset();
@@ -175,20 +197,8 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
       co_return co_await serve_object(inner_, *updated, so);
     }
   }
-  if (p_.stale && p_.serve_stale_on_error && error_status(r.status)) {
-    decided();
-    swallow_ = true;
-    if (auto* ctx = inner_.context()) ctx->local_reason.clear();
-    ServeOptions so;
-    so.method = p_.method;
-    so.client = &p_.client;
-    so.age = p_.stale_age;
-    const std::string cs =
-        name + "; fwd=stale; fwd-status=" + std::to_string(r.status) + "; detail=stale-if-error";
-    so.cache_status = cs;
-    so.strip_tag_headers = p_.rc->strip_tag_headers;
-    co_return co_await serve_object(inner_, *p_.stale, so);
-  }
+  if (p_.stale && p_.serve_stale_on_error && error_status(r.status))
+    co_return co_await serve_stale(r.status);
 
   // A forwarded response: store it when allowed.
   for (auto n : {"location", "content-location"})
@@ -214,6 +224,7 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
                                                             resp_cc, *p_.rc)
                                       : std::string_view("no-store");
   if (why.empty() && !p_.store) why = "no-store";
+  if (degraded_) why = "degraded";
   if (why.empty() && !end_stream) make_variant(r, *o);
   if (why.empty()) {
     if (auto cl = r.headers.get("content-length")) {
@@ -230,13 +241,14 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
     });
   }
   std::string cs = name + "; fwd=" + p_.fwd + "; fwd-status=" + std::to_string(r.status);
+  if (degraded_) cs += "; detail=degraded";
   if (why.empty()) {
     obj_ = std::move(o);
     cs += "; stored";
   } else {
     // The origin no longer lets the stale object be stored (private,
     // no-store, ...): it must not be served stale any more either.
-    if (p_.stale && p_.store && r.status < 500) p_.store->erase(p_.key);
+    if (p_.stale && p_.store && r.status < 500 && !degraded_) p_.store->erase(p_.key);
     decided();
   }
   append_cache_status(r.headers, cs);

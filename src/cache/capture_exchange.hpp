@@ -6,13 +6,16 @@
 // answers a 304 from the stored object (updated per RFC 9111 4.3.4) and,
 // when stale-if-error allows, answers a 500/502/503/504 (the origin's or
 // the proxy's own: connect error, breaker open, timeout) with the stale
-// object. Adds Cache-Status to forwarded responses and strips the tag
-// headers when the route asks. On a route that compresses (`compress`),
-// a stored response the compression policy accepts becomes the encoded
-// variant of the request's coding (encoded_variant.hpp): encoded here,
-// stored encoded and streamed to the client at once (the route's
-// compression filter then sees Content-Encoding and passes it through).
-// Same thread rules as the wrapped exchange.
+// object. As the proxy's StaleAnswer it gives that stale object to the
+// resilience tiers when every cluster failed (before last-known-good and
+// static) and never stores their degraded answers. Adds Cache-Status to
+// forwarded responses and strips the tag headers when the route asks. On a
+// route that compresses (`compress`), a stored response the compression
+// policy accepts becomes the encoded variant of the request's coding
+// (encoded_variant.hpp): encoded here, stored encoded and streamed to the
+// client at once (the route's compression filter then sees
+// Content-Encoding and passes it through). Same thread rules as the
+// wrapped exchange.
 #pragma once
 #include <functional>
 #include <memory>
@@ -24,6 +27,7 @@
 #include "config/cache.hpp"
 #include "core/clock.hpp"
 #include "http/exchange.hpp"
+#include "upstream/stale_answer.hpp"
 
 namespace strata::filter {
 class BodyTransform;
@@ -61,7 +65,7 @@ struct CaptureParams {
   std::function<void()> on_decided;
 };
 
-class CaptureExchange final : public http::Exchange {
+class CaptureExchange final : public http::Exchange, public upstream::StaleAnswer {
  public:
   CaptureExchange(http::Exchange& inner, CaptureParams p);
   ~CaptureExchange() override;
@@ -85,6 +89,10 @@ class CaptureExchange final : public http::Exchange {
   void reset() override;
   http::RequestContext* context() override { return inner_.context(); }
 
+  // upstream::StaleAnswer: the stale object when stale-if-error allows.
+  boost::asio::awaitable<bool> answer_stale(int status) override;
+  void degraded_answer() override { degraded_ = true; }
+
   int upstream_status() const { return upstream_status_; }  // 0: no head seen
   bool stored() const { return stored_; }
   bool answered_from_cache() const { return swallow_; }  // 304 or stale-if-error
@@ -102,6 +110,7 @@ class CaptureExchange final : public http::Exchange {
   // p_.coding when the compression policy accepts it (head of `r` and
   // `o` changed, enc_ set for an encoded coding).
   void make_variant(http::Response& r, Object& o);
+  boost::asio::awaitable<http::error_code> serve_stale(int status);
 
   http::Exchange& inner_;
   CaptureParams p_;
@@ -110,6 +119,7 @@ class CaptureExchange final : public http::Exchange {
   bool swallow_ = false;         // the upstream response is not the client's
   bool decided_ = false;
   bool stored_ = false;
+  bool degraded_ = false;        // last-known-good / static answer: never stored
   int upstream_status_ = 0;
   std::vector<std::string> locations_;
   std::unique_ptr<filter::BodyTransform> enc_;  // encoding the body (encoded variant)

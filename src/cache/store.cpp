@@ -138,6 +138,13 @@ class StoreImpl final : public Store {
     return hit;
   }
 
+  void record_access(std::string_view key) override {
+    const std::uint64_t h = hash_key(key);
+    Shard& s = shard(h);
+    std::lock_guard lk(s.mu);
+    s.policy->record_access(h);
+  }
+
   std::vector<ObjectPtr> variants(std::string_view key) override {
     std::vector<ObjectPtr> out;
     {

@@ -46,6 +46,10 @@ class Store {
   // recency. Looks in memory, then on disk (promoting a disk hit).
   virtual ObjectPtr find(std::string_view key,
                          const std::function<bool(const Object&)>& match) = 0;
+  // Counts an access to `key` for the admission policy without a lookup
+  // (memory or disk): the last-known-good copies (lkg_cache.hpp) are
+  // accessed when their URL is requested, not when they are read.
+  virtual void record_access(std::string_view /*key*/) {}
   // Every variant under `key` (admin lookup), newest first; no access.
   virtual std::vector<ObjectPtr> variants(std::string_view key) = 0;
   // Every object (memory and disk) whose Object::url equals `url`, any

@@ -156,8 +156,8 @@ struct RetryPolicy {
 // copy of an earlier 200 response to GET, then a static response.
 struct LastKnownGood {
   Duration ttl = 60s;
-  std::uint32_t max_entries = 1000;       // per route, per worker
-  std::uint64_t max_bytes = 16ull << 20;  // per route, per worker (bodies + heads)
+  std::uint32_t max_entries = 1000;       // per route (all workers: kept in the cache store)
+  std::uint64_t max_bytes = 16ull << 20;  // per route (bodies + heads; an item over max_bytes/4 is not kept)
 };
 
 struct StaticFallback {

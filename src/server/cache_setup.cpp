@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cache/lkg_cache.hpp"
 #include "cache/store.hpp"
 #include "core/clock.hpp"
+#include "upstream/resilience/lkg_store.hpp"
 
 namespace strata::server {
 
@@ -14,10 +16,22 @@ bool any_route_cached(const config::Config& cfg) {
   return false;
 }
 
+bool any_route_keeps_last_known_good(const config::Config& cfg) {
+  for (const auto& [name, routes] : cfg.route_tables)
+    for (const auto& r : routes)
+      if (const auto* p = std::get_if<config::ProxyAction>(&r.action))
+        if (p->fallback && p->fallback->last_known_good) return true;
+  return false;
+}
+
 void configure_cache_store(const config::Config& cfg) {
+  // The resilience tiers keep their last-known-good copies in the store.
+  if (!upstream::resilience::lkg_store())
+    upstream::resilience::set_lkg_store(
+        std::make_shared<cache::LkgCache>(core::SystemWallClock::instance()));
   auto store = cache::process_store();
-  if (!any_route_cached(cfg)) {
-    if (store) {
+  if (!any_route_cached(cfg) && !any_route_keeps_last_known_good(cfg)) {
+    if (store) {  // (the message predates last_known_good; tests wait for it)
       spdlog::info("cache: no cached route; the store is released");
       cache::set_process_store(nullptr);
     }

@@ -9,10 +9,15 @@ namespace strata::server {
 // True when some route of `cfg` has `cache:`.
 bool any_route_cached(const config::Config& cfg);
 
+// True when some proxy route of `cfg` has fallback.last_known_good.
+bool any_route_keeps_last_known_good(const config::Config& cfg);
+
 // Brings cache::process_store() in line with `cfg`: created (with
-// cfg.cache and the system wall clock) when a route is cached and there is
-// none yet; reconfigured (cfg.cache) when there is one; released when no
-// route is cached any more (objects in use stay alive with their users).
+// cfg.cache and the system wall clock) when a route is cached or keeps
+// last-known-good copies and there is none yet; reconfigured (cfg.cache)
+// when there is one; released when no route needs it any more (objects in
+// use stay alive with their users). Installs the last-known-good store of
+// the resilience tiers over it (cache::LkgCache) on first call.
 // A disk tier that cannot be opened is logged and the store runs in memory.
 void configure_cache_store(const config::Config& cfg);
 

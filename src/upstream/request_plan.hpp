@@ -13,7 +13,7 @@
 namespace strata::upstream {
 
 namespace resilience {
-class LastKnownGood;
+class LkgStore;
 }
 
 struct RequestPlan {
@@ -23,8 +23,8 @@ struct RequestPlan {
   const config::RetryPolicy* retry = nullptr;         // the route's retry block, if any
   std::optional<std::chrono::milliseconds> per_try;   // per-try timeout, if any
   const config::Fallback* fallback = nullptr;         // degradation tiers, if any
-  resilience::LastKnownGood* store = nullptr;         // GET with last_known_good
-  std::string lkg_key;                                // authority + target, with `store`
+  resilience::LkgStore* store = nullptr;              // GET with last_known_good
+  const config::LastKnownGood* lkg = nullptr;         // the route's settings, with `store`
   bool idempotent = false;                            // the request method
 };
 

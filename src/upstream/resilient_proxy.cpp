@@ -1,5 +1,6 @@
 // Upstreams::proxy, the resilient request flow (docs/resilience.md):
-//   tiers: primary cluster -> fallback clusters -> last-known-good -> static
+//   tiers: primary cluster -> fallback clusters -> [a cache's stale object]
+//          -> last-known-good -> static
 // Each cluster tier is run by run_tier (tier_runner.cpp: bulkhead, breaker,
 // the TryLoop of try_loop.cpp); this file plans the request once (deadline,
 // retry policy, tiers), runs the tiers in order and answers from the
@@ -12,6 +13,8 @@
 #include "http/context.hpp"
 #include "upstream/attempt_exchange.hpp"
 #include "upstream/grpc_timeout.hpp"
+#include "upstream/resilience/lkg_store.hpp"
+#include "upstream/stale_answer.hpp"
 #include "upstream/tier_runner.hpp"
 #include "upstream/upstreams_impl.hpp"
 
@@ -52,11 +55,6 @@ asio::awaitable<void> send_stored(http::Exchange& ex, const resilience::LkgRespo
 
 }  // namespace
 
-resilience::LastKnownGood* UpstreamsImpl::lkg_store(const config::ProxyAction& action) {
-  auto it = lkg_.find(action.route);
-  return it == lkg_.end() ? nullptr : it->second.get();
-}
-
 std::shared_ptr<ClusterState> UpstreamsImpl::cluster_state(std::string_view name) const {
   auto it = clusters_.find(name);
   return it == clusters_.end() ? nullptr : it->second;
@@ -90,8 +88,9 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
                                                            : action.per_try_timeout;
   plan.fallback = action.fallback ? &*action.fallback : nullptr;
   const auto* fb = plan.fallback;
-  if (fb && fb->last_known_good && ex.request().method == "GET") plan.store = lkg_store(action);
-  if (plan.store) plan.lkg_key = ex.request().authority + ex.request().target;
+  std::shared_ptr<resilience::LkgStore> lkg;  // process-wide (the edge cache's store)
+  if (fb && fb->last_known_good && ex.request().method == "GET") lkg = resilience::lkg_store();
+  if (lkg) plan.store = lkg.get(), plan.lkg = &*fb->last_known_good;
   plan.idempotent = pool::idempotent(ex.request().method);
 
   std::vector<std::string_view> clusters{action.cluster};
@@ -114,15 +113,31 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
   }
 
   if (!fail.final) {
+    // A cache in front (cached route) answers first with its stale object
+    // when stale-if-error allows (docs/cache.md, "Stale-if-error and the
+    // resilience tiers"); its refusal costs nothing.
+    auto* cache = ex.head_sent() ? nullptr : dynamic_cast<StaleAnswer*>(&ex);
+    if (cache) {
+      auto* ctx = ex.context();
+      const auto before = ctx ? ctx->tier : std::string_view();
+      if (ctx) ctx->tier = "cache";  // x-strata-tier of the stale answer
+      if (co_await cache->answer_stale(fail.status)) {
+        if (fb) tier_counter(action.route, "cache").inc();
+        co_return;
+      }
+      if (ctx) ctx->tier = before;
+    }
     if (plan.store)
-      if (auto hit = plan.store->get(plan.lkg_key)) {
+      if (auto hit = plan.store->get(resilience::lkg_key(ex.request(), action), *plan.lkg)) {
         tier_counter(action.route, "last-known-good").inc();
         if (auto* c = ex.context()) c->tier = "last-known-good";
+        if (cache) cache->degraded_answer();
         co_await send_stored(ex, *hit);
         co_return;
       }
     if (fb && fb->static_response) {
       const auto& s = *fb->static_response;
+      if (cache) cache->degraded_answer();
       tier_counter(action.route, "static").inc();
       if (auto* c = ex.context()) c->tier = "static";
       co_await send_simple(

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "upstream/attempt_exchange.hpp"
+#include "upstream/resilience/lkg_store.hpp"
 #include "upstream/upstreams_impl.hpp"
 
 namespace strata::upstream {
@@ -196,7 +197,7 @@ asio::awaitable<TryLoopResult> TryLoop::run(const pool::UpstreamRequest& ureq, s
     });
     // With a request context the tier header comes from filter/tier_header.
     if (plan_.fallback && !ex_.context()) aex_.set_extra_headers(tier_header(tier_.name));
-    aex_.capture(plan_.store ? plan_.store->max_item_bytes() : 0);
+    aex_.capture(plan_.store ? resilience::LkgStore::max_item_bytes(*plan_.lkg) : 0);
 
     TryResult r;
     const auto t0 = Clock::now();
@@ -223,8 +224,9 @@ asio::awaitable<TryLoopResult> TryLoop::run(const pool::UpstreamRequest& ureq, s
     if (relayed) {
       if (plan_.store)
         if (auto cap = aex_.take_capture())
-          plan_.store->put(plan_.lkg_key, resilience::LkgResponse{cap->status, std::move(cap->headers),
-                                                                  std::move(cap->body)});
+          plan_.store->put(resilience::lkg_key(ex_.request(), *plan_.action), *plan_.lkg,
+                           resilience::LkgResponse{cap->status, std::move(cap->headers),
+                                                   std::move(cap->body)});
       if (plan_.fallback) ups_.tier_counter(plan_.action->route, tier_.name).inc();
       out.result = TierResult::served;
       co_return out;

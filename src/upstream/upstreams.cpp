@@ -143,24 +143,6 @@ void UpstreamsImpl::apply(std::shared_ptr<const config::Config> cfg) {
   // requests hold their state and close their connection when done.
   for (auto& [name, st] : clusters_) st->stop();
   clusters_ = std::move(next);
-  // Last-known-good stores follow the routes that ask for one.
-  std::map<std::string, std::unique_ptr<resilience::LastKnownGood>> lkg;
-  for (const auto& [table_name, routes] : cfg->route_tables)
-    for (const auto& r : routes) {
-      const auto* p = std::get_if<config::ProxyAction>(&r.action);
-      if (!p || !p->fallback || !p->fallback->last_known_good) continue;
-      const auto& g = *p->fallback->last_known_good;
-      const resilience::LkgConfig lc{g.ttl, g.max_entries, g.max_bytes};
-      const auto& key = r.name;  // route names key the stores (ProxyAction::route)
-      auto it = lkg_.find(key);
-      if (it != lkg_.end()) {
-        it->second->reconfigure(lc);
-        lkg.emplace(key, std::move(it->second));
-      } else {
-        lkg.emplace(key, std::make_unique<resilience::LastKnownGood>(lc, core::SteadyClock::instance()));
-      }
-    }
-  lkg_ = std::move(lkg);
   cfg_ = std::move(cfg);
 }
 

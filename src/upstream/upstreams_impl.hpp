@@ -15,7 +15,6 @@
 #include "upstream/pool/h2_pool.hpp"
 #include "upstream/pool/upstream_request.hpp"
 #include "upstream/cluster_guards.hpp"
-#include "upstream/resilience/last_known_good.hpp"
 #include "upstream/try_result.hpp"
 #include "upstream/upstreams.hpp"
 
@@ -80,7 +79,6 @@ class UpstreamsImpl final : public Upstreams {
                                              cluster::Endpoint& ep,
                                              const pool::UpstreamRequest& ureq,
                                              std::chrono::milliseconds timeout);
-  resilience::LastKnownGood* lkg_store(const config::ProxyAction& action);
   // The worker's state for a cluster of the current generation (null when
   // there is none); the caller's reference keeps it alive across a reload.
   std::shared_ptr<ClusterState> cluster_state(std::string_view name) const;
@@ -93,7 +91,6 @@ class UpstreamsImpl final : public Upstreams {
   unsigned worker_;
   std::shared_ptr<const config::Config> cfg_;
   std::map<std::string, std::shared_ptr<ClusterState>, std::less<>> clusters_;
-  std::map<std::string, std::unique_ptr<resilience::LastKnownGood>> lkg_;  // by route name
   std::map<std::string, obs::Counter*> tier_counters_;  // "route\ntier"
   std::mt19937_64 rng_;
 };

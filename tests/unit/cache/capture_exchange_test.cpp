@@ -2,7 +2,8 @@
 // real store and a fake wall clock: a response tees into the store while
 // it streams, one over the limit is abandoned mid-way but still reaches
 // the client whole, a 304 / a 503 for a stale object are answered from the
-// store.
+// store, the resilience tiers get the stale object (StaleAnswer) and their
+// degraded answers are not stored.
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -162,6 +163,67 @@ TEST_F(CacheCapture, StaleIfErrorAnswersAFiveHundred) {
   EXPECT_EQ(client.body, "stale but fine");
   EXPECT_EQ(client.header("age"), "40");
   EXPECT_EQ(client.header("cache-status"), "strata; fwd=stale; fwd-status=503; detail=stale-if-error");
+}
+
+// The resilience tiers (upstream/stale_answer.hpp) ask for the stale
+// object when every cluster failed, before last-known-good and static.
+TEST_F(CacheCapture, AnswersStaleForTheResilienceTiers) {
+  auto old = stale_object(*this, "stale for the tiers");
+  ASSERT_TRUE(store->insert(old));
+  CaptureParams p = params();
+  p.stale = old;
+  p.serve_stale_on_error = true;
+  p.stale_age = 12;
+  CaptureExchange cx(client, std::move(p));
+  upstream::StaleAnswer& sa = cx;
+  bool answered = false;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> { answered = co_await sa.answer_stale(503); },
+                 asio::detached);
+  io.run();
+  EXPECT_TRUE(answered);
+  EXPECT_TRUE(cx.answered_from_cache());
+  EXPECT_EQ(cx.upstream_status(), 503);
+  EXPECT_EQ(decided, 1);
+  EXPECT_EQ(client.status(), 200);
+  EXPECT_EQ(client.body, "stale for the tiers");
+  EXPECT_EQ(client.header("age"), "12");
+  EXPECT_EQ(client.header("cache-status"), "strata; fwd=stale; fwd-status=503; detail=stale-if-error");
+}
+
+TEST_F(CacheCapture, NoStaleAnswerOutsideStaleIfError) {
+  auto old = stale_object(*this, "too old");
+  ASSERT_TRUE(store->insert(old));
+  CaptureParams p = params();
+  p.stale = old;  // serve_stale_on_error false
+  CaptureExchange cx(client, std::move(p));
+  bool answered = true;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> { answered = co_await cx.answer_stale(503); },
+                 asio::detached);
+  io.run();
+  EXPECT_FALSE(answered);
+  EXPECT_FALSE(client.head);
+  EXPECT_FALSE(cx.answered_from_cache());
+}
+
+TEST_F(CacheCapture, ADegradedAnswerIsNeitherStoredNorReplacesTheObject) {
+  auto old = stale_object(*this, "kept");
+  ASSERT_TRUE(store->insert(old));
+  CaptureParams p = params();
+  p.stale = old;
+  const Upstream lkg{200, {{"cache-control", "max-age=600"}}, {"lkg copy"}};
+  {
+    CaptureExchange cx(client, std::move(p));
+    cx.degraded_answer();  // a last-known-good copy follows
+    asio::co_spawn(io, answer(cx, lkg), asio::detached);
+    io.run();
+    EXPECT_FALSE(cx.stored());
+  }
+  EXPECT_EQ(client.body, "lkg copy");
+  EXPECT_EQ(client.header("cache-status"), "strata; fwd=uri-miss; fwd-status=200; detail=degraded");
+  EXPECT_EQ(decided, 1);
+  auto now = stored();
+  ASSERT_TRUE(now);
+  EXPECT_EQ(*now->body, "kept");
 }
 
 TEST_F(CacheCapture, ServeRangeIfRangeAndHead) {

@@ -5,6 +5,7 @@
 
 #include "cache/store.hpp"
 #include "config/loader.hpp"
+#include "upstream/resilience/lkg_store.hpp"
 
 namespace strata::server {
 namespace {
@@ -42,6 +43,41 @@ TEST(CacheSetup, CreatesReconfiguresAndReleasesTheProcessStore) {
 
   configure_cache_store(*cfg(false));
   EXPECT_EQ(cache::process_store(), nullptr);
+}
+
+// The resilience tiers' last-known-good copies live in the store too: a
+// route with last_known_good (and no cache:) gets one, and the copies are
+// reachable through the installed upstream::resilience::lkg_store().
+TEST(CacheSetup, LastKnownGoodAloneKeepsAStore) {
+  cache::set_process_store(nullptr);
+  upstream::resilience::set_lkg_store(nullptr);
+  auto lkg_only = config::load_string(
+      "clusters: {b: {endpoints: [\"127.0.0.1:1\"]}}\n"
+      "route_tables:\n  t:\n"
+      "    - name: r\n"
+      "      proxy: {cluster: b, fallback: {last_known_good: {ttl: 60s}}}\n"
+      "listeners:\n  - {name: web, address: 127.0.0.1:0, routes: t}\n",
+      "t.yaml");
+  EXPECT_FALSE(any_route_cached(*lkg_only));
+  EXPECT_TRUE(any_route_keeps_last_known_good(*lkg_only));
+  EXPECT_FALSE(any_route_keeps_last_known_good(*cfg(true)));
+  configure_cache_store(*lkg_only);
+  auto store = cache::process_store();
+  ASSERT_NE(store, nullptr);
+  auto lkg = upstream::resilience::lkg_store();
+  ASSERT_NE(lkg, nullptr);
+  config::LastKnownGood g;
+  const upstream::resilience::LkgKey k{"r", "http", "h", "/x"};
+  EXPECT_TRUE(lkg->put(k, g, {200, {{"content-type", "text/plain"}}, "copy"}));
+  EXPECT_EQ(store->by_url("http://h/x").size(), 1u);
+  EXPECT_EQ(lkg->get(k, g)->body, "copy");
+  configure_cache_store(*lkg_only);  // a reload keeps the store and its copies
+  EXPECT_EQ(cache::process_store(), store);
+  EXPECT_EQ(lkg->get(k, g)->body, "copy");
+  configure_cache_store(*cfg(false));  // neither: released
+  EXPECT_EQ(cache::process_store(), nullptr);
+  EXPECT_FALSE(lkg->get(k, g));
+  upstream::resilience::set_lkg_store(nullptr);
 }
 
 }  // namespace

@@ -6,8 +6,11 @@
 
 #include "unit/support/fake_exchange.hpp"
 #include "unit/upstream/test_origin.hpp"
+#include "cache/lkg_cache.hpp"
 #include "obs/metrics.hpp"
 #include "upstream/grpc_timeout.hpp"
+#include "upstream/resilience/lkg_store.hpp"
+#include "upstream/stale_answer.hpp"
 #include "upstream/upstreams.hpp"
 
 namespace strata::upstream {
@@ -19,6 +22,17 @@ using test::FakeExchange;
 
 class ResilientProxy : public ::testing::Test {
  protected:
+  // The last-known-good tier keeps its copies in the edge cache's process
+  // store (server/ installs both the same way).
+  ResilientProxy() {
+    cache::set_process_store(
+        cache::Store::create(config::CacheStorage{}, core::SystemWallClock::instance()));
+    resilience::set_lkg_store(std::make_shared<cache::LkgCache>(core::SystemWallClock::instance()));
+  }
+  ~ResilientProxy() override {
+    resilience::set_lkg_store(nullptr);
+    cache::set_process_store(nullptr);
+  }
   std::uint16_t dead_port() {
     asio::ip::tcp::acceptor a(io_, {asio::ip::address_v4::loopback(), 0});
     return a.local_endpoint().port();
@@ -296,6 +310,73 @@ TEST(GrpcTimeout, Parses) {
   EXPECT_FALSE(parse_grpc_timeout("m"));
   EXPECT_FALSE(parse_grpc_timeout("123456789S"));
   EXPECT_FALSE(parse_grpc_timeout("1x"));
+}
+
+// A cache in front (StaleAnswer): asked after every cluster failed, before
+// last-known-good and static; its refusal lets them answer, marked degraded.
+class StaleExchange final : public FakeExchange, public StaleAnswer {
+ public:
+  using FakeExchange::FakeExchange;
+  asio::awaitable<bool> answer_stale(int status) override {
+    asked_with = status;
+    if (!has_stale) co_return false;
+    http::Response r;
+    r.status = 200;
+    r.headers.add("cache-status", "strata; fwd=stale; fwd-status=503; detail=stale-if-error");
+    co_await send_head(r, false);
+    co_await send_body(std::span<const char>("stale", 5), true);
+    co_return true;
+  }
+  void degraded_answer() override { degraded = !head; }  // before the head
+  bool has_stale = false;
+  int asked_with = 0;
+  bool degraded = false;
+};
+
+TEST_F(ResilientProxy, ACacheInFrontAnswersBeforeLastKnownGoodAndStatic) {
+  auto c = cluster("stale-first", {origin_.port()});
+  c.circuit_breaker = config::CircuitBreaker{};
+  c.circuit_breaker->consecutive_failures = 1;
+  c.circuit_breaker->open_duration = 60s;
+  config::ProxyAction a;
+  a.cluster = c.name;
+  a.route = "stale-first";
+  a.fallback = config::Fallback{};
+  a.fallback->last_known_good = config::LastKnownGood{};
+  a.fallback->static_response = config::StaticFallback{503, "static page", "text/plain"};
+  apply({c}, a);
+  auto ok = get("/x");
+  run(ok);  // stored as last-known-good
+  EXPECT_EQ(ok.body, "ok");
+  auto fail = get("/status/500");
+  run(fail);  // opens the breaker; the static tier answers
+  EXPECT_EQ(fail.body, "static page");
+  auto& cache_tier = obs::counter("strata_degradation_tier_total", "Responses by degradation tier",
+                                  {{"route", "stale-first"}, {"tier", "cache"}});
+  const auto before = cache_tier.value();
+
+  StaleExchange stale(io_.get_executor());
+  stale.req.target = "/x";
+  stale.has_stale = true;
+  run(stale);
+  EXPECT_EQ(stale.asked_with, 503);  // the breaker is open
+  EXPECT_EQ(stale.body, "stale");
+  EXPECT_EQ(header(stale, "x-strata-tier"), "");
+  EXPECT_EQ(cache_tier.value(), before + 1);
+
+  StaleExchange none(io_.get_executor());  // nothing stale: last-known-good, degraded
+  none.req.target = "/x";
+  run(none);
+  EXPECT_EQ(none.asked_with, 503);
+  EXPECT_TRUE(none.degraded);
+  EXPECT_EQ(header(none, "x-strata-tier"), "last-known-good");
+  EXPECT_EQ(none.body, "ok");
+
+  StaleExchange never(io_.get_executor());  // nor a copy: static, degraded
+  never.req.target = "/never";
+  run(never);
+  EXPECT_TRUE(never.degraded);
+  EXPECT_EQ(never.body, "static page");
 }
 
 }  // namespace
