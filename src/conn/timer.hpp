@@ -75,6 +75,35 @@ class Timer {
     }
     co_return !expired_;
   }
+  // The same wait with a completion handler instead of a coroutine (no
+  // frame): `f(bool cancelled)` runs on the timer's executor, true when
+  // cancel() ended the wait, false when the deadline passed.
+  template <class F>
+  void async_wait_until(time_point at, F f) {
+    if (!queue_) {
+      t_.expires_at(at);
+      t_.async_wait([f = std::move(f)](boost::system::error_code ec) mutable {
+        f(ec == boost::asio::error::operation_aborted);
+      });
+      return;
+    }
+    expired_ = false;
+    t_.expires_at(time_point::max());
+    if (at <= clock_->now()) {
+      expired_ = true;
+      t_.expires_at(time_point::min());  // completes at once
+    } else if (at != time_point::max()) {
+      armed_ = true;
+      queue_->arm(*this, at);
+    }
+    t_.async_wait([this, f = std::move(f)](boost::system::error_code) mutable {
+      if (armed_) {
+        armed_ = false;
+        queue_->disarm(*this);
+      }
+      f(!expired_);
+    });
+  }
   // Ends the current wait (if any) with true.
   void cancel() { t_.cancel(); }
   // Called by the TimerQueue: ends the current wait with false.
