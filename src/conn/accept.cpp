@@ -4,10 +4,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "conn/http1_connection.hpp"
+#include "conn/memory_trim.hpp"
 #include "conn/proxy_header.hpp"
 #include "io/peer_cert.hpp"
 #include "io/tls_handshake.hpp"
@@ -209,6 +211,7 @@ asio::awaitable<void> serve_connection(tcp::socket s, std::shared_ptr<ServerCont
   }
   auto ticket = std::move(st.ticket);  // held until the connection ends
   co_await serve_http2(std::move(st.t), *ctx, std::move(st.info), std::move(st.initial));
+  note_connection_closed(co_await asio::this_coro::executor);
 }
 
 }  // namespace strata::conn

@@ -15,6 +15,7 @@
 #include "codec/http1/response_serializer.hpp"
 #include "conn/handler_policy.hpp"
 #include "conn/http1_metrics.hpp"
+#include "conn/memory_trim.hpp"
 
 namespace strata::conn {
 
@@ -447,6 +448,7 @@ asio::awaitable<void> continue_h2c(std::unique_ptr<io::Transport> t, ServerConte
 
 void Http1Connection::maybe_end() {
   if (running_ || parked_ || watching_) return;
+  note_connection_closed(executor_);
   if (upgrade_ && t_) {
     asio::co_spawn(executor_,
                    continue_h2c(std::move(t_), ctx_, info_, take_leftover(), std::move(upgrade_),
