@@ -83,6 +83,7 @@ Http1Connection::Http1Connection(std::unique_ptr<io::Transport> t, ServerContext
 }
 
 Http1Connection::~Http1Connection() {
+  if (sweeper_) sweeper_->remove(*this);
   if (parked_) parked_gauge().sub();
   release_http1_work(std::move(w_));
   if (auto f = std::move(on_end_)) f();
@@ -174,15 +175,40 @@ asio::awaitable<bool> Http1Connection::fill(Deadline kind, std::chrono::millisec
     if (w_->in.size() >= cap) co_return false;
     w_->in.resize(std::min(cap, w_->in.size() * 2));
   }
-  set_deadline(kind, d);
-  auto r = co_await t_->read_some(std::span<char>(w_->in.data() + in_end_, w_->in.size() - in_end_));
-  clear_deadline();
-  if (r.ec || r.n == 0) {
+  // Waiting for the next request on a keep-alive connection: listed with
+  // the sweeper, which ends the wait (request_park) after park_after.
+  const bool linger = kind == Deadline::idle && time_.park_after.count() > 0;
+  for (;;) {
+    set_deadline(kind, d);
+    if (linger) {
+      sweeper_ = &Http1ParkSweeper::of(executor_);
+      sweeper_->add(*this, executor_, time_.park_after);
+    }
+    auto r = co_await t_->read_some(std::span<char>(w_->in.data() + in_end_, w_->in.size() - in_end_));
+    if (sweeper_) sweeper_->remove(*this);
+    clear_deadline();
+    const bool parking = std::exchange(park_requested_, false);
+    if (!r.ec && r.n > 0) {
+      in_end_ += r.n;
+      co_return true;
+    }
+    if (parking && r.ec == asio::error::operation_aborted && !broken_ && t_->is_open()) {
+      if (can_park()) {
+        park_ = true;  // read_head and serve_loop end; the connection parks
+        co_return false;
+      }
+      continue;  // TLS bytes above the socket: read on
+    }
     broken_ = true;
     co_return false;
   }
-  in_end_ += r.n;
-  co_return true;
+}
+
+void Http1Connection::request_park() {
+  if (park_requested_ || writing_ || broken_ || !t_) return;
+  park_requested_ = true;
+  boost::system::error_code ec;
+  t_->lowest_layer().cancel(ec);  // the idle read ends with operation_aborted
 }
 
 void Http1Connection::begin_request() {
@@ -226,7 +252,7 @@ asio::awaitable<bool> Http1Connection::read_head() {
       ok = co_await fill(Deadline::header, std::max(left, std::chrono::milliseconds(0)));
     } else {
       if (draining_ || ctx_.draining()) co_return false;
-      if (!woken_ && can_park()) {
+      if (!woken_ && time_.park_after.count() == 0 && can_park()) {
         park_ = true;  // serve_loop ends; the connection waits without a frame
         co_return false;
       }

@@ -36,12 +36,13 @@
 #include <memory>
 #include <string>
 
+#include "conn/http1_park_sweeper.hpp"
 #include "conn/http1_work.hpp"
 #include "conn/server_context.hpp"
 
 namespace strata::conn {
 
-class Http1Connection final : public Connection, public http::Exchange {
+class Http1Connection final : public Connection, public http::Exchange, public Parkable {
  public:
   // Use start(): the object owns itself once started.
   Http1Connection(std::unique_ptr<io::Transport> t, ServerContext& ctx, http::ConnInfo info,
@@ -56,6 +57,8 @@ class Http1Connection final : public Connection, public http::Exchange {
 
   // Connection
   void drain() override;
+  // Parkable: the sweeper found it waiting for a request for park_after.
+  void request_park() override;
 
   // http::Exchange
   http::Request& request() override { return w_->req; }
@@ -164,6 +167,8 @@ class Http1Connection final : public Connection, public http::Exchange {
   bool park_ = false;          // serve_loop ended to park
   bool parked_ = false;        // the readability wait is pending
   bool woken_ = false;         // readable after parking: read, do not park again
+  bool park_requested_ = false;  // the sweeper cancelled the idle read to park
+  Http1ParkSweeper* sweeper_ = nullptr;  // set while listed
   bool running_ = false;       // the driver coroutine is alive
   bool watching_ = false;      // a watchdog wait is pending
 

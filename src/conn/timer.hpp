@@ -38,6 +38,10 @@ class TimerQueue {
 struct ConnTime {
   const core::Clock* clock = &core::SteadyClock::instance();
   TimerQueue* queue = nullptr;  // null: deadlines are real steady_timer expiries
+  // An idle HTTP/1.1 keep-alive connection parks (conn/http1_connection.hpp)
+  // once it has waited this long for its next request (real time, checked
+  // by conn/http1_park_sweeper.hpp); 0: parks at once (fake-clock tests).
+  std::chrono::milliseconds park_after{100};
   core::Clock::time_point now() const { return clock->now(); }
 };
 
