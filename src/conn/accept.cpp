@@ -190,11 +190,13 @@ struct Http1Keep {
   std::shared_ptr<ServerContext> ctx;
   std::shared_ptr<const Snapshot> snap;
   security::ConnectionLimiter::Ticket ticket;
+  std::shared_ptr<void> hold;  // the caller's count of live connections
 };
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(tcp::socket s, std::shared_ptr<ServerContext> ctx) {
+asio::awaitable<void> serve_connection(tcp::socket s, std::shared_ptr<ServerContext> ctx,
+                                       std::shared_ptr<void> hold) {
   Start st = co_await start(std::move(s), *ctx);
   if (!st.t) co_return;
   if (!st.h2) {
@@ -205,6 +207,7 @@ asio::awaitable<void> serve_connection(tcp::socket s, std::shared_ptr<ServerCont
     keep->ctx = ctx;
     keep->snap = std::move(st.snap);
     keep->ticket = std::move(st.ticket);
+    keep->hold = std::move(hold);
     start_http1(std::move(st.t), *ctx, std::move(st.info), std::move(st.initial), std::move(keep),
                 nullptr);
     co_return;
