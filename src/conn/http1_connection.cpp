@@ -73,8 +73,8 @@ Http1Connection::Http1Connection(std::unique_ptr<io::Transport> t, ServerContext
       timer_(executor_, time_),
       keep_(std::move(keep)),
       on_end_(std::move(on_end)),
-      reg_(ctx, this),
-      w_(acquire_http1_work()) {
+      w_(acquire_http1_work()),
+      reg_(ctx, this) {
   if (!initial.empty()) {
     in_end_ = initial.size();
     w_->in = std::move(initial);

@@ -142,7 +142,6 @@ class Http1Connection final : public Connection, public http::Exchange, public P
   std::shared_ptr<const Snapshot> snap_;   // null while parked
   std::shared_ptr<void> keep_;             // held for the life of the connection
   std::function<void()> on_end_;
-  Registration reg_;
 
   // Per-request state, from the worker's pool; null while parked.
   std::unique_ptr<Http1Work> w_;
@@ -184,6 +183,10 @@ class Http1Connection final : public Connection, public http::Exchange, public P
   bool resp_has_length_ = false;
   std::uint64_t resp_remaining_ = 0;
   int body_error_status_ = 0;  // 413/400 after a bad request body
+
+  // Last: the context may call drain() from add(), which needs every
+  // member above initialized.
+  Registration reg_;
 };
 
 // Starts an HTTP/1.1 connection (returns at once). `ctx` must live until
