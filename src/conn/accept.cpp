@@ -4,9 +4,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "conn/http1_connection.hpp"
+#include "conn/memory_trim.hpp"
 #include "conn/proxy_header.hpp"
 #include "io/peer_cert.hpp"
 #include "io/tls_handshake.hpp"
@@ -182,16 +185,36 @@ asio::awaitable<Start> start(tcp::socket s, ServerContext& ctx) {
   co_return st;
 }
 
+// What a parked-capable HTTP/1.1 connection keeps alive (start_http1).
+struct Http1Keep {
+  std::shared_ptr<ServerContext> ctx;
+  std::shared_ptr<const Snapshot> snap;
+  security::ConnectionLimiter::Ticket ticket;
+  std::shared_ptr<void> hold;  // the caller's count of live connections
+};
+
 }  // namespace
 
-asio::awaitable<void> serve_connection(tcp::socket s, std::shared_ptr<ServerContext> ctx) {
+asio::awaitable<void> serve_connection(tcp::socket s, std::shared_ptr<ServerContext> ctx,
+                                       std::shared_ptr<void> hold) {
   Start st = co_await start(std::move(s), *ctx);
   if (!st.t) co_return;
+  if (!st.h2) {
+    // The HTTP/1.1 connection owns itself (it parks between requests with
+    // no coroutine frame): it holds the context, the snapshot and the
+    // connection slot until it ends.
+    auto keep = std::make_shared<Http1Keep>();
+    keep->ctx = ctx;
+    keep->snap = std::move(st.snap);
+    keep->ticket = std::move(st.ticket);
+    keep->hold = std::move(hold);
+    start_http1(std::move(st.t), *ctx, std::move(st.info), std::move(st.initial), std::move(keep),
+                nullptr);
+    co_return;
+  }
   auto ticket = std::move(st.ticket);  // held until the connection ends
-  if (st.h2)
-    co_await serve_http2(std::move(st.t), *ctx, std::move(st.info), std::move(st.initial));
-  else
-    co_await serve_http1(std::move(st.t), *ctx, std::move(st.info), std::move(st.initial));
+  co_await serve_http2(std::move(st.t), *ctx, std::move(st.info), std::move(st.initial));
+  note_connection_closed(co_await asio::this_coro::executor);
 }
 
 }  // namespace strata::conn

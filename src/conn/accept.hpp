@@ -12,9 +12,12 @@
 
 namespace strata::conn {
 
-// `keep` keeps the context alive for the life of the connection.
+// `keep` keeps the context alive for the life of the connection; `hold`
+// is released when the connection ends (which may be after this coroutine
+// returns: an HTTP/1.1 connection runs on by itself, conn::start_http1).
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket s,
-                                              std::shared_ptr<ServerContext> ctx);
+                                              std::shared_ptr<ServerContext> keep,
+                                              std::shared_ptr<void> hold = {});
 
 // True when `bytes` is a prefix of (or starts with) the HTTP/2 client preface.
 bool preface_prefix(std::string_view bytes);

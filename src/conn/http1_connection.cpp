@@ -3,14 +3,19 @@
 #include <algorithm>
 #include <cstring>
 
+#include <utility>
+
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "codec/http1/base64url.hpp"
 #include "codec/http1/response_serializer.hpp"
 #include "conn/handler_policy.hpp"
 #include "conn/http1_metrics.hpp"
+#include "conn/memory_trim.hpp"
 
 namespace strata::conn {
 
@@ -22,12 +27,18 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 namespace {
 // A connection reads request heads into a 1 KiB buffer (nginx's
 // client_header_buffer_size) that doubles for longer heads; chunked request
-// bodies read through a 16 KiB one. Waiting for the next request on a
-// keep-alive connection, a buffer grown past 4 KiB is given back, so an idle
-// connection holds at most 4 KiB of it.
-constexpr std::size_t kInitialBuffer = 1024;
+// bodies read through a 16 KiB one. The buffer belongs to the per-request
+// state (conn/http1_work.hpp), given back to the worker's pool (cut back to
+// 1 KiB when it grew past 4 KiB) whenever the connection parks.
+constexpr std::size_t kInitialBuffer = kHttp1InitialBuffer;
 constexpr std::size_t kBodyBuffer = 16 * 1024;
-constexpr std::size_t kIdleBufferMax = 4 * 1024;
+constexpr std::size_t kIdleBufferMax = kHttp1IdleBufferMax;
+
+obs::Gauge& parked_gauge() {
+  static obs::Gauge& g = obs::gauge("strata_http1_parked_connections",
+                                    "HTTP/1.1 connections parked between requests (no coroutine, no buffer)");
+  return g;
+}
 std::string_view deadline_name(std::uint8_t k) {
   switch (k) {
     case 1: return "header";
@@ -38,20 +49,45 @@ std::string_view deadline_name(std::uint8_t k) {
 }
 }  // namespace
 
+// Ownership of a started connection, moved along its continuations (the
+// driver's completion handler, the readability wait's handler). Whoever
+// destroys it without releasing it (an io_context shut down with the
+// operation pending) frees the connection.
+struct Http1Connection::Owner {
+  Http1Connection* p;
+  explicit Owner(Http1Connection* c) : p(c) {}
+  Owner(Owner&& o) noexcept : p(std::exchange(o.p, nullptr)) {}
+  Owner& operator=(Owner&&) = delete;
+  ~Owner() { delete p; }
+  Http1Connection* release() { return std::exchange(p, nullptr); }
+};
+
 Http1Connection::Http1Connection(std::unique_ptr<io::Transport> t, ServerContext& ctx,
-                                 http::ConnInfo info, std::string initial)
+                                 http::ConnInfo info, std::string initial,
+                                 std::shared_ptr<void> keep, std::function<void()> on_end)
     : t_(std::move(t)),
       ctx_(ctx),
       info_(std::move(info)),
       executor_(t_->get_executor()),
       time_(ctx.time()),
       timer_(executor_, time_),
-      in_(std::move(initial)) {
-  in_end_ = in_.size();
-  in_.resize(std::max(in_.size(), kInitialBuffer));
+      keep_(std::move(keep)),
+      on_end_(std::move(on_end)),
+      w_(acquire_http1_work()),
+      reg_(ctx, this) {
+  if (!initial.empty()) {
+    in_end_ = initial.size();
+    w_->in = std::move(initial);
+    w_->in.resize(std::max(w_->in.size(), kInitialBuffer));
+  }
 }
 
-Http1Connection::~Http1Connection() = default;
+Http1Connection::~Http1Connection() {
+  if (sweeper_) sweeper_->remove(*this);
+  if (parked_) parked_gauge().sub();
+  release_http1_work(std::move(w_));
+  if (auto f = std::move(on_end_)) f();
+}
 
 std::string Http1Connection::take_leftover() {
   std::string s(pending());
@@ -78,24 +114,33 @@ void Http1Connection::set_deadline(Deadline kind, std::chrono::milliseconds d) {
   }
 }
 
-asio::awaitable<void> Http1Connection::watchdog() {
-  while (!done_) {
-    (void)co_await timer_.wait_until(armed_);
-    if (done_) break;
-    auto now = time_.now();
-    Deadline hit = deadline_ <= now         ? deadline_kind_
-                   : write_deadline_ <= now ? Deadline::write
-                                            : Deadline::none;
-    if (hit != Deadline::none) {
-      timed_out_ = hit;
-      h1metrics::timeout(deadline_name(std::uint8_t(hit))).inc();
-      broken_ = true;
-      if (t_) t_->close();
-      clear_deadline();
-      write_deadline_ = time_point::max();
-    }
-    armed_ = std::min(deadline_, write_deadline_);
+void Http1Connection::arm_watchdog() {
+  watching_ = true;
+  timer_.async_wait_until(armed_, [this](bool) { on_watchdog(); });
+}
+
+// The deadline watchdog: a timer completion handler (no coroutine frame),
+// re-armed to the earliest deadline on every wake.
+void Http1Connection::on_watchdog() {
+  watching_ = false;
+  if (done_) {
+    maybe_end();
+    return;
   }
+  auto now = time_.now();
+  Deadline hit = deadline_ <= now         ? deadline_kind_
+                 : write_deadline_ <= now ? Deadline::write
+                                          : Deadline::none;
+  if (hit != Deadline::none) {
+    timed_out_ = hit;
+    h1metrics::timeout(deadline_name(std::uint8_t(hit))).inc();
+    broken_ = true;
+    if (t_) t_->close();  // ends a pending read, write or readability wait
+    clear_deadline();
+    write_deadline_ = time_point::max();
+  }
+  armed_ = std::min(deadline_, write_deadline_);
+  arm_watchdog();
 }
 
 void Http1Connection::drain() {
@@ -109,53 +154,78 @@ void Http1Connection::reset() {
 }
 
 asio::awaitable<bool> Http1Connection::fill(Deadline kind, std::chrono::milliseconds d) {
-  if (!out_.empty() && !writing_) {
+  if (!w_->out.empty() && !writing_) {
     if (co_await flush()) co_return false;
   }
   if (broken_ || !t_->is_open()) co_return false;
-  if (kind == Deadline::idle && in_begin_ == in_end_ && in_.size() > kIdleBufferMax) {
-    std::string(kInitialBuffer, '\0').swap(in_);
+  if (kind == Deadline::idle && in_begin_ == in_end_ && w_->in.size() > kIdleBufferMax) {
+    std::string(kInitialBuffer, '\0').swap(w_->in);
     in_begin_ = in_end_ = 0;
   }
-  if (kind == Deadline::body && in_.size() < kBodyBuffer) in_.resize(kBodyBuffer);
-  if (in_begin_ > 0 && in_end_ == in_.size()) {
-    std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+  if (kind == Deadline::body && w_->in.size() < kBodyBuffer) w_->in.resize(kBodyBuffer);
+  if (in_begin_ > 0 && in_end_ == w_->in.size()) {
+    std::memmove(w_->in.data(), w_->in.data() + in_begin_, in_end_ - in_begin_);
     in_end_ -= in_begin_;
     in_begin_ = 0;
   }
-  if (in_end_ == in_.size()) {
+  if (in_end_ == w_->in.size()) {
     // Only a partial line lives here; the codec bounds it by the limits.
-    std::size_t cap = std::size_t(std::max(limits_.max_request_line, limits_.max_header_bytes)) +
+    std::size_t cap = std::size_t(std::max(w_->limits.max_request_line, w_->limits.max_header_bytes)) +
                       kInitialBuffer;
-    if (in_.size() >= cap) co_return false;
-    in_.resize(std::min(cap, in_.size() * 2));
+    if (w_->in.size() >= cap) co_return false;
+    w_->in.resize(std::min(cap, w_->in.size() * 2));
   }
-  set_deadline(kind, d);
-  auto r = co_await t_->read_some(std::span<char>(in_.data() + in_end_, in_.size() - in_end_));
-  clear_deadline();
-  if (r.ec || r.n == 0) {
+  // Waiting for the next request on a keep-alive connection: listed with
+  // the sweeper, which ends the wait (request_park) after park_after.
+  const bool linger = kind == Deadline::idle && time_.park_after.count() > 0;
+  for (;;) {
+    set_deadline(kind, d);
+    if (linger) {
+      sweeper_ = &Http1ParkSweeper::of(executor_);
+      sweeper_->add(*this, executor_, time_.park_after);
+    }
+    auto r = co_await t_->read_some(std::span<char>(w_->in.data() + in_end_, w_->in.size() - in_end_));
+    if (sweeper_) sweeper_->remove(*this);
+    clear_deadline();
+    const bool parking = std::exchange(park_requested_, false);
+    if (!r.ec && r.n > 0) {
+      in_end_ += r.n;
+      co_return true;
+    }
+    if (parking && r.ec == asio::error::operation_aborted && !broken_ && t_->is_open()) {
+      if (can_park()) {
+        park_ = true;  // read_head and serve_loop end; the connection parks
+        co_return false;
+      }
+      continue;  // TLS bytes above the socket: read on
+    }
     broken_ = true;
     co_return false;
   }
-  in_end_ += r.n;
-  co_return true;
+}
+
+void Http1Connection::request_park() {
+  if (park_requested_ || writing_ || broken_ || !t_) return;
+  park_requested_ = true;
+  boost::system::error_code ec;
+  t_->lowest_layer().cancel(ec);  // the idle read ends with operation_aborted
 }
 
 void Http1Connection::begin_request() {
   snap_ = ctx_.snapshot();
   if (snap_ && snap_->config) {
-    limits_ = snap_->config->limits;
-    timeouts_ = snap_->config->timeouts;
+    w_->limits = snap_->config->limits;
+    w_->timeouts = snap_->config->timeouts;
   }
-  parser_.set_limits(limits_);
-  parser_.start(&req_);
-  trailers_.clear();
+  w_->parser.set_limits(w_->limits);
+  w_->parser.start(&w_->req);
+  w_->trailers.clear();
   facts_ = {};
   is_head_ = close_after_ = continue_sent_ = head_sent_ = finished_ = false;
   resp_no_body_ = resp_chunked_ = resp_has_length_ = false;
   resp_remaining_ = 0;
   body_error_status_ = 0;
-  decoder_.start_none();
+  w_->decoder.start_none();
 }
 
 // Reads and parses one request head. False: close the connection (EOF,
@@ -165,13 +235,13 @@ asio::awaitable<bool> Http1Connection::read_head() {
   // arrived are under the header deadline; otherwise we idle until a byte.
   bool started = first_request_ || !pending().empty();
   auto now = time_.now();
-  time_point header_deadline = now + timeouts_.header;
+  time_point header_deadline = now + w_->timeouts.header;
   while (true) {
-    auto r = parser_.parse(pending());
+    auto r = w_->parser.parse(pending());
     consume(r.consumed);
     if (r.status == RequestParser::Status::done) break;
     if (r.status == RequestParser::Status::error) {
-      co_await send_error(parser_.error());
+      co_await send_error(w_->parser.error());
       co_return false;
     }
     bool ok;
@@ -182,22 +252,27 @@ asio::awaitable<bool> Http1Connection::read_head() {
       ok = co_await fill(Deadline::header, std::max(left, std::chrono::milliseconds(0)));
     } else {
       if (draining_ || ctx_.draining()) co_return false;
+      if (!woken_ && time_.park_after.count() == 0 && can_park()) {
+        park_ = true;  // serve_loop ends; the connection waits without a frame
+        co_return false;
+      }
+      woken_ = false;
       idle_ = true;
-      ok = co_await fill(Deadline::idle, timeouts_.idle);
+      ok = co_await fill(Deadline::idle, w_->timeouts.idle);
       idle_ = false;
       started = true;
-      header_deadline = time_.now() + timeouts_.header;
+      header_deadline = time_.now() + w_->timeouts.header;
     }
     if (!ok) co_return false;
   }
   clear_deadline();
   first_request_ = false;
-  facts_ = parser_.facts();
-  req_.start = time_.now();
-  req_.scheme = t_->tls() ? "https" : "http";
-  is_head_ = req_.method == "HEAD";
-  if (facts_.chunked) decoder_.start_chunked(limits_, &trailers_);
-  else if (req_.content_length) decoder_.start_length(*req_.content_length);
+  facts_ = w_->parser.facts();
+  w_->req.start = time_.now();
+  w_->req.scheme = t_->tls() ? "https" : "http";
+  is_head_ = w_->req.method == "HEAD";
+  if (facts_.chunked) w_->decoder.start_chunked(w_->limits, &w_->trailers);
+  else if (w_->req.content_length) w_->decoder.start_length(*w_->req.content_length);
   co_return true;
 }
 
@@ -223,15 +298,15 @@ asio::awaitable<void> Http1Connection::send_simple(int status, bool close) {
 // Discards what is left of the request body so the connection can serve
 // the next request; bounded by limits.stream_buffer bytes.
 asio::awaitable<bool> Http1Connection::drain_request_body() {
-  std::uint64_t budget = limits_.stream_buffer;
-  while (!decoder_.done()) {
-    auto s = decoder_.step(pending(), std::size_t(-1));
+  std::uint64_t budget = w_->limits.stream_buffer;
+  while (!w_->decoder.done()) {
+    auto s = w_->decoder.step(pending(), std::size_t(-1));
     if (s.status == codec::http1::BodyDecoder::Status::error) co_return false;
     if (s.consumed > budget) co_return false;
     budget -= s.consumed;
     consume(s.consumed);
     if (s.status == codec::http1::BodyDecoder::Status::need_more && s.consumed == 0) {
-      if (!co_await fill(Deadline::body, timeouts_.body_idle)) co_return false;
+      if (!co_await fill(Deadline::body, w_->timeouts.body_idle)) co_return false;
     }
   }
   co_return true;
@@ -240,30 +315,30 @@ asio::awaitable<bool> Http1Connection::drain_request_body() {
 // RFC 7540 3.2: answers 101 and prepares the hand-off to serve_http2. False
 // means "serve as HTTP/1.1" (an upgrade we may ignore) unless broken_.
 asio::awaitable<bool> Http1Connection::try_h2c() {
-  auto settings_text = req_.headers.get("http2-settings");
+  auto settings_text = w_->req.headers.get("http2-settings");
   if (!settings_text) co_return false;
   auto settings = codec::http1::base64url_decode(*settings_text);
   if (!settings) co_return false;
-  if (req_.has_body && (!req_.content_length || *req_.content_length > limits_.stream_buffer))
+  if (w_->req.has_body && (!w_->req.content_length || *w_->req.content_length > w_->limits.stream_buffer))
     co_return false;  // too big to buffer for stream 1: stay on HTTP/1.1
   auto up = std::make_unique<H2cUpgrade>();
   up->settings_payload = std::move(*settings);
-  while (!decoder_.done()) {
-    auto s = decoder_.step(pending(), std::size_t(-1));
+  while (!w_->decoder.done()) {
+    auto s = w_->decoder.step(pending(), std::size_t(-1));
     if (s.status == codec::http1::BodyDecoder::Status::data) up->body.append(s.data);
     consume(s.consumed);
     if (s.status == codec::http1::BodyDecoder::Status::need_more && s.consumed == 0) {
-      if (!co_await fill(Deadline::body, timeouts_.body_idle)) co_return false;
+      if (!co_await fill(Deadline::body, w_->timeouts.body_idle)) co_return false;
     }
   }
   static constexpr std::string_view k101 =
       "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n";
-  out_.append(k101);
+  w_->out.append(k101);
   if (co_await flush()) co_return false;
-  req_.headers.remove("upgrade");
-  req_.headers.remove("http2-settings");
-  req_.headers.remove("connection");
-  up->request = std::move(req_);
+  w_->req.headers.remove("upgrade");
+  w_->req.headers.remove("http2-settings");
+  w_->req.headers.remove("connection");
+  up->request = std::move(w_->req);
   upgrade_ = std::move(up);
   co_return true;
 }
@@ -295,43 +370,145 @@ asio::awaitable<void> Http1Connection::serve_loop() {
       break;  // response cut short: only closing tells the client
     }
     if (broken_ || close_after_) break;
-    if (!decoder_.done()) {
+    if (!w_->decoder.done()) {
       if (facts_.expect_continue && !continue_sent_) break;
       if (!co_await drain_request_body()) break;
     }
   }
-  if (!upgrade_ && !handed_off_ && !out_.empty() && !broken_) (void)co_await flush();
-  done_ = true;
-  timer_.cancel();
+  if (!upgrade_ && !handed_off_ && !w_->out.empty() && !broken_) (void)co_await flush();
+  if (park_ && !can_park()) park_ = false;
+  if (!park_) {
+    done_ = true;
+    timer_.cancel();  // the watchdog ends
+  }
 }
 
-asio::awaitable<void> Http1Connection::run() {
-  Registration reg(ctx_, this);
-  using namespace asio::experimental::awaitable_operators;
-  co_await (serve_loop() && watchdog());
-  if (upgrade_ || handed_off_) co_return;
-  if (t_ && t_->is_open()) {
+bool Http1Connection::can_park() const {
+  return t_ && !handed_off_ && !upgrade_ && !broken_ && !writing_ && t_->is_open() &&
+         pending().empty() && w_->out.empty() && !t_->buffered();
+}
+
+// The driver coroutine. `own` holds the connection while it runs: released
+// when it parks or ends normally; destroyed with the frame (after the
+// frames it awaits) if the io_context goes away first.
+asio::awaitable<void> Http1Connection::drive(Owner own) {
+  try {
+    co_await serve_loop();
+  } catch (...) {
+    park_ = false;
+    broken_ = true;
+  }
+  if (park_) {
+    running_ = false;
+    park();  // the readability wait takes the ownership
+    own.release();
+    co_return;
+  }
+  if (!done_) {
+    done_ = true;
+    timer_.cancel();
+  }
+  if (!upgrade_ && !handed_off_ && t_ && t_->is_open()) {
     if (broken_) t_->close();
     else co_await t_->shutdown();
   }
+  running_ = false;
+  own.release();
+  maybe_end();
 }
+
+void Http1Connection::spawn_driver() {
+  running_ = true;
+  asio::co_spawn(executor_, drive(Owner(this)), asio::detached);
+}
+
+void Http1Connection::start() {
+  arm_watchdog();
+  spawn_driver();
+}
+
+void Http1Connection::park() {
+  park_ = false;
+  const auto idle = w_->timeouts.idle;
+  in_begin_ = in_end_ = 0;
+  release_http1_work(std::move(w_));
+  snap_.reset();
+  t_->release_buffers();
+  parked_ = idle_ = true;
+  parked_gauge().add();
+  set_deadline(Deadline::idle, idle);
+  t_->lowest_layer().async_wait(
+      asio::ip::tcp::socket::wait_read,
+      [own = Owner(this)](boost::system::error_code ec) mutable { own.release()->on_readable(ec); });
+}
+
+void Http1Connection::on_readable(boost::system::error_code ec) {
+  parked_ = idle_ = false;
+  parked_gauge().sub();
+  if (ec || broken_ || !t_ || !t_->is_open()) {
+    // Idle timeout, drain, or the socket failed: close.
+    broken_ = done_ = true;
+    clear_deadline();
+    if (t_) t_->close();
+    timer_.cancel();
+    maybe_end();
+    return;
+  }
+  w_ = acquire_http1_work();
+  woken_ = true;  // read now (EOF included) rather than park again
+  spawn_driver();
+}
+
+namespace {
+asio::awaitable<void> continue_h2c(std::unique_ptr<io::Transport> t, ServerContext& ctx,
+                                   http::ConnInfo info, std::string leftover,
+                                   std::unique_ptr<H2cUpgrade> up, std::shared_ptr<void> keep,
+                                   std::function<void()> on_end) {
+  try {
+    co_await serve_http2(std::move(t), ctx, std::move(info), std::move(leftover), std::move(up));
+  } catch (...) {
+  }
+  if (on_end) on_end();
+}
+}  // namespace
+
+void Http1Connection::maybe_end() {
+  if (running_ || parked_ || watching_) return;
+  note_connection_closed(executor_);
+  if (upgrade_ && t_) {
+    asio::co_spawn(executor_,
+                   continue_h2c(std::move(t_), ctx_, info_, take_leftover(), std::move(upgrade_),
+                                std::move(keep_), std::move(on_end_)),
+                   asio::detached);
+  }
+  delete this;
+}
+
+void start_http1(std::unique_ptr<io::Transport> t, ServerContext& ctx, http::ConnInfo info,
+                 std::string initial, std::shared_ptr<void> keep, std::function<void()> on_end) {
+  auto* c = new Http1Connection(std::move(t), ctx, std::move(info), std::move(initial),
+                                std::move(keep), std::move(on_end));
+  c->start();
+}
+
+namespace {
+// Signalled by the connection's end (serve_http1).
+struct EndSignal {
+  explicit EndSignal(const asio::any_io_executor& ex)
+      : timer(ex, asio::steady_timer::time_point::max()) {}
+  asio::steady_timer timer;
+  bool ended = false;
+};
+}  // namespace
 
 boost::asio::awaitable<void> serve_http1(std::unique_ptr<io::Transport> t, ServerContext& ctx,
                                          http::ConnInfo info, std::string initial) {
-  std::unique_ptr<io::Transport> transport;
-  std::unique_ptr<H2cUpgrade> upgrade;
-  std::string leftover;
-  {
-    Http1Connection c(std::move(t), ctx, std::move(info), std::move(initial));
-    co_await c.run();
-    if (!c.upgraded()) co_return;
-    info = c.info();
-    leftover = c.take_leftover();
-    upgrade = c.take_upgrade();
-    transport = c.take_transport();
-  }
-  co_await serve_http2(std::move(transport), ctx, std::move(info), std::move(leftover),
-                       std::move(upgrade));
+  auto end = std::make_shared<EndSignal>(t->get_executor());
+  start_http1(std::move(t), ctx, std::move(info), std::move(initial), nullptr, [end] {
+    end->ended = true;
+    end->timer.cancel();
+  });
+  while (!end->ended) (void)co_await end->timer.async_wait(use_tuple);
 }
 
 }  // namespace strata::conn

@@ -15,40 +15,53 @@
 // A handler that throws or leaves its response unfinished is handled and
 // counted by the shared policy (conn/handler_policy.hpp). Time (deadlines,
 // request start) comes from ServerContext::time().
+// Parking: between requests, with nothing buffered (no pipelined bytes, no
+// TLS bytes above the socket) and nothing to write, the driver coroutine
+// ends and the connection parks: it gives its per-request state back to
+// the worker's pool (conn/http1_work.hpp), drops its snapshot, and waits for
+// readability with a small completion handler (socket.async_wait) while the
+// deadline watchdog (a timer completion handler, never a coroutine) keeps
+// the idle deadline. Readability starts the driver again; the idle timeout
+// or drain() closes the socket, which ends the wait. A parked connection
+// holds no coroutine frame and no buffer. Gauge
+// strata_http1_parked_connections counts them.
+// Lifetime: the object owns itself (start_http1); the pending operation
+// that will continue it (the driver's completion or the readability wait)
+// holds the ownership, so destroying the io_context frees it.
 // Everything runs on the connection's executor (one worker thread).
-// Internal to conn/: other modules use conn::serve_http1().
+// Internal to conn/: other modules use conn::start_http1 / serve_http1().
 #pragma once
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
-#include "codec/http1/body_decoder.hpp"
-#include "codec/http1/request_parser.hpp"
+#include "conn/http1_park_sweeper.hpp"
+#include "conn/http1_work.hpp"
 #include "conn/server_context.hpp"
 
 namespace strata::conn {
 
-class Http1Connection final : public Connection, public http::Exchange {
+class Http1Connection final : public Connection, public http::Exchange, public Parkable {
  public:
+  // Use start(): the object owns itself once started.
   Http1Connection(std::unique_ptr<io::Transport> t, ServerContext& ctx, http::ConnInfo info,
-                  std::string initial);
+                  std::string initial, std::shared_ptr<void> keep, std::function<void()> on_end);
   ~Http1Connection() override;
 
-  // Serves requests until the connection closes or upgrades to h2c.
-  boost::asio::awaitable<void> run();
-  // After run(): set when the connection switched to h2c; the caller then
-  // takes the transport, upgrade and leftover bytes for serve_http2().
-  bool upgraded() const { return upgrade_ != nullptr; }
-  std::unique_ptr<io::Transport> take_transport() { return std::move(t_); }
-  std::unique_ptr<H2cUpgrade> take_upgrade() { return std::move(upgrade_); }
-  std::string take_leftover();
+  // Serves requests until the connection closes (then runs on_end and
+  // frees itself) or upgrades to h2c (then serve_http2 takes over, and
+  // on_end runs when it returns). Returns at once.
+  void start();
   const http::ConnInfo& info() const { return info_; }
 
   // Connection
   void drain() override;
+  // Parkable: the sweeper found it waiting for a request for park_after.
+  void request_park() override;
 
   // http::Exchange
-  http::Request& request() override { return req_; }
+  http::Request& request() override { return w_->req; }
   const http::ConnInfo& conn() const override { return info_; }
   boost::asio::any_io_executor executor() const override { return executor_; }
   boost::asio::awaitable<http::IoResult> read_body(std::span<char> buf) override;
@@ -69,22 +82,36 @@ class Http1Connection final : public Connection, public http::Exchange {
  private:
   enum class Deadline : std::uint8_t { none, header, idle, body, write };
   using time_point = core::Clock::time_point;
+  struct Owner;  // move-only ownership of `this`, held by the pending continuation
+
+  // The driver: serve_loop, then (unless parking) the close.
+  boost::asio::awaitable<void> drive(Owner own);
+  void spawn_driver();
+  void park();
+  void on_readable(boost::system::error_code ec);
+  void arm_watchdog();
+  void on_watchdog();
+  // Frees the connection (or hands it to h2c) once nothing is pending.
+  void maybe_end();
+  bool can_park() const;
 
   boost::asio::awaitable<void> serve_loop();
-  boost::asio::awaitable<void> watchdog();
   void set_deadline(Deadline kind, std::chrono::milliseconds d);
   // The read deadline (header, idle, body); writes have their own, so a
   // handler may read the request body while another coroutine writes.
   void clear_deadline() { deadline_ = time_point::max(); deadline_kind_ = Deadline::none; }
 
-  // Read buffer: unconsumed bytes are in_[in_begin_, in_end_).
-  std::string_view pending() const { return {in_.data() + in_begin_, in_end_ - in_begin_}; }
+  // Read buffer: unconsumed bytes are in[in_begin_, in_end_).
+  std::string_view pending() const {
+    return w_ ? std::string_view{w_->in.data() + in_begin_, in_end_ - in_begin_} : std::string_view{};
+  }
   void consume(std::size_t n);
+  std::string take_leftover();
   // Flushes queued output, then reads more bytes (growing the buffer up to
   // the head limits). False on EOF, error, timeout or close.
   boost::asio::awaitable<bool> fill(Deadline kind, std::chrono::milliseconds d);
 
-  // Writes queued out_ plus `extra` in one gathered write.
+  // Writes queued out plus `extra` in one gathered write.
   boost::asio::awaitable<http::error_code> write_out(std::span<const boost::asio::const_buffer> extra);
   boost::asio::awaitable<http::error_code> flush();
   // Ends the response; batches it when a pipelined request is waiting.
@@ -112,35 +139,37 @@ class Http1Connection final : public Connection, public http::Exchange {
   boost::asio::any_io_executor executor_;
   const ConnTime& time_;
   Timer timer_;
-  std::shared_ptr<const Snapshot> snap_;
-  config::Limits limits_;
-  config::Timeouts timeouts_;
+  std::shared_ptr<const Snapshot> snap_;   // null while parked
+  std::shared_ptr<void> keep_;             // held for the life of the connection
+  std::function<void()> on_end_;
 
-  std::string in_;
+  // Per-request state, from the worker's pool; null while parked.
+  std::unique_ptr<Http1Work> w_;
   std::size_t in_begin_ = 0, in_end_ = 0;
-  std::string out_;           // serialized bytes not yet written
-
-  codec::http1::RequestParser parser_;
-  codec::http1::BodyDecoder decoder_;
-  http::Request req_;
-  http::Headers trailers_;
   std::unique_ptr<H2cUpgrade> upgrade_;
 
   // Timeouts (lazy deadline: the watchdog re-arms to deadline_ on wake).
   time_point deadline_ = time_point::max();
   time_point armed_ = time_point::max();
+  time_point write_deadline_ = time_point::max();
   Deadline deadline_kind_ = Deadline::none;
   Deadline timed_out_ = Deadline::none;
-  time_point write_deadline_ = time_point::max();
   bool writing_ = false;       // a write_out is in flight (reads must not flush)
 
   // Connection state.
-  bool done_ = false;
+  bool done_ = false;          // the driver ended for good
   bool draining_ = false;
   bool idle_ = false;          // waiting for the first byte of a request
   bool broken_ = false;        // transport unusable or framing lost: close now
   bool first_request_ = true;
   bool handed_off_ = false;    // transport given away by upgrade()
+  bool park_ = false;          // serve_loop ended to park
+  bool parked_ = false;        // the readability wait is pending
+  bool woken_ = false;         // readable after parking: read, do not park again
+  bool park_requested_ = false;  // the sweeper cancelled the idle read to park
+  Http1ParkSweeper* sweeper_ = nullptr;  // set while listed
+  bool running_ = false;       // the driver coroutine is alive
+  bool watching_ = false;      // a watchdog wait is pending
 
   // Per-exchange state.
   codec::http1::HeadFacts facts_;
@@ -154,6 +183,16 @@ class Http1Connection final : public Connection, public http::Exchange {
   bool resp_has_length_ = false;
   std::uint64_t resp_remaining_ = 0;
   int body_error_status_ = 0;  // 413/400 after a bad request body
+
+  // Last: the context may call drain() from add(), which needs every
+  // member above initialized.
+  Registration reg_;
 };
+
+// Starts an HTTP/1.1 connection (returns at once). `ctx` must live until
+// on_end runs; `keep` is held until then (the caller's context, snapshot,
+// connection-limit ticket).
+void start_http1(std::unique_ptr<io::Transport> t, ServerContext& ctx, http::ConnInfo info,
+                 std::string initial, std::shared_ptr<void> keep, std::function<void()> on_end);
 
 }  // namespace strata::conn

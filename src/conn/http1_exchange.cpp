@@ -18,7 +18,7 @@ using codec::http1::Error;
 namespace errc = boost::system::errc;
 
 namespace {
-// Complete responses up to this size wait in out_ while a pipelined request
+// Complete responses up to this size wait in w_->out while a pipelined request
 // is already buffered, so a burst of small responses leaves in one write.
 constexpr std::size_t kBatchLimit = 64 * 1024;
 thread_local codec::http1::DateCache t_date;
@@ -45,7 +45,7 @@ bool Http1Connection::write_out_now(std::span<const asio::const_buffer> extra,
                                     io::Transport::Rest& rest, http::error_code& ec) {
   std::array<asio::const_buffer, 8> bufs;
   std::size_t n = 0;
-  if (!out_.empty()) bufs[n++] = asio::buffer(out_);
+  if (!w_->out.empty()) bufs[n++] = asio::buffer(w_->out);
   for (const auto& b : extra)
     if (b.size() && n < bufs.size()) bufs[n++] = b;
   ec = {};
@@ -58,18 +58,18 @@ bool Http1Connection::write_out_now(std::span<const asio::const_buffer> extra,
   // what it does not take is written asynchronously under the deadline.
   t_->write_some_now(std::span<const asio::const_buffer>(bufs.data(), n), rest, ec);
   if (!ec && rest.n > 0) return false;
-  out_.clear();
+  w_->out.clear();
   if (ec) broken_ = true;
   return true;
 }
 
 asio::awaitable<http::error_code> Http1Connection::finish_write(const io::Transport::Rest& rest) {
-  set_deadline(Deadline::write, timeouts_.body_idle);
+  set_deadline(Deadline::write, w_->timeouts.body_idle);
   writing_ = true;
   auto ec = co_await t_->write(rest.span());
   writing_ = false;
   write_deadline_ = time_point::max();
-  out_.clear();
+  w_->out.clear();
   if (ec) broken_ = true;
   co_return ec;
 }
@@ -89,8 +89,8 @@ asio::awaitable<http::error_code> Http1Connection::flush() {
 bool Http1Connection::end_response_now(std::span<const char> tail, io::Transport::Rest& rest,
                                        http::error_code& ec) {
   finished_ = true;
-  if (!close_after_ && !pending().empty() && out_.size() + tail.size() <= kBatchLimit) {
-    out_.append(tail.data(), tail.size());
+  if (!close_after_ && !pending().empty() && w_->out.size() + tail.size() <= kBatchLimit) {
+    w_->out.append(tail.data(), tail.size());
     ec = {};
     return true;
   }
@@ -106,7 +106,7 @@ asio::awaitable<http::error_code> Http1Connection::end_response(std::span<const 
 }
 
 const http::Headers* Http1Connection::request_trailers() const {
-  return decoder_.chunked() && decoder_.done() ? &trailers_ : nullptr;
+  return w_->decoder.chunked() && w_->decoder.done() ? &w_->trailers : nullptr;
 }
 
 asio::awaitable<http::IoResult> Http1Connection::read_body(std::span<char> buf) {
@@ -114,33 +114,33 @@ asio::awaitable<http::IoResult> Http1Connection::read_body(std::span<char> buf) 
     co_return http::IoResult{errc::make_error_code(body_error_status_ == 413 ? errc::message_size
                                                                              : errc::bad_message)};
   }
-  if (decoder_.done()) co_return http::IoResult{};
+  if (w_->decoder.done()) co_return http::IoResult{};
   if (broken_) co_return http::IoResult{errc::make_error_code(errc::connection_reset)};
   if (buf.empty()) co_return http::IoResult{errc::make_error_code(errc::invalid_argument)};
   if (facts_.expect_continue && !continue_sent_ && !head_sent_) {
     continue_sent_ = true;
-    out_.append(codec::http1::kContinue);
+    w_->out.append(codec::http1::kContinue);
     if (auto ec = co_await flush()) co_return http::IoResult{ec};
   }
   while (true) {
     // Fast path: a Content-Length body with nothing buffered is read
     // straight into the caller's buffer.
-    if (pending().empty() && !decoder_.chunked()) {
-      std::size_t want = std::size_t(std::min<std::uint64_t>(buf.size(), decoder_.remaining()));
-      if (!out_.empty() && !writing_) {
+    if (pending().empty() && !w_->decoder.chunked()) {
+      std::size_t want = std::size_t(std::min<std::uint64_t>(buf.size(), w_->decoder.remaining()));
+      if (!w_->out.empty() && !writing_) {
         if (auto ec = co_await flush()) co_return http::IoResult{ec};
       }
-      set_deadline(Deadline::body, timeouts_.body_idle);
+      set_deadline(Deadline::body, w_->timeouts.body_idle);
       auto r = co_await t_->read_some(buf.first(want));
       clear_deadline();
       if (r.ec || r.n == 0) {
         broken_ = true;
         co_return http::IoResult{r.ec ? r.ec : errc::make_error_code(errc::connection_reset)};
       }
-      auto s = decoder_.step(std::string_view(buf.data(), r.n), r.n);
+      auto s = w_->decoder.step(std::string_view(buf.data(), r.n), r.n);
       co_return http::IoResult{{}, s.data.size()};
     }
-    auto s = decoder_.step(pending(), buf.size());
+    auto s = w_->decoder.step(pending(), buf.size());
     switch (s.status) {
       case BodyDecoder::Status::data:
         std::memcpy(buf.data(), s.data.data(), s.data.size());
@@ -150,7 +150,7 @@ asio::awaitable<http::IoResult> Http1Connection::read_body(std::span<char> buf) 
         consume(s.consumed);
         co_return http::IoResult{};
       case BodyDecoder::Status::error: {
-        Error e = decoder_.error();
+        Error e = w_->decoder.error();
         h1metrics::bad_request(e).inc();
         body_error_status_ = codec::http1::status(e);
         close_after_ = true;
@@ -159,7 +159,7 @@ asio::awaitable<http::IoResult> Http1Connection::read_body(std::span<char> buf) 
       }
       case BodyDecoder::Status::need_more:
         consume(s.consumed);
-        if (!co_await fill(Deadline::body, timeouts_.body_idle))
+        if (!co_await fill(Deadline::body, w_->timeouts.body_idle))
           co_return http::IoResult{errc::make_error_code(errc::connection_reset)};
         break;
     }
@@ -169,31 +169,31 @@ asio::awaitable<http::IoResult> Http1Connection::read_body(std::span<char> buf) 
 asio::awaitable<http::error_code> Http1Connection::send_interim(const http::Response& r) {
   if (r.status < 100 || r.status >= 200 || r.status == 101)
     co_return errc::make_error_code(errc::invalid_argument);
-  if (head_sent_ || req_.protocol == http::Protocol::http10) co_return http::error_code{};
+  if (head_sent_ || w_->req.protocol == http::Protocol::http10) co_return http::error_code{};
   if (r.status == 100) {
     if (continue_sent_) co_return http::error_code{};
     continue_sent_ = true;
   }
-  codec::http1::serialize_interim(r, out_);
+  codec::http1::serialize_interim(r, w_->out);
   co_return co_await flush();
 }
 
 asio::awaitable<http::error_code> Http1Connection::send_head(http::Response& r, bool end_stream) {
   if (head_sent_ || r.status < 200) co_return errc::make_error_code(errc::invalid_argument);
   if (broken_) co_return errc::make_error_code(errc::connection_reset);
-  auto f = codec::http1::plan_framing(r, is_head_, req_.protocol, end_stream);
+  auto f = codec::http1::plan_framing(r, is_head_, w_->req.protocol, end_stream);
   if (!facts_.keep_alive || draining_ || ctx_.draining() || f.close_delimited ||
       body_error_status_ || has_close_token(r.headers))
     close_after_ = true;
   // The client waits for 100 before sending its body: we will not read it.
-  if (facts_.expect_continue && !continue_sent_ && !decoder_.done()) close_after_ = true;
+  if (facts_.expect_continue && !continue_sent_ && !w_->decoder.done()) close_after_ = true;
 
   codec::http1::HeadOptions o;
   o.close = close_after_;
-  o.keep_alive = !close_after_ && req_.protocol == http::Protocol::http10;
+  o.keep_alive = !close_after_ && w_->req.protocol == http::Protocol::http10;
   o.date = t_date.get();
   o.server = "strata";
-  codec::http1::serialize_head(r, f, o, out_);
+  codec::http1::serialize_head(r, f, o, w_->out);
 
   head_sent_ = true;
   resp_no_body_ = f.no_body;
@@ -248,11 +248,11 @@ asio::awaitable<http::error_code> Http1Connection::send_body(std::span<const cha
   if (end_stream) {
     pieces[n++] = cb(codec::http1::kLastChunk);
     finished_ = true;
-    std::size_t total = out_.size();
+    std::size_t total = w_->out.size();
     for (std::size_t i = 0; i < n; ++i) total += pieces[i].size();
     if (!close_after_ && !pending().empty() && total <= kBatchLimit) {
       for (std::size_t i = 0; i < n; ++i)
-        out_.append(static_cast<const char*>(pieces[i].data()), pieces[i].size());
+        w_->out.append(static_cast<const char*>(pieces[i].data()), pieces[i].size());
       co_return http::error_code{};
     }
   }
@@ -262,25 +262,25 @@ asio::awaitable<http::error_code> Http1Connection::send_body(std::span<const cha
 asio::awaitable<http::error_code> Http1Connection::send_trailers(const http::Headers& t) {
   if (!head_sent_ || finished_) co_return errc::make_error_code(errc::invalid_argument);
   if (!resp_chunked_) co_return co_await send_body({}, true);
-  codec::http1::serialize_last_chunk(t, out_);
+  codec::http1::serialize_last_chunk(t, w_->out);
   co_return co_await end_response({});
 }
 
 asio::awaitable<std::unique_ptr<io::Transport>> Http1Connection::upgrade(
     http::Response& r101, std::string& leftover) {
   // CONNECT (RFC 9110 9.3.6): a 2xx switches the connection to a tunnel too.
-  const bool connect = req_.method == "CONNECT" && r101.status >= 200 && r101.status < 300;
-  if (handed_off_ || head_sent_ || broken_ || !t_ || !decoder_.done() || body_error_status_ ||
-      (!connect && (r101.status != 101 || !http::is_upgrade_request(req_) ||
+  const bool connect = w_->req.method == "CONNECT" && r101.status >= 200 && r101.status < 300;
+  if (handed_off_ || head_sent_ || broken_ || !t_ || !w_->decoder.done() || body_error_status_ ||
+      (!connect && (r101.status != 101 || !http::is_upgrade_request(w_->req) ||
                     !r101.headers.has("upgrade"))))
     co_return nullptr;
-  if (!out_.empty()) {  // batched responses of earlier pipelined requests
+  if (!w_->out.empty()) {  // batched responses of earlier pipelined requests
     if (co_await flush()) co_return nullptr;
   }
   if (connect) {
     std::string head;
     codec::http1::serialize_interim(r101, head);  // status line + fields, no framing
-    out_ += head;
+    w_->out += head;
     head_sent_ = finished_ = true;
     if (co_await flush()) co_return nullptr;
     handed_off_ = true;
@@ -295,10 +295,10 @@ asio::awaitable<std::unique_ptr<io::Transport>> Http1Connection::upgrade(
   std::string head;
   codec::http1::serialize_interim(r101, head);
   head.resize(head.size() - codec::http1::kCrlf.size());
-  out_ += head;
-  out_ += "connection: upgrade\r\nupgrade: ";
-  out_ += proto;
-  out_ += "\r\n\r\n";
+  w_->out += head;
+  w_->out += "connection: upgrade\r\nupgrade: ";
+  w_->out += proto;
+  w_->out += "\r\n\r\n";
   head_sent_ = finished_ = true;
   if (co_await flush()) co_return nullptr;
   handed_off_ = true;

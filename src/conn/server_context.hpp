@@ -84,7 +84,10 @@ struct H2cUpgrade {
   std::string body;               // request body already read (bounded)
 };
 
-// Connection drivers: each owns the transport until it returns.
+// Connection drivers: each owns the transport until it returns. The
+// HTTP/1.1 one is a thin wait on start_http1 (conn/http1_connection.hpp),
+// whose connection parks between requests without a coroutine frame;
+// serve_http1 returns when that connection (or its h2c successor) ends.
 // `initial` holds bytes already read while detecting the protocol.
 boost::asio::awaitable<void> serve_http1(std::unique_ptr<io::Transport> t, ServerContext& ctx,
                                          http::ConnInfo info, std::string initial);

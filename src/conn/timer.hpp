@@ -38,6 +38,10 @@ class TimerQueue {
 struct ConnTime {
   const core::Clock* clock = &core::SteadyClock::instance();
   TimerQueue* queue = nullptr;  // null: deadlines are real steady_timer expiries
+  // An idle HTTP/1.1 keep-alive connection parks (conn/http1_connection.hpp)
+  // once it has waited this long for its next request (real time, checked
+  // by conn/http1_park_sweeper.hpp); 0: parks at once (fake-clock tests).
+  std::chrono::milliseconds park_after{100};
   core::Clock::time_point now() const { return clock->now(); }
 };
 
@@ -74,6 +78,35 @@ class Timer {
       queue_->disarm(*this);
     }
     co_return !expired_;
+  }
+  // The same wait with a completion handler instead of a coroutine (no
+  // frame): `f(bool cancelled)` runs on the timer's executor, true when
+  // cancel() ended the wait, false when the deadline passed.
+  template <class F>
+  void async_wait_until(time_point at, F f) {
+    if (!queue_) {
+      t_.expires_at(at);
+      t_.async_wait([f = std::move(f)](boost::system::error_code ec) mutable {
+        f(ec == boost::asio::error::operation_aborted);
+      });
+      return;
+    }
+    expired_ = false;
+    t_.expires_at(time_point::max());
+    if (at <= clock_->now()) {
+      expired_ = true;
+      t_.expires_at(time_point::min());  // completes at once
+    } else if (at != time_point::max()) {
+      armed_ = true;
+      queue_->arm(*this, at);
+    }
+    t_.async_wait([this, f = std::move(f)](boost::system::error_code) mutable {
+      if (armed_) {
+        armed_ = false;
+        queue_->disarm(*this);
+      }
+      f(!expired_);
+    });
   }
   // Ends the current wait (if any) with true.
   void cancel() { t_.cancel(); }

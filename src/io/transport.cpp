@@ -156,6 +156,15 @@ class TlsTransport final : public Transport {
   }
   PeerCertificate peer_certificate() const { return peer_certificate_of(s_->native_handle()); }
   tcp::socket& lowest_layer() override { return s_->next_layer(); }
+  // Records OpenSSL holds (decrypted or not) or bytes in the BIO pair that
+  // Asio's stream fed from the socket but OpenSSL has not read yet.
+  bool buffered() const override {
+    SSL* ssl = s_->native_handle();
+    if (SSL_has_pending(ssl)) return true;
+    BIO* rbio = SSL_get_rbio(ssl);
+    return rbio && BIO_ctrl_pending(rbio) > 0;
+  }
+  void release_buffers() override { std::string().swap(scratch_); }
 
  private:
   std::unique_ptr<TlsStream> s_;

@@ -69,6 +69,13 @@ class Transport {
   // Server side: the client certificate (mTLS); empty for plain TCP.
   virtual PeerCertificate peer_certificate() const { return {}; }
   virtual boost::asio::ip::tcp::socket& lowest_layer() = 0;
+  // True when bytes already taken from the socket wait above it (TLS
+  // records or plaintext OpenSSL holds): a reader must read rather than
+  // wait for the socket's readability. Plain TCP: never.
+  virtual bool buffered() const { return false; }
+  // Frees what the transport keeps between uses (TLS: the write coalescing
+  // buffer) while its connection idles. Never during a read or write.
+  virtual void release_buffers() {}
 };
 
 using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;

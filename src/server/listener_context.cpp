@@ -108,12 +108,16 @@ asio::awaitable<void> ListenerContext::accept_loop() {
     asio::co_spawn(
         acceptor_.get_executor(),
         [s = std::move(sock), self]() mutable -> asio::awaitable<void> {
+          // Released when the connection ends, which for a parked HTTP/1.1
+          // connection is after serve_connection returned.
+          std::shared_ptr<void> hold(nullptr, [self](void*) {
+            self->process_connections_.fetch_sub(1, std::memory_order_relaxed);
+          });
           try {
-            co_await conn::serve_connection(std::move(s), self);
+            co_await conn::serve_connection(std::move(s), self, std::move(hold));
           } catch (const std::exception& e) {
             spdlog::error("connection on {} ended by exception: {}", self->snapshot()->listener->name, e.what());
           }
-          self->process_connections_.fetch_sub(1, std::memory_order_relaxed);
         },
         asio::detached);
   }

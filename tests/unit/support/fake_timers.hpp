@@ -13,7 +13,11 @@ namespace strata::test {
 
 class FakeTimers final : public conn::TimerQueue {
  public:
-  FakeTimers() { time.clock = &clock; time.queue = this; }
+  FakeTimers() {
+    time.clock = &clock;
+    time.queue = this;
+    time.park_after = {};  // idle h1 connections park at once: no real-time sweep
+  }
   FakeTimers(const FakeTimers&) = delete;
   FakeTimers& operator=(const FakeTimers&) = delete;
 
