@@ -15,6 +15,9 @@
 // A handler that throws or leaves its response unfinished is handled and
 // counted by the shared policy (conn/handler_policy.hpp). Time (deadlines,
 // request start) comes from ServerContext::time().
+// Over plain TCP a Content-Length body may come from a file region
+// (http::FileBodySink): the head goes out with MSG_MORE, the region with
+// sendfile(2) (http1_send_file.cpp).
 // Everything runs on the connection's executor (one worker thread).
 // Internal to conn/: other modules use conn::serve_http1().
 #pragma once
@@ -25,10 +28,11 @@
 #include "codec/http1/body_decoder.hpp"
 #include "codec/http1/request_parser.hpp"
 #include "conn/server_context.hpp"
+#include "http/file_body.hpp"
 
 namespace strata::conn {
 
-class Http1Connection final : public Connection, public http::Exchange {
+class Http1Connection final : public Connection, public http::Exchange, public http::FileBodySink {
  public:
   Http1Connection(std::unique_ptr<io::Transport> t, ServerContext& ctx, http::ConnInfo info,
                   std::string initial);
@@ -61,6 +65,11 @@ class Http1Connection final : public Connection, public http::Exchange {
   bool head_sent() const override { return head_sent_; }
   bool finished() const override { return finished_; }
   void reset() override;
+  // http::FileBodySink: native on plain TCP for a Content-Length response
+  // whose head is sent and body not finished.
+  bool native_send_file() const override;
+  boost::asio::awaitable<http::error_code> send_file(int fd, std::uint64_t offset, std::uint64_t len,
+                                                     bool end_stream) override;
   // Sends the 101 and hands the transport away (see http::Exchange); the
   // serve loop then ends without touching it.
   boost::asio::awaitable<std::unique_ptr<io::Transport>> upgrade(http::Response& r101,
