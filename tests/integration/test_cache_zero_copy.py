@@ -4,7 +4,8 @@ over HTTP/1.1 on plain TCP with sendfile, byte-identical (sha256) on every
 hit; Range, HEAD and a conditional request on it still answer from the
 cache; h2c, and h1 and h2 over TLS (the copying paths) serve the same
 bytes; strata_cache_body_files counts the memfd and falls back to 0 when a
-purge drops the object. Every wait is bounded."""
+purge drops the object; with `cache: {zero_copy_min_bytes: 0}` no memfd is
+made and hits are the same bytes. Every wait is bounded."""
 import hashlib
 import re
 import time
@@ -21,7 +22,7 @@ PATH = f"/big/{SIZE}?etag=%22zc1%22"
 CONFIG = """
 workers: 2
 admin: {{address: "127.0.0.1:0", auth: {{token: {token}}}}}
-cache: {{memory_bytes: 64MiB}}
+cache: {{memory_bytes: 64MiB{extra}}}
 listeners:
   - name: web
     address: "127.0.0.1:0"
@@ -48,9 +49,11 @@ def expected(n=SIZE):
 
 
 @pytest.fixture
-def env(spawn, write_config, cert):
+def env(spawn, write_config, cert, request):
     o = CacheOrigin()
-    s = spawn("serve", "-c", write_config(CONFIG.format(token=TOKEN, port=o.port, crt=cert[0], key=cert[1])))
+    extra = getattr(request, "param", "")
+    s = spawn("serve", "-c", write_config(CONFIG.format(token=TOKEN, port=o.port, crt=cert[0], key=cert[1],
+                                                        extra=extra)))
     s.origin = o
     yield s
     o.close()
@@ -132,4 +135,14 @@ def test_small_bodies_stay_on_the_heap(env):
     for _ in range(2):
         st, head, body = fetch(web)
         assert st == 200 and body == expected(1000)
+    assert metric(env, "strata_cache_body_files") == 0
+
+
+@pytest.mark.parametrize("env", [", zero_copy_min_bytes: 0"], indirect=True)
+def test_zero_copy_off_keeps_bodies_on_the_heap(env):
+    web = f"http://127.0.0.1:{env.ports['web']}{PATH}"
+    for _ in range(3):
+        st, head, body = fetch(web)
+        assert st == 200 and sha(body) == sha(expected())
+    assert env.origin.hits(PATH) == 1
     assert metric(env, "strata_cache_body_files") == 0
