@@ -84,7 +84,7 @@ void CaptureExchange::abandon() {
 
 void CaptureExchange::finish() {
   if (!obj_) return;
-  obj_->body = std::make_shared<const std::string>(std::move(body_));
+  obj_->body = make_body(std::move(body_));  // a memfd when large (cache/body.hpp)
   stored_ = p_.store->insert(std::move(obj_));
   obj_.reset();
   decided();

@@ -15,7 +15,7 @@ std::uint64_t Object::charge() const {
   for (const auto& f : vary) n += kFieldOverhead + f.name.size() + f.value.size();
   for (const auto& f : headers) n += kFieldOverhead + f.name.size() + f.value.size();
   for (const auto& t : tags) n += kFieldOverhead + t.size();
-  if (body) n += body->size();
+  if (body) n += body->footprint();  // a memfd: whole pages
   return n;
 }
 

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cache/body.hpp"
+
 namespace strata::cache {
 
 using WallTime = std::chrono::system_clock::time_point;
@@ -33,7 +35,7 @@ struct Object {
   // The stored response (hop-by-hop fields removed).
   int status = 200;
   std::vector<Field> headers;               // names lower case, order kept
-  std::shared_ptr<const std::string> body;  // never null; complete
+  Body body;  // never null; complete (cache/body.hpp: heap or sealed memfd)
 
   // RFC 9111 4.2.3 inputs: when the request that produced it was sent and
   // when its response head arrived (wall clock of this process).

@@ -199,7 +199,7 @@ std::optional<Object> decode(std::string_view file) {
   Object o;
   if (!decode_meta_into(meta, o)) return std::nullopt;
   o.invalidated = (h->flags & kFlagInvalidated) != 0;
-  o.body = std::make_shared<const std::string>(body);
+  o.body = make_body(std::string(body));  // a memfd when large (cache/body.hpp)
   return o;
 }
 

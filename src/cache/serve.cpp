@@ -6,6 +6,7 @@
 #include "cache/conditional.hpp"
 #include "cache/encoded_variant.hpp"
 #include "http/byte_range.hpp"
+#include "http/file_body.hpp"
 #include "http/http_date.hpp"
 
 namespace strata::cache {
@@ -69,7 +70,7 @@ boost::asio::awaitable<http::error_code> serve_object(http::Exchange& ex, const 
   if (const auto* cs = o.header("cache-status")) r.headers.add("cache-status", *cs);
   append_cache_status(r.headers, opt.cache_status);
   r.headers.set("age", std::to_string(std::max<std::int64_t>(0, opt.age)));
-  const std::string& body = *o.body;
+  const std::string_view body = *o.body;
   std::string_view part = body;
   if (r.status == 206) {
     part = std::string_view(body).substr(range.first, range.length());
@@ -85,6 +86,12 @@ boost::asio::awaitable<http::error_code> serve_object(http::Exchange& ex, const 
   const bool no_body = nm || opt.method == "HEAD" || part.empty() || o.status == 204;
   if (no_body) co_return co_await ex.send_head(r, true);
   if (auto ec = co_await ex.send_head(r, false)) co_return ec;
+  // A body in a sealed memfd: sendfile on HTTP/1.1 over plain TCP (the
+  // head and the body leave without the body being copied), else the
+  // mapped bytes through send_body.
+  if (const int fd = o.body->fd(); fd >= 0)
+    co_return co_await http::send_file_body(ex, fd, std::uint64_t(part.data() - body.data()),
+                                            part.size(), part, true);
   // Objects up to 256 KiB leave in one send_body (on HTTP/1.1 one write
   // with the head); larger ones in 256 KiB pieces, which bounds what an
   // HTTP/2 or HTTP/3 stream buffers beyond its limit at a time.

@@ -5,6 +5,8 @@
 //     policy: tinylfu             # tinylfu | lru
 //     disk: {path: /var/cache/strata, max_bytes: 1GiB, max_object_bytes: 64MiB}
 //     purge_channel: strata:cache:purge   # "" = purges stay local
+//     zero_copy_min_bytes: 16KiB  # bodies this large live in sealed memfds (0 = none)
+//     zero_copy_max_files: 4096   # at most this many such files (descriptors)
 // Every error names file:line:column.
 #include <fmt/format.h>
 
@@ -37,7 +39,8 @@ CacheDisk parse_cache_disk(const Doc& d, const Val& v) {
 }  // namespace
 
 CacheStorage parse_cache_storage(const Doc& d, const Val& v) {
-  MapReader m(d, v, "cache", {"memory_bytes", "max_object_bytes", "policy", "disk", "purge_channel"});
+  MapReader m(d, v, "cache", {"memory_bytes", "max_object_bytes", "policy", "disk", "purge_channel",
+                                      "zero_copy_min_bytes", "zero_copy_max_files"});
   CacheStorage c;
   opt_size(m, "memory_bytes", c.memory_bytes, 4096, kMaxSize);
   opt_size(m, "max_object_bytes", c.max_object_bytes, 1, kMaxSize);
@@ -51,6 +54,8 @@ CacheStorage parse_cache_storage(const Doc& d, const Val& v) {
   if (auto p = m.get("policy")) c.policy = as_enum(d, *p, "policy", {"tinylfu", "lru"});
   if (auto dk = m.get("disk")) c.disk = parse_cache_disk(d, *dk);
   opt_string(m, "purge_channel", c.purge_channel);
+  opt_size(m, "zero_copy_min_bytes", c.zero_copy_min_bytes, 0, kMaxSize);
+  opt_size(m, "zero_copy_max_files", c.zero_copy_max_files, 0, 1u << 20);
   return c;
 }
 

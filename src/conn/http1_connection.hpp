@@ -28,6 +28,9 @@
 // Lifetime: the object owns itself (start_http1); the pending operation
 // that will continue it (the driver's completion or the readability wait)
 // holds the ownership, so destroying the io_context frees it.
+// Over plain TCP a Content-Length body may come from a file region
+// (http::FileBodySink): the head goes out with MSG_MORE, the region with
+// sendfile(2) (http1_send_file.cpp).
 // Everything runs on the connection's executor (one worker thread).
 // Internal to conn/: other modules use conn::start_http1 / serve_http1().
 #pragma once
@@ -39,10 +42,12 @@
 #include "conn/http1_park_sweeper.hpp"
 #include "conn/http1_work.hpp"
 #include "conn/server_context.hpp"
+#include "http/file_body.hpp"
 
 namespace strata::conn {
 
-class Http1Connection final : public Connection, public http::Exchange, public Parkable {
+class Http1Connection final : public Connection, public http::Exchange, public Parkable,
+                              public http::FileBodySink {
  public:
   // Use start(): the object owns itself once started.
   Http1Connection(std::unique_ptr<io::Transport> t, ServerContext& ctx, http::ConnInfo info,
@@ -74,6 +79,11 @@ class Http1Connection final : public Connection, public http::Exchange, public P
   bool head_sent() const override { return head_sent_; }
   bool finished() const override { return finished_; }
   void reset() override;
+  // http::FileBodySink: native on plain TCP for a Content-Length response
+  // whose head is sent and body not finished.
+  bool native_send_file() const override;
+  boost::asio::awaitable<http::error_code> send_file(int fd, std::uint64_t offset, std::uint64_t len,
+                                                     bool end_stream) override;
   // Sends the 101 and hands the transport away (see http::Exchange); the
   // serve loop then ends without touching it.
   boost::asio::awaitable<std::unique_ptr<io::Transport>> upgrade(http::Response& r101,

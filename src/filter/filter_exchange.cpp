@@ -48,6 +48,17 @@ boost::asio::awaitable<http::error_code> FilterExchange::send_body(std::span<con
   return inner_.send_body(data, end_stream);  // as send_head: no frame of its own
 }
 
+bool FilterExchange::native_send_file() const {
+  return transforms_.empty() && http::native_file_sink(inner_) != nullptr;
+}
+
+boost::asio::awaitable<http::error_code> FilterExchange::send_file(int fd, std::uint64_t offset,
+                                                                   std::uint64_t len, bool end_stream) {
+  if (!transforms_.empty()) co_return co_await http::send_file_body(*this, fd, offset, len, {}, end_stream);
+  ctx_.bytes_sent += len;
+  co_return co_await http::send_file_body(inner_, fd, offset, len, {}, end_stream);
+}
+
 boost::asio::awaitable<http::error_code> FilterExchange::send_trailers(const http::Headers& t) {
   if (!transforms_.empty()) {  // flush what the transforms hold before the trailers
     auto rest = transform({}, true);

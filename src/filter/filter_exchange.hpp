@@ -15,10 +15,11 @@
 #include "filter/chain.hpp"
 #include "http/context.hpp"
 #include "http/exchange.hpp"
+#include "http/file_body.hpp"
 
 namespace strata::filter {
 
-class FilterExchange final : public http::Exchange {
+class FilterExchange final : public http::Exchange, public http::FileBodySink {
  public:
   FilterExchange(http::Exchange& inner, http::RequestContext& ctx, const Chain* listener)
       : inner_(inner), ctx_(ctx), listener_(listener) {}
@@ -40,6 +41,11 @@ class FilterExchange final : public http::Exchange {
   boost::asio::awaitable<http::error_code> send_body(std::span<const char> data,
                                                      bool end_stream) override;
   boost::asio::awaitable<http::error_code> send_trailers(const http::Headers& t) override;
+  // Native when no body transform runs and the inner exchange is native;
+  // send_file then forwards (counting the bytes) and is only called so.
+  bool native_send_file() const override;
+  boost::asio::awaitable<http::error_code> send_file(int fd, std::uint64_t offset, std::uint64_t len,
+                                                     bool end_stream) override;
   bool head_sent() const override { return inner_.head_sent(); }
   bool finished() const override { return inner_.finished(); }
   void reset() override { inner_.reset(); }

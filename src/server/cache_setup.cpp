@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cache/body.hpp"
 #include "cache/lkg_cache.hpp"
 #include "cache/store.hpp"
 #include "core/clock.hpp"
@@ -37,6 +38,8 @@ void configure_cache_store(const config::Config& cfg) {
     }
     return;
   }
+  // Bodies made from now on (cache/body.hpp); existing ones keep their form.
+  cache::set_body_files(cfg.cache.zero_copy_min_bytes, cfg.cache.zero_copy_max_files);
   if (store) {
     store->reconfigure(cfg.cache);
     spdlog::info("cache: store reconfigured: {} bytes in memory, policy {}", cfg.cache.memory_bytes,

@@ -4,7 +4,7 @@ Paths (the query string is part of what is counted):
   /c/NAME?cc=...&etag=...&age=N&vary=H&lm=DATE   200 "NAME v<version>" with those fields;
         answers If-None-Match equal to its ETag with 304 (same fields)
   /slow/NAME      like /c/ but holds the answer `slow` seconds first
-  /big/N          N bytes (pattern), max-age=600, written in 64 KiB pieces
+  /big/N?etag=E   N bytes (pattern), max-age=600 (and ETag E), written in 64 KiB pieces
   /lang           Vary: Accept-Language, the body is the request's language
   /err            500
 Any path: PUT/POST/DELETE answer 204 and bump the path's version.
@@ -67,6 +67,8 @@ class CacheOrigin:
                     self.send_response(200)
                     self.send_header("Content-Length", str(n))
                     self.send_header("Cache-Control", "max-age=600")
+                    if "etag" in q:
+                        self.send_header("ETag", q["etag"])
                     self.end_headers()
                     piece = bytes(range(256)) * 256
                     sent = 0

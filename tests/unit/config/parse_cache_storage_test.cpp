@@ -46,6 +46,21 @@ TEST(ConfigCacheStorage, ParsesEverything) {
   EXPECT_EQ(s.purge_channel, "");
 }
 
+TEST(ConfigCacheStorage, ZeroCopyBodies) {
+  CacheStorage d;
+  EXPECT_EQ(d.zero_copy_min_bytes, 16u * 1024);
+  EXPECT_EQ(d.zero_copy_max_files, 4096u);
+  auto c = load_string(with("cache: {zero_copy_min_bytes: 64KiB, zero_copy_max_files: 10}\n"), "t.yaml");
+  EXPECT_EQ(c->cache.zero_copy_min_bytes, 64u * 1024);
+  EXPECT_EQ(c->cache.zero_copy_max_files, 10u);
+  c = load_string(with("cache: {zero_copy_min_bytes: 0}\n"), "t.yaml");  // off
+  EXPECT_EQ(c->cache.zero_copy_min_bytes, 0u);
+  EXPECT_NE(error_of(with("cache: {zero_copy_max_files: 2000000}\n")).find("zero_copy_max_files"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("cache: {zero_copy_min_bytes: lots}\n")).find("zero_copy_min_bytes"),
+            std::string::npos);
+}
+
 TEST(ConfigCacheStorage, PlainNumbersAreBytesAndDiskDefaults) {
   auto c = load_string(with("cache:\n  memory_bytes: 100000\n  disk: {path: /tmp/x}\n"), "t.yaml");
   EXPECT_EQ(c->cache.memory_bytes, 100000u);
