@@ -70,6 +70,7 @@ def read_alloc_count(pid, out, timeout=5):
 class PerfStat:
     """`perf stat` attached to `pids` (every thread of each) while a block
     runs: `with PerfStat(pids, out) as ps: run()`, then ps.result() ->
+    (events: names of syscalls counted apart, or "all")
     {"total": n, "calls": {name: n}, "eagain": {name: n}, "accepted": n}.
     `accepted` counts accept/accept4 that returned a descriptor (what an
     origin counts as new connections). No ptrace: the traced processes run
@@ -79,8 +80,11 @@ class PerfStat:
         self.out = Path(out)
         args = ["perf", "stat", "-x", ",", "-o", str(self.out), "-p", ",".join(str(p) for p in pids),
                 "-e", "raw_syscalls:sys_enter"]
-        for e in events:
-            args += ["-e", f"syscalls:sys_enter_{e}"]
+        if events == "all":  # one counter per syscall: the full breakdown
+            args += ["-e", "syscalls:sys_enter_*"]
+        else:
+            for e in events:
+                args += ["-e", f"syscalls:sys_enter_{e}"]
         for e in eagain:
             args += ["-e", f"syscalls:sys_exit_{e}", "--filter", "ret == -11"]
         if accepted:
