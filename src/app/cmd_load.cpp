@@ -40,6 +40,8 @@ void add_load_command(CLI::App& app) {
   cmd->add_flag("--verify", opt->verify_tls, "Verify TLS certificates (default: insecure)");
   cmd->add_flag("--insecure{false}", opt->verify_tls, "Do not verify certificates (the default)");
   cmd->add_flag("--json", opt->json, "JSON report");
+  cmd->add_option("--source", opt->sources,
+                  "Local address to bind (h1/h2; repeatable: connection i uses the i-th modulo)");
   // Real-time hub load (subscribers / publisher); see tools/load/hub_options.hpp.
   cmd->add_option("--hub", *hub_mode,
                   "Hub load: 'ws' or 'sse' subscribers (-c of them, URL template with "

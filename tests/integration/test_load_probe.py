@@ -152,3 +152,50 @@ def test_load_post_body(spawn, workdir):
                         f"http://127.0.0.1:{o.port}/echo")
         assert rep["requests"]["succeeded"] == 100, rep
         assert rep["bytes"]["body"] == 100 * 3000
+
+
+def test_load_source_binds_each_connection_to_its_address():
+    # A tiny HTTP/1.1 server that records each connection's peer address.
+    import socket
+    import threading
+    peers = []
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    srv.settimeout(30)
+
+    def serve(c):
+        with c:
+            buf = b""
+            while True:
+                d = c.recv(4096)
+                if not d:
+                    return
+                buf += d
+                while b"\r\n\r\n" in buf:
+                    _, buf = buf.split(b"\r\n\r\n", 1)
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+
+    def accept():
+        try:
+            for _ in range(3):
+                c, a = srv.accept()
+                peers.append(a[0])
+                threading.Thread(target=serve, args=(c,), daemon=True).start()
+        except OSError:
+            pass
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    port = srv.getsockname()[1]
+    try:
+        rep = load_json("-n", "30", "-c", "3", "--h1", "--source", "127.0.7.1", "--source",
+                        "127.0.7.2", f"http://127.0.0.1:{port}/")
+        assert rep["status"] == {"200": 30}, rep
+        # connection i binds sources[i % 2]
+        assert sorted(peers) == ["127.0.7.1", "127.0.7.1", "127.0.7.2"], peers
+    finally:
+        srv.close()
+    r = run([BIN, "load", "-n", "1", "--source", "nonsense", f"http://127.0.0.1:{port}/"],
+            check=False)
+    assert r.returncode == 1 and b"--source: not an IP address: nonsense" in r.stderr, r.stderr

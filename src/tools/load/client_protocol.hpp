@@ -47,6 +47,7 @@ struct RunShared {
   // by thread number (connection index % threads).
   std::vector<std::shared_ptr<quic_client::ClientTls>> quic_tls;
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+  std::vector<boost::asio::ip::address> sources;  // --source, parsed
   time_point start{};
   time_point measure_from{};                      // start + warmup
   time_point deadline = time_point::max();        // duration mode

@@ -91,6 +91,7 @@ asio::awaitable<void> run_connection(ConnState& cs) {
   cp.sni = g.target.host;
   cp.verify = g.opt.verify_tls;
   cp.timeout = std::chrono::nanoseconds(std::int64_t(g.opt.connect_timeout_s * 1e9));
+  if (!g.sources.empty()) cp.source = g.sources[cs.index % g.sources.size()];
   auto ex = co_await asio::this_coro::executor;
   while (cs.more(clock_type::now())) {
     // Open loop: do not hold a connection open before the first request is due.

@@ -27,6 +27,10 @@ struct LoadOptions {
   double connect_timeout_s = 5;
   bool verify_tls = false;            // --insecure is the default (it's a load tool)
   bool json = false;
+  // --source: local addresses to bind (h1/h2 over TCP); connection i binds
+  // sources[i % n]. Empty (the default): the kernel picks. Lets one run
+  // stand for many clients of one prefix (bench/security/run's flood).
+  std::vector<std::string> sources;
 };
 
 struct Target {

@@ -108,6 +108,14 @@ int run_load(const LoadOptions& opt_in) {
       g.body = ss.str();
     }
     build_requests(g);
+    for (const auto& a : opt.sources) {
+      boost::system::error_code aec;
+      auto addr = asio::ip::make_address(a, aec);
+      if (aec) throw std::invalid_argument("--source: not an IP address: " + a);
+      g.sources.push_back(addr);
+    }
+    if (!g.sources.empty() && opt.protocol == ProtocolChoice::h3)
+      throw std::invalid_argument("--source works with h1/h2 only");
     if (opt.protocol == ProtocolChoice::h3) {
       if (!g.target.tls) throw std::invalid_argument("--h3 needs an https:// URL");
       for (unsigned t = 0; t < opt.threads; ++t)
