@@ -4,24 +4,23 @@
 
 #include "cache/store.hpp"
 #include "cache/store_metrics.hpp"
+#include "core/published.hpp"
 
 namespace strata::cache {
 namespace {
-std::mutex g_mu;
-std::shared_ptr<Store> g_store;
+core::Published<Store> g_store;
+std::mutex g_set_mu;  // orders set_process_store() calls (main thread and tests)
 }  // namespace
 
-std::shared_ptr<Store> process_store() {
-  std::lock_guard lk(g_mu);
-  return g_store;
-}
+std::shared_ptr<Store> process_store() { return g_store.get(); }
 
 void set_process_store(std::shared_ptr<Store> s) {
-  std::lock_guard lk(g_mu);
-  detail::set_publishing(g_store.get(), false);
-  g_store = std::move(s);
-  detail::set_publishing(g_store.get(), true);
-  if (!g_store) {
+  std::lock_guard lk(g_set_mu);
+  Store* next = s.get();
+  auto prev = g_store.exchange(std::move(s));
+  detail::set_publishing(prev.get(), false);
+  detail::set_publishing(next, true);
+  if (!next) {
     detail::StoreMetrics::get().set_memory(0, 0);
     detail::StoreMetrics::get().set_disk(0, 0);
   }
