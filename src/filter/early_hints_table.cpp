@@ -58,20 +58,29 @@ void LinkTable::report_locked() {
   if (urls_) urls_->set(static_cast<std::int64_t>(lru_.size()));
 }
 
+LinkTable::~LinkTable() {
+  if (urls_) urls_->set(0);  // a removed route's table reports nothing held
+}
+
 std::shared_ptr<LinkTable> link_table(const std::string& key, std::size_t max_urls) {
+  // Weak references: a table lives as long as a route snapshot uses it, so
+  // a reload keeps it (the old snapshot still holds it while the new one is
+  // built) and a route removed by a reload frees it with the old snapshot.
   static std::mutex mu;
-  static std::map<std::string, std::shared_ptr<LinkTable>, std::less<>> tables;
+  static std::map<std::string, std::weak_ptr<LinkTable>, std::less<>> tables;
   std::lock_guard lock(mu);
-  auto& t = tables[key];
-  if (!t)
-    t = std::make_shared<LinkTable>(
-        max_urls,
-        &obs::gauge("strata_early_hints_remembered_urls",
-                    "URLs whose preload links an Early Hints remember table holds", {{"table", key}}),
-        &obs::counter("strata_early_hints_evicted_total",
-                      "URLs dropped from an Early Hints remember table by its bound", {{"table", key}}));
-  else
+  std::erase_if(tables, [](const auto& kv) { return kv.second.expired(); });
+  if (auto t = tables[key].lock()) {
     t->set_max(max_urls);
+    return t;
+  }
+  auto t = std::make_shared<LinkTable>(
+      max_urls,
+      &obs::gauge("strata_early_hints_remembered_urls",
+                  "URLs whose preload links an Early Hints remember table holds", {{"table", key}}),
+      &obs::counter("strata_early_hints_evicted_total",
+                    "URLs dropped from an Early Hints remember table by its bound", {{"table", key}}));
+  tables[key] = t;
   return t;
 }
 

@@ -2,7 +2,7 @@
 // URL -> the preload/preconnect Link field values of the URL's last final
 // response, bounded to `max_urls` entries (least recently used evicted).
 // Thread-safe (a mutex): one table per route, shared by every worker and
-// kept across reloads through link_table(). The registry's tables report
+// kept across reloads through link_table() while its route exists. The registry's tables report
 // strata_early_hints_remembered_urls{table} and
 // strata_early_hints_evicted_total{table}.
 #pragma once
@@ -33,6 +33,9 @@ class LinkTable {
   explicit LinkTable(std::size_t max_urls, obs::Gauge* urls = nullptr,
                      obs::Counter* evicted = nullptr)
       : max_(max_urls ? max_urls : 1), urls_(urls), evicted_(evicted) {}
+  ~LinkTable();
+  LinkTable(const LinkTable&) = delete;
+  LinkTable& operator=(const LinkTable&) = delete;
 
   // Stores `links` for `url` (empty: forgets the URL), evicting the least
   // recently used URL over the bound.
@@ -60,7 +63,9 @@ class LinkTable {
 };
 
 // The process-wide table of route `key` (listener route table + route name),
-// created on first use and resized to `max_urls` when it exists.
+// created on first use and resized to `max_urls` when it exists. The
+// registry holds tables weakly: a table is freed (its gauge set to 0) when
+// no route snapshot uses it any more, i.e. after a reload removed its route.
 std::shared_ptr<LinkTable> link_table(const std::string& key, std::size_t max_urls);
 
 // The preload/preconnect entries of a Link field value (RFC 8288): the

@@ -77,6 +77,23 @@ TEST(LinkTable, RegistryTablesReportTheirMetrics) {
   EXPECT_EQ(strata::obs::counter("strata_early_hints_evicted_total", "", {{"table", "tbl/metrics-test"}}).value(), 1u);
 }
 
+TEST(LinkTable, RegistryFreesATableNoRouteUses) {
+  auto& urls = strata::obs::gauge("strata_early_hints_remembered_urls", "", {{"table", "tbl/removed-test"}});
+  auto t = link_table("tbl/removed-test", 4);
+  t->put("a", {"</x>; rel=preload"});
+  std::weak_ptr<LinkTable> held = t;
+  EXPECT_EQ(urls.value(), 1);
+  auto again = link_table("tbl/removed-test", 4);  // a reload while the old route lives
+  EXPECT_EQ(again, t);
+  EXPECT_EQ(again->get("a").size(), 1u);
+  t.reset();
+  again.reset();  // the reload removed the route: no snapshot holds the table
+  EXPECT_TRUE(held.expired());
+  EXPECT_EQ(urls.value(), 0);
+  auto fresh = link_table("tbl/removed-test", 4);  // the route comes back empty
+  EXPECT_TRUE(fresh->get("a").empty());
+}
+
 TEST(PreloadLinks, KeepsPreloadModulepreloadPreconnectOnly) {
   Links out;
   preload_links(
