@@ -7,6 +7,7 @@
 
 #include "cache/freshness.hpp"
 #include "http/headers.hpp"
+#include "obs/metrics.hpp"
 
 namespace strata::cache {
 
@@ -59,10 +60,30 @@ std::string LkgCache::store_key(const LkgKey& k) {
   return s;
 }
 
+LkgCache::Route& LkgCache::route_locked(const std::string& name) {
+  auto [it, fresh] = routes_.try_emplace(name);
+  if (fresh) {
+    const obs::Labels l{{"route", name}};
+    it->second.copies_gauge = &obs::gauge("strata_last_known_good_copies",
+                                          "last-known-good copies a route holds", l);
+    it->second.bytes_gauge = &obs::gauge("strata_last_known_good_bytes",
+                                         "bytes of the last-known-good copies a route holds", l);
+    it->second.evicted = &obs::counter("strata_last_known_good_evicted_total",
+                                       "last-known-good copies dropped by the route's bounds", l);
+  }
+  return it->second;
+}
+
+void LkgCache::report(Route& r) {
+  if (r.copies_gauge) r.copies_gauge->set(static_cast<std::int64_t>(r.map.size()));
+  if (r.bytes_gauge) r.bytes_gauge->set(static_cast<std::int64_t>(r.bytes));
+}
+
 void LkgCache::drop(Route& r, List::iterator it) {
   r.bytes -= it->bytes;
   r.map.erase(it->key);
   r.lru.erase(it);
+  report(r);
 }
 
 void LkgCache::forget(const std::string& route, const std::string& key) {
@@ -106,7 +127,7 @@ bool LkgCache::put(const LkgKey& key, const config::LastKnownGood& cfg, LkgRespo
   std::vector<std::string> evicted;
   {
     std::lock_guard lk(mu_);
-    auto& route = routes_[std::string(key.route)];
+    auto& route = route_locked(std::string(key.route));
     if (auto it = route.map.find(k); it != route.map.end()) drop(route, it->second);
     route.lru.push_front(Entry{k, n, digest, now});
     route.map.emplace(std::move(k), route.lru.begin());
@@ -115,7 +136,9 @@ bool LkgCache::put(const LkgKey& key, const config::LastKnownGood& cfg, LkgRespo
       auto last = std::prev(route.lru.end());
       evicted.push_back(last->key);
       drop(route, last);
+      if (route.evicted) route.evicted->inc();
     }
+    report(route);
   }
   for (const auto& e : evicted) store->erase(e);
   return true;

@@ -15,6 +15,10 @@
 // with the same status and body as the copy stored less than `refresh`
 // ago (default 1 s) only counts as that access: under load a URL's copy
 // is rewritten at most once per `refresh` while its content stays.
+// Per route: strata_last_known_good_copies{route} and
+// strata_last_known_good_bytes{route} (what the per-route index holds) and
+// strata_last_known_good_evicted_total{route} (copies dropped by the
+// route's max_entries / max_bytes).
 // Shared by every worker: thread-safe (one mutex for the per-route index,
 // never held during a Store call).
 #pragma once
@@ -30,6 +34,11 @@
 #include "cache/store.hpp"
 #include "core/clock.hpp"
 #include "upstream/resilience/lkg_store.hpp"
+
+namespace strata::obs {
+class Counter;
+class Gauge;
+}  // namespace strata::obs
 
 namespace strata::cache {
 
@@ -65,8 +74,13 @@ class LkgCache final : public upstream::resilience::LkgStore {
     List lru;  // front = most recent
     std::unordered_map<std::string, List::iterator> map;
     std::uint64_t bytes = 0;
+    obs::Gauge* copies_gauge = nullptr;
+    obs::Gauge* bytes_gauge = nullptr;
+    obs::Counter* evicted = nullptr;
   };
-  void drop(Route& r, List::iterator it);  // mu_ held
+  Route& route_locked(const std::string& name);  // mu_ held; created with its metrics
+  static void report(Route& r);                  // mu_ held
+  void drop(Route& r, List::iterator it);        // mu_ held
   void forget(const std::string& route, const std::string& key);
 
   const core::WallClock& clock_;

@@ -7,6 +7,8 @@
 
 #include <thread>
 
+#include "obs/metrics.hpp"
+
 
 namespace strata::cache {
 namespace {
@@ -86,6 +88,27 @@ TEST_F(LkgCacheTest, ReplacesAndBoundsEntries) {
   lkg.put(key("a", "other"), c, resp("o"));
   EXPECT_EQ(lkg.get(key("a", "other"), c)->body, "o");
   EXPECT_EQ(lkg.get(key("a"), c)->body, "new");
+}
+
+TEST_F(LkgCacheTest, PerRouteMetricsFollowTheIndex) {
+  const auto c = cfg(60s, 2, 1 << 20);
+  const obs::Labels l{{"route", "metrics-route"}};
+  auto& copies = obs::gauge("strata_last_known_good_copies", "", l);
+  auto& bytes = obs::gauge("strata_last_known_good_bytes", "", l);
+  auto& evicted = obs::counter("strata_last_known_good_evicted_total", "", l);
+  const auto ev0 = evicted.value();
+  lkg.put(key("a", "metrics-route"), c, resp("1"));
+  lkg.put(key("b", "metrics-route"), c, resp("2"));
+  EXPECT_EQ(copies.value(), 2);
+  EXPECT_EQ(bytes.value(), static_cast<std::int64_t>(lkg.bytes("metrics-route")));
+  EXPECT_GT(bytes.value(), 0);
+  lkg.put(key("c", "metrics-route"), c, resp("3"));  // over max_entries: one out
+  EXPECT_EQ(copies.value(), 2);
+  EXPECT_EQ(evicted.value(), ev0 + 1);
+  store->erase(LkgCache::store_key(key("c", "metrics-route")));  // purged meanwhile
+  EXPECT_FALSE(lkg.get(key("c", "metrics-route"), c));
+  EXPECT_EQ(copies.value(), 1);
+  EXPECT_EQ(bytes.value(), static_cast<std::int64_t>(lkg.bytes("metrics-route")));
 }
 
 // The same content again within `refresh` (1 s) is not rewritten (the copy
