@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "obs/metrics.hpp"
+#include "security/key_display.hpp"
 #include "security/sliding_window.hpp"
 
 namespace strata::security {
@@ -69,7 +70,7 @@ struct RuleTable::Shard {
 };
 
 RuleTable::RuleTable(const config::Rule& rule, const core::Clock& clock)
-    : rule_(rule), action_(parse_action(rule.action)), clock_(clock) {
+    : rule_(rule), action_(parse_action(rule.action)), secret_(secret_key(rule.key)), clock_(clock) {
   const std::size_t n = rule.max_keys >= 1024 ? 16 : 1;
   for (std::size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
   per_shard_ = std::max<std::size_t>(1, rule.max_keys / n);
@@ -101,7 +102,7 @@ void RuleTable::end_locked(Shard& s, const std::string* kp, std::string_view rea
   s.map.at(*kp).penalized = false;
   s.active.erase(kp);
   m_->active.sub();
-  spdlog::info("rule {} penalty end: key={} reason={}{}", rule_.name, *kp, reason,
+  spdlog::info("rule {} penalty end: key={} reason={}{}", rule_.name, shown_key(*kp, secret_), reason,
                rule_.dry_run ? " dry_run=true" : "");
 }
 
@@ -144,7 +145,7 @@ bool RuleTable::count(std::string_view key, std::uint64_t n) {
   m_->penalties.inc();
   spdlog::info("rule {} penalty start: key={} action={} counter={} threshold={} window_ms={} "
                "duration_ms={}{}",
-               rule_.name, key, action_name(action_), rule_.counter, rule_.threshold,
+               rule_.name, shown_key(key, secret_), action_name(action_), rule_.counter, rule_.threshold,
                rule_.window.count(), rule_.duration.count(), rule_.dry_run ? " dry_run=true" : "");
   return true;
 }
@@ -227,7 +228,7 @@ std::vector<PenaltyInfo> RuleTable::penalties() {
       const auto& e = sp->map.at(*kp);
       PenaltyInfo p;
       p.rule = rule_.name;
-      p.key = *kp;
+      p.key = shown_key(*kp, secret_);
       p.action = std::string(action_name(action_));
       if (action_ == RuleAction::block && rule_.block_close) p.action = "block_close";
       p.since = e.since_wall;
@@ -245,11 +246,13 @@ std::vector<PenaltyInfo> RuleTable::penalties() {
 std::size_t RuleTable::lift(std::optional<std::string_view> key, std::string_view reason) {
   std::size_t n = 0;
   for (auto& sp : shards_) {
-    if (key && sp.get() != &shard(*key)) continue;
+    // A secret key may be named by its shown hash: then every shard looks.
+    const bool by_hash = key && secret_ && key->starts_with("sha256:");
+    if (key && !by_hash && sp.get() != &shard(*key)) continue;
     std::lock_guard lk(sp->mu);
     std::vector<const std::string*> ending;
     for (const std::string* kp : sp->active)
-      if (!key || *kp == *key) ending.push_back(kp);
+      if (!key || names_key(*kp, *key, secret_)) ending.push_back(kp);
     for (const std::string* kp : ending) {
       end_locked(*sp, kp, reason);
       ++n;

@@ -68,7 +68,8 @@ class RuleTable {
 
   // Active penalties (expired ones are ended first).
   std::vector<PenaltyInfo> penalties();
-  // Ends the penalty of `key` (reason "removed": the admin API), or of
+  // Ends the penalty of `key` (or, for a credential key, of the key whose
+  // shown hash `key` is) (reason "removed": the admin API), or of
   // every key when `key` is nullopt. Returns how many ended.
   std::size_t lift(std::optional<std::string_view> key, std::string_view reason = "removed");
   // Ends the penalties that expired (the log line and gauge then follow).
@@ -81,6 +82,7 @@ class RuleTable {
   void end_locked(Shard& s, const std::string* kp, std::string_view reason);
   const config::Rule rule_;
   const RuleAction action_;
+  const bool secret_;  // keys hold a credential: shown hashed (key_display.hpp)
   const core::Clock& clock_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::size_t per_shard_;
