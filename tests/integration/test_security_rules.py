@@ -299,3 +299,37 @@ def test_penalty_survives_reload_of_unchanged_rule(spawn, write_config):
     assert penalties(admin) == []
     assert status(web) == 200
     s.wait_for_log(r"rule kept penalty end: key=127\.0\.0\.0/24 reason=rule_changed")
+
+
+def test_credential_keys_shown_hashed_in_listing_and_logs(spawn, write_config):
+    """A rule keyed on the Authorization header: the penalty listing and the
+    log lines show sha256:<16 hex>, never the token; DELETE by that hash
+    lifts it (docs/security.md "Secrets")."""
+    import hashlib
+    token = "Bearer tok-3f9a-do-not-log"
+    s = spawn("serve", "-c", write_config(plain_config("""
+    - name: by-token
+      counter: status_4xx
+      key: [header:authorization]
+      window: 1m
+      threshold: 1
+      action: block
+      duration: 1h
+""")))
+    web, admin = s.port, s.ports["admin"]
+    for _ in range(2):
+        curl("-H", f"Authorization: {token}", f"http://127.0.0.1:{web}/missing/x", check=False)
+    code, _ = curl("-H", f"Authorization: {token}", f"http://127.0.0.1:{web}/page", check=False)
+    assert code == 403
+    code, _ = curl("-H", "Authorization: Bearer another", f"http://127.0.0.1:{web}/page", check=False)
+    assert code == 200
+    shown = "sha256:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+    [p] = penalties(admin)
+    assert (p["rule"], p["key"]) == ("by-token", shown), p
+    s.wait_for_log(r"rule by-token penalty start: key=" + shown)
+    code, body = curl("-X", "DELETE", f"http://127.0.0.1:{admin}/security/penalties?rule=by-token&key={shown}")
+    assert code == 200 and json.loads(body) == {"removed": 1}, body
+    s.wait_for_log(r"rule by-token penalty end: key=" + shown + " reason=removed")
+    code, _ = curl("-H", f"Authorization: {token}", f"http://127.0.0.1:{web}/page", check=False)
+    assert code == 200
+    assert "tok-3f9a" not in s.text()
