@@ -272,6 +272,13 @@ asio::awaitable<void> cached_proxy(http::Exchange& ex, std::shared_ptr<upstream:
       }
     }
     if (!etags.empty()) req.headers.set("if-none-match", etags);
+  } else if (route.compression && client.has("if-none-match")) {
+    // The client may hold one of our encoded bodies: let the origin match
+    // its own tag for it (the 304 goes back to the client as is).
+    if (auto inm = origin_if_none_match(client.joined("if-none-match")); !inm.empty()) {
+      req.headers.set("if-none-match", inm);
+      p.mapped_if_none_match = is_encoded_coding(coding);
+    }
   }
   announce(req.headers);
   CaptureExchange cx(ex, std::move(p));

@@ -199,6 +199,9 @@ boost::asio::awaitable<http::error_code> CaptureExchange::send_head(http::Respon
   }
   if (p_.stale && p_.serve_stale_on_error && error_status(r.status))
     co_return co_await serve_stale(r.status);
+  if (r.status == 304 && p_.mapped_if_none_match)
+    if (auto e = r.headers.get("etag"))
+      r.headers.set("etag", representation_etag(*e, p_.coding));
 
   // A forwarded response: store it when allowed.
   for (auto n : {"location", "content-location"})

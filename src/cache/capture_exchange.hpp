@@ -60,6 +60,9 @@ struct CaptureParams {
   // request selects (request_coding(): "" without compression).
   std::shared_ptr<const filter::compression::CompressionFilter> compress;
   std::string coding;
+  // The request went upstream with origin_if_none_match() tags: a 304 the
+  // origin sends for it carries the representation's ETag to the client.
+  bool mapped_if_none_match = false;
   // Called once when it is known whether the response will be stored
   // (coalescer release).
   std::function<void()> on_decided;

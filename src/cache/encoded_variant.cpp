@@ -44,4 +44,37 @@ std::string object_etag(const Object& o) {
   return e ? representation_etag(*e, variant_coding(o)) : std::string();
 }
 
+std::string origin_if_none_match(std::string_view field) {
+  std::string out;
+  bool added = false;
+  std::size_t i = 0;
+  while (i < field.size()) {
+    while (i < field.size() && (field[i] == ' ' || field[i] == '\t' || field[i] == ',')) ++i;
+    if (i >= field.size()) break;
+    // One entity-tag: [W/]"opaque" (opaque has no '"'), or a bare token.
+    const std::size_t start = i;
+    if (field.compare(i, 2, "W/") == 0) i += 2;
+    if (i < field.size() && field[i] == '"') {
+      const auto close = field.find('"', i + 1);
+      i = close == std::string_view::npos ? field.size() : close + 1;
+    } else {
+      while (i < field.size() && field[i] != ',') ++i;
+    }
+    const auto tag = field.substr(start, i - start);
+    if (!out.empty()) out += ", ";
+    out += tag;
+    if (tag.size() > 4 && tag.substr(0, 3) == "W/\"" && tag.back() == '"') {
+      const auto opaque = tag.substr(3, tag.size() - 4);
+      const auto dash = opaque.rfind('-');
+      if (dash != std::string_view::npos && dash > 0 && is_encoded_coding(opaque.substr(dash + 1))) {
+        out += ", \"";
+        out += opaque.substr(0, dash);
+        out += '"';
+        added = true;
+      }
+    }
+  }
+  return added ? out : std::string();
+}
+
 }  // namespace strata::cache

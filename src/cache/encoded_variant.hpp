@@ -57,4 +57,12 @@ std::string representation_etag(std::string_view origin_etag, std::string_view c
 // representation_etag() of o's stored ETag and coding; "" when it has none.
 std::string object_etag(const Object& o);
 
+// An If-None-Match field value going to the origin on a miss: each
+// W/"<opaque>-<coding>" (coding zstd, br or gzip: a tag representation_etag
+// made) is followed by "<opaque>", the origin's own tag, so an origin whose
+// representation has not changed answers 304 to a client that holds one of
+// our encoded bodies (weak comparison, RFC 9110 13.1.2). "*" and other tags
+// stay. Returns "" when nothing was added.
+std::string origin_if_none_match(std::string_view field);
+
 }  // namespace strata::cache

@@ -379,3 +379,20 @@ def test_listener_compression_filter_is_used(env):
     assert decode("br", b) == JSON
     assert comp_counters(env) == c1 and encoded_hits(env, "br") == hits0 + 1
     assert env.origin.n(path) == 1
+
+
+def test_encoded_tag_on_a_miss_is_matched_by_the_origin(env):
+    """A client holding our gzip body (W/"v1-gzip") asks again after the
+    object left the cache: the origin gets its own tag beside ours, answers
+    304, and the client's 304 names the gzip representation."""
+    path = "/j/cond-miss"
+    st, h, _ = get(env.web, path, "Accept-Encoding: gzip")
+    assert h["etag"] == 'W/"v1-gzip"'
+    purge(env, urls=[f"http://127.0.0.1:{env.web}{path}"])
+    st, h, b = get(env.web, path, "Accept-Encoding: gzip", 'If-None-Match: W/"v1-gzip"')
+    assert st == 304 and b == b"", (st, h)
+    assert h["etag"] == 'W/"v1-gzip"', h
+    assert env.origin.n(path) == 2
+    # An unrelated tag gets the full body.
+    st, h, b = get(env.web, path, "Accept-Encoding: gzip", 'If-None-Match: "other"')
+    assert st == 200 and decode("gzip", b) == JSON, h

@@ -146,3 +146,33 @@ TEST_F(EncodedVariant, A304KeepsTheVariantsHead) {
 
 }  // namespace
 }  // namespace strata::cache
+
+namespace strata::cache {
+namespace {
+
+TEST(OriginIfNoneMatch, AddsTheOriginTagAfterEachOfOurs) {
+  EXPECT_EQ(origin_if_none_match("W/\"v1-gzip\""), "W/\"v1-gzip\", \"v1\"");
+  EXPECT_EQ(origin_if_none_match("\"a\", W/\"x-y-br\" ,W/\"z-zstd\""),
+            "\"a\", W/\"x-y-br\", \"x-y\", W/\"z-zstd\", \"z\"");
+  EXPECT_EQ(origin_if_none_match("W/\"x,1-gzip\""), "W/\"x,1-gzip\", \"x,1\"");  // comma inside
+}
+
+TEST(OriginIfNoneMatch, LeavesOtherFieldsAlone) {
+  EXPECT_EQ(origin_if_none_match("\"v1\""), "");
+  EXPECT_EQ(origin_if_none_match("*"), "");
+  EXPECT_EQ(origin_if_none_match("W/\"v1\""), "");
+  EXPECT_EQ(origin_if_none_match("W/\"v1-deflate\""), "");   // not a coding we encode
+  EXPECT_EQ(origin_if_none_match("\"v1-gzip\""), "");        // strong: not ours
+  EXPECT_EQ(origin_if_none_match("W/\"-gzip\""), "");        // empty opaque
+  EXPECT_EQ(origin_if_none_match("W/\"unterminated-gzip"), "");
+  EXPECT_EQ(origin_if_none_match(""), "");
+}
+
+TEST(OriginIfNoneMatch, RoundTripsRepresentationEtag) {
+  for (std::string_view c : {"gzip", "br", "zstd"})
+    EXPECT_EQ(origin_if_none_match(representation_etag("\"abc\"", c)),
+              representation_etag("\"abc\"", c) + ", \"abc\"");
+}
+
+}  // namespace
+}  // namespace strata::cache
