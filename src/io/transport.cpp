@@ -4,6 +4,7 @@
 #include <sys/uio.h>
 
 #include <cerrno>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
@@ -14,6 +15,7 @@
 #include <boost/asio/write.hpp>
 
 #include "io/peer_cert.hpp"
+#include "obs/metrics.hpp"
 
 namespace strata::io {
 
@@ -101,16 +103,41 @@ class TcpTransport final : public Transport {
   tcp::socket s_;
 };
 
+// While its connection idles (release_buffers()), a TLS transport
+// hibernates: it keeps the SSL object (one more reference) and the socket
+// and destroys Asio's ssl::stream, whose two 17 KiB record buffers and BIO
+// pair (another 2 x 17 KiB) are most of an idle TLS connection's memory;
+// the next read or write builds a stream around the same SSL again (a
+// fresh BIO pair). Only when nothing is buffered in either direction (no
+// record or plaintext held by OpenSSL, nothing in the BIO pair) and no
+// Asio verify callback owns the SSL's app data (upstream streams).
+// strata_tls_hibernating_connections counts them (all workers).
+obs::Gauge& hibernating_gauge() {
+  static auto& g = obs::gauge("strata_tls_hibernating_connections",
+                              "idle TLS connections holding only their SSL object and socket "
+                              "(Asio's stream and its buffers released)");
+  return g;
+}
+
 class TlsTransport final : public Transport {
  public:
   explicit TlsTransport(std::unique_ptr<TlsStream> s) : s_(std::move(s)) {}
+  ~TlsTransport() override {
+    if (!ssl_) return;
+    SSL_free(ssl_);
+    hibernating_gauge().sub();
+  }
+  TlsTransport(const TlsTransport&) = delete;
+  TlsTransport& operator=(const TlsTransport&) = delete;
 
   asio::awaitable<core::IoResult> read_some(std::span<char> buf) override {
+    wake();
     auto [ec, n] = co_await s_->async_read_some(asio::buffer(buf.data(), buf.size()), use_tuple);
     co_return core::IoResult{ec, n};
   }
 
   asio::awaitable<boost::system::error_code> write(std::span<const asio::const_buffer> bufs) override {
+    wake();
     // ssl::stream encrypts one buffer at a time; coalesce small gathers so a
     // response head and its body leave in one TLS record where possible.
     std::size_t total = 0;
@@ -126,6 +153,7 @@ class TlsTransport final : public Transport {
   }
 
   asio::awaitable<void> shutdown() override {
+    wake();
     // close_notify, bounded: a peer that never answers must not hold us.
     asio::steady_timer t(s_->get_executor());
     t.expires_after(std::chrono::milliseconds(500));
@@ -139,35 +167,66 @@ class TlsTransport final : public Transport {
 
   void close() override {
     boost::system::error_code ec;
-    s_->lowest_layer().close(ec);
+    lowest_layer().close(ec);
   }
-  bool is_open() const override { return s_->lowest_layer().is_open(); }
-  asio::any_io_executor get_executor() override { return s_->get_executor(); }
+  bool is_open() const override { return s_ ? s_->lowest_layer().is_open() : sock_->is_open(); }
+  asio::any_io_executor get_executor() override { return s_ ? s_->get_executor() : sock_->get_executor(); }
   bool tls() const override { return true; }
   std::string alpn() const override {
     const unsigned char* p = nullptr;
     unsigned len = 0;
-    SSL_get0_alpn_selected(s_->native_handle(), &p, &len);
+    SSL_get0_alpn_selected(ssl(), &p, &len);
     return p ? std::string(reinterpret_cast<const char*>(p), len) : std::string();
   }
   std::string sni() const override {
-    const char* n = SSL_get_servername(s_->native_handle(), TLSEXT_NAMETYPE_host_name);
+    const char* n = SSL_get_servername(ssl(), TLSEXT_NAMETYPE_host_name);
     return n ? std::string(n) : std::string();
   }
-  PeerCertificate peer_certificate() const { return peer_certificate_of(s_->native_handle()); }
-  tcp::socket& lowest_layer() override { return s_->next_layer(); }
+  PeerCertificate peer_certificate() const { return peer_certificate_of(ssl()); }
+  tcp::socket& lowest_layer() override { return s_ ? s_->next_layer() : *sock_; }
   // Records OpenSSL holds (decrypted or not) or bytes in the BIO pair that
   // Asio's stream fed from the socket but OpenSSL has not read yet.
   bool buffered() const override {
+    if (!s_) return false;  // hibernated only with nothing held
     SSL* ssl = s_->native_handle();
     if (SSL_has_pending(ssl)) return true;
     BIO* rbio = SSL_get_rbio(ssl);
     return rbio && BIO_ctrl_pending(rbio) > 0;
   }
-  void release_buffers() override { std::string().swap(scratch_); }
+  void release_buffers() override {
+    std::string().swap(scratch_);
+    hibernate();
+  }
+  bool hibernating() const { return !s_; }
 
  private:
+  SSL* ssl() const { return s_ ? s_->native_handle() : ssl_; }
+
+  void hibernate() {
+    if (!s_ || buffered()) return;
+    SSL* ssl = s_->native_handle();
+    BIO* wbio = SSL_get_wbio(ssl);
+    if ((wbio && BIO_ctrl_wpending(wbio) > 0) || SSL_get_app_data(ssl) != nullptr) return;
+    if (SSL_up_ref(ssl) != 1) return;
+    sock_.emplace(std::move(s_->next_layer()));
+    s_.reset();  // Asio's buffers and BIO pair go; our reference keeps the SSL
+    ssl_ = ssl;
+    hibernating_gauge().add();
+  }
+
+  void wake() {
+    if (s_) return;
+    // The stream takes over our reference and sets a new BIO pair.
+    s_ = std::make_unique<TlsStream>(std::move(*sock_), ssl_);
+    ssl_ = nullptr;
+    sock_.reset();
+    hibernating_gauge().sub();
+  }
+
   std::unique_ptr<TlsStream> s_;
+  // Hibernated: the socket and the SSL (one reference) without a stream.
+  std::optional<tcp::socket> sock_;
+  SSL* ssl_ = nullptr;
   std::string scratch_;
 };
 
@@ -203,6 +262,11 @@ void Transport::write_some_now(std::span<const asio::const_buffer> bufs, Rest& r
     rest.bufs[rest.n++] = asio::const_buffer(static_cast<const char*>(b.data()) + done, b.size() - done);
     done = 0;
   }
+}
+
+bool tls_hibernating(const Transport& t) {
+  const auto* tls = dynamic_cast<const TlsTransport*>(&t);
+  return tls && tls->hibernating();
 }
 
 PeerCertificate peer_certificate(const Transport& t) {

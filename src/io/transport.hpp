@@ -73,12 +73,19 @@ class Transport {
   // records or plaintext OpenSSL holds): a reader must read rather than
   // wait for the socket's readability. Plain TCP: never.
   virtual bool buffered() const { return false; }
-  // Frees what the transport keeps between uses (TLS: the write coalescing
-  // buffer) while its connection idles. Never during a read or write.
+  // Frees what the transport keeps between uses while its connection
+  // idles. TLS: the write coalescing buffer, and when nothing is buffered
+  // the whole Asio ssl::stream (record buffers, BIO pair: ~70 KB); the SSL
+  // and the socket stay and the next read or write rebuilds the stream.
+  // lowest_layer() stays valid for waits in between. Never during a read
+  // or write.
   virtual void release_buffers() {}
 };
 
 using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+
+// True for a TLS transport hibernating after release_buffers() (tests).
+bool tls_hibernating(const Transport& t);
 
 std::unique_ptr<Transport> make_tcp_transport(boost::asio::ip::tcp::socket s);
 // `s` must have completed its handshake.

@@ -99,3 +99,51 @@ def test_graceful_stop_closes_parked_connections(server):
         s.close()
     assert time.time() - t0 < 5
     server.proc.wait(20)
+
+
+def test_parked_tls_connections_release_their_stream(server):
+    """A parked TLS connection keeps only its SSL object and socket (Asio's
+    stream, record buffers and BIO pair released: the bulk of an idle TLS
+    connection's memory); the next request rebuilds the stream on the same
+    TLS session, and a graceful stop still closes it."""
+    conns = [connect(server, True) for _ in range(4)]
+    for s in conns:
+        get(s, "/first")
+    assert wait_parked(server, 4)
+    deadline = time.time() + 10
+    while time.time() < deadline and metric(server, "strata_tls_hibernating_connections") < 4:
+        time.sleep(0.05)
+    assert metric(server, "strata_tls_hibernating_connections") == 4
+    for s in conns[:2]:  # woken: the same TLS connection goes on
+        get(s, "/second")
+        get(s, "/third")
+    # A request split over two TLS records with a pause between them.
+    s = conns[2]
+    s.sendall(b"GET /split HTTP/1.1\r\n")
+    time.sleep(0.3)
+    s.sendall(b"Host: a\r\n\r\n")
+    buf = b""
+    while b"\r\n\r\nok" not in buf:
+        chunk = s.recv(4096)
+        assert chunk, buf
+        buf += chunk
+    assert buf.startswith(b"HTTP/1.1 200 "), buf
+    # All four park (and hibernate) again.
+    deadline = time.time() + 10
+    while time.time() < deadline and metric(server, "strata_tls_hibernating_connections") < 4:
+        time.sleep(0.05)
+    assert metric(server, "strata_tls_hibernating_connections") == 4
+    conns[3].close()  # the client leaves while hibernated: the gauge follows
+    deadline = time.time() + 10
+    while time.time() < deadline and metric(server, "strata_tls_hibernating_connections") > 3:
+        time.sleep(0.05)
+    assert metric(server, "strata_tls_hibernating_connections") == 3
+    server.signal(signal.SIGTERM)
+    for s in conns[:3]:
+        s.settimeout(10)
+        try:
+            assert s.recv(100) == b""  # close_notify then EOF
+        except (ssl.SSLError, ConnectionResetError):
+            pass
+        s.close()
+    server.proc.wait(20)
