@@ -14,6 +14,7 @@
 #include <boost/asio/post.hpp>
 
 #include "hub/hub_metrics.hpp"
+#include "hub/transport/flush_queue.hpp"
 #include "hub/transport/ws_session.hpp"
 
 namespace strata::hub::transport {
@@ -28,7 +29,7 @@ std::span<char> worker_buffer() {
   return {buf.data(), buf.size()};
 }
 
-class FastWs final : public WsSession, public std::enable_shared_from_this<FastWs> {
+class FastWs final : public WsSession, public FlushTarget, public std::enable_shared_from_this<FastWs> {
  public:
   FastWs(Socket sock, HubEnv& env, std::optional<codec::websocket::DeflateParams> deflate)
       : WsSession(env, deflate), sock_(std::move(sock)),
@@ -56,11 +57,17 @@ class FastWs final : public WsSession, public std::enable_shared_from_this<FastW
   void kick() override {
     if (flush_posted_ || write_waiting_ || dead_) return;
     flush_posted_ = true;
-    // Batch: everything queued in this turn goes out in one writev.
-    asio::post(sock_.get_executor(), [self = shared_from_this()] {
-      self->flush_posted_ = false;
-      self->flush();
-    });
+    // Batch: everything queued until the worker's drain reaches this
+    // connection goes out in one writev (flush_queue.hpp: one drain per
+    // worker, in slices that yield to the event loop).
+    HubEnv& e = env();
+    if (!e.flush_queue) e.flush_queue = &FlushQueue::of(sock_.get_executor().context());
+    e.flush_queue->add(shared_from_this(), hub().config().flush_slice);
+  }
+
+  void flush_now() override {
+    flush_posted_ = false;
+    flush();
   }
 
   void abort_transport() override { die(); }

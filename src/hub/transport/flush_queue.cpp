@@ -1,0 +1,61 @@
+#include "hub/transport/flush_queue.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/post.hpp>
+
+#include "hub/hub_metrics.hpp"
+
+namespace strata::hub::transport {
+
+FlushQueue::FlushQueue(boost::asio::io_context& ctx) : boost::asio::execution_context::service(ctx), io_(ctx) {}
+
+FlushQueue::~FlushQueue() = default;
+
+FlushQueue& FlushQueue::of(boost::asio::io_context& ctx) { return boost::asio::use_service<FlushQueue>(ctx); }
+
+void FlushQueue::shutdown() {
+  // The io_context is going away: its handlers are destroyed, never run.
+  list_.clear();
+  head_ = 0;
+}
+
+void FlushQueue::add(std::shared_ptr<FlushTarget> t, std::size_t slice) {
+  slice_ = std::max<std::size_t>(1, slice);
+  if (pending() == 0) cycle_start_ = std::chrono::steady_clock::now();
+  list_.push_back(std::move(t));
+  if (!posted_) {
+    posted_ = true;
+    boost::asio::post(io_, [this] { drain(); });
+  }
+}
+
+void FlushQueue::drain() {
+  posted_ = false;
+  ++steps_;
+  // Connections listed during this step (a write that completes a close,
+  // an error path) go after the slice: `end` is fixed first.
+  const std::size_t end = std::min(list_.size(), head_ + slice_);
+  while (head_ < end) {
+    std::shared_ptr<FlushTarget> t = std::move(list_[head_]);
+    ++head_;
+    t->flush_now();
+  }
+  if (head_ < list_.size()) {
+    // Reuse the front once more than half of the vector is done.
+    if (head_ * 2 >= list_.size()) {
+      list_.erase(list_.begin(), list_.begin() + std::ptrdiff_t(head_));
+      head_ = 0;
+    }
+    posted_ = true;
+    boost::asio::post(io_, [this] { drain(); });
+    return;
+  }
+  list_.clear();
+  head_ = 0;
+  ++cycles_;
+  HubMetrics::get().fanout.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - cycle_start_).count());
+}
+
+}  // namespace strata::hub::transport

@@ -1,0 +1,71 @@
+// The per-worker write scheduler of the hub's h1 WebSocket fast path
+// (ws_fast.cpp): connections with bytes queued register here instead of
+// posting one handler each, and one drain writes them in FIFO order, in
+// slices of hub.flush_slice connections; between slices the drain re-posts
+// itself, so the event loop polls sockets (the next publish request, client
+// frames) during a large fan-out instead of after it. A connection that
+// gets more bytes while listed stays listed once; one queued again after
+// its write goes to the back.
+// Metric: strata_hub_fanout_seconds, one observation per drain cycle: from
+// the first connection listed while the list was empty to the list empty
+// again (every listed connection written, or waiting for writability) —
+// with one publication batch per cycle, the time one fan-out takes.
+// No allocation per connection once the list's capacity is reached (a
+// shared_ptr copy per listed connection keeps it alive until written).
+// Thread: one FlushQueue per io_context (an asio service), used only on
+// that io_context's thread.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/execution_context.hpp>
+#include <boost/asio/io_context.hpp>
+
+namespace strata::hub::transport {
+
+// Something with queued bytes to write (non-blocking; on EAGAIN it waits
+// for writability on its own).
+class FlushTarget {
+ public:
+  virtual ~FlushTarget() = default;
+  virtual void flush_now() = 0;
+};
+
+class FlushQueue : public boost::asio::execution_context::service {
+ public:
+  using key_type = FlushQueue;
+  static inline boost::asio::execution_context::id id;  // NOLINT (asio service id)
+
+  explicit FlushQueue(boost::asio::io_context& ctx);
+  ~FlushQueue() override;
+
+  // The queue of `ctx` (created on first use; takes the service registry's
+  // mutex: callers keep the reference, e.g. HubEnv::flush_queue).
+  static FlushQueue& of(boost::asio::io_context& ctx);
+
+  // Lists `t` for the next drain (the caller keeps a "listed" flag so a
+  // connection is listed once). `slice`: connections written per drain
+  // step (>= 1; the last value given wins).
+  void add(std::shared_ptr<FlushTarget> t, std::size_t slice);
+
+  std::size_t pending() const { return list_.size() - head_; }
+  std::uint64_t cycles() const { return cycles_; }  // drain cycles completed (tests)
+  std::uint64_t steps() const { return steps_; }    // drain steps run (tests)
+
+ private:
+  void shutdown() override;
+  void drain();
+
+  boost::asio::io_context& io_;
+  std::vector<std::shared_ptr<FlushTarget>> list_;
+  std::size_t head_ = 0;
+  std::size_t slice_ = 1024;
+  bool posted_ = false;
+  std::chrono::steady_clock::time_point cycle_start_{};
+  std::uint64_t cycles_ = 0;
+  std::uint64_t steps_ = 0;
+};
+
+}  // namespace strata::hub::transport
