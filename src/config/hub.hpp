@@ -76,8 +76,6 @@ struct HubConfig {
   std::uint32_t max_message = 64 * 1024;    // publication data and client frames, bytes
   std::uint32_t max_frame = 64 * 1024;      // one WebSocket frame, bytes
   std::uint64_t out_queue = 1024 * 1024;    // per subscriber, bytes queued before slow_consumer applies
-  std::uint32_t flush_slice = 512;          // h1 WebSocket connections written per event-loop step of a
-                                            // worker's fan-out before it yields (hub/transport/flush_queue.hpp)
   std::uint32_t idempotency_window_s = 300; // publish API idempotency keys remembered this long
   std::uint32_t idempotency_max_keys = 100000;  // per process
   std::chrono::milliseconds drain_spread{std::chrono::seconds(5)};  // drain closes spread over this

@@ -371,7 +371,6 @@ json hub_json(const HubConfig& h) {
          {"idempotency_max_keys", h.idempotency_max_keys},
          {"drain_spread", dur(h.drain_spread)}};
   if (!h.api_keys_file.empty()) j["api_keys_file"] = h.api_keys_file;
-  if (h.flush_slice != HubConfig{}.flush_slice) j["flush_slice"] = h.flush_slice;  // only when set, like broker
   if (h.broker != HubBroker{})  // only when set: dumps of single-node configs stay as they were
     j["broker"] = {{"type", h.broker.type == HubBrokerType::redis ? "redis" : "local"},
                    {"prefix", h.broker.prefix},

@@ -131,8 +131,7 @@ void parse_hub(const Doc& d, const Val& v, Config& c) {
   MapReader m(d, v, "hub",
               {"namespaces", "jwt", "api_keys", "api_keys_file", "heartbeat", "client_timeout",
                "max_channel_length", "max_channels_per_client", "max_message", "max_frame",
-               "out_queue", "flush_slice", "idempotency_window", "idempotency_max_keys", "drain_spread",
-               "broker"});
+               "out_queue", "idempotency_window", "idempotency_max_keys", "drain_spread", "broker"});
   HubConfig& h = c.hub;
   if (auto ns = m.get("namespaces")) {
     std::unordered_set<std::string> names;
@@ -166,7 +165,6 @@ void parse_hub(const Doc& d, const Val& v, Config& c) {
   opt_size(m, "max_message", h.max_message, 128, 64ull << 20);
   opt_size(m, "max_frame", h.max_frame, 128, 64ull << 20);
   opt_size(m, "out_queue", h.out_queue, 4096, 1ull << 30);
-  opt_uint(m, "flush_slice", h.flush_slice, 1, 1'000'000);
   if (h.out_queue < h.max_message) {
     auto loc = m.has("out_queue") ? m.get("out_queue")->loc : m.get("max_message")->loc;
     d.fail(loc, "out_queue: must hold at least one message (>= max_message)");

@@ -20,10 +20,10 @@ void FlushQueue::shutdown() {
   head_ = 0;
 }
 
-void FlushQueue::add(std::shared_ptr<FlushTarget> t, std::size_t slice) {
+void FlushQueue::add_raw(std::shared_ptr<void> t, void (*flush)(void*), std::size_t slice) {
   slice_ = std::max<std::size_t>(1, slice);
   if (pending() == 0) cycle_start_ = std::chrono::steady_clock::now();
-  list_.push_back(std::move(t));
+  list_.push_back(Entry{std::move(t), flush});
   if (!posted_) {
     posted_ = true;
     boost::asio::post(io_, [this] { drain(); });
@@ -37,9 +37,9 @@ void FlushQueue::drain() {
   // an error path) go after the slice: `end` is fixed first.
   const std::size_t end = std::min(list_.size(), head_ + slice_);
   while (head_ < end) {
-    std::shared_ptr<FlushTarget> t = std::move(list_[head_]);
+    Entry e = std::move(list_[head_]);
     ++head_;
-    t->flush_now();
+    e.flush(e.target.get());
   }
   if (head_ < list_.size()) {
     // Reuse the front once more than half of the vector is done.

@@ -1,7 +1,7 @@
 // The per-worker write scheduler of the hub's h1 WebSocket fast path
 // (ws_fast.cpp): connections with bytes queued register here instead of
 // posting one handler each, and one drain writes them in FIFO order, in
-// slices of hub.flush_slice connections; between slices the drain re-posts
+// slices of kFlushSlice connections; between slices the drain re-posts
 // itself, so the event loop polls sockets (the next publish request, client
 // frames) during a large fan-out instead of after it. A connection that
 // gets more bytes while listed stays listed once; one queued again after
@@ -25,13 +25,10 @@
 
 namespace strata::hub::transport {
 
-// Something with queued bytes to write (non-blocking; on EAGAIN it waits
-// for writability on its own).
-class FlushTarget {
- public:
-  virtual ~FlushTarget() = default;
-  virtual void flush_now() = 0;
-};
+// Connections written per drain step before the drain yields to the event
+// loop. (Not yet a config key: wiring it to hub.* only needs the value
+// passed to add().)
+inline constexpr std::size_t kFlushSlice = 512;
 
 class FlushQueue : public boost::asio::execution_context::service {
  public:
@@ -45,21 +42,32 @@ class FlushQueue : public boost::asio::execution_context::service {
   // mutex: callers keep the reference, e.g. HubEnv::flush_queue).
   static FlushQueue& of(boost::asio::io_context& ctx);
 
-  // Lists `t` for the next drain (the caller keeps a "listed" flag so a
-  // connection is listed once). `slice`: connections written per drain
-  // step (>= 1; the last value given wins).
-  void add(std::shared_ptr<FlushTarget> t, std::size_t slice);
+  // Lists `t` for the next drain, which calls t->flush_now() (write what
+  // is queued without blocking; on EAGAIN wait for writability on its
+  // own). The caller keeps a "listed" flag so a connection is listed once.
+  // `slice`: connections written per drain step (>= 1; the last value
+  // given wins). No virtual base: the connection object stays as small as
+  // it was (the memory goal).
+  template <class T>
+  void add(std::shared_ptr<T> t, std::size_t slice) {
+    add_raw(std::shared_ptr<void>(std::move(t)), [](void* p) { static_cast<T*>(p)->flush_now(); }, slice);
+  }
 
   std::size_t pending() const { return list_.size() - head_; }
   std::uint64_t cycles() const { return cycles_; }  // drain cycles completed (tests)
   std::uint64_t steps() const { return steps_; }    // drain steps run (tests)
 
  private:
+  struct Entry {
+    std::shared_ptr<void> target;
+    void (*flush)(void*);
+  };
+  void add_raw(std::shared_ptr<void> t, void (*flush)(void*), std::size_t slice);
   void shutdown() override;
   void drain();
 
   boost::asio::io_context& io_;
-  std::vector<std::shared_ptr<FlushTarget>> list_;
+  std::vector<Entry> list_;
   std::size_t head_ = 0;
   std::size_t slice_ = 1024;
   bool posted_ = false;

@@ -29,7 +29,7 @@ std::span<char> worker_buffer() {
   return {buf.data(), buf.size()};
 }
 
-class FastWs final : public WsSession, public FlushTarget, public std::enable_shared_from_this<FastWs> {
+class FastWs final : public WsSession, public std::enable_shared_from_this<FastWs> {
  public:
   FastWs(Socket sock, HubEnv& env, std::optional<codec::websocket::DeflateParams> deflate)
       : WsSession(env, deflate), sock_(std::move(sock)),
@@ -53,6 +53,12 @@ class FastWs final : public WsSession, public FlushTarget, public std::enable_sh
     if (!dead_) wait_read();
   }
 
+  // Called by the worker's FlushQueue drain.
+  void flush_now() {
+    flush_posted_ = false;
+    flush();
+  }
+
  protected:
   void kick() override {
     if (flush_posted_ || write_waiting_ || dead_) return;
@@ -62,12 +68,7 @@ class FastWs final : public WsSession, public FlushTarget, public std::enable_sh
     // worker, in slices that yield to the event loop).
     HubEnv& e = env();
     if (!e.flush_queue) e.flush_queue = &FlushQueue::of(sock_.get_executor().context());
-    e.flush_queue->add(shared_from_this(), hub().config().flush_slice);
-  }
-
-  void flush_now() override {
-    flush_posted_ = false;
-    flush();
+    e.flush_queue->add(shared_from_this(), kFlushSlice);
   }
 
   void abort_transport() override { die(); }

@@ -28,19 +28,6 @@ TEST(ConfigHub, DefaultsAndDefaultNamespaceWhenAbsent) {
   EXPECT_EQ(c->hub.client_timeout, std::chrono::seconds(60));
   EXPECT_EQ(c->hub.out_queue, 1024u * 1024u);
   EXPECT_EQ(c->hub.drain_spread, std::chrono::seconds(5));
-  EXPECT_EQ(c->hub.flush_slice, 512u);
-}
-
-TEST(ConfigHub, FlushSliceIsBoundedAndDumpedOnlyWhenSet) {
-  auto c = load_string(with_hub("hub:\n  flush_slice: 64\n"), "t.yaml");
-  EXPECT_EQ(c->hub.flush_slice, 64u);
-  auto j = nlohmann::json::parse(to_json(*c));
-  EXPECT_EQ(j["hub"]["flush_slice"], 64);
-  EXPECT_EQ(load_string(j.dump(), "d.json")->hub.flush_slice, 64u);
-  auto dflt = nlohmann::json::parse(to_json(*load_string(with_hub(""), "t.yaml")));
-  EXPECT_FALSE(dflt["hub"].contains("flush_slice"));
-  EXPECT_NE(error_of(with_hub("hub:\n  flush_slice: 0\n")).find("flush_slice"), std::string::npos);
-  EXPECT_NE(error_of(with_hub("hub:\n  flush_slice: 2000000\n")).find("flush_slice"), std::string::npos);
 }
 
 TEST(ConfigHub, ParsesEverything) {
