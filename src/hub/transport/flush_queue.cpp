@@ -31,7 +31,8 @@ void FlushQueue::add_raw(std::shared_ptr<void> t, void (*flush)(void*), std::siz
 }
 
 void FlushQueue::drain() {
-  posted_ = false;
+  // posted_ stays true during the step: add() from a flush (a close frame
+  // queued on error) only lists; the step itself posts the next one.
   ++steps_;
   // Connections listed during this step (a write that completes a close,
   // an error path) go after the slice: `end` is fixed first.
@@ -47,10 +48,10 @@ void FlushQueue::drain() {
       list_.erase(list_.begin(), list_.begin() + std::ptrdiff_t(head_));
       head_ = 0;
     }
-    posted_ = true;
     boost::asio::post(io_, [this] { drain(); });
     return;
   }
+  posted_ = false;
   list_.clear();
   head_ = 0;
   ++cycles_;
