@@ -18,11 +18,17 @@ void FlushQueue::shutdown() {
   // The io_context is going away: its handlers are destroyed, never run.
   list_.clear();
   head_ = 0;
+  gen_end_ = kOpen;
 }
 
 void FlushQueue::add_raw(std::shared_ptr<void> t, void (*flush)(void*), std::size_t slice) {
   slice_ = std::max<std::size_t>(1, slice);
-  if (pending() == 0) cycle_start_ = std::chrono::steady_clock::now();
+  if (pending() == 0) {
+    gen_start_ = std::chrono::steady_clock::now();  // a generation opens
+    gen_end_ = kOpen;
+  } else if (gen_end_ != kOpen && list_.size() == gen_end_) {
+    next_start_ = std::chrono::steady_clock::now();  // first of the next generation
+  }
   list_.push_back(Entry{std::move(t), flush});
   if (!posted_) {
     posted_ = true;
@@ -34,18 +40,30 @@ void FlushQueue::drain() {
   // posted_ stays true during the step: add() from a flush (a close frame
   // queued on error) only lists; the step itself posts the next one.
   ++steps_;
-  // Connections listed during this step (a write that completes a close,
-  // an error path) go after the slice: `end` is fixed first.
+  // The open generation takes everything listed before its first step.
+  if (gen_end_ == kOpen) gen_end_ = list_.size();
+  // Connections listed during this step go after the slice: `end` is
+  // fixed first.
   const std::size_t end = std::min(list_.size(), head_ + slice_);
   while (head_ < end) {
     Entry e = std::move(list_[head_]);
     ++head_;
     e.flush(e.target.get());
+    if (head_ == gen_end_) {
+      // Every connection of the generation is written (or waits for its
+      // socket): one fan-out done.
+      ++cycles_;
+      HubMetrics::get().fanout.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - gen_start_).count());
+      gen_start_ = next_start_;  // meaningful only if more is listed
+      gen_end_ = kOpen;
+    }
   }
   if (head_ < list_.size()) {
     // Reuse the front once more than half of the vector is done.
     if (head_ * 2 >= list_.size()) {
       list_.erase(list_.begin(), list_.begin() + std::ptrdiff_t(head_));
+      if (gen_end_ != kOpen) gen_end_ -= head_;
       head_ = 0;
     }
     boost::asio::post(io_, [this] { drain(); });
@@ -54,9 +72,6 @@ void FlushQueue::drain() {
   posted_ = false;
   list_.clear();
   head_ = 0;
-  ++cycles_;
-  HubMetrics::get().fanout.observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - cycle_start_).count());
 }
 
 }  // namespace strata::hub::transport

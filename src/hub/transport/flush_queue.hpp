@@ -6,10 +6,13 @@
 // frames) during a large fan-out instead of after it. A connection that
 // gets more bytes while listed stays listed once; one queued again after
 // its write goes to the back.
-// Metric: strata_hub_fanout_seconds, one observation per drain cycle: from
-// the first connection listed while the list was empty to the list empty
-// again (every listed connection written, or waiting for writability) —
-// with one publication batch per cycle, the time one fan-out takes.
+// Metric: strata_hub_fanout_seconds, one observation per generation: the
+// connections listed before a drain's first step (a publication batch's
+// deliveries are queued inline, before any write), from the first one
+// listed to the last one written (or waiting for writability). Connections
+// listed meanwhile form the next generation, timed from their own first
+// listing. So under a steady stream of batches each batch's fan-out is
+// one observation, not one endless busy period.
 // No allocation per connection once the list's capacity is reached (a
 // shared_ptr copy per listed connection keeps it alive until written).
 // Thread: one FlushQueue per io_context (an asio service), used only on
@@ -54,7 +57,7 @@ class FlushQueue : public boost::asio::execution_context::service {
   }
 
   std::size_t pending() const { return list_.size() - head_; }
-  std::uint64_t cycles() const { return cycles_; }  // drain cycles completed (tests)
+  std::uint64_t cycles() const { return cycles_; }  // generations written (tests)
   std::uint64_t steps() const { return steps_; }    // drain steps run (tests)
 
  private:
@@ -71,7 +74,14 @@ class FlushQueue : public boost::asio::execution_context::service {
   std::size_t head_ = 0;
   std::size_t slice_ = 1024;
   bool posted_ = false;
-  std::chrono::steady_clock::time_point cycle_start_{};
+  // Generations (one observation of strata_hub_fanout_seconds each): the
+  // open one ends at list index gen_end_ (kOpen: not fixed yet, its first
+  // drain step fixes it); next_start_: when the first connection after it
+  // was listed.
+  static constexpr std::size_t kOpen = ~std::size_t(0);
+  std::size_t gen_end_ = kOpen;
+  std::chrono::steady_clock::time_point gen_start_{};
+  std::chrono::steady_clock::time_point next_start_{};
   std::uint64_t cycles_ = 0;
   std::uint64_t steps_ = 0;
 };

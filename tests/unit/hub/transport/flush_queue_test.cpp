@@ -1,7 +1,7 @@
 // The per-worker write drain of the h1 WebSocket fast path
 // (hub/transport/flush_queue.cpp): FIFO order, slices that yield to the
 // event loop, re-listing during a drain, one strata_hub_fanout_seconds
-// observation per cycle.
+// observation per generation (what was listed before a drain's first step).
 #include "hub/transport/flush_queue.hpp"
 
 #include <gtest/gtest.h>
@@ -82,8 +82,35 @@ TEST(FlushQueue, ReListedDuringTheDrainGoesToTheBackOfTheSameCycle) {
   q.add(b, 1000);
   io.run();
   EXPECT_EQ(log.order, (std::vector<int>{1, 2, 1}));
-  EXPECT_EQ(q.cycles(), 1u);
-  EXPECT_EQ(q.steps(), 2u);  // the re-listed one waits for the next step
+  EXPECT_EQ(q.cycles(), 2u);  // the re-listed one is the next generation
+  EXPECT_EQ(q.steps(), 2u);   // and waits for the next step
+}
+
+TEST(FlushQueue, ABatchListedDuringAFanOutIsTimedAsItsOwnGeneration) {
+  boost::asio::io_context io;
+  FlushQueue& q = FlushQueue::of(io);
+  Log log;
+  const auto before = HubMetrics::get().fanout.count();
+  std::vector<std::shared_ptr<Target>> ts;
+  for (int i = 0; i < 1000; ++i) {
+    ts.push_back(std::make_shared<Target>(log, i));
+    q.add(ts.back(), 100);
+  }
+  // The next publish request is read after the first slice; its pushes
+  // list 50 more connections.
+  boost::asio::post(io, [&] {
+    EXPECT_EQ(log.order.size(), 100u);
+    for (int i = 1000; i < 1050; ++i) {
+      ts.push_back(std::make_shared<Target>(log, i));
+      q.add(ts.back(), 100);
+    }
+  });
+  io.run();
+  ASSERT_EQ(log.order.size(), 1050u);
+  for (int i = 0; i < 1050; ++i) ASSERT_EQ(log.order[std::size_t(i)], i);
+  EXPECT_EQ(q.cycles(), 2u);
+  EXPECT_EQ(q.steps(), 11u);
+  EXPECT_EQ(HubMetrics::get().fanout.count(), before + 2);
 }
 
 TEST(FlushQueue, SeparateCyclesAreTimedSeparately) {
