@@ -51,6 +51,31 @@ def cpu(pid):
         return None
 
 
+def cpu_stat():
+    """{cpuN: (busy ticks, softirq ticks, total ticks)} from /proc/stat."""
+    out = {}
+    for line in open("/proc/stat"):
+        f = line.split()
+        if f[0].startswith("cpu") and f[0] != "cpu":
+            v = [int(x) for x in f[1:]]
+            idle = v[3] + v[4]
+            out[f[0]] = (sum(v[:8]) - idle, v[6], sum(v[:8]))
+    return out
+
+
+def ksoftirqd():
+    out = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                name = (d / "comm").read_text().strip()
+            except OSError:
+                continue
+            if name.startswith("ksoftirqd/"):
+                out[name] = int(d.name)
+    return out
+
+
 def tree(pid):
     out = [pid]
     kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
@@ -66,27 +91,35 @@ def metrics(admin):
         return ""
 
 
-def hist_quantiles(text, name):
-    """(count, sum, p50, p99, max bucket) of a Prometheus histogram from its cumulative buckets."""
-    buckets, count, total = [], 0, 0.0
+def hist_buckets(text, name):
+    """({le: cumulative count}, count, sum) of a Prometheus histogram."""
+    buckets, count, total = {}, 0.0, 0.0
     for line in text.splitlines():
         if line.startswith(name + "_bucket"):
             le = line.split('le="', 1)[1].split('"', 1)[0]
-            buckets.append((float("inf") if le == "+Inf" else float(le), float(line.rsplit(" ", 1)[1])))
+            buckets[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
         elif line.startswith(name + "_count"):
             count = float(line.rsplit(" ", 1)[1])
         elif line.startswith(name + "_sum"):
             total = float(line.rsplit(" ", 1)[1])
+    return buckets, count, total
+
+
+def hist_window(before, after, name):
+    """count, mean and bucket-bound p50/p99 (ms) of what was observed between two scrapes."""
+    b0, c0, s0 = hist_buckets(before, name)
+    b1, c1, s1 = hist_buckets(after, name)
+    n = c1 - c0
+    if n <= 0:
+        return None
 
     def q(p):
-        want = p * count
-        for le, c in buckets:
-            if c >= want:
-                return le
+        for le in sorted(b1):
+            if b1[le] - b0.get(le, 0) >= p * n:
+                return le * 1e3
         return None
-    return {"count": count, "mean_ms": (total / count * 1e3) if count else None,
-            "p50_le_ms": (q(0.5) or 0) * 1e3 if count else None,
-            "p99_le_ms": (q(0.99) or 0) * 1e3 if count else None}
+    return {"count": n, "mean_ms": (s1 - s0) / n * 1e3, "p50_le_ms": q(0.5), "p99_le_ms": q(0.99),
+            "max_le_ms": q(1.0)}
 
 
 def main():
@@ -168,6 +201,9 @@ route_tables:
                 perfs.append((None, pid, None, subprocess.Popen(
                     ["perf", "record", "-g", "-p", str(pid), "-o", f"{a.perf}/{who}.perf"],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+        kso = ksoftirqd()
+        k0 = {n: cpu(p) for n, p in kso.items()}
+        st0 = cpu_stat()
         c0 = {p: cpu(p) for p in [srv_pid] + sub_pids}
         t0 = time.time()
         load0 = os.getloadavg()
@@ -193,6 +229,8 @@ route_tables:
             last, t_end = v, time.time()
             time.sleep(0.1)
         c1 = {p: cpu(p) for p in [srv_pid] + sub_pids}
+        st1 = cpu_stat()
+        k1 = {n: cpu(p) for n, p in kso.items()}
         for _, _, _, pp in perfs:
             pp.send_signal(signal.SIGINT)
             pp.wait(10)
@@ -224,12 +262,20 @@ route_tables:
         print(f"  subscriber pid {p}: cpu {s:.2f} s ({s / wall * 100:.0f}%)")
     print(f"  subscribers total {tot:.2f} s ({tot / wall * 100:.0f}% of one core), {tot / max(1, n) * 1e6:.3f} us/delivery")
     print(f"  publisher cpu {pub_cpu:.2f} s ({pub_cpu / wall * 100:.0f}%)")
+    for c in sorted(st1):
+        busy = st1[c][0] - st0[c][0]
+        soft = st1[c][1] - st0[c][1]
+        tot = max(1, st1[c][2] - st0[c][2])
+        print(f"  {c}: busy {busy / tot * 100:.0f}% (every process, other users of the machine included), "
+              f"softirq {soft / tot * 100:.1f}%")
+    for n in sorted(k0):
+        if k0[n] is not None and k1.get(n) is not None:
+            print(f"  {n}: cpu {k1[n] - k0[n]:.2f} s")
     for name in ("strata_hub_fanout_seconds", "strata_hub_delivery_latency_seconds"):
-        h = hist_quantiles(m1, name)
-        h0 = hist_quantiles(m0, name)
-        if h["count"]:
-            print(f"  server {name}: count {h['count'] - h0['count']:.0f} (cumulative) mean {h['mean_ms']:.2f} ms "
-                  f"p50 <= {h['p50_le_ms']} ms p99 <= {h['p99_le_ms']} ms (since start)")
+        h = hist_window(m0, m1, name)
+        if h:
+            print(f"  server {name} in the window: count {h['count']:.0f} mean {h['mean_ms']:.2f} ms "
+                  f"p50 <= {h['p50_le_ms']} ms p99 <= {h['p99_le_ms']} ms max <= {h['max_le_ms']} ms")
     for who, pid, out, _ in perfs:
         if who is None:
             continue
