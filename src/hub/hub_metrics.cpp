@@ -30,6 +30,8 @@ HubMetrics& HubMetrics::get() {
                    {{"result", "not_recovered"}}),
       obs::counter("strata_hub_broker_duplicates_total", "Publications from Redis dropped as already delivered"),
       obs::counter("strata_hub_broker_bad_messages_total", "Malformed Redis replies or pub/sub payloads (hub)"),
+      obs::histogram("strata_hub_fanout_seconds",
+                     "Hub fan-out on a worker (h1 WebSocket): first connection given pushes -> last of that batch written"),
   };
   return m;
 }

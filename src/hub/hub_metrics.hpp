@@ -27,6 +27,9 @@ struct HubMetrics {
   obs::Counter& broker_gap_not_recovered; // ...{result="not_recovered"}: subscribers got a resync push
   obs::Counter& broker_duplicates;  // strata_hub_broker_duplicates_total: publications dropped as already delivered
   obs::Counter& broker_bad_replies; // strata_hub_broker_bad_messages_total: malformed replies / pub/sub payloads
+  obs::Histogram& fanout;           // strata_hub_fanout_seconds: one fan-out on a worker's h1 WebSocket fast
+                                    // path, first connection queued -> last of its generation written
+                                    // (transport/flush_queue.hpp)
   static HubMetrics& get();
 };
 

@@ -37,6 +37,7 @@ struct UrlParams {
 UrlParams parse_url_params(std::string_view target);
 
 class Session;
+class FlushQueue;
 
 // What the transports share per worker: the hub, the token verifier
 // (replaced on reload) and the live sessions (for drain). Owned by the
@@ -49,6 +50,9 @@ struct HubEnv {
   // Process-wide downstream connection count (limits.max_connections):
   // h1 WebSockets that left their HTTP connection stay counted here; may be null.
   std::atomic<std::int64_t>* connections = nullptr;
+  // The worker's write drain of the h1 WebSocket fast path (flush_queue.hpp),
+  // looked up on first use; owned by the worker's io_context.
+  FlushQueue* flush_queue = nullptr;
 
   // Drain: every session (and any that opens later) closes with 1012
   // "reconnect" at a random time within `spread`.
@@ -95,6 +99,7 @@ class Session : public Client {
   bool closed() const { return closed_; }
   std::size_t subscriptions() const { return subs_.size(); }
   WorkerHub& hub() const { return *env_->hub; }
+  HubEnv& env() const { return *env_; }
 
  protected:
   // `env` must outlive the session. Registers with env (drain).

@@ -14,6 +14,7 @@
 #include <boost/asio/post.hpp>
 
 #include "hub/hub_metrics.hpp"
+#include "hub/transport/flush_queue.hpp"
 #include "hub/transport/ws_session.hpp"
 
 namespace strata::hub::transport {
@@ -52,15 +53,22 @@ class FastWs final : public WsSession, public std::enable_shared_from_this<FastW
     if (!dead_) wait_read();
   }
 
+  // Called by the worker's FlushQueue drain.
+  void flush_now() {
+    flush_posted_ = false;
+    flush();
+  }
+
  protected:
   void kick() override {
     if (flush_posted_ || write_waiting_ || dead_) return;
     flush_posted_ = true;
-    // Batch: everything queued in this turn goes out in one writev.
-    asio::post(sock_.get_executor(), [self = shared_from_this()] {
-      self->flush_posted_ = false;
-      self->flush();
-    });
+    // Batch: everything queued until the worker's drain reaches this
+    // connection goes out in one writev (flush_queue.hpp: one drain per
+    // worker, in slices that yield to the event loop).
+    HubEnv& e = env();
+    if (!e.flush_queue) e.flush_queue = &FlushQueue::of(sock_.get_executor().context());
+    e.flush_queue->add(shared_from_this(), kFlushSlice);
   }
 
   void abort_transport() override { die(); }

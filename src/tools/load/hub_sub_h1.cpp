@@ -2,9 +2,9 @@
 // its 127.x source address), sends the WebSocket Upgrade (or the SSE GET),
 // checks the 101 (or 200) head, then reads until the run ends: every
 // message that carries a publisher stamp is a delivery. WebSocket pings are
-// answered with pongs, a server close with a close. The read buffer is the
-// thread's; only a partial frame or event stays with the connection, so
-// ~20k idle subscribers cost little client memory.
+// answered with pongs, a server close with a close. Each connection reads
+// into a 4 KiB buffer of its own (hub_internal.hpp: one recv per wakeup);
+// a partial frame or event stays with the connection.
 #include <chrono>
 #include <random>
 
@@ -82,6 +82,16 @@ asio::awaitable<core::IoResult> SharedReader::read() {
     co_return co_await tr.read_some(std::span<char>(own.data(), own.size()));
   }
   auto& sock = tr.lowest_layer();
+  if (own_size) {
+    // A buffer of the connection's own: asio reads into it from its
+    // reactor (speculatively while the socket had data, else when epoll
+    // reports it), so one wakeup costs one recv and no epoll_ctl.
+    if (own.size() != own_size) own.resize(own_size);
+    data = own.data();
+    auto [ec, n] = co_await sock.async_read_some(asio::buffer(own.data(), own.size()),
+                                                 asio::as_tuple(asio::use_awaitable));
+    co_return core::IoResult{ec, n};
+  }
   data = shared.data();
   for (;;) {
     boost::system::error_code ec;
@@ -116,7 +126,7 @@ asio::awaitable<void> hub_subscriber_h1(HubThread& t, unsigned index) {
     boost::system::error_code ig;
     tr.lowest_layer().non_blocking(true, ig);
   }
-  SharedReader rd{tr, t.buf, {}, nullptr};
+  SharedReader rd{tr, t.buf, {}, nullptr, kSubscriberReadBuffer};
   if (g.stop.load(std::memory_order_relaxed)) tr.close();
 
   // --- handshake
