@@ -12,13 +12,38 @@
 // includes it (-include) in the other targets (STRATA_FRAME_HOOK). Do not
 // include it anywhere else.
 //
-// Every purpose Asio's thread cache serves but default_tag goes to the pool. A block asking for more than
-// alignof(max_align_t) comes from aligned_alloc; it is a malloc block of at
-// least its class's capacity, so the pool may keep it when it is freed.
+// Every purpose Asio's thread cache serves but default_tag goes to the pool.
+// A block asking for more than alignof(max_align_t) comes from
+// aligned_alloc; the pool may keep it when it is freed (filed by its usable
+// size).
 #pragma once
 #include <boost/asio/detail/thread_info_base.hpp>
 
 #include "core/frame_pool.hpp"
+
+namespace strata::core::asio_hook {
+
+// A pooled block for Asio. Also safe if some translation unit was built
+// without this hook (it would free our blocks with Asio's own
+// deallocate, and hand us Asio's): the block has room for Asio's trailing
+// chunk-count byte at [size], set so Asio never thinks the block bigger
+// than it is (in Asio's chunks: 8 bytes with io_uring, else 4), and
+// frame_pool::deallocate files any block by its real usable size.
+inline void* pooled_allocate(std::size_t size, std::size_t align) {
+  if (align > alignof(std::max_align_t)) return boost::asio::aligned_new(align, size);
+#if defined(BOOST_ASIO_HAS_IO_URING)
+  constexpr std::size_t kAsioChunk = 8;
+#else
+  constexpr std::size_t kAsioChunk = 4;
+#endif
+  const std::size_t want = (size + kAsioChunk - 1) / kAsioChunk * kAsioChunk + 1;  // as Asio sizes its blocks
+  auto* mem = static_cast<unsigned char*>(frame_pool::allocate(want));
+  const std::size_t chunks = (frame_pool::capacity(want) - 1) / kAsioChunk;
+  mem[size] = static_cast<unsigned char>(chunks <= 255 ? chunks : 0);
+  return mem;
+}
+
+}  // namespace strata::core::asio_hook
 
 namespace boost::asio::detail {
 
@@ -31,8 +56,7 @@ namespace boost::asio::detail {
   template <>                                                                                          \
   inline void* thread_info_base::allocate<thread_info_base::TAG>(                                      \
       thread_info_base::TAG, thread_info_base*, std::size_t size, std::size_t align) {                 \
-    if (align > alignof(std::max_align_t)) return boost::asio::aligned_new(align, size);              \
-    return ::strata::core::frame_pool::allocate(size);                                                 \
+    return ::strata::core::asio_hook::pooled_allocate(size, align);                                    \
   }                                                                                                    \
   template <>                                                                                          \
   inline void thread_info_base::deallocate<thread_info_base::TAG>(thread_info_base::TAG, thread_info_base*, \

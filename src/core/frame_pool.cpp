@@ -1,6 +1,9 @@
 #include "core/frame_pool.hpp"
 
+#include <malloc.h>
+
 #include <cstdlib>
+#include <algorithm>
 #include <new>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -89,19 +92,23 @@ void deallocate(void* p, std::size_t n) noexcept {
   if (!p) return;
   Cache& c = t_cache;
   if (n <= kMaxPooled && !c.dead) {
-    const std::size_t i = class_of(n);
-    const std::size_t cap = (i + 1) * kGranule;
-    if (c.cached_bytes + cap <= limit_of(c)) {
-      auto* b = static_cast<FreeBlock*>(p);
-      b->next = c.head[i];
-      c.head[i] = b;
-      c.cached_bytes += cap;
-      STRATA_POISON(reinterpret_cast<char*>(b) + sizeof(FreeBlock), cap - sizeof(FreeBlock));
-      if (!c.drain_registered) {
-        c.drain_registered = true;
-        (void)&t_drain;
+    // Filed by what the block really holds: the largest class it covers.
+    const std::size_t usable = ::malloc_usable_size(p);
+    if (usable >= kGranule) {
+      const std::size_t i = std::min(usable / kGranule, kClasses) - 1;
+      const std::size_t cap = (i + 1) * kGranule;
+      if (c.cached_bytes + cap <= limit_of(c)) {
+        auto* b = static_cast<FreeBlock*>(p);
+        b->next = c.head[i];
+        c.head[i] = b;
+        c.cached_bytes += cap;
+        STRATA_POISON(reinterpret_cast<char*>(b) + sizeof(FreeBlock), cap - sizeof(FreeBlock));
+        if (!c.drain_registered) {
+          c.drain_registered = true;
+          (void)&t_drain;
+        }
+        return;
       }
-      return;
     }
   }
   std::free(p);

@@ -9,11 +9,13 @@
 // thread that frees them and hands them back to the next frame of that
 // class, so a worker's steady state allocates nothing for its frames.
 //
-// Contract: allocate(n) returns a block of at least n bytes aligned to
-// alignof(std::max_align_t) (throws std::bad_alloc); deallocate(p, n) takes
-// a block from allocate with the same n, on any thread (a block freed on
-// another thread joins that thread's cache: blocks are plain malloc blocks).
-// Blocks over kMaxPooled go straight to malloc/free.
+// Contract: allocate(n) returns a malloc block of capacity(n) >= n bytes
+// aligned to alignof(std::max_align_t) (throws std::bad_alloc);
+// deallocate(p, n) takes any malloc block of at least n bytes (from
+// allocate or not: it is filed by malloc_usable_size, so a block another
+// allocator made is never handed out as bigger than it is), on any thread
+// (a block freed on another thread joins that thread's cache). Blocks over
+// kMaxPooled go straight to malloc/free.
 // Limit: a thread keeps at most thread_cache_limit() bytes of free blocks
 // (default kDefaultCacheBytes, set per thread); above it, frees go to
 // free(). A thread's cache is freed when the thread exits.
@@ -29,6 +31,10 @@ inline constexpr std::size_t kMaxPooled = 8192;
 inline constexpr std::size_t kDefaultCacheBytes = std::size_t(1) << 20;
 
 void* allocate(std::size_t n);
+// The capacity of the block allocate(n) returns (n rounded up to its class).
+constexpr std::size_t capacity(std::size_t n) {
+  return n > kMaxPooled ? n : (n == 0 ? kGranule : (n + kGranule - 1) / kGranule * kGranule);
+}
 void deallocate(void* p, std::size_t n) noexcept;
 
 // Bytes of free blocks this thread may keep (0: keep none).

@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <malloc.h>
+
+#include <cstdlib>
+
 #include <thread>
 #include <vector>
 
@@ -81,6 +85,22 @@ TEST(FramePool, BlockFreedOnAnotherThreadJoinsThatThreadsCache) {
   EXPECT_EQ(cached_there, 512u);
 }
 
+TEST(FramePool, ForeignBlocksAreNeverHandedOutAsBiggerThanTheyAre) {
+  // Blocks another allocator made (Asio's own, in a translation unit built
+  // without the hook) come back through deallocate with the size asked of
+  // them; they are filed by their usable size.
+  trim_this_thread();
+  for (std::size_t k = 1; k < 700; k += 3) deallocate(std::malloc(k), k);
+  std::vector<std::pair<void*, std::size_t>> got;
+  for (std::size_t n = 1; n < 700; n += 5) {
+    void* p = allocate(n);
+    EXPECT_GE(::malloc_usable_size(p), capacity(n)) << n;
+    got.emplace_back(p, n);
+  }
+  for (auto [p, n] : got) deallocate(p, n);
+  trim_this_thread();
+}
+
 namespace asio = boost::asio;
 
 asio::awaitable<int> big_leaf(int x) {
@@ -91,6 +111,26 @@ asio::awaitable<int> big_leaf(int x) {
 
 asio::awaitable<void> chain(int& sum, int n) {
   for (int i = 0; i < n; ++i) sum += co_await big_leaf(i % 10);
+}
+
+TEST(FramePool, AsioOwnDeallocateKeepsAPooledBlockWithinItsSize) {
+  // What Asio's primary thread_info_base::deallocate would do with a block
+  // of ours (a translation unit built without the hook): cache it with the
+  // chunk count found at [size]; that count never overstates the block.
+  namespace d = boost::asio::detail;
+  for (std::size_t n : {std::size_t(1), std::size_t(31), std::size_t(32), std::size_t(500), std::size_t(1019)}) {
+    auto* mem = static_cast<unsigned char*>(d::thread_info_base::allocate(d::thread_info_base::awaitable_frame_tag(),
+                                                                          nullptr, n));
+#if defined(BOOST_ASIO_HAS_IO_URING)
+    const std::size_t chunk = 8;
+#else
+    const std::size_t chunk = 4;
+#endif
+    EXPECT_LE(std::size_t(mem[n]) * chunk + 1, ::malloc_usable_size(mem)) << n;
+    EXPECT_GE(std::size_t(mem[n]) * chunk, n) << n;  // Asio can reuse it for n
+    d::thread_info_base::deallocate(d::thread_info_base::awaitable_frame_tag(), nullptr, mem, n);
+  }
+  trim_this_thread();
 }
 
 TEST(FramePool, AsioCoroutineFramesAreRecycled) {
