@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -71,9 +72,7 @@ class Store final : public asio::execution_context::service {
  public:
   static inline asio::execution_context::id id;
   explicit Store(asio::execution_context& ctx) : service(ctx) {}
-  ~Store() override {
-    if (epfd_ >= 0 && !watch_) ::close(epfd_);
-  }
+  ~Store() override = default;  // watch_ owns and closes the epoll fd
 
   static Store& of(const asio::any_io_executor& ex) {
     return asio::use_service<Store>(asio::query(ex, asio::execution::context));
@@ -190,7 +189,14 @@ class Store final : public asio::execution_context::service {
     --count_;
     parked_gauge().sub();
     free_.push_back(s);
-    if (count_ == 0) shrink();
+    if (count_ == 0) {
+      shrink();
+      // The timer waits on a context's clock (a test's fake one may go
+      // away with its context): drop it until the next park.
+      if (timing_) timer_->cancel();
+      else timer_.reset();
+      armed_ = core::Clock::time_point::max();
+    }
     return p;
   }
 
@@ -260,6 +266,10 @@ class Store final : public asio::execution_context::service {
   void on_timer() {
     timing_ = false;
     if (shut_) return;
+    if (count_ == 0) {
+      timer_.reset();
+      return;
+    }
     auto now = time_now();
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
       std::size_t bound = count_;
@@ -267,6 +277,10 @@ class Store final : public asio::execution_context::service {
         close(lanes_[i].head, true);
     }
     armed_ = core::Clock::time_point::max();
+    if (count_ == 0) {
+      timer_.reset();  // safe here: the handler no longer touches it
+      return;
+    }
     arm_timer();
   }
 
@@ -279,6 +293,7 @@ class Store final : public asio::execution_context::service {
   void shutdown() override {
     shut_ = true;
     watch_.reset();  // closes epfd_
+    if (watch_ == std::nullopt) epfd_ = -1;
     timer_.reset();
     for (std::uint32_t i = 0; i < recs_.size(); ++i) {
       if (!recs_[i].used) continue;
