@@ -28,6 +28,7 @@
 
 #include "codec/http2/server_session.hpp"
 #include "conn/codec_metrics.hpp"
+#include "conn/http2_read_buffer.hpp"
 #include "conn/server_context.hpp"
 #include "conn/signal.hpp"
 #include "conn/stream_runner.hpp"
@@ -42,30 +43,8 @@ namespace asio = boost::asio;
 namespace h2 = codec::http2;
 using h2::StreamId;
 using Clock = core::Clock;
-constexpr std::size_t kReadBuffer = 32 * 1024;
+constexpr std::size_t kReadBuffer = kHttp2ReadBuffer;
 constexpr std::size_t kWriteBatch = 128 * 1024;  // bytes framed per write
-
-// The reader's buffer, held only while the connection has streams or
-// bytes to read: an idle connection waits for readability without it. A
-// per-thread LIFO pool of kReadBufferPool buffers keeps the idle-to-busy
-// switch free of allocations in the steady state.
-using ReadBuffer = std::unique_ptr<char[]>;
-constexpr std::size_t kReadBufferPool = 16;
-std::vector<ReadBuffer>& read_buffer_pool() {
-  thread_local std::vector<ReadBuffer> pool;
-  return pool;
-}
-ReadBuffer acquire_read_buffer() {
-  auto& pool = read_buffer_pool();
-  if (pool.empty()) return ReadBuffer(new char[kReadBuffer]);
-  auto b = std::move(pool.back());
-  pool.pop_back();
-  return b;
-}
-void release_read_buffer(ReadBuffer b) {
-  auto& pool = read_buffer_pool();
-  if (pool.size() < kReadBufferPool) pool.push_back(std::move(b));
-}
 
 struct Metrics {
   obs::Counter& streams = obs::counter("strata_http2_streams_total", "HTTP/2 streams served");
@@ -122,18 +101,18 @@ class H2Connection final : public Connection, public h2::SessionEvents {
     asio::co_spawn(ex_, watchdog(), asio::detached);
     if (ok && !initial.empty()) ok = session_.receive(initial);
     kick();
-    ReadBuffer buf;
+    Http2ReadBuffer buf;
     while (ok && !stop_reading_) {
       if (!session_.want_read() && !session_.want_write()) break;
       if (buf && live_.empty() && session_.live_streams() == 0 && !t_->buffered()) {
         // Idle (no stream): wait for the socket's readability without the
         // read buffer, which goes back to the worker's pool meanwhile.
-        release_read_buffer(std::move(buf));
+        release_http2_read_buffer(std::move(buf));
         auto [wec] = co_await t_->lowest_layer().async_wait(
             asio::ip::tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
         if (wec || stop_reading_) break;
       }
-      if (!buf) buf = acquire_read_buffer();
+      if (!buf) buf = acquire_http2_read_buffer();
       auto [ec, n] = co_await t_->read_some(std::span<char>(buf.get(), kReadBuffer));
       if (ec || stop_reading_) break;
       last_active_ = time_.now();
