@@ -1,5 +1,7 @@
 #include "conn/http1_connection.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -400,6 +402,11 @@ asio::awaitable<void> Http1Connection::drive(Owner own) {
   }
   if (park_) {
     running_ = false;
+    if (park_away()) {
+      own.release();
+      maybe_end();  // frees this once the watchdog has ended
+      co_return;
+    }
     park();  // the readability wait takes the ownership
     own.release();
     co_return;
@@ -442,6 +449,52 @@ void Http1Connection::park() {
       [own = Owner(this)](boost::system::error_code ec) mutable { own.release()->on_readable(ec); });
 }
 
+bool Http1Connection::park_away() {
+  if (t_->tls()) return false;
+  auto& s = t_->lowest_layer();
+  boost::system::error_code ec;
+  auto local = s.local_endpoint(ec);
+  if (ec) return false;
+  const auto proto = local.address().is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4();
+  ParkedHttp1 p;
+  p.v6 = local.address().is_v6();
+  p.fd = s.release(ec);
+  if (ec) return false;
+  p.info = info_;
+  p.keep = std::move(keep_);
+  p.on_end = std::move(on_end_);
+  if (!park_http1(executor_, ctx_, p, w_->timeouts.idle, &Http1Connection::resume)) {
+    keep_ = std::move(p.keep);
+    on_end_ = std::move(p.on_end);
+    s.assign(proto, p.fd, ec);
+    if (ec) {
+      ::close(p.fd);
+      broken_ = true;
+    }
+    return false;
+  }
+  parked_away_ = done_ = true;
+  clear_deadline();
+  timer_.cancel();  // the watchdog ends, then maybe_end frees this
+  return true;
+}
+
+void Http1Connection::resume(const asio::any_io_executor& ex, ServerContext& ctx, ParkedHttp1&& p) {
+  asio::ip::tcp::socket s(ex);
+  boost::system::error_code ec;
+  s.assign(p.v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), p.fd, ec);
+  if (ec) {
+    ::close(p.fd);
+    if (p.on_end) p.on_end();
+    return;
+  }
+  auto* c = new Http1Connection(io::make_tcp_transport(std::move(s)), ctx, std::move(p.info), {},
+                                std::move(p.keep), std::move(p.on_end));
+  c->first_request_ = false;
+  c->woken_ = true;  // read now (EOF included) rather than park again
+  c->start();
+}
+
 void Http1Connection::on_readable(boost::system::error_code ec) {
   parked_ = idle_ = false;
   parked_gauge().sub();
@@ -474,7 +527,7 @@ asio::awaitable<void> continue_h2c(std::unique_ptr<io::Transport> t, ServerConte
 
 void Http1Connection::maybe_end() {
   if (running_ || parked_ || watching_) return;
-  note_connection_closed(executor_);
+  note_connection_closed(executor_);  // a park away frees as much: trim after bursts of either
   if (upgrade_ && t_) {
     asio::co_spawn(executor_,
                    continue_h2c(std::move(t_), ctx_, info_, take_leftover(), std::move(upgrade_),

@@ -17,14 +17,18 @@
 // request start) comes from ServerContext::time().
 // Parking: between requests, with nothing buffered (no pipelined bytes, no
 // TLS bytes above the socket) and nothing to write, the driver coroutine
-// ends and the connection parks: it gives its per-request state back to
-// the worker's pool (conn/http1_work.hpp), drops its snapshot, and waits for
-// readability with a small completion handler (socket.async_wait) while the
-// deadline watchdog (a timer completion handler, never a coroutine) keeps
-// the idle deadline. Readability starts the driver again; the idle timeout
-// or drain() closes the socket, which ends the wait. A parked connection
-// holds no coroutine frame and no buffer. Gauge
-// strata_http1_parked_connections counts them.
+// ends and the connection parks. Plain TCP: the whole object goes; the fd,
+// ConnInfo, keep and on_end become a record in the worker's parking store
+// (conn/http1_parked.hpp), which builds a new connection on the fd when it
+// is readable and closes it on the idle timeout or drain (a few hundred
+// bytes per parked connection). TLS: the object stays, gives its
+// per-request state back to the worker's pool (conn/http1_work.hpp),
+// drops its snapshot, and waits for readability with a small completion
+// handler (socket.async_wait) while the deadline watchdog (a timer
+// completion handler, never a coroutine) keeps the idle deadline.
+// Readability starts the driver again; the idle timeout or drain() closes
+// the socket, which ends the wait. A parked connection holds no coroutine
+// frame and no buffer. Gauge strata_http1_parked_connections counts both.
 // Lifetime: the object owns itself (start_http1); the pending operation
 // that will continue it (the driver's completion or the readability wait)
 // holds the ownership, so destroying the io_context frees it.
@@ -40,6 +44,7 @@
 #include <string>
 
 #include "conn/http1_park_sweeper.hpp"
+#include "conn/http1_parked.hpp"
 #include "conn/http1_work.hpp"
 #include "conn/server_context.hpp"
 #include "http/file_body.hpp"
@@ -98,6 +103,11 @@ class Http1Connection final : public Connection, public http::Exchange, public P
   boost::asio::awaitable<void> drive(Owner own);
   void spawn_driver();
   void park();
+  // Plain TCP: hands the fd, info, keep and on_end to the worker's parking
+  // store (conn/http1_parked.hpp) and lets this object go. False: park()
+  // (TLS, or the store refused) with the socket intact.
+  bool park_away();
+  static void resume(const boost::asio::any_io_executor& ex, ServerContext& ctx, ParkedHttp1&& p);
   void on_readable(boost::system::error_code ec);
   void arm_watchdog();
   void on_watchdog();
@@ -175,6 +185,7 @@ class Http1Connection final : public Connection, public http::Exchange, public P
   bool handed_off_ = false;    // transport given away by upgrade()
   bool park_ = false;          // serve_loop ended to park
   bool parked_ = false;        // the readability wait is pending
+  bool parked_away_ = false;   // the fd went to the parking store: this object only ends
   bool woken_ = false;         // readable after parking: read, do not park again
   bool park_requested_ = false;  // the sweeper cancelled the idle read to park
   Http1ParkSweeper* sweeper_ = nullptr;  // set while listed

@@ -21,12 +21,14 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <chrono>
 #include <vector>
 
 #include "codec/http2/server_session.hpp"
 #include "conn/codec_metrics.hpp"
+#include "conn/http2_read_buffer.hpp"
 #include "conn/server_context.hpp"
 #include "conn/signal.hpp"
 #include "conn/stream_runner.hpp"
@@ -41,7 +43,7 @@ namespace asio = boost::asio;
 namespace h2 = codec::http2;
 using h2::StreamId;
 using Clock = core::Clock;
-constexpr std::size_t kReadBuffer = 32 * 1024;
+constexpr std::size_t kReadBuffer = kHttp2ReadBuffer;
 constexpr std::size_t kWriteBatch = 128 * 1024;  // bytes framed per write
 
 struct Metrics {
@@ -99,13 +101,22 @@ class H2Connection final : public Connection, public h2::SessionEvents {
     asio::co_spawn(ex_, watchdog(), asio::detached);
     if (ok && !initial.empty()) ok = session_.receive(initial);
     kick();
-    std::vector<char> buf(kReadBuffer);
+    Http2ReadBuffer buf;
     while (ok && !stop_reading_) {
       if (!session_.want_read() && !session_.want_write()) break;
-      auto [ec, n] = co_await t_->read_some(std::span<char>(buf.data(), buf.size()));
+      if (buf && live_.empty() && session_.live_streams() == 0 && !t_->buffered()) {
+        // Idle (no stream): wait for the socket's readability without the
+        // read buffer, which goes back to the worker's pool meanwhile.
+        release_http2_read_buffer(std::move(buf));
+        auto [wec] = co_await t_->lowest_layer().async_wait(
+            asio::ip::tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+        if (wec || stop_reading_) break;
+      }
+      if (!buf) buf = acquire_http2_read_buffer();
+      auto [ec, n] = co_await t_->read_some(std::span<char>(buf.get(), kReadBuffer));
       if (ec || stop_reading_) break;
       last_active_ = time_.now();
-      ok = session_.receive(std::span<const char>(buf.data(), n));
+      ok = session_.receive(std::span<const char>(buf.get(), n));
       // A header block left open moves the watchdog's deadline closer.
       if (session_.live_streams() > live_.size() && head_deadline() < watch_until_)
         idle_timer_.cancel();

@@ -47,6 +47,10 @@ class Connection {
   // response and closes when idle; h2 sends GOAWAY and closes when its
   // streams are done. Idempotent. Called on the connection's worker.
   virtual void drain() = 0;
+  // False for a stand-in that is not itself an open connection (the group
+  // of parked HTTP/1.1 connections, conn/http1_parked.hpp, which reports
+  // its members through ServerContext::count_parked instead).
+  virtual bool counted() const { return true; }
 };
 
 class ServerContext {
@@ -56,6 +60,9 @@ class ServerContext {
   virtual bool draining() const = 0;
   virtual void add(Connection* c) = 0;
   virtual void remove(Connection* c) = 0;
+  // Open connections parked as records (conn/http1_parked.hpp): +1 when
+  // one parks, -1 when it wakes or closes. Default: ignored.
+  virtual void count_parked(std::int64_t delta) {}
   // The clock and timer queue the connections use (conn/timer.hpp).
   // Default: real time. Tests return a fake clock and a manual queue.
   virtual const ConnTime& time() const {

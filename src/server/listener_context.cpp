@@ -26,12 +26,12 @@ ListenerContext::~ListenerContext() = default;
 
 void ListenerContext::add(conn::Connection* c) {
   conns_.insert(c);
-  if (active_) active_->add();
+  if (active_ && c->counted()) active_->add();
   if (draining_) c->drain();
 }
 
 void ListenerContext::remove(conn::Connection* c) {
-  if (conns_.erase(c) && active_) active_->sub();
+  if (conns_.erase(c) && active_ && c->counted()) active_->sub();
 }
 
 void ListenerContext::start() {

@@ -33,6 +33,9 @@ class ListenerContext final : public conn::ServerContext,
   bool draining() const override { return draining_; }
   void add(conn::Connection* c) override;
   void remove(conn::Connection* c) override;
+  void count_parked(std::int64_t delta) override {
+    if (active_) active_->add(delta);
+  }
 
   void set_snapshot(std::shared_ptr<const conn::Snapshot> s) { snapshot_ = std::move(s); }
   void start();            // spawn the accept loop

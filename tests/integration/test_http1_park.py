@@ -101,6 +101,98 @@ def test_graceful_stop_closes_parked_connections(server):
     server.proc.wait(20)
 
 
+# Plain-TCP parked connections are records in the worker's parking store
+# (conn/http1_parked.hpp): the socket object is gone, the fd waits in an
+# epoll set, and a new connection is built on it when it is readable.
+
+def test_pipelined_requests_arrive_on_a_parked_connection(server):
+    s = connect(server, False)
+    get(s, "/first")
+    assert wait_parked(server, 1)
+    s.sendall(b"GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n")
+    buf = b""
+    deadline = time.time() + 10
+    while buf.count(b"HTTP/1.1 200 ") < 2 and time.time() < deadline:
+        chunk = s.recv(4096)
+        assert chunk, buf
+        buf += chunk
+    assert buf.count(b"HTTP/1.1 200 ") == 2, buf
+    get(s, "/after")  # and it parks and wakes again
+    s.close()
+
+
+def test_parked_connections_count_as_active(server):
+    conns = [connect(server, False) for _ in range(4)]
+    for s in conns:
+        get(s, "/")
+    assert wait_parked(server, 4)
+    assert metric(server, 'strata_connections_active{listener="web"}') == 4
+    for s in conns:
+        s.close()
+
+
+def test_python_keepalive_client_reuses_a_parked_connection(server):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", server.ports["web"], timeout=5)
+    c.request("GET", "/one")
+    r = c.getresponse()
+    assert r.status == 200 and r.read() == b"ok"
+    sock = c.sock
+    assert wait_parked(server, 1)
+    c.request("GET", "/two")
+    r = c.getresponse()
+    assert r.status == 200 and r.read() == b"ok"
+    assert c.sock is sock  # the same TCP connection, woken from the store
+    c.close()
+
+
+SHORT_IDLE = """
+workers: 1
+timeouts:
+  idle: 1s
+listeners:
+  - name: web
+    address: "127.0.0.1:0"
+    routes: main
+admin:
+  address: "127.0.0.1:0"
+route_tables:
+  main:
+    - match: {prefix: "/"}
+      respond: {status: 200, body: "%s"}
+"""
+
+
+def test_idle_timeout_closes_parked_connections(spawn, write_config):
+    server = spawn("serve", "-c", write_config(SHORT_IDLE % "ok"))
+    conns = [connect(server, False) for _ in range(3)]
+    for s in conns:
+        get(s, "/")
+    t0 = time.time()
+    for s in conns:
+        s.settimeout(10)
+        assert s.recv(100) == b""  # closed by timeouts.idle while parked
+        s.close()
+    assert time.time() - t0 < 8
+    assert metric(server, 'strata_http1_timeouts_total{kind="idle"}') >= 3
+    assert metric(server, 'strata_connections_active{listener="web"}') <= 1  # the scrape
+
+
+def test_reload_keeps_parked_connections_on_the_new_config(spawn, write_config):
+    path = write_config(SHORT_IDLE.replace("idle: 1s", "idle: 60s") % "ok")
+    server = spawn("serve", "-c", path)
+    s = connect(server, False)
+    buf = get(s, "/")
+    assert buf.endswith(b"\r\n\r\nok"), buf
+    assert wait_parked(server, 1)
+    with open(path, "w") as f:
+        f.write(SHORT_IDLE.replace("idle: 1s", "idle: 60s") % "ok-new")
+    server.signal(signal.SIGHUP)
+    server.wait_for_log(r"reload complete")
+    buf = get(s, "/")  # the parked connection wakes into the new generation
+    assert buf.endswith(b"\r\n\r\nok-new"), buf
+    s.close()
+
 def test_parked_tls_connections_release_their_stream(server):
     """A parked TLS connection keeps only its SSL object and socket (Asio's
     stream, record buffers and BIO pair released: the bulk of an idle TLS

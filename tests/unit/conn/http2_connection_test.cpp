@@ -11,6 +11,7 @@
 #include <functional>
 #include <vector>
 
+#include "conn/http2_read_buffer.hpp"
 #include "conn/server_context.hpp"
 #include "obs/metrics.hpp"
 #include "unit/codec/http2/h2_test_client.hpp"
@@ -230,6 +231,27 @@ TEST_F(Http2Connection, EchoesBody) {
   drive(c, [&] { return c.stream(id).closed; });
   EXPECT_EQ(c.stream(id).status, "200");
   EXPECT_EQ(c.stream(id).body, body);
+  EXPECT_EQ(ctx.conns.size(), 1u);
+}
+
+// Between streams the reader waits for readability with its read buffer
+// back in the worker's pool; the next request takes it again.
+TEST_F(Http2Connection, IdleConnectionGivesItsReadBufferBack) {
+  const std::size_t p0 = http2_read_buffers_pooled();
+  start();
+  H2Client c;
+  std::string body = "one";
+  auto id = c.request("POST", "/echo", {}, &body);
+  drive(c, [&] { return c.stream(id).closed; });
+  EXPECT_EQ(c.stream(id).body, body);
+  for (int i = 0; i < 1000 && io.poll() > 0; ++i) {
+  }
+  EXPECT_EQ(http2_read_buffers_pooled(), std::max<std::size_t>(p0, 1));
+  body = "two";
+  auto id2 = c.request("POST", "/echo", {}, &body);
+  drive(c, [&] { return c.stream(id2).closed; });
+  EXPECT_EQ(c.stream(id2).status, "200");
+  EXPECT_EQ(c.stream(id2).body, body);
   EXPECT_EQ(ctx.conns.size(), 1u);
 }
 
