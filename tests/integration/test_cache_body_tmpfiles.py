@@ -17,7 +17,7 @@ import urllib.parse
 from cache_origin import CacheOrigin
 from conftest import curl, run
 
-TOKEN = "tmpfile-token-1"
+TOKEN = "tmpfile-token-0123456789"
 SIZE = 300_000
 PATH = f"/big/{SIZE}"
 
