@@ -73,8 +73,14 @@ TEST(ConfigCacheStorage, ZeroCopyStorageAndDirectory) {
   EXPECT_EQ(c->cache.zero_copy_storage, "tmpfile");
   EXPECT_EQ(c->cache.zero_copy_dir, "/var/cache/strata-bodies");
   // Relative to the configuration file, as every path.
-  c = load_string(with("cache: {zero_copy_dir: bodies}\n"), "/etc/strata/t.yaml");
-  EXPECT_EQ(c->cache.zero_copy_dir, "/etc/strata/bodies");
+  {
+    const auto dir = std::filesystem::temp_directory_path() / "strata-zero-copy-dir-test";
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "t.yaml") << with("cache: {zero_copy_dir: bodies}\n");
+    c = load_file((dir / "t.yaml").string());
+    EXPECT_EQ(c->cache.zero_copy_dir, (dir / "bodies").string());
+    std::filesystem::remove_all(dir);
+  }
 
   EXPECT_EQ(error_of(with("cache: {zero_copy_storage: disk}\n")).rfind("t.yaml:1:28: zero_copy_storage", 0), 0u)
       << error_of(with("cache: {zero_copy_storage: disk}\n"));
