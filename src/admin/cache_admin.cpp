@@ -63,6 +63,7 @@ json object_json(const cache::Object& o) {
               {"coding", coding},
               {"headers", headers},
               {"body_bytes", o.body ? o.body->size() : 0},
+              {"body_storage", o.body ? cache::to_string(o.body->storage()) : "none"},
               {"charge", o.charge()},
               {"tags", o.tags},
               {"invalidated", o.invalidated},

@@ -32,11 +32,17 @@ struct CacheStorage {
   // With a top-level `redis:`, purges are published on this channel and
   // applied by every node (empty: purges stay local).
   std::string purge_channel = "strata:cache:purge";
-  // Bodies of at least zero_copy_min_bytes (0: none) are kept in sealed
-  // memfds, sent with sendfile(2) on HTTP/1.1 over plain TCP, while fewer
-  // than zero_copy_max_files such files (one descriptor each) are alive.
+  // Bodies of at least zero_copy_min_bytes (0: none) are kept in files,
+  // sent with sendfile(2) on HTTP/1.1 over plain TCP, while fewer than
+  // zero_copy_max_files such files (one descriptor each) are alive.
   std::uint64_t zero_copy_min_bytes = 16 * 1024;
   std::uint64_t zero_copy_max_files = 4096;
+  // Which files: "tmpfile" (unnamed O_TMPFILE files in zero_copy_dir: page
+  // cache of a real filesystem, the cheapest to sendfile; memfds when the
+  // directory is unusable) or "memfd" (sealed memfds, shmem).
+  std::string zero_copy_storage = "tmpfile";
+  // The directory of those files; "" = <state_dir>/cache-bodies.
+  std::string zero_copy_dir;
   bool operator==(const CacheStorage&) const = default;
 };
 

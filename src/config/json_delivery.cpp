@@ -23,6 +23,10 @@ json cache_storage_json(const CacheStorage& c) {
     j["disk"] = d;
   }
   j["purge_channel"] = c.purge_channel;
+  j["zero_copy_min_bytes"] = c.zero_copy_min_bytes;
+  j["zero_copy_max_files"] = c.zero_copy_max_files;
+  j["zero_copy_storage"] = c.zero_copy_storage;
+  if (!c.zero_copy_dir.empty()) j["zero_copy_dir"] = c.zero_copy_dir;
   return j;
 }
 

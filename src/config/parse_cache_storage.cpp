@@ -5,8 +5,10 @@
 //     policy: tinylfu             # tinylfu | lru
 //     disk: {path: /var/cache/strata, max_bytes: 1GiB, max_object_bytes: 64MiB}
 //     purge_channel: strata:cache:purge   # "" = purges stay local
-//     zero_copy_min_bytes: 16KiB  # bodies this large live in sealed memfds (0 = none)
+//     zero_copy_min_bytes: 16KiB  # bodies this large live in files (0 = none)
 //     zero_copy_max_files: 4096   # at most this many such files (descriptors)
+//     zero_copy_storage: tmpfile  # tmpfile (unnamed files in zero_copy_dir) | memfd
+//     zero_copy_dir: /var/cache/strata/bodies   # default <state_dir>/cache-bodies
 // Every error names file:line:column.
 #include <fmt/format.h>
 
@@ -40,7 +42,8 @@ CacheDisk parse_cache_disk(const Doc& d, const Val& v) {
 
 CacheStorage parse_cache_storage(const Doc& d, const Val& v) {
   MapReader m(d, v, "cache", {"memory_bytes", "max_object_bytes", "policy", "disk", "purge_channel",
-                                      "zero_copy_min_bytes", "zero_copy_max_files"});
+                                      "zero_copy_min_bytes", "zero_copy_max_files", "zero_copy_storage",
+                                      "zero_copy_dir"});
   CacheStorage c;
   opt_size(m, "memory_bytes", c.memory_bytes, 4096, kMaxSize);
   opt_size(m, "max_object_bytes", c.max_object_bytes, 1, kMaxSize);
@@ -56,6 +59,15 @@ CacheStorage parse_cache_storage(const Doc& d, const Val& v) {
   opt_string(m, "purge_channel", c.purge_channel);
   opt_size(m, "zero_copy_min_bytes", c.zero_copy_min_bytes, 0, kMaxSize);
   opt_size(m, "zero_copy_max_files", c.zero_copy_max_files, 0, 1u << 20);
+  if (auto p = m.get("zero_copy_storage"))
+    c.zero_copy_storage = as_enum(d, *p, "zero_copy_storage", {"tmpfile", "memfd"});
+  if (auto p = m.get("zero_copy_dir")) {
+    c.zero_copy_dir = as_string(d, *p, "zero_copy_dir");
+    if (c.zero_copy_dir.empty()) d.fail(p->loc, "zero_copy_dir: must not be empty (omit it for the default)");
+    if (c.zero_copy_storage != "tmpfile")
+      d.fail(p->loc, "zero_copy_dir: only used with zero_copy_storage: tmpfile");
+    c.zero_copy_dir = d.resolve_path(c.zero_copy_dir);
+  }
   return c;
 }
 

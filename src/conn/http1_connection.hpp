@@ -33,7 +33,7 @@
 // that will continue it (the driver's completion or the readability wait)
 // holds the ownership, so destroying the io_context frees it.
 // Over plain TCP a Content-Length body may come from a file region
-// (http::FileBodySink): the head goes out with MSG_MORE, the region with
+// (http::FileBodySink): the head goes out at once, the region with
 // sendfile(2) (http1_send_file.cpp).
 // Everything runs on the connection's executor (one worker thread).
 // Internal to conn/: other modules use conn::start_http1 / serve_http1().

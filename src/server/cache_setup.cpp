@@ -6,6 +6,7 @@
 #include "cache/lkg_cache.hpp"
 #include "cache/store.hpp"
 #include "core/clock.hpp"
+#include "io/tmpfile_dir.hpp"
 #include "upstream/resilience/lkg_store.hpp"
 
 namespace strata::server {
@@ -25,6 +26,42 @@ bool any_route_keeps_last_known_good(const config::Config& cfg) {
   return false;
 }
 
+std::string body_dir_path(const config::Config& cfg) {
+  if (cfg.cache.zero_copy_min_bytes == 0 || cfg.cache.zero_copy_storage != "tmpfile") return {};
+  if (!cfg.cache.zero_copy_dir.empty()) return cfg.cache.zero_copy_dir;
+  return cfg.state_dir + "/cache-bodies";
+}
+
+namespace {
+// Points cache::make_body at the configured body directory (or memfds),
+// reopening it only when the path changes. Main thread.
+void configure_body_files(const config::Config& cfg) {
+  cache::set_body_files(cfg.cache.zero_copy_min_bytes, cfg.cache.zero_copy_max_files);
+  static std::string current;  // the directory in use; "" = memfds
+  static bool first = true;
+  const std::string want = body_dir_path(cfg);
+  if (!first && want == current) return;
+  first = false;
+  if (want.empty()) {
+    cache::set_body_dir(nullptr);
+    current.clear();
+    return;
+  }
+  std::string err;
+  auto dir = io::TmpfileDir::open(want, err);
+  if (!dir) {
+    spdlog::warn("cache: large bodies go to memfds: {}", err);
+    cache::set_body_dir(nullptr);
+    current = want;  // not retried until the path changes
+    return;
+  }
+  if (dir->on_tmpfs())
+    spdlog::info("cache: {} is on tmpfs: its body files cost as much to send as memfds", want);
+  cache::set_body_dir(std::move(dir));
+  current = want;
+}
+}  // namespace
+
 void configure_cache_store(const config::Config& cfg) {
   // The resilience tiers keep their last-known-good copies in the store.
   if (!upstream::resilience::lkg_store())
@@ -39,7 +76,7 @@ void configure_cache_store(const config::Config& cfg) {
     return;
   }
   // Bodies made from now on (cache/body.hpp); existing ones keep their form.
-  cache::set_body_files(cfg.cache.zero_copy_min_bytes, cfg.cache.zero_copy_max_files);
+  configure_body_files(cfg);
   if (store) {
     store->reconfigure(cfg.cache);
     spdlog::info("cache: store reconfigured: {} bytes in memory, policy {}", cfg.cache.memory_bytes,

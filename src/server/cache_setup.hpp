@@ -19,6 +19,13 @@ bool any_route_keeps_last_known_good(const config::Config& cfg);
 // use stay alive with their users). Installs the last-known-good store of
 // the resilience tiers over it (cache::LkgCache) on first call.
 // A disk tier that cannot be opened is logged and the store runs in memory.
+// Large bodies (cache/body.hpp) go to unnamed files in the directory this
+// names (cache.zero_copy_dir, default <state_dir>/cache-bodies; opened when
+// it changes); one that cannot be used is logged (warn) and they go to
+// memfds.
 void configure_cache_store(const config::Config& cfg);
+
+// The body directory `cfg` asks for; "" when bodies go to memfds (or none).
+std::string body_dir_path(const config::Config& cfg);
 
 }  // namespace strata::server

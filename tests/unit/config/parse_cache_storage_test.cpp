@@ -61,6 +61,48 @@ TEST(ConfigCacheStorage, ZeroCopyBodies) {
             std::string::npos);
 }
 
+// Where large bodies live: unnamed files in a directory (default
+// <state_dir>/cache-bodies, resolved when applied) or memfds.
+TEST(ConfigCacheStorage, ZeroCopyStorageAndDirectory) {
+  CacheStorage d;
+  EXPECT_EQ(d.zero_copy_storage, "tmpfile");
+  EXPECT_EQ(d.zero_copy_dir, "");
+  auto c = load_string(with("cache: {zero_copy_storage: memfd}\n"), "t.yaml");
+  EXPECT_EQ(c->cache.zero_copy_storage, "memfd");
+  c = load_string(with("cache: {zero_copy_dir: /var/cache/strata-bodies}\n"), "t.yaml");
+  EXPECT_EQ(c->cache.zero_copy_storage, "tmpfile");
+  EXPECT_EQ(c->cache.zero_copy_dir, "/var/cache/strata-bodies");
+  // Relative to the configuration file, as every path.
+  {
+    const auto dir = std::filesystem::temp_directory_path() / "strata-zero-copy-dir-test";
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "t.yaml") << with("cache: {zero_copy_dir: bodies}\n");
+    c = load_file((dir / "t.yaml").string());
+    EXPECT_EQ(c->cache.zero_copy_dir, (dir / "bodies").string());
+    std::filesystem::remove_all(dir);
+  }
+
+  EXPECT_EQ(error_of(with("cache: {zero_copy_storage: disk}\n")).rfind("t.yaml:1:28: zero_copy_storage", 0), 0u)
+      << error_of(with("cache: {zero_copy_storage: disk}\n"));
+  EXPECT_EQ(error_of(with("cache: {zero_copy_dir: ''}\n")).rfind("t.yaml:1:24: zero_copy_dir: must not be empty", 0),
+            0u)
+      << error_of(with("cache: {zero_copy_dir: ''}\n"));
+  EXPECT_NE(error_of(with("cache: {zero_copy_storage: memfd, zero_copy_dir: /x}\n"))
+                .find("t.yaml:1:50: zero_copy_dir: only used with zero_copy_storage: tmpfile"),
+            std::string::npos)
+      << error_of(with("cache: {zero_copy_storage: memfd, zero_copy_dir: /x}\n"));
+}
+
+// The zero-copy settings survive a dump and a reload of the configuration.
+TEST(ConfigCacheStorage, ZeroCopySettingsRoundTripThroughJson) {
+  auto c = load_string(with("cache: {zero_copy_min_bytes: 32KiB, zero_copy_max_files: 7, zero_copy_dir: /srv/b}\n"),
+                       "t.yaml");
+  auto again = load_string(to_json(*c), "t.json");
+  EXPECT_EQ(again->cache, c->cache);
+  c = load_string(with("cache: {zero_copy_storage: memfd}\n"), "t.yaml");
+  EXPECT_EQ(load_string(to_json(*c), "t.json")->cache, c->cache);
+}
+
 TEST(ConfigCacheStorage, PlainNumbersAreBytesAndDiskDefaults) {
   auto c = load_string(with("cache:\n  memory_bytes: 100000\n  disk: {path: /tmp/x}\n"), "t.yaml");
   EXPECT_EQ(c->cache.memory_bytes, 100000u);

@@ -3,9 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "cache/body.hpp"
 #include "cache/store.hpp"
 #include "config/loader.hpp"
 #include "upstream/resilience/lkg_store.hpp"
+#include "unit/support/temp_dir.hpp"
 
 namespace strata::server {
 namespace {
@@ -78,6 +83,38 @@ TEST(CacheSetup, LastKnownGoodAloneKeepsAStore) {
   EXPECT_EQ(cache::process_store(), nullptr);
   EXPECT_FALSE(lkg->get(k, g));
   upstream::resilience::set_lkg_store(nullptr);
+}
+
+// Large bodies go to unnamed files in cache.zero_copy_dir (default
+// <state_dir>/cache-bodies); an unusable directory or zero_copy_storage:
+// memfd sends them to memfds.
+TEST(CacheSetup, LargeBodiesFollowTheBodyDirectory) {
+  strata::test::TempDir t;
+  const auto with = [&](const std::string& storage) {
+    return cfg(true, "state_dir: " + t.path() + "\ncache: {" + storage + "}\n");
+  };
+  EXPECT_EQ(body_dir_path(*with("")), t.path() + "/cache-bodies");
+  EXPECT_EQ(body_dir_path(*with("zero_copy_dir: " + t.file("b"))), t.file("b"));
+  EXPECT_EQ(body_dir_path(*with("zero_copy_storage: memfd")), "");
+  EXPECT_EQ(body_dir_path(*with("zero_copy_min_bytes: 0")), "");
+
+  const std::string big(20000, 'b');
+  configure_cache_store(*with(""));
+  EXPECT_TRUE(std::filesystem::is_directory(t.path() + "/cache-bodies"));
+  EXPECT_EQ(cache::make_body(std::string(big))->storage(), cache::BodyStorage::tmpfile);
+  configure_cache_store(*with("zero_copy_storage: memfd"));  // a reload
+  EXPECT_EQ(cache::make_body(std::string(big))->storage(), cache::BodyStorage::memfd);
+  configure_cache_store(*with("zero_copy_dir: " + t.file("b")));
+  EXPECT_EQ(cache::make_body(std::string(big))->storage(), cache::BodyStorage::tmpfile);
+  EXPECT_TRUE(std::filesystem::is_directory(t.file("b")));
+  std::ofstream(t.file("plain")) << "x";
+  configure_cache_store(*with("zero_copy_dir: " + t.file("plain")));  // unusable: memfds, logged
+  EXPECT_EQ(cache::make_body(std::string(big))->storage(), cache::BodyStorage::memfd);
+  configure_cache_store(*with("zero_copy_min_bytes: 0"));
+  EXPECT_EQ(cache::make_body(std::string(big))->storage(), cache::BodyStorage::heap);
+  configure_cache_store(*cfg(false));
+  cache::set_body_files(16 * 1024, 4096);
+  cache::set_body_dir(nullptr);
 }
 
 }  // namespace
