@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "io/edge_read.hpp"
 #include "io/peer_cert.hpp"
 
 namespace strata::io {
@@ -28,9 +29,11 @@ class TcpTransport final : public Transport {
   explicit TcpTransport(tcp::socket s) : s_(std::move(s)) {}
 
   // Not a coroutine: the read's own awaitable, its result mapped by a
-  // deferred continuation, so a read costs no wrapper frame.
+  // deferred continuation, so a read costs no wrapper frame. EdgeReadBuffer:
+  // after a short read the next read waits for the socket's next edge
+  // instead of trying a recv that returns EAGAIN (io/edge_read.hpp).
   asio::awaitable<core::IoResult> read_some(std::span<char> buf) override {
-    return s_.async_read_some(asio::buffer(buf.data(), buf.size()),
+    return s_.async_read_some(EdgeReadBuffer{asio::mutable_buffer(buf.data(), buf.size())},
                               asio::deferred([](boost::system::error_code ec, std::size_t n) {
                                 return asio::deferred.values(core::IoResult{ec, n});
                               }))(asio::use_awaitable);
