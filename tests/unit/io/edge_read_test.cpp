@@ -1,8 +1,9 @@
 // io/edge_read.hpp through the plain TCP transport (io/transport.hpp), on
-// real loopback sockets: a read that follows a short read waits for the next
-// edge instead of trying a recv that returns EAGAIN, and no byte is missed:
-// bytes that arrive while no read is queued, pipelined bytes, full buffers,
-// EOF and a peer that sends in pieces all complete the next read.
+// real loopback sockets: a turn-taking read (read_turn) that follows a short
+// read waits for the next edge instead of trying a recv that returns EAGAIN,
+// and no byte is missed: bytes that arrive while no read is queued,
+// pipelined bytes, full buffers, EOF and a peer that sends in pieces all
+// complete the next read. read_some sees an EOF that came with the bytes.
 #include "io/edge_read.hpp"
 
 #include <gtest/gtest.h>
@@ -43,11 +44,14 @@ struct Rig {
   void poll() {
     for (int i = 0; i < 4; ++i) io.poll();
   }
-  // Starts a read; the result lands in `out` once it completes.
-  void start_read(std::string& buf, std::optional<strata::core::IoResult>& out) {
+  // Starts a read (Transport::read_turn, or read_some when !turn); the
+  // result lands in `out` once it completes.
+  void start_read(std::string& buf, std::optional<strata::core::IoResult>& out, bool turn = true) {
     out.reset();
-    asio::co_spawn(io, [this, &buf, &out]() -> asio::awaitable<void> {
-      out = co_await t->read_some(std::span<char>(buf.data(), buf.size()));
+    asio::co_spawn(io, [this, &buf, &out, turn]() -> asio::awaitable<void> {
+      const std::span<char> b(buf.data(), buf.size());
+      if (turn) out = co_await t->read_turn(b);
+      else out = co_await t->read_some(b);
     }, asio::detached);
   }
   // Runs until the read completes, at most 2 s (a lost wakeup fails here).
@@ -56,10 +60,10 @@ struct Rig {
     while (!out && std::chrono::steady_clock::now() < until) io.run_one_for(50ms);
     return out.has_value();
   }
-  std::string read(std::size_t cap = 1024) {
+  std::string read(std::size_t cap = 1024, bool turn = true) {
     std::string buf(cap, '\0');
     std::optional<strata::core::IoResult> r;
-    start_read(buf, r);
+    start_read(buf, r, turn);
     if (!finish(r)) return "<hang>";
     if (r->ec) return "<" + r->ec.message() + ">";
     return buf.substr(0, r->n);
@@ -158,4 +162,43 @@ TEST(EdgeRead, ResetAfterAShortReadEndsTheQueuedRead) {
   r.peer.close();  // RST
   ASSERT_TRUE(r.finish(out));
   EXPECT_TRUE(out->ec);
+}
+
+// An EOF that arrived together with the last bytes raises no further edge:
+// read_turn waits for one (its documented price; callers bound it with a
+// deadline), read_some tries a recv first and sees the EOF at once. The
+// tunnel and close-delimited bodies read with read_some.
+TEST(EdgeRead, ReadSomeSeesAnEofThatCameWithTheBytes) {
+  Rig r;
+  r.send("last");
+  r.peer.shutdown(tcp::socket::shutdown_send);
+  r.poll();
+  EXPECT_EQ(r.read(), "last");  // stops at the FIN: a short read
+  std::string buf(64, '\0');
+  std::optional<strata::core::IoResult> turn;
+  r.start_read(buf, turn, true);
+  r.poll();
+  EXPECT_FALSE(turn);  // no edge will come
+  r.t->close();        // ends it
+  ASSERT_TRUE(r.finish(turn));
+  EXPECT_TRUE(turn->ec);
+
+  Rig q;
+  q.send("last");
+  q.peer.shutdown(tcp::socket::shutdown_send);
+  q.poll();
+  EXPECT_EQ(q.read(1024, false), "last");
+  EXPECT_EQ(q.read(1024, false), "<" + boost::system::error_code(asio::error::eof).message() + ">");
+  // And an eager read with nothing there waits for the edge like any read.
+  Rig w;
+  w.send("a");
+  EXPECT_EQ(w.read(1024, false), "a");
+  std::string b2(64, '\0');
+  std::optional<strata::core::IoResult> out;
+  w.start_read(b2, out, false);
+  w.poll();
+  EXPECT_FALSE(out);
+  w.send("b");
+  ASSERT_TRUE(w.finish(out));
+  EXPECT_EQ(b2.substr(0, out->n), "b");
 }
