@@ -13,7 +13,11 @@
 // The reactor then queues the next read without trying it and performs it on
 // that edge, exactly as nginx's "ready = 0 after a short read" does. A full
 // read (as many bytes as the buffer holds) keeps the speculative try.
-// No wakeup is lost: the flag is cleared inside the reactor's own perform
+// Except: a FIN (or reset) queued behind the bytes ends the read short and
+// raises no later edge, so a read that must see EOF promptly tries a recv
+// first (io::Transport::read_some does; read_turn, for turn-taking reads
+// bounded by a deadline, does not). TCP urgent data likewise.
+// No byte is lost: the flag is cleared inside the reactor's own perform
 // step (under its descriptor lock, before any later edge is processed), and
 // an edge that arrives afterwards sets it again and performs queued reads.
 //

@@ -31,9 +31,18 @@ class TcpTransport final : public Transport {
   // After a short read Asio's reactor holds the next read until the
   // socket's next edge (io/edge_read.hpp); an EOF or reset that arrived
   // with those bytes raises none, so read_some tries one recv first then.
+  // Otherwise it is Asio's own read (speculative, as before io/edge_read).
   asio::awaitable<core::IoResult> read_some(std::span<char> buf) override {
-    if (!maybe_drained_) return edge_read(buf);
+    if (!maybe_drained_) return plain_read(buf);
     return checked_read(buf);
+  }
+
+  asio::awaitable<core::IoResult> plain_read(std::span<char> buf) {
+    return s_.async_read_some(asio::buffer(buf.data(), buf.size()),
+                              asio::deferred([this](boost::system::error_code ec, std::size_t n) {
+                                maybe_drained_ = false;
+                                return asio::deferred.values(core::IoResult{ec, n});
+                              }))(asio::use_awaitable);
   }
 
   asio::awaitable<core::IoResult> read_turn(std::span<char> buf) override { return edge_read(buf); }
@@ -62,7 +71,7 @@ class TcpTransport final : public Transport {
       note_read_would_block();
       break;
     }
-    co_return co_await edge_read(buf);
+    co_return co_await plain_read(buf);
   }
 
   asio::awaitable<boost::system::error_code> write(std::span<const asio::const_buffer> bufs) override {
