@@ -186,7 +186,12 @@ asio::awaitable<bool> Http1Connection::fill(Deadline kind, std::chrono::millisec
       sweeper_ = &Http1ParkSweeper::of(executor_);
       sweeper_->add(*this, executor_, time_.park_after);
     }
-    auto r = co_await t_->read_some(std::span<char>(w_->in.data() + in_end_, w_->in.size() - in_end_));
+    // Request heads are turn-taking reads (io::Transport::read_turn): no
+    // recv that returns EAGAIN while the client waits for our answer.
+    const std::span<char> room(w_->in.data() + in_end_, w_->in.size() - in_end_);
+    core::IoResult r;
+    if (kind == Deadline::body) r = co_await t_->read_some(room);
+    else r = co_await t_->read_turn(room);
     if (sweeper_) sweeper_->remove(*this);
     clear_deadline();
     const bool parking = std::exchange(park_requested_, false);

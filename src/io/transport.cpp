@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "io/edge_read.hpp"
 #include "io/peer_cert.hpp"
 #include "obs/metrics.hpp"
 
@@ -29,13 +30,50 @@ class TcpTransport final : public Transport {
  public:
   explicit TcpTransport(tcp::socket s) : s_(std::move(s)) {}
 
-  // Not a coroutine: the read's own awaitable, its result mapped by a
-  // deferred continuation, so a read costs no wrapper frame.
+  // After a short read Asio's reactor holds the next read until the
+  // socket's next edge (io/edge_read.hpp); an EOF or reset that arrived
+  // with those bytes raises none, so read_some tries one recv first then.
+  // Otherwise it is Asio's own read (speculative, as before io/edge_read).
   asio::awaitable<core::IoResult> read_some(std::span<char> buf) override {
+    if (!maybe_drained_) return plain_read(buf);
+    return checked_read(buf);
+  }
+
+  asio::awaitable<core::IoResult> plain_read(std::span<char> buf) {
     return s_.async_read_some(asio::buffer(buf.data(), buf.size()),
-                              asio::deferred([](boost::system::error_code ec, std::size_t n) {
+                              asio::deferred([this](boost::system::error_code ec, std::size_t n) {
+                                maybe_drained_ = false;
                                 return asio::deferred.values(core::IoResult{ec, n});
                               }))(asio::use_awaitable);
+  }
+
+  asio::awaitable<core::IoResult> read_turn(std::span<char> buf) override { return edge_read(buf); }
+
+  // Not a coroutine: the read's own awaitable, its result mapped by a
+  // deferred continuation, so a read costs no wrapper frame.
+  asio::awaitable<core::IoResult> edge_read(std::span<char> buf) {
+    return s_.async_read_some(EdgeReadBuffer{asio::mutable_buffer(buf.data(), buf.size())},
+                              asio::deferred([this, size = buf.size()](boost::system::error_code ec, std::size_t n) {
+                                maybe_drained_ = ec || n < size;
+                                return asio::deferred.values(core::IoResult{ec, n});
+                              }))(asio::use_awaitable);
+  }
+
+  asio::awaitable<core::IoResult> checked_read(std::span<char> buf) {
+    for (;;) {
+      const ssize_t r = ::recv(s_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
+      if (r > 0) {
+        maybe_drained_ = std::size_t(r) < buf.size();
+        co_return core::IoResult{{}, std::size_t(r)};
+      }
+      if (r == 0) co_return core::IoResult{asio::error::eof, 0};
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK)
+        co_return core::IoResult{boost::system::error_code(errno, boost::system::system_category()), 0};
+      note_read_would_block();
+      break;
+    }
+    co_return co_await plain_read(buf);
   }
 
   asio::awaitable<boost::system::error_code> write(std::span<const asio::const_buffer> bufs) override {
@@ -81,8 +119,8 @@ class TcpTransport final : public Transport {
     });
     char buf[4096];
     for (int i = 0; i < 64 && s_.is_open(); ++i) {
-      auto [rec, n] = co_await s_.async_read_some(asio::buffer(buf), use_tuple);
-      if (rec) break;
+      auto r = co_await read_some(std::span<char>(buf, sizeof buf));
+      if (r.ec) break;
     }
     t.cancel();
     s_.close(ec);
@@ -101,6 +139,7 @@ class TcpTransport final : public Transport {
 
  private:
   tcp::socket s_;
+  bool maybe_drained_ = false;  // the last read was short: Asio may hold the next until an edge
 };
 
 // While its connection idles (release_buffers()), a TLS transport

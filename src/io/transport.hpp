@@ -24,7 +24,17 @@ class Transport {
  public:
   virtual ~Transport() = default;
   // Reads what is available (at least one byte) or fails; eof is an error.
+  // Sees an EOF or reset that arrived with the previous read's bytes at
+  // once (plain TCP: after a short read, one non-blocking recv first).
   virtual boost::asio::awaitable<core::IoResult> read_some(std::span<char> buf) = 0;
+  // read_some for a turn-taking read: the peer sends nothing new until it
+  // has what we just wrote (the next request on a keep-alive connection, an
+  // upstream's response head). Plain TCP: after a short read it issues no
+  // recv until the socket's next readiness edge (io/edge_read.hpp), so it
+  // never returns EAGAIN; the price: an EOF or reset that came together
+  // with the previous read's bytes shows only with the next edge or the
+  // caller's deadline. Default: read_some.
+  virtual boost::asio::awaitable<core::IoResult> read_turn(std::span<char> buf) { return read_some(buf); }
   // Writes every byte of `bufs` (gathered write).
   virtual boost::asio::awaitable<boost::system::error_code> write(
       std::span<const boost::asio::const_buffer> bufs) = 0;

@@ -170,7 +170,9 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
       c.buf.consume(r.consumed);
       if (r.status == codec::http1::ResponseParser::Status::done) break;
       if (r.status == codec::http1::ResponseParser::Status::error) co_return refuse(p.error());
-      auto rd = co_await c.transport->read_some(room(c, 16 * 1024));
+      // The answer to what we just wrote: a turn-taking read (no recv
+      // that returns EAGAIN; io::Transport::read_turn).
+      auto rd = co_await c.transport->read_turn(room(c, 16 * 1024));
       if (!rd.ec) c.buf.commit(rd.n);
       if (rd.ec) {
         if (!got_bytes) co_return fail(before_response, rd.ec);
