@@ -446,6 +446,9 @@ void Http1Connection::park() {
   release_http1_work(std::move(w_));
   snap_.reset();
   t_->release_buffers();
+  // A hibernated TLS transport freed its stream (~70 KB): counts towards
+  // the trim after a burst, like a close (memory_trim.hpp).
+  if (io::tls_hibernating(*t_)) note_connection_closed(executor_);
   parked_ = idle_ = true;
   parked_gauge().add();
   set_deadline(Deadline::idle, idle);
