@@ -46,16 +46,21 @@ TEST(KeyDisplay, NamesKeyByValueOrHash) {
   EXPECT_FALSE(names_key("tok", shown_key("other", true), true));
 }
 
-TEST(KeyDisplay, RuleTableListsAndLiftsCredentialKeysByHash) {
-  core::FakeClock clock;
+// A block rule over one key part: a penalty on the second event of a key.
+config::Rule block_rule(std::string name, config::KeyPart part) {
   config::Rule r;
-  r.name = "t-secret-key";
+  r.name = std::move(name);
   r.threshold = 1;
   r.window = 60s;
   r.duration = 3600s;
   r.action = "block";
-  r.key = {{"header", "authorization"}};
-  RuleTable t(r, clock);
+  r.key = {std::move(part)};
+  return r;
+}
+
+TEST(KeyDisplay, RuleTableListsAndLiftsCredentialKeysByHash) {
+  core::FakeClock clock;
+  RuleTable t(block_rule("t-secret-key", {"header", "authorization"}), clock);
   t.count("Bearer s3cret");
   EXPECT_TRUE(t.count("Bearer s3cret"));
   auto list = t.penalties();
@@ -68,14 +73,7 @@ TEST(KeyDisplay, RuleTableListsAndLiftsCredentialKeysByHash) {
 
 TEST(KeyDisplay, RuleTableEscapesPlainKeysInItsListing) {
   core::FakeClock clock;
-  config::Rule r;
-  r.name = "t-plain-key";
-  r.threshold = 1;
-  r.window = 60s;
-  r.duration = 3600s;
-  r.action = "block";
-  r.key = {{"header", "user-agent"}};
-  RuleTable t(r, clock);
+  RuleTable t(block_rule("t-plain-key", {"header", "user-agent"}), clock);
   t.count("evil\r\nagent");
   EXPECT_TRUE(t.count("evil\r\nagent"));
   ASSERT_EQ(t.penalties().size(), 1u);
