@@ -36,8 +36,8 @@ def metric(server, name):
     return int(m.group(1)) if m else 0
 
 
-def get(s, path):
-    s.sendall(b"GET %s HTTP/1.1\r\nHost: a\r\n\r\n" % path.encode())
+def read_ok(s):
+    """Reads one 200 "ok" answer from `s`."""
     buf = b""
     while b"\r\n\r\nok" not in buf:
         chunk = s.recv(4096)
@@ -47,13 +47,23 @@ def get(s, path):
     return buf
 
 
-def wait_parked(server, n, timeout=10):
+def get(s, path):
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: a\r\n\r\n" % path.encode())
+    return read_ok(s)
+
+
+def wait_metric(server, name, ok, timeout=10):
+    """Polls `name` until ok(value); returns the last value seen."""
     deadline = time.time() + timeout
-    while time.time() < deadline:
-        if metric(server, "strata_http1_parked_connections") >= n:
-            return True
+    v = metric(server, name)
+    while not ok(v) and time.time() < deadline:
         time.sleep(0.05)
-    return False
+        v = metric(server, name)
+    return v
+
+
+def wait_parked(server, n, timeout=10):
+    return wait_metric(server, "strata_http1_parked_connections", lambda v: v >= n, timeout) >= n
 
 
 @pytest.fixture
@@ -198,14 +208,12 @@ def test_parked_tls_connections_release_their_stream(server):
     stream, record buffers and BIO pair released: the bulk of an idle TLS
     connection's memory); the next request rebuilds the stream on the same
     TLS session, and a graceful stop still closes it."""
+    hib = "strata_tls_hibernating_connections"
     conns = [connect(server, True) for _ in range(4)]
     for s in conns:
         get(s, "/first")
     assert wait_parked(server, 4)
-    deadline = time.time() + 10
-    while time.time() < deadline and metric(server, "strata_tls_hibernating_connections") < 4:
-        time.sleep(0.05)
-    assert metric(server, "strata_tls_hibernating_connections") == 4
+    assert wait_metric(server, hib, lambda v: v >= 4) == 4
     for s in conns[:2]:  # woken: the same TLS connection goes on
         get(s, "/second")
         get(s, "/third")
@@ -214,22 +222,11 @@ def test_parked_tls_connections_release_their_stream(server):
     s.sendall(b"GET /split HTTP/1.1\r\n")
     time.sleep(0.3)
     s.sendall(b"Host: a\r\n\r\n")
-    buf = b""
-    while b"\r\n\r\nok" not in buf:
-        chunk = s.recv(4096)
-        assert chunk, buf
-        buf += chunk
-    assert buf.startswith(b"HTTP/1.1 200 "), buf
+    read_ok(s)
     # All four park (and hibernate) again.
-    deadline = time.time() + 10
-    while time.time() < deadline and metric(server, "strata_tls_hibernating_connections") < 4:
-        time.sleep(0.05)
-    assert metric(server, "strata_tls_hibernating_connections") == 4
+    assert wait_metric(server, hib, lambda v: v >= 4) == 4
     conns[3].close()  # the client leaves while hibernated: the gauge follows
-    deadline = time.time() + 10
-    while time.time() < deadline and metric(server, "strata_tls_hibernating_connections") > 3:
-        time.sleep(0.05)
-    assert metric(server, "strata_tls_hibernating_connections") == 3
+    assert wait_metric(server, hib, lambda v: v <= 3) == 3
     server.signal(signal.SIGTERM)
     for s in conns[:3]:
         s.settimeout(10)
