@@ -8,6 +8,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/frame_pool.hpp"
 #include "obs/metrics.hpp"
 
 namespace strata::conn {
@@ -57,6 +58,7 @@ void wait_then_trim(std::shared_ptr<boost::asio::steady_timer> timer) {
     st.scheduled = false;
     st.closes = 0;
     st.last_trim = now;
+    core::frame_pool::trim_this_thread();  // the worker's cached coroutine frames first
     ::malloc_trim(0);
     trims().inc();
   });

@@ -1,7 +1,8 @@
 // Gives freed heap memory back to the system after a burst of connection
 // closes (issue 13 item 7). glibc keeps what connections freed in the
 // worker's arena; malloc_trim(0) returns the free pages (madvise) of every
-// arena. It walks the arenas (a few ms for a large heap), so it runs at
+// arena (after freeing the worker's cached coroutine frames,
+// core/frame_pool). It walks the arenas (a few ms for a large heap), so it runs at
 // most once per kTrimInterval per worker, kTrimDelay after at least
 // kTrimAfterCloses closes counted on that worker, on the worker's own
 // thread (never in the middle of a request's work).

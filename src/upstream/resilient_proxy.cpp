@@ -93,19 +93,22 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
   if (lkg) plan.store = lkg.get(), plan.lkg = &*fb->last_known_good;
   plan.idempotent = pool::idempotent(ex.request().method);
 
-  std::vector<std::string_view> clusters{action.cluster};
-  if (fb) clusters.insert(clusters.end(), fb->clusters.begin(), fb->clusters.end());
+  // Tier t's cluster: the action's, then the fallback's (no list built per request).
+  const std::size_t tiers = 1 + (fb ? fb->clusters.size() : 0);
+  const auto cluster_of = [&action, fb](std::size_t t) -> std::string_view {
+    return t == 0 ? std::string_view(action.cluster) : std::string_view(fb->clusters[t - 1]);
+  };
   const bool more_after_clusters = plan.store || (fb && fb->static_response);
 
   AttemptExchange aex(ex);
   Failure fail;
-  for (std::size_t t = 0; t < clusters.size(); ++t) {
+  for (std::size_t t = 0; t < tiers; ++t) {
     TierSpec tier;
-    tier.cluster = clusters[t];
+    tier.cluster = cluster_of(t);
     tier.name = t == 0 ? "primary" : "secondary";
-    tier.more_after = t + 1 < clusters.size() || more_after_clusters;
+    tier.more_after = t + 1 < tiers || more_after_clusters;
     if (auto* c = ex.context())  // names from the config snapshot: they outlive the request
-      c->cluster = clusters[t], c->tier = tier.name, c->tier_header = fb != nullptr;
+      c->cluster = tier.cluster, c->tier = tier.name, c->tier_header = fb != nullptr;
     auto r = co_await run_tier(*this, plan, tier, ex, aex);
     if (r.result != TierResult::failed) co_return;
     fail = r.failure;

@@ -102,7 +102,7 @@ struct ClientCallbacks {
     auto* s = self(u).get(frame->hd.stream_id);
     if (!s || frame->hd.type != NGHTTP2_HEADERS) return 0;
     s->in_trailers = s->head_done;
-    s->cur = http::Response{};
+    s->cur.headers.clear();  // keeps its storage (no allocation per response)
     s->cur.status = 0;
     s->header_bytes = 0;
     s->header_count = 0;
@@ -157,7 +157,7 @@ struct ClientCallbacks {
           s->interims.push_back(std::move(s->cur));
         } else if (s->cur.status >= 200) {
           s->head_done = true;
-          s->response = std::move(s->cur);
+          std::swap(s->response, s->cur);  // cur keeps the old response's storage for the next head
           s->ended = end;
         } else {
           me.ev_.on_error("bad_status");
