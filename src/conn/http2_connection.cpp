@@ -2,7 +2,12 @@
 //
 // Everything runs on the connection's executor (one worker thread), no
 // locks. Coroutines per connection:
-//   - the reader (this coroutine): transport.read_some -> session.receive
+//   - the reader (this coroutine): transport.read_some -> session.receive;
+//     with no stream it rests: it waits for the socket's readability
+//     without its read buffer, write buffer or TLS stream buffers. A read
+//     already pending when the last stream ends is listed with the
+//     worker's park sweeper (conn/http1_park_sweeper.hpp), which ends it
+//     after ConnTime::park_after so the reader rests.
 //   - the writer: session.send into one gathered buffer -> transport.write,
 //     one write in flight; woken by kick()
 //   - the watchdog: GOAWAY after timeouts.idle with no live streams;
@@ -28,6 +33,7 @@
 
 #include "codec/http2/server_session.hpp"
 #include "conn/codec_metrics.hpp"
+#include "conn/http1_park_sweeper.hpp"
 #include "conn/http2_read_buffer.hpp"
 #include "conn/server_context.hpp"
 #include "conn/signal.hpp"
@@ -65,7 +71,7 @@ class H2Connection;
 using H2Exchange = StreamExchange<H2Connection>;
 static_assert(StreamSession<h2::ServerSession, StreamId>);
 
-class H2Connection final : public Connection, public h2::SessionEvents {
+class H2Connection final : public Connection, public h2::SessionEvents, public Parkable {
  public:
   using Session = h2::ServerSession;
   using StreamId = h2::StreamId;
@@ -85,6 +91,11 @@ class H2Connection final : public Connection, public h2::SessionEvents {
         idle_timer_(ex_, time_),
         last_active_(time_.now()),
         started_(last_active_) {}
+  ~H2Connection() override {
+    if (sweeper_) sweeper_->remove(*this);
+  }
+  H2Connection(const H2Connection&) = delete;
+  H2Connection& operator=(const H2Connection&) = delete;
 
   asio::awaitable<void> run(std::string initial, std::unique_ptr<H2cUpgrade> upgrade) {
     Registration reg(ctx_, this);
@@ -104,16 +115,32 @@ class H2Connection final : public Connection, public h2::SessionEvents {
     Http2ReadBuffer buf;
     while (ok && !stop_reading_) {
       if (!session_.want_read() && !session_.want_write()) break;
-      if (buf && live_.empty() && session_.live_streams() == 0 && !t_->buffered()) {
+      if (buf && idle() && !t_->buffered()) {
         // Idle (no stream): wait for the socket's readability without the
-        // read buffer, which goes back to the worker's pool meanwhile.
+        // read buffer, which goes back to the worker's pool meanwhile, and,
+        // unless a write is under way, without the write buffer and the TLS
+        // stream's buffers (the transport hibernates; the next read or
+        // write wakes it).
         release_http2_read_buffer(std::move(buf));
+        if (!writing_) {
+          std::string().swap(out_);
+          t_->release_buffers();
+        }
+        resting_ = true;
         auto [wec] = co_await t_->lowest_layer().async_wait(
             asio::ip::tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+        resting_ = false;
         if (wec || stop_reading_) break;
       }
       if (!buf) buf = acquire_http2_read_buffer();
+      reading_ = true;
+      if (idle()) list_idle();
       auto [ec, n] = co_await t_->read_some(std::span<char>(buf.get(), kReadBuffer));
+      reading_ = false;
+      if (sweeper_) sweeper_->remove(*this);
+      if (std::exchange(rest_requested_, false) && ec == asio::error::operation_aborted && !stop_reading_ &&
+          !dead_ && t_->is_open())
+        continue;  // the sweeper ended the idle read: rest at the loop's top
       if (ec || stop_reading_) break;
       last_active_ = time_.now();
       ok = session_.receive(std::span<const char>(buf.get(), n));
@@ -170,11 +197,30 @@ class H2Connection final : public Connection, public h2::SessionEvents {
   bool dead() const { return dead_; }
   void on_head(const Snapshot*, http::Response&) {}  // Alt-Svc: filter/alt_svc.hpp
   void attach(H2Exchange* e) { live_.push_back(e); }
-  void detach(H2Exchange* e) { live_.erase(std::find(live_.begin(), live_.end(), e)); }
+  void detach(H2Exchange* e) {
+    live_.erase(std::find(live_.begin(), live_.end(), e));
+    if (reading_ && idle()) list_idle();
+  }
   std::optional<LocalReply> admit(H2Exchange&) { return std::nullopt; }
   void release(StreamId sid) { session_.release(sid); }
 
+  // Parkable: the sweeper ends a read that has waited park_after with no
+  // stream, unless a write is under way (it asks again at its next tick).
+  void request_park() override {
+    if (!reading_ || writing_ || rest_requested_ || !idle()) return;
+    rest_requested_ = true;
+    boost::system::error_code ec;
+    t_->lowest_layer().cancel(ec);
+  }
+
  private:
+  bool idle() const { return live_.empty() && session_.live_streams() == 0; }
+  void list_idle() {
+    if (time_.park_after.count() <= 0) return;
+    sweeper_ = &Http1ParkSweeper::of(ex_);
+    sweeper_->add(*this, ex_, time_.park_after);
+  }
+
   asio::awaitable<void> run_stream(StreamId sid) {
     co_await serve_stream(*this, sid, ctx_.snapshot(), http::Protocol::h2, Metrics::get().stream);
     kick();
@@ -198,7 +244,16 @@ class H2Connection final : public Connection, public h2::SessionEvents {
       }
       // The buffer descriptor lives in this frame for the whole write.
       asio::const_buffer b(out_.data(), out_.size());
+      writing_ = true;
       auto ec = co_await t_->write(std::span<const asio::const_buffer>(&b, 1));
+      writing_ = false;
+      if (reading_ && idle()) list_idle();  // the last stream closed as its end went out
+      if (resting_ && idle()) {
+        // A write while the reader rests (a PING's ACK, SETTINGS, GOAWAY)
+        // woke the transport: back to rest.
+        std::string().swap(out_);
+        t_->release_buffers();
+      }
       if (ec) {
         dead_ = true;
         stop_reading_ = true;
@@ -275,6 +330,11 @@ class H2Connection final : public Connection, public h2::SessionEvents {
   bool stop_ = false;          // reader finished: writer flushes then exits
   bool stop_reading_ = false;  // session done or failed
   bool writer_done_ = false;
+  bool writing_ = false;       // the writer awaits t_->write(): out_ and the transport are in use
+  bool reading_ = false;       // the reader awaits t_->read_some()
+  bool resting_ = false;       // the reader awaits readability, buffers released
+  bool rest_requested_ = false;  // request_park cancelled that read
+  Http1ParkSweeper* sweeper_ = nullptr;
   bool dead_ = false;          // transport unusable
   bool draining_ = false;
 };

@@ -145,7 +145,8 @@ class TcpTransport final : public Transport {
 // While its connection idles (release_buffers()), a TLS transport
 // hibernates: it keeps the SSL object (one more reference) and the socket
 // and destroys Asio's ssl::stream, whose two 17 KiB record buffers and BIO
-// pair (another 2 x 17 KiB) are most of an idle TLS connection's memory;
+// pair (another 2 x 17 KiB, one half of it owned by the SSL and detached
+// from it here) are most of an idle TLS connection's memory;
 // the next read or write builds a stream around the same SSL again (a
 // fresh BIO pair). Only when nothing is buffered in either direction (no
 // record or plaintext held by OpenSSL, nothing in the BIO pair) and no
@@ -248,7 +249,11 @@ class TlsTransport final : public Transport {
     if ((wbio && BIO_ctrl_wpending(wbio) > 0) || SSL_get_app_data(ssl) != nullptr) return;
     if (SSL_up_ref(ssl) != 1) return;
     sock_.emplace(std::move(s_->next_layer()));
-    s_.reset();  // Asio's buffers and BIO pair go; our reference keeps the SSL
+    s_.reset();  // Asio's buffers and the BIO pair's outer half go; our reference keeps the SSL
+    // The SSL still owns the pair's inner half and with it the 17 KiB
+    // buffer its records were written into (empty: checked above). Drop it
+    // too; wake() gives the SSL a fresh pair.
+    SSL_set_bio(ssl, nullptr, nullptr);
     ssl_ = ssl;
     hibernating_gauge().add();
   }
