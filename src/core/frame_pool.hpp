@@ -28,7 +28,7 @@ namespace strata::core::frame_pool {
 
 inline constexpr std::size_t kGranule = 32;
 inline constexpr std::size_t kMaxPooled = 8192;
-inline constexpr std::size_t kDefaultCacheBytes = std::size_t(1) << 20;
+inline constexpr std::size_t kDefaultCacheBytes = std::size_t(4) << 20;  // 256 h2 streams in flight need ~1.5 MiB
 
 void* allocate(std::size_t n);
 // The capacity of the block allocate(n) returns (n rounded up to its class).

@@ -5,7 +5,7 @@
 namespace strata::upstream {
 
 namespace {
-constexpr std::size_t kKeep = 64;
+constexpr std::size_t kKeep = 256;  // one per upstream request in flight (256 h2 streams: h2load -c16 -m16)
 thread_local std::vector<std::unique_ptr<pool::UpstreamRequest>> t_free;
 }  // namespace
 

@@ -3,7 +3,7 @@
 // build_upstream_request's filling form) keeps the storage of its strings
 // and header blocks, so the proxy path allocates no upstream request head
 // per request in the steady state. The free list is per thread (a worker's
-// requests only ever meet that worker's list) and keeps at most 64 objects;
+// requests only ever meet that worker's list) and keeps at most 256 objects;
 // objects come back as they were left: fill every field before use.
 #pragma once
 #include <memory>

@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::size_t kHeader = 16;  // keeps the user pointer 16-byte aligned
 constexpr std::size_t kClasses = 7;  // 64, 128, ..., 4096 bytes of payload
-constexpr std::size_t kKeep = 64;    // free blocks kept per class
+constexpr std::size_t kKeep = 256;   // free blocks kept per class (256 streams in flight: h2load -c16 -m16)
 constexpr std::size_t kBig = kClasses;  // header tag: not from a class
 
 constexpr std::size_t class_size(std::size_t c) { return std::size_t(64) << c; }

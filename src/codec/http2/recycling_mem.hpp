@@ -2,7 +2,7 @@
 // lists, so the frames, stream structs and header copies nghttp2 allocates
 // for every stream are reused instead of going to malloc each time.
 // Blocks up to 4 KiB come in power-of-two size classes (64 .. 4096 bytes,
-// a 16-byte header in front says which); a class keeps at most 64 free
+// a 16-byte header in front says which); a class keeps at most 256 free
 // blocks; bigger blocks and overflow go to malloc/free directly. The lists
 // are thread_local (a session lives on one thread; a block freed on
 // another thread joins that thread's list) and freed at thread exit.

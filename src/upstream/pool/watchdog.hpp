@@ -16,7 +16,7 @@ namespace strata::upstream::pool {
 namespace detail {
 // Allocator of the watchdogs' shared state (one fixed-size block: the
 // shared_ptr control block with the State in it), recycled through a
-// per-thread free list of at most 64 blocks: arming a watchdog per upstream
+// per-thread free list of at most 256 blocks (one per try in flight): arming a watchdog per upstream
 // try allocates nothing in the steady state. A block freed on another
 // thread joins that thread's list (every block comes from operator new).
 template <class T>
@@ -36,8 +36,8 @@ struct RecycledAlloc {
   }
   void deallocate(T* p, std::size_t n) {
     auto& f = free_list();
-    if (n == 1 && f.size() < 64) {
-      if (f.capacity() == 0) f.reserve(64);
+    if (n == 1 && f.size() < 256) {
+      if (f.capacity() == 0) f.reserve(256);
       f.push_back(p);
       return;
     }
