@@ -9,7 +9,10 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include "core/frame_allocator.hpp"
 
 namespace strata::upstream::pool {
 
@@ -64,12 +67,15 @@ class Watchdog {
       : timer_(ex), state_(std::allocate_shared<State>(detail::RecycledAlloc<State>())) {
     state_->on_fire = std::move(on_fire);
     timer_.expires_after(d);
-    timer_.async_wait([s = state_](const boost::system::error_code& ec) {
-      if (ec || !s->armed) return;
-      s->armed = false;
-      s->fired = true;
-      if (s->on_fire) s->on_fire();
-    });
+    // The wait's operation comes from the frame pool: one watchdog per
+    // upstream try, hundreds in flight, overflowed Asio's own cache.
+    timer_.async_wait(boost::asio::bind_allocator(
+        core::FrameAllocator<void>{}, [s = state_](const boost::system::error_code& ec) {
+          if (ec || !s->armed) return;
+          s->armed = false;
+          s->fired = true;
+          if (s->on_fire) s->on_fire();
+        }));
   }
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
