@@ -35,6 +35,7 @@
 #include "conn/codec_metrics.hpp"
 #include "conn/http1_park_sweeper.hpp"
 #include "conn/http2_read_buffer.hpp"
+#include "conn/memory_trim.hpp"
 #include "conn/server_context.hpp"
 #include "conn/signal.hpp"
 #include "conn/stream_runner.hpp"
@@ -125,6 +126,9 @@ class H2Connection final : public Connection, public h2::SessionEvents, public P
         if (!writing_) {
           std::string().swap(out_);
           t_->release_buffers();
+          // A hibernated TLS stream (~70 KB) counts towards the post-burst
+          // malloc_trim like a close (memory_trim.hpp), as for parked h1.
+          if (io::tls_hibernating(*t_)) note_connection_closed(ex_);
         }
         resting_ = true;
         auto [wec] = co_await t_->lowest_layer().async_wait(
@@ -149,6 +153,7 @@ class H2Connection final : public Connection, public h2::SessionEvents, public P
         idle_timer_.cancel();
       kick();
     }
+    if (buf) release_http2_read_buffer(std::move(buf));
     // Flush what is queued (a GOAWAY, final frames), bounded in time.
     stop_ = true;
     idle_timer_.cancel();
