@@ -145,6 +145,24 @@ def curl(*args, timeout=60, check=True):
     return int(code or 0), body
 
 
+def admin_metric(server, name):
+    """The value of metric `name` (full sample name, labels included) on
+    the server's admin listener ("admin" port), 0 when absent."""
+    text = curl(f"http://127.0.0.1:{server.ports['admin']}/metrics")[1].decode()
+    m = re.search(r"^%s (\d+)" % re.escape(name), text, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def wait_admin_metric(server, name, ok, timeout=10):
+    """Polls admin_metric(name) until ok(value); returns the last value seen."""
+    deadline = time.time() + timeout
+    v = admin_metric(server, name)
+    while not ok(v) and time.time() < deadline:
+        time.sleep(0.05)
+        v = admin_metric(server, name)
+    return v
+
+
 def raw_request(port, data, read_timeout=5.0, host="127.0.0.1"):
     """Sends raw bytes, returns everything read until close or timeout."""
     s = socket.create_connection((host, port), timeout=5)

@@ -1,14 +1,13 @@
 """Idle HTTP/1.1 keep-alive connections park (no coroutine, no buffer) a
 moment after their last request, wake for the next one, and are closed at
 once by a graceful stop; the same over TLS."""
-import re
 import signal
 import socket
 import ssl
 import time
 
 import pytest
-from conftest import curl
+from conftest import admin_metric as metric, wait_admin_metric as wait_metric
 
 CONFIG = """
 workers: 1
@@ -30,12 +29,6 @@ route_tables:
 """
 
 
-def metric(server, name):
-    text = curl(f"http://127.0.0.1:{server.ports['admin']}/metrics")[1].decode()
-    m = re.search(r"^%s (\d+)" % re.escape(name), text, re.M)
-    return int(m.group(1)) if m else 0
-
-
 def read_ok(s):
     """Reads one 200 "ok" answer from `s`."""
     buf = b""
@@ -52,14 +45,6 @@ def get(s, path):
     return read_ok(s)
 
 
-def wait_metric(server, name, ok, timeout=10):
-    """Polls `name` until ok(value); returns the last value seen."""
-    deadline = time.time() + timeout
-    v = metric(server, name)
-    while not ok(v) and time.time() < deadline:
-        time.sleep(0.05)
-        v = metric(server, name)
-    return v
 
 
 def wait_parked(server, n, timeout=10):

@@ -4,7 +4,6 @@ and its write buffer while it waits for the socket's readability; the next
 frame from the client, a write of the server's own (GOAWAY at the idle
 timeout or on a graceful stop) or the client leaving all work from there.
 Clients: python3-h2 over Python's ssl (ALPN h2), and curl."""
-import re
 import signal
 import socket
 import ssl
@@ -15,7 +14,7 @@ import h2.connection
 import h2.events
 import pytest
 
-from conftest import curl
+from conftest import curl, wait_admin_metric as wait_metric
 
 CONFIG = """
 workers: 1
@@ -38,21 +37,6 @@ route_tables:
 """
 BIG = "x" * 60000
 HIB = "strata_tls_hibernating_connections"
-
-
-def metric(server, name):
-    text = curl(f"http://127.0.0.1:{server.ports['admin']}/metrics")[1].decode()
-    m = re.search(r"^%s (\d+)" % re.escape(name), text, re.M)
-    return int(m.group(1)) if m else 0
-
-
-def wait_metric(server, name, ok, timeout=10):
-    deadline = time.time() + timeout
-    v = metric(server, name)
-    while not ok(v) and time.time() < deadline:
-        time.sleep(0.05)
-        v = metric(server, name)
-    return v
 
 
 class Client:
