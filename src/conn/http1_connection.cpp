@@ -183,7 +183,7 @@ asio::awaitable<bool> Http1Connection::fill(Deadline kind, std::chrono::millisec
   for (;;) {
     set_deadline(kind, d);
     if (linger) {
-      sweeper_ = &Http1ParkSweeper::of(executor_);
+      if (!sweeper_) sweeper_ = &Http1ParkSweeper::of(executor_);  // use_service locks: once per connection
       sweeper_->add(*this, executor_, time_.park_after);
     }
     // Request heads are turn-taking reads (io::Transport::read_turn): no

@@ -188,7 +188,7 @@ class Http1Connection final : public Connection, public http::Exchange, public P
   bool parked_away_ = false;   // the fd went to the parking store: this object only ends
   bool woken_ = false;         // readable after parking: read, do not park again
   bool park_requested_ = false;  // the sweeper cancelled the idle read to park
-  Http1ParkSweeper* sweeper_ = nullptr;  // set while listed
+  Http1ParkSweeper* sweeper_ = nullptr;  // the worker's sweeper, once first listed
   bool running_ = false;       // the driver coroutine is alive
   bool watching_ = false;      // a watchdog wait is pending
 

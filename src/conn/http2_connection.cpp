@@ -222,7 +222,7 @@ class H2Connection final : public Connection, public h2::SessionEvents, public P
   bool idle() const { return live_.empty() && session_.live_streams() == 0; }
   void list_idle() {
     if (time_.park_after.count() <= 0) return;
-    sweeper_ = &Http1ParkSweeper::of(ex_);
+    if (!sweeper_) sweeper_ = &Http1ParkSweeper::of(ex_);  // use_service locks: once per connection
     sweeper_->add(*this, ex_, time_.park_after);
   }
 
