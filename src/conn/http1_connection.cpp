@@ -458,22 +458,36 @@ void Http1Connection::park() {
 }
 
 bool Http1Connection::park_away() {
-  if (t_->tls()) return false;
+  io::ParkedTls tls(nullptr, nullptr);
+  if (t_->tls()) {
+    // Over TLS only a hibernated transport parks away: its SSL joins the record.
+    t_->release_buffers();
+    tls = io::take_hibernated_tls(*t_);
+    if (!tls) return false;
+  }
   auto& s = t_->lowest_layer();
   boost::system::error_code ec;
   auto local = s.local_endpoint(ec);
-  if (ec) return false;
+  if (ec) {
+    io::return_hibernated_tls(*t_, std::move(tls));
+    return false;
+  }
   const auto proto = local.address().is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4();
   ParkedHttp1 p;
   p.v6 = local.address().is_v6();
   p.fd = s.release(ec);
-  if (ec) return false;
+  if (ec) {
+    io::return_hibernated_tls(*t_, std::move(tls));
+    return false;
+  }
   p.info = info_;
   p.keep = std::move(keep_);
   p.on_end = std::move(on_end_);
+  p.tls = std::move(tls);
   if (!park_http1(executor_, ctx_, p, w_->timeouts.idle, &Http1Connection::resume)) {
     keep_ = std::move(p.keep);
     on_end_ = std::move(p.on_end);
+    io::return_hibernated_tls(*t_, std::move(p.tls));
     s.assign(proto, p.fd, ec);
     if (ec) {
       ::close(p.fd);
@@ -481,6 +495,9 @@ bool Http1Connection::park_away() {
     }
     return false;
   }
+  // A hibernated TLS stream (~70 KB) went: counts towards the trim after a
+  // burst, like a close (memory_trim.hpp), as in park().
+  if (t_->tls()) note_connection_closed(executor_);
   parked_away_ = done_ = true;
   clear_deadline();
   timer_.cancel();  // the watchdog ends, then maybe_end frees this
@@ -493,11 +510,13 @@ void Http1Connection::resume(const asio::any_io_executor& ex, ServerContext& ctx
   s.assign(p.v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), p.fd, ec);
   if (ec) {
     ::close(p.fd);
+    p.tls.reset();
     if (p.on_end) p.on_end();
     return;
   }
-  auto* c = new Http1Connection(io::make_tcp_transport(std::move(s)), ctx, std::move(p.info), {},
-                                std::move(p.keep), std::move(p.on_end));
+  auto t = p.tls ? io::make_hibernated_tls_transport(std::move(s), std::move(p.tls))
+                 : io::make_tcp_transport(std::move(s));
+  auto* c = new Http1Connection(std::move(t), ctx, std::move(p.info), {}, std::move(p.keep), std::move(p.on_end));
   c->first_request_ = false;
   c->woken_ = true;  // read now (EOF included) rather than park again
   c->start();

@@ -1,7 +1,8 @@
 // Where an idle plain-TCP HTTP/1.1 keep-alive connection waits for its next
 // request once it has parked (conn/http1_connection.hpp): not as a
 // connection object but as a small record (the fd, its ConnInfo, what the
-// connection keeps alive, its idle deadline) in a per-worker slot table.
+// connection keeps alive, its idle deadline; over TLS also the SSL object
+// of its hibernated transport: io/tls_park.hpp) in a per-worker slot table.
 // The Asio socket, the driver object, its timer and its per-request state
 // are all freed; the fd sits in one per-worker epoll set (level-triggered,
 // so a byte that arrives at any time is seen), watched through a single
@@ -29,6 +30,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "conn/server_context.hpp"
+#include "io/tls_park.hpp"
 
 namespace strata::conn {
 
@@ -39,6 +41,7 @@ struct ParkedHttp1 {
   http::ConnInfo info;
   std::shared_ptr<void> keep;        // context, snapshot, connection slot
   std::function<void()> on_end;      // run when the connection ends for good
+  io::ParkedTls tls{nullptr, nullptr};  // TLS: the hibernated SSL (freed with the record)
 };
 
 // Builds a serving connection on a woken record (a new socket over `fd`).

@@ -1,10 +1,12 @@
 #include "io/transport.hpp"
+#include "io/tls_park.hpp"
 
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <cerrno>
 #include <optional>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
@@ -162,6 +164,9 @@ obs::Gauge& hibernating_gauge() {
 class TlsTransport final : public Transport {
  public:
   explicit TlsTransport(std::unique_ptr<TlsStream> s) : s_(std::move(s)) {}
+  // Hibernated from the start: a parked connection's socket and SSL (one
+  // reference, already counted as hibernating).
+  TlsTransport(tcp::socket sock, SSL* ssl) : sock_(std::move(sock)), ssl_(ssl) {}
   ~TlsTransport() override {
     if (!ssl_) return;
     SSL_free(ssl_);
@@ -248,6 +253,9 @@ class TlsTransport final : public Transport {
     hibernate();
   }
   bool hibernating() const { return !s_; }
+  // Hibernated only: the SSL leaves (its reference and its count), the socket stays.
+  SSL* take_ssl() { return std::exchange(ssl_, nullptr); }
+  void give_ssl(SSL* ssl) { ssl_ = ssl; }
 
  private:
   SSL* ssl() const { return s_ ? s_->native_handle() : ssl_; }
@@ -333,6 +341,28 @@ void Transport::write_some_now(std::span<const asio::const_buffer> bufs, Rest& r
     rest.bufs[rest.n++] = asio::const_buffer(static_cast<const char*>(b.data()) + done, b.size() - done);
     done = 0;
   }
+}
+
+namespace {
+void free_parked_ssl(void* p) {
+  SSL_free(static_cast<SSL*>(p));
+  hibernating_gauge().sub();
+}
+}  // namespace
+
+ParkedTls take_hibernated_tls(Transport& t) {
+  auto* tls = dynamic_cast<TlsTransport*>(&t);
+  if (!tls || !tls->hibernating()) return ParkedTls(nullptr, free_parked_ssl);
+  return ParkedTls(tls->take_ssl(), free_parked_ssl);
+}
+
+void return_hibernated_tls(Transport& t, ParkedTls ssl) {
+  auto* tls = dynamic_cast<TlsTransport*>(&t);
+  if (tls && ssl) tls->give_ssl(static_cast<SSL*>(ssl.release()));
+}
+
+std::unique_ptr<Transport> make_hibernated_tls_transport(tcp::socket s, ParkedTls ssl) {
+  return std::make_unique<TlsTransport>(std::move(s), static_cast<SSL*>(ssl.release()));
 }
 
 bool tls_hibernating(const Transport& t) {

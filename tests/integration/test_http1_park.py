@@ -221,3 +221,58 @@ def test_parked_tls_connections_release_their_stream(server):
             pass
         s.close()
     server.proc.wait(20)
+
+
+def test_parked_tls_records_time_out_and_follow_a_reload(spawn, write_config, cert):
+    """Parked TLS connections are fd records holding their SSL: timeouts.idle
+    closes them (and frees the SSL: the hibernating gauge drops); across a
+    reload a parked TLS connection wakes into the new configuration on the
+    same TLS session."""
+    cfg = SHORT_IDLE.replace("""listeners:
+  - name: web
+    address: "127.0.0.1:0"
+    routes: main
+""", """listeners:
+  - name: web
+    address: "127.0.0.1:0"
+    routes: main
+  - name: tls
+    address: "127.0.0.1:0"
+    routes: main
+    tls:
+      certificates: [{cert: "%s", key: "%s"}]
+""")
+    path = write_config(cfg % (cert[0], cert[1], "ok"))
+    server = spawn("serve", "-c", path)
+    hib = "strata_tls_hibernating_connections"
+    conns = [connect(server, True) for _ in range(3)]
+    for s in conns:
+        get(s, "/")
+    assert wait_metric(server, hib, lambda v: v >= 3) == 3
+    t0 = time.time()
+    for s in conns:
+        s.settimeout(10)
+        try:
+            assert s.recv(100) == b""  # closed by timeouts.idle while parked
+        except (ssl.SSLError, ConnectionResetError):
+            pass
+        s.close()
+    assert time.time() - t0 < 8
+    assert wait_metric(server, hib, lambda v: v == 0) == 0
+    # Reload: a parked TLS record wakes into the new generation.
+    with open(path, "w") as f:
+        f.write(cfg.replace("idle: 1s", "idle: 60s") % (cert[0], cert[1], "ok"))
+    server.signal(signal.SIGHUP)
+    server.wait_for_log(r"reload complete")
+    with open(path, "w") as f:
+        f.write(cfg.replace("idle: 1s", "idle: 60s") % (cert[0], cert[1], "ok-new"))
+    s = connect(server, True)
+    buf = get(s, "/")
+    assert buf.endswith(b"\r\n\r\nok"), buf
+    assert wait_metric(server, hib, lambda v: v >= 1) >= 1
+    seen = len(server.text())
+    server.signal(signal.SIGHUP)
+    server.wait_for_log(r"reload complete", start=seen)
+    buf = get(s, "/")
+    assert buf.endswith(b"\r\n\r\nok-new"), buf
+    s.close()
