@@ -9,18 +9,20 @@ import time
 import pytest
 from conftest import admin_metric as metric, wait_admin_metric as wait_metric
 
+# A TLS listener (cert, key), added to the configurations below.
+TLS_LISTENER = """  - name: tls
+    address: "127.0.0.1:0"
+    routes: main
+    tls:
+      certificates: [{cert: "%s", key: "%s"}]
+"""
 CONFIG = """
 workers: 1
 listeners:
   - name: web
     address: "127.0.0.1:0"
     routes: main
-  - name: tls
-    address: "127.0.0.1:0"
-    routes: main
-    tls:
-      certificates: [{cert: "%s", key: "%s"}]
-admin:
+""" + TLS_LISTENER + """admin:
   address: "127.0.0.1:0"
 route_tables:
   main:
@@ -228,20 +230,7 @@ def test_parked_tls_records_time_out_and_follow_a_reload(spawn, write_config, ce
     closes them (and frees the SSL: the hibernating gauge drops); across a
     reload a parked TLS connection wakes into the new configuration on the
     same TLS session."""
-    cfg = SHORT_IDLE.replace("""listeners:
-  - name: web
-    address: "127.0.0.1:0"
-    routes: main
-""", """listeners:
-  - name: web
-    address: "127.0.0.1:0"
-    routes: main
-  - name: tls
-    address: "127.0.0.1:0"
-    routes: main
-    tls:
-      certificates: [{cert: "%s", key: "%s"}]
-""")
+    cfg = SHORT_IDLE.replace("admin:\n", TLS_LISTENER + "admin:\n")
     path = write_config(cfg % (cert[0], cert[1], "ok"))
     server = spawn("serve", "-c", path)
     hib = "strata_tls_hibernating_connections"
