@@ -39,8 +39,6 @@ ConfigError::ConfigError(Location loc, const std::string& msg)
 
 namespace detail {
 
-constexpr std::uint64_t kU32 = 0xffffffffull;
-
 void parse_limits(const Doc& d, const Val& v, Limits& l) {
   MapReader m(d, v, "limits",
               {"max_request_line", "max_header_bytes", "max_headers", "max_body",

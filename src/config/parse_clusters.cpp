@@ -9,8 +9,6 @@
 namespace strata::config::detail {
 namespace {
 
-constexpr std::uint64_t kU32 = 0xffffffffull;
-
 bool valid_cluster_name(std::string_view n) {
   if (n.empty() || n.size() > 128) return false;
   for (char c : n)

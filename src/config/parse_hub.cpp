@@ -13,8 +13,6 @@
 namespace strata::config::detail {
 namespace {
 
-constexpr std::uint64_t kU32 = 0xffffffffull;
-
 // Namespace names: what may precede ':' in a channel name.
 bool valid_namespace_name(std::string_view s) {
   if (s.size() > 64) return false;

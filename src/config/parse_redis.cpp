@@ -10,8 +10,6 @@
 namespace strata::config::detail {
 namespace {
 
-constexpr std::uint64_t kU32 = 0xffffffffull;
-
 // A duration that must be > 0.
 void positive_duration(const MapReader& m, std::string_view key, std::chrono::milliseconds& out) {
   if (auto v = m.get(key)) {

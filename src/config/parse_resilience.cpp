@@ -11,8 +11,6 @@
 namespace strata::config::detail {
 namespace {
 
-constexpr std::uint64_t kU32 = 0xffffffffull;
-
 // A plain number in [min, max] ("0.5", "1", ".25").
 double as_ratio(const Doc& d, const Val& v, std::string_view what, double min, double max) {
   if (!v.node.IsScalar()) d.fail(v.loc, fmt::format("{}: expected a number", what));

@@ -12,8 +12,6 @@ namespace strata::config::detail {
 
 namespace {
 
-constexpr std::uint64_t kU32 = 0xffffffffu;
-
 // A list of CIDRs (a single string is a one-element list), canonicalized.
 std::vector<std::string> cidr_list(const Doc& d, const Val& v, std::string_view what) {
   std::vector<Val> items;

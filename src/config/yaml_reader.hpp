@@ -105,6 +105,7 @@ void opt_bool(const MapReader& m, std::string_view key, bool& out);
 void opt_duration(const MapReader& m, std::string_view key, Duration& out, Duration min = Duration(0));
 void opt_duration(const MapReader& m, std::string_view key, std::optional<Duration>& out,
                   Duration min = Duration(0));
+inline constexpr std::uint64_t kU32 = 0xffffffffull;  // the largest 32-bit count, for opt_uint
 template <class T>
 void opt_uint(const MapReader& m, std::string_view key, T& out, std::uint64_t min,
               std::uint64_t max) {

@@ -36,11 +36,6 @@ constexpr std::size_t kInitialBuffer = kHttp1InitialBuffer;
 constexpr std::size_t kBodyBuffer = 16 * 1024;
 constexpr std::size_t kIdleBufferMax = kHttp1IdleBufferMax;
 
-obs::Gauge& parked_gauge() {
-  static obs::Gauge& g = obs::gauge("strata_http1_parked_connections",
-                                    "HTTP/1.1 connections parked between requests (no coroutine, no buffer)");
-  return g;
-}
 std::string_view deadline_name(std::uint8_t k) {
   switch (k) {
     case 1: return "header";
@@ -86,7 +81,7 @@ Http1Connection::Http1Connection(std::unique_ptr<io::Transport> t, ServerContext
 
 Http1Connection::~Http1Connection() {
   if (sweeper_) sweeper_->remove(*this);
-  if (parked_) parked_gauge().sub();
+  if (parked_) h1metrics::parked().sub();
   release_http1_work(std::move(w_));
   if (auto f = std::move(on_end_)) f();
 }
@@ -450,7 +445,7 @@ void Http1Connection::park() {
   // the trim after a burst, like a close (memory_trim.hpp).
   if (io::tls_hibernating(*t_)) note_connection_closed(executor_);
   parked_ = idle_ = true;
-  parked_gauge().add();
+  h1metrics::parked().add();
   set_deadline(Deadline::idle, idle);
   t_->lowest_layer().async_wait(
       asio::ip::tcp::socket::wait_read,
@@ -524,7 +519,7 @@ void Http1Connection::resume(const asio::any_io_executor& ex, ServerContext& ctx
 
 void Http1Connection::on_readable(boost::system::error_code ec) {
   parked_ = idle_ = false;
-  parked_gauge().sub();
+  h1metrics::parked().sub();
   if (ec || broken_ || !t_ || !t_->is_open()) {
     // Idle timeout, drain, or the socket failed: close.
     broken_ = done_ = true;

@@ -40,4 +40,10 @@ obs::Counter& upgrades() {
   return c;
 }
 
+obs::Gauge& parked() {
+  static obs::Gauge& g = obs::gauge("strata_http1_parked_connections",
+                                    "HTTP/1.1 connections parked between requests (no coroutine, no buffer)");
+  return g;
+}
+
 }  // namespace strata::conn::h1metrics

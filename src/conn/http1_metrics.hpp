@@ -12,5 +12,8 @@ obs::Counter& bad_request(codec::http1::Error e);
 obs::Counter& timeout(std::string_view kind);
 // strata_http1_upgrades_total: connections handed away by Exchange::upgrade
 obs::Counter& upgrades();
+// strata_http1_parked_connections: parked between requests (the connection
+// object's own park and the fd records of conn/http1_parked)
+obs::Gauge& parked();
 
 }  // namespace strata::conn::h1metrics

@@ -27,11 +27,6 @@ namespace {
 constexpr std::uint32_t kNone = std::uint32_t(-1);
 constexpr int kEventsPerWake = 64;
 
-obs::Gauge& parked_gauge() {
-  static obs::Gauge& g = obs::gauge("strata_http1_parked_connections",
-                                    "HTTP/1.1 connections parked between requests (no coroutine, no buffer)");
-  return g;
-}
 
 class Store;
 
@@ -113,7 +108,7 @@ class Store final : public asio::execution_context::service {
     link(slot);
     ++g.n;
     ++count_;
-    parked_gauge().add();
+    h1metrics::parked().add();
     ctx.count_parked(1);
     if (g.draining || ctx.draining()) {
       g.draining = false;
@@ -187,7 +182,7 @@ class Store final : public asio::execution_context::service {
     r.group->n--;
     r.group->ctx.count_parked(-1);
     --count_;
-    parked_gauge().sub();
+    h1metrics::parked().sub();
     free_.push_back(s);
     if (count_ == 0) {
       shrink();

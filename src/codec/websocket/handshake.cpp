@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "codec/http1/syntax.hpp"
 #include "http/headers.hpp"
 #include "http/message.hpp"
 
@@ -24,11 +25,7 @@ bool is_b64(char c) {
          c == '/';
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using codec::http1::trim_ows;
 }  // namespace
 
 std::string accept_key(std::string_view client_key) {
@@ -61,7 +58,7 @@ std::string make_client_key() {
 bool has_token(std::string_view list, std::string_view token) {
   while (!list.empty()) {
     const std::size_t comma = list.find(',');
-    const std::string_view item = trim(list.substr(0, comma));
+    const std::string_view item = trim_ows(list.substr(0, comma));
     if (http::iequals(item, token)) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
@@ -82,10 +79,10 @@ HandshakeError check_upgrade_request(const http::Request& req) {
     if (req.method != "GET") return HandshakeError::bad_method;
   }
   const auto version = req.headers.get("sec-websocket-version");
-  if (!version || trim(*version) != "13") return HandshakeError::bad_version;
+  if (!version || trim_ows(*version) != "13") return HandshakeError::bad_version;
   if (!extended) {
     const auto key = req.headers.get("sec-websocket-key");
-    if (!key || !valid_client_key(trim(*key))) return HandshakeError::bad_key;
+    if (!key || !valid_client_key(trim_ows(*key))) return HandshakeError::bad_key;
   }
   return HandshakeError::none;
 }

@@ -2,17 +2,14 @@
 
 #include <algorithm>
 
+#include "codec/http1/syntax.hpp"
 #include "http/headers.hpp"
 
 namespace strata::codec::websocket {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using codec::http1::trim_ows;
 
 // Splits at `sep` outside quoted strings.
 std::vector<std::string_view> split(std::string_view s, char sep) {
@@ -26,11 +23,11 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     } else if (c == '"') {
       quoted = !quoted;
     } else if (c == sep && !quoted) {
-      out.push_back(trim(s.substr(start, i - start)));
+      out.push_back(trim_ows(s.substr(start, i - start)));
       start = i + 1;
     }
   }
-  out.push_back(trim(s.substr(start)));
+  out.push_back(trim_ows(s.substr(start)));
   return out;
 }
 
@@ -55,9 +52,9 @@ struct Param {
 std::optional<Param> parse_param(std::string_view p) {
   Param out;
   const std::size_t eq = p.find('=');
-  out.name = trim(p.substr(0, eq));
+  out.name = trim_ows(p.substr(0, eq));
   if (eq != std::string_view::npos) {
-    out.value = trim(p.substr(eq + 1));
+    out.value = trim_ows(p.substr(eq + 1));
     out.has_value = true;
     if (out.value.empty()) return std::nullopt;
   }

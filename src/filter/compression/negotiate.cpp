@@ -2,30 +2,27 @@
 
 #include <array>
 
+#include "codec/http1/syntax.hpp"
 #include "http/headers.hpp"
 
 namespace strata::filter::compression {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using codec::http1::trim_ows;
 
 // The q of one element's parameters ("q=0.5"); 1000 when absent.
 std::optional<int> element_q(std::string_view params) {
   int q = 1000;
   while (!params.empty()) {
     const auto semi = params.find(';');
-    std::string_view p = trim(params.substr(0, semi));
+    std::string_view p = trim_ows(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view{} : params.substr(semi + 1);
     const auto eq = p.find('=');
     if (eq == std::string_view::npos) continue;
-    const auto name = trim(p.substr(0, eq));
+    const auto name = trim_ows(p.substr(0, eq));
     if (name != "q" && name != "Q") continue;
-    auto v = parse_qvalue(trim(p.substr(eq + 1)));
+    auto v = parse_qvalue(trim_ows(p.substr(eq + 1)));
     if (!v) return std::nullopt;
     q = *v;
   }
@@ -59,7 +56,7 @@ std::optional<Encoding> negotiate(std::string_view accept_encoding,
     std::string_view el = rest.substr(0, comma);
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     const auto semi = el.find(';');
-    const std::string_view name = trim(el.substr(0, semi));
+    const std::string_view name = trim_ows(el.substr(0, semi));
     if (name.empty()) continue;
     const auto eq = element_q(semi == std::string_view::npos ? std::string_view{}
                                                                : el.substr(semi + 1));

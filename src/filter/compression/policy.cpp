@@ -2,15 +2,13 @@
 
 #include <charconv>
 
+#include "codec/http1/syntax.hpp"
+
 namespace strata::filter::compression {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using codec::http1::trim_ows;
 
 constexpr std::array<std::string_view, std::size_t(Skip::count)> kSkipNames = {
     "none", "method", "status", "range", "encoded", "no_transform",
@@ -26,14 +24,14 @@ bool has_token(std::string_view list, std::string_view token) {
     std::string_view t = list.substr(0, comma);
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
     if (const auto eq = t.find('='); eq != std::string_view::npos) t = t.substr(0, eq);
-    if (http::iequals(trim(t), token)) return true;
+    if (http::iequals(trim_ows(t), token)) return true;
   }
   return false;
 }
 
 void add_vary_accept_encoding(http::Headers& h) {
   const std::string v = h.joined("vary");
-  if (trim(v).empty()) {
+  if (trim_ows(v).empty()) {
     h.set("vary", "Accept-Encoding");
     return;
   }
@@ -55,7 +53,7 @@ Policy::Policy(const config::CompressionConfig& c) : min_length_(c.min_length) {
 }
 
 bool Policy::type_listed(std::string_view content_type) const {
-  const std::string t = http::to_lower(trim(content_type.substr(0, content_type.find(';'))));
+  const std::string t = http::to_lower(trim_ows(content_type.substr(0, content_type.find(';'))));
   if (t.empty()) return false;
   for (const auto& e : exact_)
     if (t == e) return true;
@@ -83,10 +81,10 @@ Skip Policy::check_response(const http::Response& head, bool request_no_transfor
     return Skip::no_transform;
   const auto ct = head.headers.get("content-type");
   if (!ct) return Skip::type;
-  if (http::iequals(trim(ct->substr(0, ct->find(';'))), "text/event-stream")) return Skip::sse;
+  if (http::iequals(trim_ows(ct->substr(0, ct->find(';'))), "text/event-stream")) return Skip::sse;
   if (!type_listed(*ct)) return Skip::type;
   if (const auto cl = head.headers.get("content-length")) {
-    const auto v = trim(*cl);
+    const auto v = trim_ows(*cl);
     std::uint64_t n = 0;
     const auto r = std::from_chars(v.data(), v.data() + v.size(), n);
     if (r.ec == std::errc{} && r.ptr == v.data() + v.size() && n < min_length_) return Skip::small;

@@ -24,6 +24,8 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+double med_or(const std::vector<double>& v, double none) { return v.empty() ? none : median(v); }
+
 double round_trips(const Variant& v, double rtt_ms) {
   if (v.ttfb_ms.empty()) return NAN;
   return (median(v.ttfb_ms) - (v.base_ms.empty() ? 0 : median(v.base_ms))) / rtt_ms;

@@ -34,6 +34,7 @@ struct HandshakeResult {
 
 // Pure parts (tests): statistics, verdict and chart from measured variants.
 double median(std::vector<double> v);
+double med_or(const std::vector<double>& v, double none = -1);  // median, `none` when empty
 double round_trips(const Variant& v, double rtt_ms);  // (median ttfb - median base) / RTT
 void judge(HandshakeResult& r);
 std::string handshake_table(const HandshakeResult& r);

@@ -54,7 +54,6 @@ std::string quic_cc_matching(const std::string& tcp_cc) {
 
 namespace {
 
-double med_or(const std::vector<double>& v, double none = -1) { return v.empty() ? none : median(v); }
 
 // Largest max/min ratio over a cell's repetitions (1 = no spread).
 double spread(const std::vector<double>& v) {

@@ -35,7 +35,6 @@ std::vector<double> pick(const MigrationVariant& v, double MigrationRun::*f) {
   return out;
 }
 
-double med_or(const std::vector<double>& v) { return v.empty() ? -1 : median(v); }
 
 }  // namespace
 

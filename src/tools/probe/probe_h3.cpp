@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "tools/probe/probe_tcp.hpp"  // addr_str
 #include "tools/probe/tls_info.hpp"
 #include "tools/quic_client/client_conn.hpp"
 #include "tools/quic_client/client_tls.hpp"
@@ -119,15 +120,6 @@ class ProbeListener final : public qc::ResponseListener {
   bool finished_ = false;
   std::uint64_t code_ = 0;
 };
-
-std::string addr_str(const sockaddr* sa) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  if (sa->sa_family == AF_INET)
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
-  else
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
-  return buf;
-}
 
 }  // namespace
 

@@ -160,15 +160,6 @@ class Conn {
   clock_type::time_point deadline_;
 };
 
-std::string addr_str(const sockaddr* sa) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  if (sa->sa_family == AF_INET)
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
-  else
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
-  return buf;
-}
-
 // Stream events are polled after each receive(); nothing to do here.
 struct H2Probe final : codec::http2::ClientEvents {
   void on_stream_wake(codec::http2::ClientStreamId, void*) override {}
@@ -208,6 +199,15 @@ void ProbeTls::set_session(SSL_SESSION* s) {
   SSL_SESSION_up_ref(s);
   if (session_) SSL_SESSION_free(session_);
   session_ = s;
+}
+
+std::string addr_str(const sockaddr* sa) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+  else
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+  return buf;
 }
 
 Attempt probe_tcp(const ProbeOptions& opt, const load::Target& target, ProbeTls* tls) {

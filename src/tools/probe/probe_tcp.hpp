@@ -6,6 +6,8 @@
 
 #include <openssl/types.h>
 
+struct sockaddr;
+
 #include "tools/load/options.hpp"
 #include "tools/probe/probe.hpp"
 
@@ -28,5 +30,8 @@ class ProbeTls {
 };
 
 Attempt probe_tcp(const ProbeOptions& opt, const load::Target& target, ProbeTls* tls);
+
+// The numeric address of an IPv4 or IPv6 socket address, no port.
+std::string addr_str(const sockaddr* sa);
 
 }  // namespace strata::tools::probe

@@ -20,9 +20,8 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-ClientConn::Impl* self(void* user_data) { return static_cast<ClientConn::Impl*>(user_data); }
 
-ngtcp2_conn* get_conn(ngtcp2_crypto_conn_ref* ref) { return self(ref->user_data)->conn; }
+ngtcp2_conn* get_conn(ngtcp2_crypto_conn_ref* ref) { return impl_of(ref->user_data)->conn; }
 
 void rand_cb(uint8_t* dest, size_t len, const ngtcp2_rand_ctx*) {
   gnutls_rnd(GNUTLS_RND_RANDOM, dest, len);
@@ -37,48 +36,48 @@ int get_new_cid(ngtcp2_conn*, ngtcp2_cid* cid, uint8_t* token, size_t cidlen, vo
 }
 
 int handshake_completed_cb(ngtcp2_conn*, void* ud) {
-  return self(ud)->on_handshake_completed() ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
+  return impl_of(ud)->on_handshake_completed() ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
 }
 
 int recv_stream_data_cb(ngtcp2_conn*, uint32_t flags, int64_t id, uint64_t, const uint8_t* d,
                         size_t n, void* ud, void*) {
-  return self(ud)->on_stream_data(flags, id, d, n) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
+  return impl_of(ud)->on_stream_data(flags, id, d, n) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
 }
 
 int acked_cb(ngtcp2_conn*, int64_t id, uint64_t, uint64_t n, void* ud, void*) {
-  return self(ud)->on_acked(id, n) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
+  return impl_of(ud)->on_acked(id, n) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
 }
 
 int stream_close_cb(ngtcp2_conn*, uint32_t flags, int64_t id, uint64_t code, void* ud, void*) {
-  return self(ud)->on_stream_close(flags, id, code) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
+  return impl_of(ud)->on_stream_close(flags, id, code) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
 }
 
 int stream_reset_cb(ngtcp2_conn*, int64_t id, uint64_t, uint64_t, void* ud, void*) {
-  return self(ud)->on_stream_reset(id) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
+  return impl_of(ud)->on_stream_reset(id) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
 }
 
 int stop_sending_cb(ngtcp2_conn*, int64_t id, uint64_t, void* ud, void*) {
-  return self(ud)->on_stream_reset(id) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
+  return impl_of(ud)->on_stream_reset(id) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
 }
 
 int extend_streams_cb(ngtcp2_conn*, uint64_t, void* ud) {
-  self(ud)->want_writable = true;
+  impl_of(ud)->want_writable = true;
   return 0;
 }
 
 int extend_stream_data_cb(ngtcp2_conn*, int64_t id, uint64_t, void* ud, void*) {
-  return self(ud)->on_extend_stream_data(id) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
+  return impl_of(ud)->on_extend_stream_data(id) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
 }
 
 int recv_rx_key_cb(ngtcp2_conn* conn, ngtcp2_crypto_level level, void* ud) {
   if (level != NGTCP2_CRYPTO_LEVEL_APPLICATION) return 0;
-  auto* m = self(ud);
+  auto* m = impl_of(ud);
   if (m->early && !ngtcp2_conn_get_early_data_rejected(conn)) return 0;  // h3 already up
   return m->setup_h3() ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
 }
 
 int early_data_rejected_cb(ngtcp2_conn*, void* ud) {
-  self(ud)->drop_h3();
+  impl_of(ud)->drop_h3();
   return 0;
 }
 

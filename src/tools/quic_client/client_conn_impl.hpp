@@ -106,4 +106,7 @@ struct ClientConn::Impl {
   bool want_writable = false;  // on_writable() due outside the library callbacks
 };
 
+// ngtcp2's and nghttp3's user_data is the Impl.
+inline ClientConn::Impl* impl_of(void* user_data) { return static_cast<ClientConn::Impl*>(user_data); }
+
 }  // namespace strata::tools::quic_client

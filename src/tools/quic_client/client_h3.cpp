@@ -10,7 +10,6 @@ namespace strata::tools::quic_client {
 
 namespace {
 
-ClientConn::Impl* self(void* user_data) { return static_cast<ClientConn::Impl*>(user_data); }
 
 std::string_view view(nghttp3_rcbuf* b) {
   const nghttp3_vec v = nghttp3_rcbuf_get_buf(b);
@@ -18,7 +17,7 @@ std::string_view view(nghttp3_rcbuf* b) {
 }
 
 int h3_recv_data(nghttp3_conn*, int64_t id, const uint8_t* d, size_t n, void* ud, void*) {
-  auto* m = self(ud);
+  auto* m = impl_of(ud);
   if (auto it = m->streams.find(id); it != m->streams.end() && !it->second.done) {
     m->listener.on_body(id, {reinterpret_cast<const char*>(d), n});
     m->listener.on_data(id, n);
@@ -29,7 +28,7 @@ int h3_recv_data(nghttp3_conn*, int64_t id, const uint8_t* d, size_t n, void* ud
 }
 
 int h3_deferred_consume(nghttp3_conn*, int64_t id, size_t n, void* ud, void*) {
-  auto* m = self(ud);
+  auto* m = impl_of(ud);
   ngtcp2_conn_extend_max_stream_offset(m->conn, id, n);
   ngtcp2_conn_extend_max_offset(m->conn, n);
   return 0;
@@ -37,7 +36,7 @@ int h3_deferred_consume(nghttp3_conn*, int64_t id, size_t n, void* ud, void*) {
 
 int h3_recv_header(nghttp3_conn*, int64_t id, int32_t token, nghttp3_rcbuf* name,
                    nghttp3_rcbuf* value, uint8_t, void* ud, void*) {
-  auto* m = self(ud);
+  auto* m = impl_of(ud);
   auto it = m->streams.find(id);
   if (it == m->streams.end()) return 0;
   const std::string_view v = view(value);
@@ -53,7 +52,7 @@ int h3_recv_header(nghttp3_conn*, int64_t id, int32_t token, nghttp3_rcbuf* name
 }
 
 int h3_end_headers(nghttp3_conn*, int64_t id, int, void* ud, void*) {
-  auto* m = self(ud);
+  auto* m = impl_of(ud);
   auto it = m->streams.find(id);
   if (it == m->streams.end()) return 0;
   ReqStream& s = it->second;
@@ -71,7 +70,7 @@ int h3_end_headers(nghttp3_conn*, int64_t id, int, void* ud, void*) {
 // The server finished the response (FIN): complete it now rather than when
 // QUIC retires the stream (which also waits for our data to be acked).
 int h3_end_stream(nghttp3_conn*, int64_t id, void* ud, void*) {
-  auto* m = self(ud);
+  auto* m = impl_of(ud);
   auto it = m->streams.find(id);
   if (it == m->streams.end() || it->second.done) return 0;
   it->second.done = true;
@@ -81,7 +80,7 @@ int h3_end_stream(nghttp3_conn*, int64_t id, void* ud, void*) {
 }
 
 int h3_stream_close(nghttp3_conn*, int64_t id, uint64_t code, void* ud, void*) {
-  auto* m = self(ud);
+  auto* m = impl_of(ud);
   if (!ngtcp2_is_bidi_stream(id)) {
     ngtcp2_conn_extend_max_streams_uni(m->conn, 1);
     return 0;
@@ -96,19 +95,19 @@ int h3_stream_close(nghttp3_conn*, int64_t id, uint64_t code, void* ud, void*) {
 }
 
 int h3_stop_sending(nghttp3_conn*, int64_t id, uint64_t code, void* ud, void*) {
-  return ngtcp2_conn_shutdown_stream_read(self(ud)->conn, id, code) == 0
+  return ngtcp2_conn_shutdown_stream_read(impl_of(ud)->conn, id, code) == 0
              ? 0
              : NGHTTP3_ERR_CALLBACK_FAILURE;
 }
 
 int h3_reset_stream(nghttp3_conn*, int64_t id, uint64_t code, void* ud, void*) {
-  return ngtcp2_conn_shutdown_stream_write(self(ud)->conn, id, code) == 0
+  return ngtcp2_conn_shutdown_stream_write(impl_of(ud)->conn, id, code) == 0
              ? 0
              : NGHTTP3_ERR_CALLBACK_FAILURE;
 }
 
 int h3_shutdown(nghttp3_conn*, int64_t, void* ud) {
-  self(ud)->goaway = true;  // GOAWAY: no new requests on this connection
+  impl_of(ud)->goaway = true;  // GOAWAY: no new requests on this connection
   return 0;
 }
 
@@ -128,7 +127,7 @@ nghttp3_ssize read_streamed(ReqStream& s, nghttp3_vec* vec, size_t veccnt, uint3
 
 // nghttp3 no longer needs the first n acknowledged body bytes.
 int h3_acked_body(nghttp3_conn*, int64_t id, uint64_t n, void* ud, void*) {
-  auto* m = self(ud);
+  auto* m = impl_of(ud);
   auto it = m->streams.find(id);
   if (it == m->streams.end() || !it->second.streaming) return 0;
   ReqStream& s = it->second;
@@ -143,7 +142,7 @@ int h3_acked_body(nghttp3_conn*, int64_t id, uint64_t n, void* ud, void*) {
 
 nghttp3_ssize read_body(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t veccnt,
                         uint32_t* pflags, void* ud, void*) {
-  auto* m = self(ud);
+  auto* m = impl_of(ud);
   auto it = m->streams.find(id);
   if (it != m->streams.end() && it->second.streaming)
     return read_streamed(it->second, vec, veccnt, pflags);

@@ -36,7 +36,7 @@ std::vector<fs::path> object_files(const std::string& dir) {
   return out;
 }
 
-config::CacheDisk disk(const test::TempDir& d, std::uint64_t max_bytes = 1 << 20) {
+config::CacheDisk disk(const strata::test::TempDir& d, std::uint64_t max_bytes = 1 << 20) {
   config::CacheDisk c;
   c.path = d.path() + "/cache";
   c.max_bytes = max_bytes;
@@ -72,7 +72,7 @@ TEST(ObjectCodec, RoundTripAndRejectsDamage) {
 }
 
 TEST(DiskTier, PutGetVariantsErase) {
-  test::TempDir d;
+  strata::test::TempDir d;
   auto t = DiskTier::open(disk(d));
   EXPECT_TRUE(t->put(make("/a", "gz body", {}, "gzip")));
   auto br = make("/a", "br body", {}, "br");
@@ -97,7 +97,7 @@ TEST(DiskTier, PutGetVariantsErase) {
 }
 
 TEST(DiskTier, ByUrlAnyKey) {
-  test::TempDir d;
+  strata::test::TempDir d;
   auto t = DiskTier::open(disk(d));
   auto a = make("/a", "one", {}, "gzip");
   auto b = make("/a-other-key", "two");
@@ -110,7 +110,7 @@ TEST(DiskTier, ByUrlAnyKey) {
 }
 
 TEST(DiskTier, RefusesTooLarge) {
-  test::TempDir d;
+  strata::test::TempDir d;
   auto t = DiskTier::open(disk(d));
   EXPECT_FALSE(t->put(make("/big", std::string(70 << 10, 'x'))));
   EXPECT_EQ(t->objects(), 0u);
@@ -118,7 +118,7 @@ TEST(DiskTier, RefusesTooLarge) {
 }
 
 TEST(DiskTier, PurgeHardAndSoft) {
-  test::TempDir d;
+  strata::test::TempDir d;
   auto t = DiskTier::open(disk(d));
   t->put(make("/p/1", "1", {"red"}));
   t->put(make("/p/2", "2", {"red", "blue"}));
@@ -145,7 +145,7 @@ TEST(DiskTier, PurgeHardAndSoft) {
 }
 
 TEST(DiskTier, SurvivesRestartWithSoftPurge) {
-  test::TempDir d;
+  strata::test::TempDir d;
   std::uint64_t bytes = 0;
   {
     auto t = DiskTier::open(disk(d));
@@ -168,7 +168,7 @@ TEST(DiskTier, SurvivesRestartWithSoftPurge) {
 }
 
 TEST(DiskTier, BoundedByBytesLeastRecentlyUsedFirst) {
-  test::TempDir d;
+  strata::test::TempDir d;
   const std::uint64_t one = codec::encode(make("/k0", std::string(1000, 'x'))).size();
   auto t = DiskTier::open(disk(d, 3 * one + one / 2));
   t->put(make("/k0", std::string(1000, 'x')));
@@ -184,7 +184,7 @@ TEST(DiskTier, BoundedByBytesLeastRecentlyUsedFirst) {
 }
 
 TEST(DiskTier, ShrunkBoundAppliesAtOpen) {
-  test::TempDir d;
+  strata::test::TempDir d;
   {
     auto t = DiskTier::open(disk(d));
     for (int i = 0; i < 5; ++i) t->put(make("/k" + std::to_string(i), std::string(1000, 'x')));
@@ -196,7 +196,7 @@ TEST(DiskTier, ShrunkBoundAppliesAtOpen) {
 }
 
 TEST(DiskTier, TornAndForeignFilesRemovedAtOpen) {
-  test::TempDir d;
+  strata::test::TempDir d;
   {
     auto t = DiskTier::open(disk(d));
     t->put(make("/good", "good body"));
@@ -226,7 +226,7 @@ TEST(DiskTier, TornAndForeignFilesRemovedAtOpen) {
 }
 
 TEST(DiskTier, BodyCorruptedAfterOpenIsDroppedOnRead) {
-  test::TempDir d;
+  strata::test::TempDir d;
   auto t = DiskTier::open(disk(d));
   t->put(make("/c", std::string(100, 'c')));
   const auto p = object_files(d.path()).at(0);
@@ -243,7 +243,7 @@ TEST(DiskTier, BodyCorruptedAfterOpenIsDroppedOnRead) {
 // Two writers, a reader and a purger on few keys under a tight bound: the
 // index and the directory stay in agreement (checked by a reopen).
 TEST(DiskTier, ThreadsKeepIndexAndFilesInAgreement) {
-  test::TempDir d;
+  strata::test::TempDir d;
   const std::uint64_t one = codec::encode(make("/k0", std::string(500, 'x'), {"t"})).size();
   auto t = DiskTier::open(disk(d, 6 * one));
   auto work = [&](int who) {
@@ -271,7 +271,7 @@ TEST(DiskTier, ThreadsKeepIndexAndFilesInAgreement) {
 }
 
 TEST(DiskTier, UnusableDirectoryThrowsWithPath) {
-  test::TempDir d;
+  strata::test::TempDir d;
   std::ofstream(d.file("plain")) << "x";
   config::CacheDisk c;
   c.path = d.file("plain") + "/sub";
