@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "codec/http1/error.hpp"
+#include "http/ows.hpp"
 
 namespace strata::codec::http1 {
 
@@ -34,7 +35,7 @@ inline constexpr std::array<bool, 256> kFieldChar = make_field_char();
 
 inline bool is_tchar(char c) { return detail::kTchar[static_cast<unsigned char>(c)]; }
 inline bool is_field_char(char c) { return detail::kFieldChar[static_cast<unsigned char>(c)]; }
-inline bool is_ows(char c) { return c == ' ' || c == '\t'; }
+using ::strata::http::is_ows;
 
 inline bool is_token(std::string_view s) {
   if (s.empty()) return false;
@@ -43,11 +44,7 @@ inline bool is_token(std::string_view s) {
   return true;
 }
 
-inline std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+using ::strata::http::trim_ows;
 
 // Splits one field line (without its CRLF) into name and trimmed value.
 // Rejects obs-fold (leading whitespace), a non-token or empty name (which

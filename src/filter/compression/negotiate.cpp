@@ -2,14 +2,14 @@
 
 #include <array>
 
-#include "codec/http1/syntax.hpp"
+#include "http/ows.hpp"
 #include "http/headers.hpp"
 
 namespace strata::filter::compression {
 
 namespace {
 
-using codec::http1::trim_ows;
+using http::trim_ows;
 
 // The q of one element's parameters ("q=0.5"); 1000 when absent.
 std::optional<int> element_q(std::string_view params) {

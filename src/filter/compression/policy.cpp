@@ -2,13 +2,13 @@
 
 #include <charconv>
 
-#include "codec/http1/syntax.hpp"
+#include "http/ows.hpp"
 
 namespace strata::filter::compression {
 
 namespace {
 
-using codec::http1::trim_ows;
+using http::trim_ows;
 
 constexpr std::array<std::string_view, std::size_t(Skip::count)> kSkipNames = {
     "none", "method", "status", "range", "encoded", "no_transform",
