@@ -1,16 +1,11 @@
 #include "security/client_address.hpp"
 
 #include "http/headers.hpp"
+#include "http/ows.hpp"
 
 namespace strata::security {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // "[v6]:port" / "[v6]" -> v6; "a.b.c.d:port" -> a.b.c.d; otherwise as is.
 std::string_view strip_port(std::string_view s) {
@@ -62,7 +57,7 @@ std::vector<std::string_view> xff_hops(std::string_view value) {
   while (start <= value.size()) {
     auto comma = value.find(',', start);
     if (comma == std::string_view::npos) comma = value.size();
-    out.push_back(strip_port(trim(value.substr(start, comma - start))));
+    out.push_back(strip_port(http::trim_ows(value.substr(start, comma - start))));
     start = comma + 1;
   }
   return out;
@@ -73,10 +68,10 @@ std::vector<std::string> forwarded_for_hops(std::string_view value) {
   for (auto element : split_unquoted(value, ',')) {
     std::string hop;
     for (auto pair : split_unquoted(element, ';')) {
-      pair = trim(pair);
+      pair = http::trim_ows(pair);
       const auto eq = pair.find('=');
-      if (eq == std::string_view::npos || !iequal(trim(pair.substr(0, eq)), "for")) continue;
-      auto v = trim(pair.substr(eq + 1));
+      if (eq == std::string_view::npos || !iequal(http::trim_ows(pair.substr(0, eq)), "for")) continue;
+      auto v = http::trim_ows(pair.substr(eq + 1));
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
         v = v.substr(1, v.size() - 2);
         for (std::size_t i = 0; i < v.size(); ++i) {

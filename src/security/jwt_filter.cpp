@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/ows.hpp"
 #include "obs/metrics.hpp"
 
 namespace strata::security {
@@ -15,12 +16,6 @@ bool iequal_prefix(std::string_view s, std::string_view prefix) {
   for (std::size_t i = 0; i < prefix.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
   return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 obs::Counter& jwt_counter(const std::string& route, const char* result) {
@@ -56,8 +51,8 @@ JwtFilter::JwtFilter(const config::RouteJwt& cfg, const std::string& route, jwt:
 
 std::string_view JwtFilter::token_of(const config::RouteJwt& cfg, const http::Request& req) {
   if (auto h = req.headers.get(cfg.header)) {
-    std::string_view v = trim(*h);
-    if (iequal_prefix(v, "bearer ")) v = trim(v.substr(7));
+    std::string_view v = http::trim_ows(*h);
+    if (iequal_prefix(v, "bearer ")) v = http::trim_ows(v.substr(7));
     return v;
   }
   if (cfg.cookie.empty()) return {};
@@ -66,11 +61,11 @@ std::string_view JwtFilter::token_of(const config::RouteJwt& cfg, const http::Re
     std::string_view rest = f.value;
     while (!rest.empty()) {
       auto semi = rest.find(';');
-      std::string_view pair = trim(rest.substr(0, semi));
+      std::string_view pair = http::trim_ows(rest.substr(0, semi));
       rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
       auto eq = pair.find('=');
-      if (eq == std::string_view::npos || trim(pair.substr(0, eq)) != cfg.cookie) continue;
-      std::string_view val = trim(pair.substr(eq + 1));
+      if (eq == std::string_view::npos || http::trim_ows(pair.substr(0, eq)) != cfg.cookie) continue;
+      std::string_view val = http::trim_ows(pair.substr(eq + 1));
       if (val.size() >= 2 && val.front() == '"' && val.back() == '"') val = val.substr(1, val.size() - 2);
       return val;
     }
