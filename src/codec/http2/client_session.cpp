@@ -314,23 +314,13 @@ bool ClientSession::send(std::string& out, std::size_t max) {
 bool ClientSession::want_read() const { return nghttp2_session_want_read(s_) != 0; }
 bool ClientSession::want_write() const { return nghttp2_session_want_write(s_) != 0; }
 
-ClientSession::Stream* ClientSession::get(ClientStreamId sid) const {
-  // Callbacks come in runs for one stream (a header block, DATA): the last
-  // hit saves the hash lookups.
-  if (sid == last_sid_ && last_) return last_;
-  auto it = streams_.find(sid);
-  if (it == streams_.end()) return nullptr;
-  last_sid_ = sid;
-  last_ = it->second.get();
-  return last_;
-}
+ClientSession::Stream* ClientSession::get(ClientStreamId sid) const { return streams_.get(sid); }
 
 const ClientSession::Stream* ClientSession::find(ClientStreamId sid) const { return get(sid); }
 
 void ClientSession::destroy(ClientStreamId sid) {
   auto it = streams_.find(sid);
   if (it == streams_.end()) return;
-  if (sid == last_sid_) last_ = nullptr;
   auto s = streams_.take(it);
   if (spare_.size() < kSpareStreams) spare_.push_back(std::move(s));
 }

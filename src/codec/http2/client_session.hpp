@@ -188,8 +188,6 @@ class ClientSession {
   // Finished streams kept for reuse (bounded), so a request allocates no
   // Stream of its own in the steady state.
   std::vector<std::unique_ptr<Stream>> spare_;
-  mutable ClientStreamId last_sid_ = 0;  // get()'s last hit (null when destroyed)
-  mutable Stream* last_ = nullptr;
   std::string* out_ = nullptr;  // during send()
   std::size_t out_limit_ = 0;
   bool failed_ = false;

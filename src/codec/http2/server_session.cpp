@@ -140,10 +140,7 @@ bool ServerSession::send(std::string& out, std::size_t max) {
 bool ServerSession::want_read() const { return nghttp2_session_want_read(s_) != 0; }
 bool ServerSession::want_write() const { return nghttp2_session_want_write(s_) != 0; }
 
-ServerSession::Stream* ServerSession::find(StreamId sid) const {
-  auto it = streams_.find(sid);
-  return it == streams_.end() ? nullptr : it->second.get();
-}
+ServerSession::Stream* ServerSession::find(StreamId sid) const { return streams_.get(sid); }
 
 ServerSession::Stream* ServerSession::create(StreamId sid) {
   std::unique_ptr<Stream> s;
