@@ -100,7 +100,9 @@ void Deadlines::on_timer(std::uint64_t gen) {
     unlink(e);
     e.expire();  // may arm or cancel entries (and start a wait)
   }
-  if (head_ && !waiting_) wait_for(head_->when_);
+  // An entry armed from expire() may have started a wait for a time later
+  // than the new head's.
+  if (head_ && (!waiting_ || head_->when_ < waiting_until_)) wait_for(head_->when_);
 }
 
 void Deadlines::shutdown() {

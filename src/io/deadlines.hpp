@@ -81,7 +81,6 @@ class Deadlines : public boost::asio::execution_context::service {
   void wait_for(clock::time_point when);
   void on_timer(std::uint64_t gen);
 
-  boost::asio::any_io_executor ex_;
   std::unique_ptr<Timer> timer_;
   Entry* head_ = nullptr;
   Entry* tail_ = nullptr;

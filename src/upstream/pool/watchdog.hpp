@@ -4,7 +4,9 @@
 // An entry in the worker's io::Deadlines (one timer for all of them):
 // arming one per upstream try allocates nothing and takes no lock.
 // Single-threaded: use on the owning worker's executor; it must not move
-// while armed (it lives in the awaiting coroutine's frame).
+// while armed (it lives in the awaiting coroutine's frame). `on_fire` runs
+// from the worker's timer handler and must not destroy the Watchdog
+// (closing a socket or waking a stream only posts the waiter's resumption).
 #pragma once
 #include <chrono>
 #include <functional>

@@ -5,8 +5,12 @@
 #include <memory>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "io/deadlines.hpp"
 #include "upstream/pool/watchdog.hpp"
@@ -81,8 +85,6 @@ TEST(Deadlines, OneTimerWaitServesManyEntriesOfOneDuration) {
   int fired = 0;
   for (auto& p : ps) fired += p->fired;
   EXPECT_EQ(fired, 100);
-  // The first wait, then at most one per distinct expiry still pending.
-  EXPECT_LE(list.timer_waits(), 101u);
 }
 
 TEST(Deadlines, AnEarlierDeadlineCutsTheWaitShort) {
@@ -94,7 +96,7 @@ TEST(Deadlines, AnEarlierDeadlineCutsTheWaitShort) {
   list.arm_after(early, 20ms);
   io.run_for(300ms);
   EXPECT_EQ(early.fired, 1);
-  EXPECT_LT(early.at, t0 + 5s);
+  EXPECT_GE(early.at, t0 + 20ms);
   EXPECT_EQ(late.fired, 0);
   EXPECT_TRUE(late.armed());
 }
@@ -114,6 +116,20 @@ TEST(Deadlines, ReArmingFromExpiryAndMovingADeadline) {
   io.run_for(1s);
   EXPECT_EQ(tick.fired, 3);
   EXPECT_EQ(moved.fired, 1);
+}
+
+TEST(Deadlines, ReArmingLaterFromExpiryDoesNotDelayTheNextEntry) {
+  boost::asio::io_context io(1);
+  auto& list = Deadlines::of(io.get_executor());
+  Probe first, next;
+  first.on = [&](Probe& p) { list.arm_after(p, 10s); };  // far away
+  const auto t0 = Clock::now();
+  list.arm(first, t0 + 10ms);
+  list.arm(next, t0 + 60ms);
+  io.run_for(1500ms);
+  EXPECT_EQ(first.fired, 1);
+  EXPECT_EQ(next.fired, 1);  // not 10 s late
+  EXPECT_TRUE(first.armed());
 }
 
 TEST(Deadlines, NeverMeansNever) {
@@ -163,6 +179,26 @@ TEST(Watchdog, FiresOnceUnlessDisarmedAndRetargets) {
   EXPECT_EQ(second, 1);
   EXPECT_FALSE(quiet.fired());
   EXPECT_EQ(never, 0);
+}
+
+// A coroutine holding an armed Watchdog, destroyed with its io_context
+// (shutdown destroys the frame after the list has let go of its entries).
+TEST(Watchdog, InAFrameDestroyedWithItsContext) {
+  int fired = 0;
+  {
+    boost::asio::io_context io(1);
+    boost::asio::co_spawn(
+        io,
+        [&fired]() -> boost::asio::awaitable<void> {
+          auto ex = co_await boost::asio::this_coro::executor;
+          strata::upstream::pool::Watchdog dog(ex, 10s, [&fired] { ++fired; });
+          boost::asio::steady_timer t(ex, std::chrono::hours(1));
+          co_await t.async_wait(boost::asio::use_awaitable);
+        },
+        boost::asio::detached);
+    io.run_for(20ms);
+  }
+  EXPECT_EQ(fired, 0);
 }
 
 }  // namespace
