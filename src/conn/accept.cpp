@@ -11,6 +11,7 @@
 #include "conn/http1_connection.hpp"
 #include "conn/memory_trim.hpp"
 #include "conn/proxy_header.hpp"
+#include "core/slab.hpp"
 #include "io/peer_cert.hpp"
 #include "io/tls_handshake.hpp"
 #include "obs/metrics.hpp"
@@ -203,7 +204,7 @@ asio::awaitable<void> serve_connection(tcp::socket s, std::shared_ptr<ServerCont
     // The HTTP/1.1 connection owns itself (it parks between requests with
     // no coroutine frame): it holds the context, the snapshot and the
     // connection slot until it ends.
-    auto keep = std::make_shared<Http1Keep>();
+    auto keep = std::allocate_shared<Http1Keep>(core::SlabAllocator<Http1Keep>{});  // core/slab.hpp
     keep->ctx = ctx;
     keep->snap = std::move(st.snap);
     keep->ticket = std::move(st.ticket);

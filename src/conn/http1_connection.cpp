@@ -469,13 +469,16 @@ bool Http1Connection::park_away() {
   }
   const auto proto = local.address().is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4();
   ParkedHttp1 p;
+  if (!p.info.pack(info_)) {
+    io::return_hibernated_tls(*t_, std::move(tls));
+    return false;
+  }
   p.v6 = local.address().is_v6();
   p.fd = s.release(ec);
   if (ec) {
     io::return_hibernated_tls(*t_, std::move(tls));
     return false;
   }
-  p.info = info_;
   p.keep = std::move(keep_);
   p.on_end = std::move(on_end_);
   p.tls = std::move(tls);
@@ -490,9 +493,11 @@ bool Http1Connection::park_away() {
     }
     return false;
   }
-  // A hibernated TLS stream (~70 KB) went: counts towards the trim after a
-  // burst, like a close (memory_trim.hpp), as in park().
-  if (t_->tls()) note_connection_closed(executor_);
+  // The connection object, its frame and its request state (~8 KB) go: a
+  // burst of parks counts towards the trim like a burst of closes
+  // (memory_trim.hpp), or the pages that held the connections lingering
+  // before they parked stay resident.
+  note_connection_closed(executor_);
   parked_away_ = done_ = true;
   clear_deadline();
   timer_.cancel();  // the watchdog ends, then maybe_end frees this
@@ -511,7 +516,7 @@ void Http1Connection::resume(const asio::any_io_executor& ex, ServerContext& ctx
   }
   auto t = p.tls ? io::make_hibernated_tls_transport(std::move(s), std::move(p.tls))
                  : io::make_tcp_transport(std::move(s));
-  auto* c = new Http1Connection(std::move(t), ctx, std::move(p.info), {}, std::move(p.keep), std::move(p.on_end));
+  auto* c = new Http1Connection(std::move(t), ctx, p.info.unpack(), {}, std::move(p.keep), std::move(p.on_end));
   c->first_request_ = false;
   c->woken_ = true;  // read now (EOF included) rather than park again
   c->start();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -88,10 +89,10 @@ class Store final : public asio::execution_context::service {
       slot = free_.back();
       free_.pop_back();
     } else {
-      slot = std::uint32_t(recs_.size());
-      recs_.emplace_back();
+      if (slots_ % kChunk == 0) chunks_.push_back(std::make_unique<Rec[]>(kChunk));
+      slot = slots_++;
     }
-    Rec& r = recs_[slot];
+    Rec& r = rec(slot);
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.u64 = (std::uint64_t(r.gen) << 32) | slot;
@@ -125,8 +126,8 @@ class Store final : public asio::execution_context::service {
   }
 
   void close_group(Group& g) {
-    for (std::uint32_t i = 0; i < recs_.size(); ++i)
-      if (recs_[i].used && recs_[i].group == &g) close(i, false);
+    for (std::uint32_t i = 0; i < slots_; ++i)
+      if (rec(i).used && rec(i).group == &g) close(i, false);
   }
   void erase_if_empty(Group& g) {
     if (g.n == 0 && g.ready) groups_.erase(&g.ctx);  // deletes g
@@ -151,20 +152,20 @@ class Store final : public asio::execution_context::service {
   }
 
   void link(std::uint32_t s) {
-    Rec& r = recs_[s];
+    Rec& r = rec(s);
     Lane& l = lanes_[r.lane];
     r.prev = l.tail;
     r.next = kNone;
-    if (l.tail != kNone) recs_[l.tail].next = s;
+    if (l.tail != kNone) rec(l.tail).next = s;
     else l.head = s;
     l.tail = s;
   }
   void unlink(std::uint32_t s) {
-    Rec& r = recs_[s];
+    Rec& r = rec(s);
     Lane& l = lanes_[r.lane];
-    if (r.prev != kNone) recs_[r.prev].next = r.next;
+    if (r.prev != kNone) rec(r.prev).next = r.next;
     else l.head = r.next;
-    if (r.next != kNone) recs_[r.next].prev = r.prev;
+    if (r.next != kNone) rec(r.next).prev = r.prev;
     else l.tail = r.prev;
     r.prev = r.next = kNone;
   }
@@ -172,7 +173,7 @@ class Store final : public asio::execution_context::service {
   // Takes slot `s` out of the table: its record, with the fd out of the
   // epoll set; the group's count drops (the caller erases an empty group).
   ParkedHttp1 take(std::uint32_t s) {
-    Rec& r = recs_[s];
+    Rec& r = rec(s);
     unlink(s);
     ::epoll_ctl(epfd_, EPOLL_CTL_DEL, r.p.fd, nullptr);
     ParkedHttp1 p = std::move(r.p);
@@ -199,7 +200,7 @@ class Store final : public asio::execution_context::service {
   // posted handler. Erases its group when that was the last record (unless
   // the group's own drain is running: it erases itself after).
   void close(std::uint32_t s, bool timed_out) {
-    Group* g = recs_[s].group;
+    Group* g = rec(s).group;
     ParkedHttp1 p = take(s);
     ::close(p.fd);
     if (timed_out) h1metrics::timeout("idle").inc();
@@ -216,8 +217,9 @@ class Store final : public asio::execution_context::service {
   }
 
   void shrink() {
-    recs_.clear();
-    recs_.shrink_to_fit();
+    chunks_.clear();
+    chunks_.shrink_to_fit();
+    slots_ = 0;
     free_.clear();
     free_.shrink_to_fit();
     for (auto& l : lanes_) l.head = l.tail = kNone;
@@ -238,8 +240,8 @@ class Store final : public asio::execution_context::service {
     for (int i = 0; i < n; ++i) {
       auto slot = std::uint32_t(evs[i].data.u64);
       auto gen = std::uint32_t(evs[i].data.u64 >> 32);
-      if (slot >= recs_.size() || !recs_[slot].used || recs_[slot].gen != gen) continue;
-      Group* g = recs_[slot].group;
+      if (slot >= slots_ || !rec(slot).used || rec(slot).gen != gen) continue;
+      Group* g = rec(slot).group;
       ParkedHttp1 p = take(slot);
       g->resume(*ex_, g->ctx, std::move(p));
       erase_if_empty(*g);
@@ -251,7 +253,7 @@ class Store final : public asio::execution_context::service {
     if (timing_ || !timer_) return;
     auto at = core::Clock::time_point::max();
     for (auto& l : lanes_)
-      if (l.head != kNone) at = std::min(at, recs_[l.head].deadline);
+      if (l.head != kNone) at = std::min(at, rec(l.head).deadline);
     armed_ = at;
     if (at == core::Clock::time_point::max()) return;
     timing_ = true;
@@ -268,7 +270,7 @@ class Store final : public asio::execution_context::service {
     auto now = time_now();
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
       std::size_t bound = count_;
-      while (bound-- > 0 && lanes_[i].head != kNone && recs_[lanes_[i].head].deadline <= now)
+      while (bound-- > 0 && lanes_[i].head != kNone && rec(lanes_[i].head).deadline <= now)
         close(lanes_[i].head, true);
     }
     armed_ = core::Clock::time_point::max();
@@ -281,7 +283,7 @@ class Store final : public asio::execution_context::service {
 
   core::Clock::time_point time_now() const {
     for (auto& l : lanes_)
-      if (l.head != kNone) return recs_[l.head].group->ctx.time().now();
+      if (l.head != kNone) return rec(l.head).group->ctx.time().now();
     return core::Clock::time_point::min();
   }
 
@@ -290,9 +292,9 @@ class Store final : public asio::execution_context::service {
     watch_.reset();  // closes epfd_
     if (watch_ == std::nullopt) epfd_ = -1;
     timer_.reset();
-    for (std::uint32_t i = 0; i < recs_.size(); ++i) {
-      if (!recs_[i].used) continue;
-      Group* g = recs_[i].group;
+    for (std::uint32_t i = 0; i < slots_; ++i) {
+      if (!rec(i).used) continue;
+      Group* g = rec(i).group;
       g->draining = true;  // erased below, not from close()
       close(i, false);
     }
@@ -303,7 +305,14 @@ class Store final : public asio::execution_context::service {
   int epfd_ = -1;
   std::optional<asio::posix::stream_descriptor> watch_;
   std::optional<Timer> timer_;
-  std::vector<Rec> recs_;
+  // Records in chunks of kChunk that never move (a vector of records
+  // doubling to 10,000 left its old arrays behind as heap, ~0.5 KB per
+  // parked connection); all go when the last record leaves.
+  static constexpr std::uint32_t kChunk = 128;
+  Rec& rec(std::uint32_t s) { return chunks_[s / kChunk][s % kChunk]; }
+  const Rec& rec(std::uint32_t s) const { return chunks_[s / kChunk][s % kChunk]; }
+  std::vector<std::unique_ptr<Rec[]>> chunks_;
+  std::uint32_t slots_ = 0;
   std::vector<std::uint32_t> free_;
   std::vector<Lane> lanes_;
   std::unordered_map<ServerContext*, std::unique_ptr<Group>> groups_;
@@ -324,6 +333,54 @@ void Group::drain() {
 }
 
 }  // namespace
+
+// Every field of http::ConnInfo is packed below: a field added there must be
+// added here (the size check fails first; x86-64 libstdc++ layout).
+static_assert(sizeof(http::ConnInfo) == 288, "http::ConnInfo changed: update PackedConnInfo");
+
+bool PackedConnInfo::pack(const http::ConnInfo& i) {
+  const std::string* s[kStrings] = {&i.peer_ip, &i.local_ip, &i.sni, &i.alpn, &i.listener,
+                                    &i.proxy_peer_ip, &i.client_cert_subject, &i.client_cert_san};
+  std::size_t total = 0;
+  for (auto* f : s) {
+    if (f->size() > 0xffff) return false;
+    total += f->size();
+  }
+  heap_.reset();
+  char* out = inline_;
+  if (total > kInline) {
+    heap_ = std::make_unique_for_overwrite<char[]>(total);
+    out = heap_.get();
+  }
+  for (std::size_t k = 0; k < kStrings; ++k) {
+    len_[k] = std::uint16_t(s[k]->size());
+    if (len_[k] != 0) std::memcpy(out, s[k]->data(), len_[k]);
+    out += len_[k];
+  }
+  id_ = i.id;
+  peer_port_ = i.peer_port;
+  local_port_ = i.local_port;
+  tls_ = i.tls;
+  verified_ = i.client_cert_verified;
+  return true;
+}
+
+http::ConnInfo PackedConnInfo::unpack() const {
+  http::ConnInfo i;
+  std::string* s[kStrings] = {&i.peer_ip, &i.local_ip, &i.sni, &i.alpn, &i.listener,
+                              &i.proxy_peer_ip, &i.client_cert_subject, &i.client_cert_san};
+  const char* in = data();
+  for (std::size_t k = 0; k < kStrings; ++k) {
+    s[k]->assign(in, len_[k]);
+    in += len_[k];
+  }
+  i.id = id_;
+  i.peer_port = peer_port_;
+  i.local_port = local_port_;
+  i.tls = tls_;
+  i.client_cert_verified = verified_;
+  return i;
+}
 
 bool park_http1(const asio::any_io_executor& ex, ServerContext& ctx, ParkedHttp1& p,
                 std::chrono::milliseconds idle, ResumeHttp1 resume) {

@@ -24,21 +24,47 @@
 // service; its shutdown frees every record (fd closed, on_end run).
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include "conn/server_context.hpp"
+#include "http/message.hpp"
 #include "io/tls_park.hpp"
 
 namespace strata::conn {
+
+// A connection's ConnInfo as a parked record keeps it: its strings in one
+// buffer (inline up to kInline bytes together, as loopback or IPv4
+// addresses and a short listener name are; one heap block beyond), 80
+// bytes in place of ConnInfo's 288 (eight std::string).
+class PackedConnInfo {
+ public:
+  static constexpr std::size_t kInline = 40;
+  PackedConnInfo() = default;
+  // False (nothing packed) when one field is longer than 65,535 bytes; the
+  // connection then does not park.
+  bool pack(const http::ConnInfo& i);
+  http::ConnInfo unpack() const;
+
+ private:
+  static constexpr std::size_t kStrings = 8;
+  const char* data() const { return heap_ ? heap_.get() : inline_; }
+  std::uint64_t id_ = 0;
+  std::unique_ptr<char[]> heap_;
+  std::uint16_t peer_port_ = 0, local_port_ = 0;
+  std::uint16_t len_[kStrings]{};
+  bool tls_ = false, verified_ = false;
+  char inline_[kInline]{};
+};
 
 // What a parked connection keeps. `fd` is owned by the store once parked.
 struct ParkedHttp1 {
   int fd = -1;
   bool v6 = false;                   // address family of the socket
-  http::ConnInfo info;
+  PackedConnInfo info;
   std::shared_ptr<void> keep;        // context, snapshot, connection slot
   std::function<void()> on_end;      // run when the connection ends for good
   io::ParkedTls tls{nullptr, nullptr};  // TLS: the hibernated SSL (freed with the record)

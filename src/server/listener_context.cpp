@@ -9,11 +9,25 @@
 
 #include "conn/accept.hpp"
 #include "conn/http3_connection.hpp"
+#include "core/slab.hpp"
 #include "quic/endpoint.hpp"
 
 namespace strata::server {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// One open connection in the process count, kept alive with its listener.
+struct ConnectionCount {
+  ConnectionCount(std::shared_ptr<void> owner, std::atomic<std::int64_t>& count)
+      : owner(std::move(owner)), count(count) {}
+  ~ConnectionCount() { count.fetch_sub(1, std::memory_order_relaxed); }
+  std::shared_ptr<void> owner;
+  std::atomic<std::int64_t>& count;
+};
+
+}  // namespace
 using asio::ip::tcp;
 
 ListenerContext::ListenerContext(asio::any_io_executor ex, int fd, bool v6,
@@ -109,10 +123,10 @@ asio::awaitable<void> ListenerContext::accept_loop() {
         acceptor_.get_executor(),
         [s = std::move(sock), self]() mutable -> asio::awaitable<void> {
           // Released when the connection ends, which for a parked HTTP/1.1
-          // connection is after serve_connection returned.
-          std::shared_ptr<void> hold(nullptr, [self](void*) {
-            self->process_connections_.fetch_sub(1, std::memory_order_relaxed);
-          });
+          // connection is after serve_connection returned. From a slab: it
+          // lives as long as the connection (core/slab.hpp).
+          std::shared_ptr<void> hold = std::allocate_shared<ConnectionCount>(
+              core::SlabAllocator<ConnectionCount>{}, self, self->process_connections_);
           try {
             co_await conn::serve_connection(std::move(s), self, std::move(hold));
           } catch (const std::exception& e) {

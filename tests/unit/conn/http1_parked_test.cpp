@@ -3,6 +3,7 @@
 // the context's fake clock) and drain close, and io_context shutdown frees.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,7 +71,9 @@ struct Http1Parked : ::testing::Test {
     clients.back().non_blocking(true);
     ParkedHttp1 p;
     p.fd = s.release();
-    p.info.peer_ip = std::move(peer);
+    http::ConnInfo info;
+    info.peer_ip = std::move(peer);
+    EXPECT_TRUE(p.info.pack(info));
     p.keep = std::make_shared<int>(1);
     p.on_end = [this] { ++ended; };
     EXPECT_TRUE(park_http1(io->get_executor(), ctx, p, idle, &record_resume));
@@ -95,7 +98,7 @@ TEST_F(Http1Parked, ReadableFdResumesWithItsRecord) {
   asio::write(clients[0], asio::buffer(std::string("GET / HTTP/1.1\r\n\r\n")));
   settle();
   ASSERT_EQ(resumed.size(), 1u);
-  EXPECT_EQ(resumed[0].info.peer_ip, "10.0.0.1");
+  EXPECT_EQ(resumed[0].info.unpack().peer_ip, "10.0.0.1");
   EXPECT_NE(resumed[0].keep, nullptr);
   // The bytes are still in the socket for the resumed connection.
   char b[64];
@@ -184,6 +187,106 @@ TEST_F(Http1Parked, ShutdownFreesRecords) {
     EXPECT_EQ(::recv(fd, b, sizeof b, MSG_DONTWAIT), 0);  // EOF
     ::close(fd);
   }
+}
+
+// More records than one storage chunk (128): each resumes with its own
+// record, slots freed in the middle are reused, and the last to leave
+// empties the store.
+TEST_F(Http1Parked, ManyRecordsAcrossChunksResumeWithTheirOwn) {
+  constexpr int kN = 300;
+  for (int i = 0; i < kN; ++i) park(60s, "10.0.1." + std::to_string(i));
+  settle();
+  EXPECT_EQ(parked_http1_count(io->get_executor()), std::size_t(kN));
+  // Wake every third one; each must come back with its own peer address.
+  for (int i = 0; i < kN; i += 3) asio::write(clients[std::size_t(i)], asio::buffer(std::string("x")));
+  settle();
+  ASSERT_EQ(resumed.size(), std::size_t((kN + 2) / 3));
+  std::vector<std::string> peers;
+  for (auto& p : resumed) peers.push_back(p.info.unpack().peer_ip);
+  std::sort(peers.begin(), peers.end());
+  std::vector<std::string> want;
+  for (int i = 0; i < kN; i += 3) want.push_back("10.0.1." + std::to_string(i));
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(peers, want);
+  // Park 50 more into the freed slots, then drain everything.
+  for (int i = 0; i < 50; ++i) park(60s);
+  settle();
+  EXPECT_EQ(parked_http1_count(io->get_executor()), std::size_t(kN - (kN + 2) / 3 + 50));
+  ctx.conns.front()->drain();
+  settle();
+  EXPECT_EQ(parked_http1_count(io->get_executor()), 0u);
+  EXPECT_EQ(ended, kN - (kN + 2) / 3 + 50);
+  EXPECT_EQ(ctx.parked, 0);
+  // And the store works again after it emptied.
+  park(60s, "10.0.2.1");
+  settle();
+  asio::write(clients.back(), asio::buffer(std::string("y")));
+  settle();
+  EXPECT_EQ(resumed.back().info.unpack().peer_ip, "10.0.2.1");
+}
+
+http::ConnInfo full_info(std::size_t subject_len) {
+  http::ConnInfo i;
+  i.peer_ip = "2001:db8::1";
+  i.peer_port = 40000;
+  i.local_ip = "::1";
+  i.local_port = 8443;
+  i.tls = true;
+  i.sni = "api.example";
+  i.alpn = "http/1.1";
+  i.listener = "public";
+  i.proxy_peer_ip = "10.1.2.3";
+  i.client_cert_verified = true;
+  i.client_cert_subject = std::string(subject_len, 'S');
+  i.client_cert_san = "DNS:a.example";
+  i.id = 0x1234567890ull;
+  return i;
+}
+
+void expect_same(const http::ConnInfo& a, const http::ConnInfo& b) {
+  EXPECT_EQ(a.peer_ip, b.peer_ip);
+  EXPECT_EQ(a.peer_port, b.peer_port);
+  EXPECT_EQ(a.local_ip, b.local_ip);
+  EXPECT_EQ(a.local_port, b.local_port);
+  EXPECT_EQ(a.tls, b.tls);
+  EXPECT_EQ(a.sni, b.sni);
+  EXPECT_EQ(a.alpn, b.alpn);
+  EXPECT_EQ(a.listener, b.listener);
+  EXPECT_EQ(a.proxy_peer_ip, b.proxy_peer_ip);
+  EXPECT_EQ(a.client_cert_verified, b.client_cert_verified);
+  EXPECT_EQ(a.client_cert_subject, b.client_cert_subject);
+  EXPECT_EQ(a.client_cert_san, b.client_cert_san);
+  EXPECT_EQ(a.id, b.id);
+}
+
+TEST(PackedConnInfo, RoundTripsEveryFieldInlineAndOnTheHeap) {
+  http::ConnInfo small;
+  small.peer_ip = "127.0.0.1";
+  small.peer_port = 5;
+  small.local_ip = "127.0.0.1";
+  small.local_port = 80;
+  small.listener = "main";
+  small.id = 7;
+  PackedConnInfo p;
+  ASSERT_TRUE(p.pack(small));
+  expect_same(p.unpack(), small);
+  for (std::size_t n : {0u, 1u, 300u, 65535u}) {
+    auto big = full_info(n);
+    PackedConnInfo q;
+    ASSERT_TRUE(q.pack(big)) << n;
+    PackedConnInfo moved = std::move(q);  // what the store does with a record
+    expect_same(moved.unpack(), big);
+  }
+  // Re-packing a smaller one over a heap-packed record.
+  PackedConnInfo r;
+  ASSERT_TRUE(r.pack(full_info(300)));
+  ASSERT_TRUE(r.pack(small));
+  expect_same(r.unpack(), small);
+}
+
+TEST(PackedConnInfo, RefusesAFieldLongerThan65535Bytes) {
+  PackedConnInfo p;
+  EXPECT_FALSE(p.pack(full_info(65536)));
 }
 
 }  // namespace
