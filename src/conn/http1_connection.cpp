@@ -493,11 +493,7 @@ bool Http1Connection::park_away() {
     }
     return false;
   }
-  // The connection object, its frame and its request state (~8 KB) go: a
-  // burst of parks counts towards the trim like a burst of closes
-  // (memory_trim.hpp), or the pages that held the connections lingering
-  // before they parked stay resident.
-  note_connection_closed(executor_);
+  // maybe_end() counts the park towards the trim after a burst, as a close.
   parked_away_ = done_ = true;
   clear_deadline();
   timer_.cancel();  // the watchdog ends, then maybe_end frees this

@@ -216,8 +216,10 @@ class Store final : public asio::execution_context::service {
     if (!g->draining) erase_if_empty(*g);
   }
 
+  // Keeps the first chunk: a quiet worker's one connection parking and
+  // waking does not allocate and free a chunk each time.
   void shrink() {
-    chunks_.clear();
+    chunks_.resize(std::min<std::size_t>(chunks_.size(), 1));
     chunks_.shrink_to_fit();
     slots_ = 0;
     free_.clear();
@@ -292,6 +294,7 @@ class Store final : public asio::execution_context::service {
     watch_.reset();  // closes epfd_
     if (watch_ == std::nullopt) epfd_ = -1;
     timer_.reset();
+    timing_ = false;  // take() of the last record must not cancel the timer that went
     for (std::uint32_t i = 0; i < slots_; ++i) {
       if (!rec(i).used) continue;
       Group* g = rec(i).group;
@@ -338,7 +341,25 @@ void Group::drain() {
 // added here (the size check fails first; x86-64 libstdc++ layout).
 static_assert(sizeof(http::ConnInfo) == 288, "http::ConnInfo changed: update PackedConnInfo");
 
+PackedConnInfo::PackedConnInfo(PackedConnInfo&& o) noexcept { *this = std::move(o); }
+
+PackedConnInfo& PackedConnInfo::operator=(PackedConnInfo&& o) noexcept {
+  if (this == &o) return *this;
+  id_ = o.id_;
+  heap_ = std::move(o.heap_);
+  peer_port_ = o.peer_port_;
+  local_port_ = o.local_port_;
+  std::memcpy(len_, o.len_, sizeof len_);
+  tls_ = o.tls_;
+  verified_ = o.verified_;
+  std::memcpy(inline_, o.inline_, sizeof inline_);
+  std::memset(o.len_, 0, sizeof o.len_);  // moved-from: empty strings, never a read past inline_
+  return *this;
+}
+
 bool PackedConnInfo::pack(const http::ConnInfo& i) {
+  // Thirteen fields: a field added to ConnInfo fails to compile here.
+  [[maybe_unused]] const auto& [f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13] = i;
   const std::string* s[kStrings] = {&i.peer_ip, &i.local_ip, &i.sni, &i.alpn, &i.listener,
                                     &i.proxy_peer_ip, &i.client_cert_subject, &i.client_cert_san};
   std::size_t total = 0;
@@ -346,12 +367,10 @@ bool PackedConnInfo::pack(const http::ConnInfo& i) {
     if (f->size() > 0xffff) return false;
     total += f->size();
   }
-  heap_.reset();
-  char* out = inline_;
-  if (total > kInline) {
-    heap_ = std::make_unique_for_overwrite<char[]>(total);
-    out = heap_.get();
-  }
+  std::unique_ptr<char[]> heap;
+  if (total > kInline) heap = std::make_unique_for_overwrite<char[]>(total);  // may throw: nothing changed yet
+  heap_ = std::move(heap);
+  char* out = heap_ ? heap_.get() : inline_;
   for (std::size_t k = 0; k < kStrings; ++k) {
     len_[k] = std::uint16_t(s[k]->size());
     if (len_[k] != 0) std::memcpy(out, s[k]->data(), len_[k]);

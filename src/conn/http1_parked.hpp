@@ -44,6 +44,8 @@ class PackedConnInfo {
  public:
   static constexpr std::size_t kInline = 40;
   PackedConnInfo() = default;
+  PackedConnInfo(PackedConnInfo&& o) noexcept;  // leaves `o` empty
+  PackedConnInfo& operator=(PackedConnInfo&& o) noexcept;
   // False (nothing packed) when one field is longer than 65,535 bytes; the
   // connection then does not park.
   bool pack(const http::ConnInfo& i);

@@ -24,6 +24,12 @@
 // a burst of connections, each sat between kilobytes of per-request memory
 // that was freed later and pinned its page (~0.4 KB per idle connection
 // after 10,000 connections arrived at once; bench/run --only idle).
+// In header-only Asio, epoll_reactor.hpp brings epoll_reactor.ipp, whose
+// inline functions use object_pool<descriptor_state> before the
+// specialisations below are declared. GCC and Clang instantiate function
+// templates at the end of the translation unit, where they are seen; the
+// unit test SlabAllocator.ReactorDescriptorStatesComeFromASlab fails if a
+// build ever uses Asio's own `new` instead.
 #pragma once
 #include <boost/asio/detail/config.hpp>
 #include <boost/asio/detail/thread_info_base.hpp>

@@ -125,8 +125,14 @@ asio::awaitable<void> ListenerContext::accept_loop() {
           // Released when the connection ends, which for a parked HTTP/1.1
           // connection is after serve_connection returned. From a slab: it
           // lives as long as the connection (core/slab.hpp).
-          std::shared_ptr<void> hold = std::allocate_shared<ConnectionCount>(
-              core::SlabAllocator<ConnectionCount>{}, self, self->process_connections_);
+          std::shared_ptr<void> hold;
+          try {
+            hold = std::allocate_shared<ConnectionCount>(core::SlabAllocator<ConnectionCount>{}, self,
+                                                         self->process_connections_);
+          } catch (const std::bad_alloc&) {
+            self->process_connections_.fetch_sub(1, std::memory_order_relaxed);
+            co_return;  // the socket closes with the frame
+          }
           try {
             co_await conn::serve_connection(std::move(s), self, std::move(hold));
           } catch (const std::exception& e) {

@@ -276,6 +276,7 @@ TEST(PackedConnInfo, RoundTripsEveryFieldInlineAndOnTheHeap) {
     ASSERT_TRUE(q.pack(big)) << n;
     PackedConnInfo moved = std::move(q);  // what the store does with a record
     expect_same(moved.unpack(), big);
+    expect_same(q.unpack(), http::ConnInfo{});  // the moved-from one is empty
   }
   // Re-packing a smaller one over a heap-packed record.
   PackedConnInfo r;
