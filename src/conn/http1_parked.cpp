@@ -353,7 +353,11 @@ PackedConnInfo& PackedConnInfo::operator=(PackedConnInfo&& o) noexcept {
   tls_ = o.tls_;
   verified_ = o.verified_;
   std::memcpy(inline_, o.inline_, sizeof inline_);
-  std::memset(o.len_, 0, sizeof o.len_);  // moved-from: empty strings, never a read past inline_
+  // The moved-from one unpacks to an empty ConnInfo (never a read past inline_).
+  std::memset(o.len_, 0, sizeof o.len_);
+  o.id_ = 0;
+  o.peer_port_ = o.local_port_ = 0;
+  o.tls_ = o.verified_ = false;
   return *this;
 }
 
