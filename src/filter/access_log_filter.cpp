@@ -10,7 +10,7 @@ void fill_access_record(http::Exchange& ex, const http::RequestContext& ctx,
                         obs::AccessRecord& rec) {
   const auto& req = ex.request();
   const auto& ci = ex.conn();
-  rec.time = ctx.time.start_wall;
+  rec.time = ctx.time.start_wall();
   rec.duration_us = std::uint64_t(
       std::chrono::duration_cast<std::chrono::microseconds>(ctx.time.end - ctx.time.start).count());
   rec.bytes_sent = ctx.bytes_sent;

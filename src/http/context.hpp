@@ -68,10 +68,14 @@ struct JwtClaims {
 struct RequestTimings {
   using steady = std::chrono::steady_clock;
   steady::time_point start;                       // head handed to the pipeline
-  std::chrono::system_clock::time_point start_wall;  // the same instant, wall clock
-  steady::time_point routed;                      // route chosen (or none found)
   steady::time_point head_sent;                   // response head sent; epoch = never
   steady::time_point end;                         // handler done
+  // `start` on the wall clock, reckoned when asked (the access log): two
+  // clock reads there instead of one on every request.
+  std::chrono::system_clock::time_point start_wall() const {
+    return std::chrono::system_clock::now() -
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(steady::now() - start);
+  }
 };
 
 struct RequestContext {

@@ -92,6 +92,18 @@ void Headers::add(std::string_view name, std::string_view value) {
   items_.push_back(Header{n, store(value, false)});
 }
 
+void Headers::append(const Header& f) {
+  const auto n = store(f.name, false);
+  items_.push_back(Header{n, store(f.value, false)});
+}
+
+void Headers::reserve_bytes(std::size_t bytes) {
+  if (!blocks_.empty() && blocks_.back().size - blocks_.back().used >= bytes) return;
+  if (!blocks_.empty() && blocks_.back().used == 0) blocks_.pop_back();  // an empty block too small
+  const std::size_t size = std::max(bytes, kFirstBlock);
+  blocks_.push_back(Block{std::unique_ptr<char[]>(new char[size]), size, 0});
+}
+
 void Headers::set(std::string_view name, std::string_view value) {
   remove(name);
   add(name, value);

@@ -38,8 +38,19 @@ class Headers {
   void add(std::string_view name, std::string_view value);
   // Replaces every field called `name` with one field.
   void set(std::string_view name, std::string_view value);
+  // Appends a copy of `f` as it is (no lower-casing: a field taken from
+  // another list, whose names already are).
+  void append(const Header& f);
   // Removes every field called `name`; returns how many were removed.
   std::size_t remove(std::string_view name);
+  // Removes every field for which pred(const Header&) is true, in one pass;
+  // returns how many were removed.
+  template <class Pred>
+  std::size_t remove_if(Pred pred) {
+    const auto n = items_.size();
+    std::erase_if(items_, pred);
+    return n - items_.size();
+  }
   // First value of `name` (case-insensitive), if present.
   std::optional<std::string_view> get(std::string_view name) const;
   bool has(std::string_view name) const { return get(name).has_value(); }
@@ -52,6 +63,8 @@ class Headers {
   bool empty() const { return items_.empty(); }
   void clear();
   void reserve(std::size_t n) { items_.reserve(n); }
+  // Room for `bytes` more bytes of names and values without another block.
+  void reserve_bytes(std::size_t bytes);
   // Total bytes of names and values (for limits).
   std::size_t byte_size() const;
 

@@ -127,7 +127,6 @@ class Pipeline final : public http::Handler {
     if (auto c = client_.from_headers(ex.conn().peer_ip, ex.request().headers))
       ctx.client_ip.assign(*c);
     ctx.time.start = std::chrono::steady_clock::now();
-    ctx.time.start_wall = std::chrono::system_clock::now();
     filter::FilterExchange fx(ex, ctx, &listener_chain_);
 
     bool failed = false;
@@ -137,7 +136,6 @@ class Pipeline final : public http::Handler {
       RouteMatch m;
       if (!reply) {
         m = table_->match(fx.request());
-        ctx.time.routed = std::chrono::steady_clock::now();
         if (http::tunnel_kind(fx.request()) == http::TunnelKind::connect) {
           // Plain CONNECT: only to the targets the matched route lists (else 405).
           if (m) ctx.route = m.route->name;

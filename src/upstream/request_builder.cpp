@@ -1,5 +1,7 @@
 #include "upstream/request_builder.hpp"
 
+#include <string>
+
 #include "filter/forwarding/forwarded.hpp"
 #include "filter/forwarding/hop_by_hop.hpp"
 #include "filter/forwarding/request_id.hpp"
@@ -47,26 +49,59 @@ void build_upstream_request(pool::UpstreamRequest& out, const http::Request& req
   out.scheme = req.scheme.empty() ? std::string_view("http") : std::string_view(req.scheme);
   rewrite_target(out.target, req.target, matched_prefix, action.prefix_rewrite);
   out.authority = action.host_rewrite ? std::string_view(*action.host_rewrite) : std::string_view(req.authority);
-  out.headers = req.headers;
-  out.headers.remove("host");
-  out.headers.remove("content-length");
-  const bool trailers = fwd::strip_hop_by_hop(out.headers);
-  if (trailers && !h2_upstream) out.headers.remove("te");
+
+  // One pass over the request's fields: the ones that go on are copied, in
+  // their order; the ones strata rewrites are collected and added after
+  // them (in this order: te, x-forwarded-for, forwarded, x-forwarded-proto,
+  // x-real-ip, via, traceparent, x-request-id). Dropped: host and
+  // content-length (the request line and the framing say them again),
+  // hop-by-hop fields, and the fields strata sets.
+  const fwd::HopByHop hop(req.headers);
+  const bool trace_from_ctx = ctx && !ctx->traceparent.empty();
+  const bool drop_tracestate = trace_from_ctx && !ctx->keep_tracestate;
+  const bool id_from_ctx = ctx && !ctx->request_id.empty();
+  std::string xff, forwarded, via;  // short ones stay in the strings (no allocation)
+  bool had_forwarded = false;
+  out.headers.clear();
+  out.headers.reserve(req.headers.size() + 8);
+  out.headers.reserve_bytes(req.headers.byte_size() + 256);  // room for what is added below
+  for (const auto& f : req.headers) {
+    const std::string_view n = f.name;
+    if (hop.drops(n) || http::iequals(n, "host") || http::iequals(n, "content-length") ||
+        http::iequals(n, "x-forwarded-proto") || http::iequals(n, "x-real-ip"))
+      continue;
+    if (http::iequals(n, "x-forwarded-for")) {
+      fwd::join_list(xff, f.value);
+    } else if (http::iequals(n, "forwarded")) {
+      had_forwarded = true;
+      fwd::join_list(forwarded, f.value);
+    } else if (http::iequals(n, "via")) {
+      fwd::join_list(via, f.value);
+    } else if (!(trace_from_ctx && http::iequals(n, "traceparent")) &&
+               !(drop_tracestate && http::iequals(n, "tracestate")) &&
+               !(id_from_ctx && http::iequals(n, "x-request-id"))) {
+      out.headers.append(f);
+    }
+  }
+  if (hop.trailers() && h2_upstream) out.headers.add("te", "trailers");  // HTTP/1.1 upstream: hop-by-hop
   // The hop strata saw (the peer, or a PROXY header's source) joins the
   // chain; X-Real-IP is the client (ctx.client_ip: after trusted proxies).
-  fwd::append_forwarded_for(out.headers, conn.peer_ip);
-  if (out.headers.has("forwarded")) fwd::append_forwarded(out.headers, conn.peer_ip);
-  fwd::set_forwarded_proto(out.headers, conn.tls ? "https" : (req.scheme.empty() ? "http" : req.scheme));
-  fwd::set_real_ip(out.headers, ctx && !ctx->client_ip.empty() ? ctx->client_ip.view()
-                                                                : std::string_view(conn.peer_ip));
-  fwd::append_via(out.headers, req.protocol);
-  if (ctx && !ctx->traceparent.empty()) {
-    out.headers.set("traceparent", ctx->traceparent.view());
-    if (!ctx->keep_tracestate) out.headers.remove("tracestate");
-  } else {
-    fwd::propagate_traceparent(out.headers, rng);
+  fwd::join_list(xff, conn.peer_ip);
+  out.headers.add("x-forwarded-for", xff);
+  if (had_forwarded) {
+    fwd::join_forwarded_for(forwarded, conn.peer_ip);
+    out.headers.add("forwarded", forwarded);
   }
-  if (ctx && !ctx->request_id.empty()) out.headers.set("x-request-id", ctx->request_id.view());
+  out.headers.add("x-forwarded-proto", conn.tls ? std::string_view("https")
+                                                : (req.scheme.empty() ? std::string_view("http")
+                                                                      : std::string_view(req.scheme)));
+  out.headers.add("x-real-ip", ctx && !ctx->client_ip.empty() ? ctx->client_ip.view()
+                                                               : std::string_view(conn.peer_ip));
+  fwd::join_via(via, req.protocol);
+  out.headers.add("via", via);
+  if (trace_from_ctx) out.headers.add("traceparent", ctx->traceparent.view());
+  else fwd::propagate_traceparent(out.headers, rng);
+  if (id_from_ctx) out.headers.add("x-request-id", ctx->request_id.view());
   else fwd::ensure_request_id(out.headers, rng);
   out.content_length = req.content_length;
   out.has_body = req.has_body || (req.content_length && *req.content_length > 0);

@@ -3,31 +3,49 @@
 #include <string>
 
 namespace strata::filter::forwarding {
+
+void join_list(std::string& list, std::string_view value) {
+  if (!list.empty()) list += ", ";
+  list += value;
+}
+
+void join_forwarded_for(std::string& list, std::string_view ip) {
+  if (!list.empty()) list += ", ";
+  list += "for=";
+  if (ip.find(':') != std::string_view::npos) {
+    list += "\"[";
+    list += ip;
+    list += "]\"";
+  } else {
+    list += ip;
+  }
+}
+
+void join_via(std::string& list, http::Protocol received_with) {
+  if (!list.empty()) list += ", ";
+  list += via_version(received_with);
+  list += " strata";
+}
+
 namespace {
 
-void append_list(http::Headers& h, std::string_view name, std::string_view value) {
+// The fields called `name` collapsed into one, with `join` applied to the
+// ", "-joined existing values.
+template <class Join>
+void rewrite_list(http::Headers& h, std::string_view name, Join join) {
   std::string v = h.joined(name);
-  if (!v.empty()) v += ", ";
-  v += value;
+  join(v);
   h.set(name, v);
 }
 
 }  // namespace
 
 void append_forwarded_for(http::Headers& h, std::string_view client_ip) {
-  append_list(h, "x-forwarded-for", client_ip);
+  rewrite_list(h, "x-forwarded-for", [&](std::string& v) { join_list(v, client_ip); });
 }
 
 void append_forwarded(http::Headers& h, std::string_view ip) {
-  std::string v = "for=";
-  if (ip.find(':') != std::string_view::npos) {
-    v += "\"[";
-    v += ip;
-    v += "]\"";
-  } else {
-    v += ip;
-  }
-  append_list(h, "forwarded", v);
+  rewrite_list(h, "forwarded", [&](std::string& v) { join_forwarded_for(v, ip); });
 }
 
 void set_forwarded_proto(http::Headers& h, std::string_view scheme) {
@@ -47,9 +65,7 @@ std::string_view via_version(http::Protocol p) {
 }
 
 void append_via(http::Headers& h, http::Protocol received_with) {
-  std::string v(via_version(received_with));
-  v += " strata";
-  append_list(h, "via", v);
+  rewrite_list(h, "via", [&](std::string& v) { join_via(v, received_with); });
 }
 
 }  // namespace strata::filter::forwarding

@@ -1,12 +1,22 @@
 // Forwarding headers added by the proxy: X-Forwarded-For, X-Forwarded-Proto,
 // X-Real-IP, Via and (when the request has one) Forwarded. Pure functions, no I/O.
 #pragma once
+#include <string>
 #include <string_view>
 
 #include "http/headers.hpp"
 #include "http/message.hpp"
 
 namespace strata::filter::forwarding {
+
+// The same values built into a string, for a caller that assembles the
+// fields itself (upstream/request_builder.cpp: one pass over the request):
+// ", "-joins `value` onto `list` (an empty list takes it as it is).
+void join_list(std::string& list, std::string_view value);
+// Joins `for=<ip>` onto a Forwarded `list` (IPv6 quoted and bracketed).
+void join_forwarded_for(std::string& list, std::string_view ip);
+// Joins "<version> strata" onto a Via `list`.
+void join_via(std::string& list, http::Protocol received_with);
 
 // Appends `client_ip` to X-Forwarded-For (", "-joined with existing values,
 // which are collapsed into one field).

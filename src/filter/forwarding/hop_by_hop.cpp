@@ -1,9 +1,5 @@
 #include "filter/forwarding/hop_by_hop.hpp"
 
-#include <array>
-#include <string>
-#include <vector>
-
 namespace strata::filter::forwarding {
 namespace {
 
@@ -29,28 +25,38 @@ void for_each_token(std::string_view list, F&& f) {
 
 }  // namespace
 
+HopByHop::HopByHop(const http::Headers& h) {
+  for (const auto& f : h) {
+    if (http::iequals(f.name, "connection")) {
+      for_each_token(f.value, [&](std::string_view t) {
+        if (n_few_ < few_.size()) few_[n_few_++] = t;
+        else more_.push_back(t);
+      });
+    } else if (http::iequals(f.name, "te")) {
+      for_each_token(f.value, [&](std::string_view t) {
+        if (http::iequals(t, "trailers")) trailers_ = true;
+      });
+    }
+  }
+}
+
+bool HopByHop::drops(std::string_view name) const {
+  static constexpr std::string_view kAlways[] = {"connection", "keep-alive", "proxy-connection",
+                                                 "transfer-encoding", "upgrade", "http2-settings", "te"};
+  for (const auto n : kAlways)
+    if (http::iequals(name, n)) return true;
+  for (std::size_t i = 0; i < n_few_; ++i)
+    if (http::iequals(name, few_[i])) return true;
+  for (const auto t : more_)
+    if (http::iequals(name, t)) return true;
+  return false;
+}
+
 bool strip_hop_by_hop(http::Headers& h) {
-  // Names listed in Connection, as views into `connection` (remove() compares
-  // case-insensitively); the first few without a heap allocation.
-  const std::string connection = h.joined("connection");
-  std::array<std::string_view, 8> few;
-  std::size_t n_few = 0;
-  std::vector<std::string_view> more;
-  for_each_token(connection, [&](std::string_view t) {
-    if (n_few < few.size()) few[n_few++] = t;
-    else more.push_back(t);
-  });
-  bool trailers = false;
-  for_each_token(h.joined("te"), [&](std::string_view t) {
-    if (http::iequals(t, "trailers")) trailers = true;
-  });
-  for (std::size_t i = 0; i < n_few; ++i) h.remove(few[i]);
-  for (const auto name : more) h.remove(name);
-  for (const char* name : {"connection", "keep-alive", "proxy-connection", "transfer-encoding",
-                           "upgrade", "http2-settings", "te"})
-    h.remove(name);
-  if (trailers) h.add("te", "trailers");
-  return trailers;
+  const HopByHop hop(h);
+  h.remove_if([&](const http::Header& f) { return hop.drops(f.name); });
+  if (hop.trailers()) h.add("te", "trailers");
+  return hop.trailers();
 }
 
 }  // namespace strata::filter::forwarding

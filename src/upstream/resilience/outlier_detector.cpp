@@ -9,7 +9,11 @@ OutlierDetector::OutlierDetector(OutlierConfig cfg, const core::Clock& clock, st
 
 void OutlierDetector::resize(std::size_t endpoints) { eps_.resize(endpoints); }
 
-bool OutlierDetector::ejected(std::size_t i) const { return i < eps_.size() && eps_[i].until > clock_.now(); }
+// An endpoint never ejected (`until` still the epoch) needs no clock read:
+// this runs for every endpoint the balancer looks at, on every request.
+bool OutlierDetector::ejected(std::size_t i) const {
+  return i < eps_.size() && eps_[i].until != core::Clock::time_point{} && eps_[i].until > clock_.now();
+}
 
 std::size_t OutlierDetector::ejected_count() const {
   auto now = clock_.now();

@@ -36,3 +36,12 @@ TEST(RequestContext, SlotsAreNamedAndIndependent) {
   EXPECT_EQ(ctx.get(http::Slot::rate_limit_key).size(), http::kSlotBytes);
   EXPECT_EQ(ctx.get(http::Slot::cache_status), "hit");
 }
+
+TEST(RequestTimings, StartWallIsTheStartOnTheWallClock) {
+  using namespace std::chrono;
+  http::RequestTimings t;
+  t.start = steady_clock::now() - seconds(2);
+  const auto want = system_clock::now() - seconds(2);
+  const auto got = t.start_wall();
+  EXPECT_LT(abs(duration_cast<milliseconds>(got - want).count()), 200);
+}

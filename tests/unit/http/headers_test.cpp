@@ -84,3 +84,18 @@ TEST(Headers, NoLineBreaks) {
   EXPECT_FALSE(no_line_breaks("a\nb"));
   EXPECT_FALSE(no_line_breaks(std::string_view("a\0b", 3)));
 }
+
+TEST(Headers, AppendCopiesVerbatimAndRemoveIfDropsInOnePass) {
+  strata::http::Headers a;
+  a.add("X-Up", "1");
+  strata::http::Headers b;
+  b.reserve_bytes(2000);
+  for (const auto& f : a) b.append(f);
+  b.append(strata::http::Header{"Mixed-Case", "v"});  // kept as given
+  b.add("drop", "x");
+  EXPECT_EQ(b.get("x-up"), "1");
+  EXPECT_EQ(b.begin()[1].name, "Mixed-Case");
+  EXPECT_EQ(b.remove_if([](const strata::http::Header& f) { return f.name != "x-up"; }), 2u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b.begin()->value, "1");
+}
