@@ -89,7 +89,7 @@ class Store final : public asio::execution_context::service {
       slot = free_.back();
       free_.pop_back();
     } else {
-      if (slots_ % kChunk == 0) chunks_.push_back(std::make_unique<Rec[]>(kChunk));
+      if (slots_ / kChunk == chunks_.size()) chunks_.push_back(std::make_unique<Rec[]>(kChunk));  // chunk 0 may be kept
       slot = slots_++;
     }
     Rec& r = rec(slot);
