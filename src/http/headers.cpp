@@ -3,15 +3,20 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/swar.hpp"
+
 namespace strata::http {
 
 namespace {
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
+bool iequals_n(const char* a, const char* b, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    if (core::swar::lower8(core::swar::load8(a + i)) != core::swar::lower8(core::swar::load8(b + i)))
+      return false;
+  for (; i < n; ++i)
     if (lower(a[i]) != lower(b[i])) return false;
   return true;
 }
@@ -79,7 +84,7 @@ std::string_view Headers::store(std::string_view s, bool to_lower_case) {
   Block& b = blocks_.back();
   char* out = b.data.get() + b.used;
   if (to_lower_case) {
-    for (std::size_t i = 0; i < s.size(); ++i) out[i] = lower(s[i]);
+    core::swar::copy_lower(out, s.data(), s.size());
   } else {
     std::memcpy(out, s.data(), s.size());
   }

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/swar.hpp"
+
 namespace strata::http {
 
 struct Header {
@@ -81,15 +83,16 @@ class Headers {
 };
 
 // True when `s` holds no CR, LF or NUL (safe to write into an HTTP/1.1
-// head). One pass; string_view::find_first_of would call memchr per byte.
-inline bool no_line_breaks(std::string_view s) {
-  for (const char c : s)
-    if (static_cast<unsigned char>(c) <= '\r' && (c == '\r' || c == '\n' || c == '\0')) return false;
-  return true;
-}
+// head). Word at a time (core/swar.hpp).
+inline bool no_line_breaks(std::string_view s) { return core::swar::no_line_breaks(s); }
 
-// ASCII case-insensitive equality.
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality of n bytes.
+bool iequals_n(const char* a, const char* b, std::size_t n);
+// ASCII case-insensitive equality; the length test is inline (most
+// comparisons of field names stop there).
+inline bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && iequals_n(a.data(), b.data(), a.size());
+}
 std::string to_lower(std::string_view s);
 
 }  // namespace strata::http

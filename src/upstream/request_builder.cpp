@@ -11,6 +11,31 @@ namespace strata::upstream {
 
 namespace fwd = filter::forwarding;
 
+namespace {
+
+// What build_upstream_request does with a client field, by name (names in
+// http::Headers are lower case; the length picks the one candidate).
+enum class Field { other, dropped, xff, forwarded, via, traceparent, tracestate, request_id };
+
+Field classify(std::string_view n) {
+  switch (n.size()) {
+    case 3: return n == "via" ? Field::via : Field::other;
+    case 4: return n == "host" ? Field::dropped : Field::other;
+    case 9:
+      if (n == "x-real-ip") return Field::dropped;
+      return n == "forwarded" ? Field::forwarded : Field::other;
+    case 10: return n == "tracestate" ? Field::tracestate : Field::other;
+    case 11: return n == "traceparent" ? Field::traceparent : Field::other;
+    case 12: return n == "x-request-id" ? Field::request_id : Field::other;
+    case 14: return n == "content-length" ? Field::dropped : Field::other;
+    case 15: return n == "x-forwarded-for" ? Field::xff : Field::other;
+    case 17: return n == "x-forwarded-proto" ? Field::dropped : Field::other;
+    default: return Field::other;
+  }
+}
+
+}  // namespace
+
 void rewrite_target(std::string& out, std::string_view target, std::string_view matched_prefix,
                     const std::optional<std::string>& prefix_rewrite) {
   if (prefix_rewrite && !matched_prefix.empty() && target.starts_with(matched_prefix)) {
@@ -67,41 +92,53 @@ void build_upstream_request(pool::UpstreamRequest& out, const http::Request& req
   out.headers.reserve_bytes(req.headers.byte_size() + 256);  // room for what is added below
   for (const auto& f : req.headers) {
     const std::string_view n = f.name;
-    if (hop.drops(n) || http::iequals(n, "host") || http::iequals(n, "content-length") ||
-        http::iequals(n, "x-forwarded-proto") || http::iequals(n, "x-real-ip"))
-      continue;
-    if (http::iequals(n, "x-forwarded-for")) {
-      fwd::join_list(xff, f.value);
-    } else if (http::iequals(n, "forwarded")) {
-      had_forwarded = true;
-      fwd::join_list(forwarded, f.value);
-    } else if (http::iequals(n, "via")) {
-      fwd::join_list(via, f.value);
-    } else if (!(trace_from_ctx && http::iequals(n, "traceparent")) &&
-               !(drop_tracestate && http::iequals(n, "tracestate")) &&
-               !(id_from_ctx && http::iequals(n, "x-request-id"))) {
-      out.headers.append(f);
+    if (hop.drops(n)) continue;
+    switch (classify(n)) {
+      case Field::dropped:
+        continue;
+      case Field::xff:
+        fwd::join_list(xff, f.value);
+        continue;
+      case Field::forwarded:
+        had_forwarded = true;
+        fwd::join_list(forwarded, f.value);
+        continue;
+      case Field::via:
+        fwd::join_list(via, f.value);
+        continue;
+      case Field::traceparent:
+        if (trace_from_ctx) continue;
+        break;
+      case Field::tracestate:
+        if (drop_tracestate) continue;
+        break;
+      case Field::request_id:
+        if (id_from_ctx) continue;
+        break;
+      case Field::other:
+        break;
     }
+    out.headers.append(f);
   }
-  if (hop.trailers() && h2_upstream) out.headers.add("te", "trailers");  // HTTP/1.1 upstream: hop-by-hop
+  if (hop.trailers() && h2_upstream) out.headers.append({"te", "trailers"});  // HTTP/1.1 upstream: hop-by-hop
   // The hop strata saw (the peer, or a PROXY header's source) joins the
   // chain; X-Real-IP is the client (ctx.client_ip: after trusted proxies).
   fwd::join_list(xff, conn.peer_ip);
-  out.headers.add("x-forwarded-for", xff);
+  out.headers.append({"x-forwarded-for", xff});
   if (had_forwarded) {
     fwd::join_forwarded_for(forwarded, conn.peer_ip);
-    out.headers.add("forwarded", forwarded);
+    out.headers.append({"forwarded", forwarded});
   }
-  out.headers.add("x-forwarded-proto", conn.tls ? std::string_view("https")
-                                                : (req.scheme.empty() ? std::string_view("http")
-                                                                      : std::string_view(req.scheme)));
-  out.headers.add("x-real-ip", ctx && !ctx->client_ip.empty() ? ctx->client_ip.view()
-                                                               : std::string_view(conn.peer_ip));
+  out.headers.append({"x-forwarded-proto",
+                      conn.tls ? std::string_view("https")
+                               : (req.scheme.empty() ? std::string_view("http") : std::string_view(req.scheme))});
+  out.headers.append({"x-real-ip", ctx && !ctx->client_ip.empty() ? ctx->client_ip.view()
+                                                                  : std::string_view(conn.peer_ip)});
   fwd::join_via(via, req.protocol);
-  out.headers.add("via", via);
-  if (trace_from_ctx) out.headers.add("traceparent", ctx->traceparent.view());
+  out.headers.append({"via", via});
+  if (trace_from_ctx) out.headers.append({"traceparent", ctx->traceparent.view()});
   else fwd::propagate_traceparent(out.headers, rng);
-  if (id_from_ctx) out.headers.add("x-request-id", ctx->request_id.view());
+  if (id_from_ctx) out.headers.append({"x-request-id", ctx->request_id.view()});
   else fwd::ensure_request_id(out.headers, rng);
   out.content_length = req.content_length;
   out.has_body = req.has_body || (req.content_length && *req.content_length > 0);

@@ -3,6 +3,8 @@
 #include <ctime>
 
 #include "codec/http1/syntax.hpp"
+#include "core/str_writer.hpp"
+#include "core/swar.hpp"
 
 namespace strata::codec::http1 {
 
@@ -20,35 +22,46 @@ bool codec_owned(std::string_view n) {
   }
 }
 
-bool safe_value(std::string_view v) {
-  for (char c : v)
-    if (!is_field_char(c)) return false;
-  return true;
-}
+bool safe_value(std::string_view v) { return core::swar::first_non_field_char(v) == v.size(); }
 
-void append_status_line(int status, std::string& out) {
+// Status line plus fields: "HTTP/1.1 NNN " reason CRLF.
+constexpr std::size_t kStatusLineFixed = 15;
+
+void put_status_line(int status, core::StrWriter& w) {
   if (status < 100 || status > 999) status = 500;
-  out.append("HTTP/1.1 ");
-  char code[4] = {char('0' + status / 100), char('0' + status / 10 % 10), char('0' + status % 10),
-                  ' '};
-  out.append(code, 4);
-  out.append(http::reason_phrase(status));
-  out.append(kCrlf);
+  w.lit("HTTP/1.1 ");
+  const char code[4] = {char('0' + status / 100), char('0' + status / 10 % 10),
+                        char('0' + status % 10), ' '};
+  w.put(std::string_view(code, 4));
+  w.put(http::reason_phrase(status));
+  w.lit("\r\n");
 }
 
-void append_field(std::string_view n, std::string_view v, std::string& out) {
-  out.append(n);
-  out.append(": ");
-  out.append(v);
-  out.append(kCrlf);
+// Which of the fields serialize_head adds by default the response has.
+struct Present {
+  bool date = false, server = false, alt_svc = false;
+};
+
+std::size_t fields_bound(const http::Headers& h) {
+  std::size_t n = 0;
+  for (const auto& f : h) n += core::StrWriter::field_size(f.name.size(), f.value.size());
+  return n;
 }
 
-void append_fields(const http::Headers& h, bool drop_cl, std::string& out) {
+void put_fields(const http::Headers& h, bool drop_cl, core::StrWriter& w, Present* seen) {
   for (const auto& f : h) {
     if (codec_owned(f.name)) continue;
-    if (drop_cl && http::iequals(f.name, "content-length")) continue;
+    if (drop_cl && f.name.size() == 14 && http::iequals(f.name, "content-length")) continue;
     if (!is_token(f.name) || !safe_value(f.value)) continue;
-    append_field(f.name, f.value, out);
+    if (seen) {
+      switch (f.name.size()) {
+        case 4: seen->date = seen->date || http::iequals(f.name, "date"); break;
+        case 6: seen->server = seen->server || http::iequals(f.name, "server"); break;
+        case 7: seen->alt_svc = seen->alt_svc || http::iequals(f.name, "alt-svc"); break;
+        default: break;
+      }
+    }
+    w.field(f.name, f.value);
   }
 }
 
@@ -86,23 +99,31 @@ ResponseFraming plan_framing(const http::Response& r, bool head_request, http::P
 
 void serialize_head(const http::Response& r, const ResponseFraming& f, const HeadOptions& o,
                     std::string& out) {
-  append_status_line(r.status, out);
+  const std::string_view reason = http::reason_phrase(r.status);
+  // The defaults below, framing and connection fields: at most 120 bytes
+  // besides the values the options carry.
+  core::StrWriter w(out, kStatusLineFixed + reason.size() + fields_bound(r.headers) + 120 +
+                             o.date.size() + o.server.size() + o.alt_svc.size());
+  put_status_line(r.status, w);
   const bool drop_cl = r.status < 200 || r.status == 204 || f.add_zero_length;
-  append_fields(r.headers, drop_cl, out);
-  if (!o.date.empty() && !r.headers.has("date")) append_field("date", o.date, out);
-  if (!o.server.empty() && !r.headers.has("server")) append_field("server", o.server, out);
-  if (!o.alt_svc.empty() && !r.headers.has("alt-svc")) append_field("alt-svc", o.alt_svc, out);
-  if (f.add_zero_length) append_field("content-length", "0", out);
-  if (f.chunked) append_field("transfer-encoding", "chunked", out);
-  if (o.close) append_field("connection", "close", out);
-  else if (o.keep_alive) append_field("connection", "keep-alive", out);
-  out.append(kCrlf);
+  Present seen;
+  put_fields(r.headers, drop_cl, w, &seen);
+  if (!o.date.empty() && !seen.date) w.field("date", o.date);
+  if (!o.server.empty() && !seen.server) w.field("server", o.server);
+  if (!o.alt_svc.empty() && !seen.alt_svc) w.field("alt-svc", o.alt_svc);
+  if (f.add_zero_length) w.lit("content-length: 0\r\n");
+  if (f.chunked) w.lit("transfer-encoding: chunked\r\n");
+  if (o.close) w.lit("connection: close\r\n");
+  else if (o.keep_alive) w.lit("connection: keep-alive\r\n");
+  w.lit("\r\n");
 }
 
 void serialize_interim(const http::Response& r, std::string& out) {
-  append_status_line(r.status, out);
-  append_fields(r.headers, true, out);
-  out.append(kCrlf);
+  const std::string_view reason = http::reason_phrase(r.status);
+  core::StrWriter w(out, kStatusLineFixed + reason.size() + fields_bound(r.headers) + 2);
+  put_status_line(r.status, w);
+  put_fields(r.headers, true, w, nullptr);
+  w.lit("\r\n");
 }
 
 std::size_t chunk_size_line(std::uint64_t n, char (&buf)[20]) {
@@ -120,13 +141,10 @@ std::size_t chunk_size_line(std::uint64_t n, char (&buf)[20]) {
 }
 
 void serialize_last_chunk(const http::Headers& trailers, std::string& out) {
-  out.append("0\r\n");
-  for (const auto& f : trailers) {
-    if (codec_owned(f.name) || http::iequals(f.name, "content-length")) continue;
-    if (!is_token(f.name) || !safe_value(f.value)) continue;
-    append_field(f.name, f.value, out);
-  }
-  out.append(kCrlf);
+  core::StrWriter w(out, 5 + fields_bound(trailers));
+  w.lit("0\r\n");
+  put_fields(trailers, true, w, nullptr);
+  w.lit("\r\n");
 }
 
 std::string_view DateCache::get(std::chrono::system_clock::time_point now) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "codec/http1/error.hpp"
+#include "core/swar.hpp"
 #include "http/ows.hpp"
 
 namespace strata::codec::http1 {
@@ -63,9 +64,8 @@ inline Error parse_field_line(std::string_view line, std::string_view& name,
     if (!is_tchar(c)) return c == '\r' ? Error::bare_cr : Error::bad_header_name;
   }
   value = trim_ows(line.substr(colon + 1));
-  for (char c : value) {
-    if (!is_field_char(c)) return c == '\r' ? Error::bare_cr : Error::bad_header_value;
-  }
+  if (const std::size_t bad = core::swar::first_non_field_char(value); bad != value.size())
+    return value[bad] == '\r' ? Error::bare_cr : Error::bad_header_value;
   return Error::none;
 }
 

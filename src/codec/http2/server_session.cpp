@@ -226,21 +226,26 @@ void ServerSession::reject(Stream& s, int status) {
   http::Response r;
   r.status = status;
   r.headers.add("content-length", "0");
-  build_nv(r.headers, true, nullptr);
   std::to_chars(nv_->status, nv_->status + 3, status);
-  nv_->nv.insert(nv_->nv.begin(), make_nv(":status", std::string_view(nv_->status, 3)));
+  build_nv(r.headers, true, nv_->status);
   s.resp_started = true;
   s.resp_eof = true;
   nghttp2_submit_response(s_, s.id, nv_->nv.data(), nv_->nv.size(), nullptr);
 }
 
-void ServerSession::build_nv(const http::Headers& h, bool with_date, const char*) {
+void ServerSession::build_nv(const http::Headers& h, bool with_date, const char* status) {
   auto& nv = nv_->nv;
   nv.clear();
-  for (const auto& f : h) nv.push_back(make_nv(f.name, f.value));
+  if (status) nv.push_back(make_nv(":status", std::string_view(status, 3)));
+  bool date = false, server = false;
+  for (const auto& f : h) {
+    nv.push_back(make_nv(f.name, f.value));
+    if (f.name.size() == 4) date = date || f.name == "date";  // names are lower case
+    else if (f.name.size() == 6) server = server || f.name == "server";
+  }
   if (with_date) {
-    if (!h.has("date")) nv.push_back(make_nv("date", http_date()));
-    if (!h.has("server")) nv.push_back(make_nv("server", "strata"));
+    if (!date) nv.push_back(make_nv("date", http_date()));
+    if (!server) nv.push_back(make_nv("server", "strata"));
   }
 }
 
@@ -288,9 +293,8 @@ bool ServerSession::writable(StreamId sid) const {
 bool ServerSession::submit_interim(StreamId sid, const http::Response& r) {
   auto* s = find(sid);
   if (!s || s->closed || s->resp_started || r.status < 100 || r.status > 199) return false;
-  build_nv(r.headers, false, nullptr);
   std::to_chars(nv_->status, nv_->status + 3, r.status);
-  nv_->nv.insert(nv_->nv.begin(), make_nv(":status", std::string_view(nv_->status, 3)));
+  build_nv(r.headers, false, nv_->status);
   return nghttp2_submit_headers(s_, NGHTTP2_FLAG_NONE, sid, nullptr, nv_->nv.data(),
                                 nv_->nv.size(), nullptr) >= 0;
 }
@@ -307,9 +311,8 @@ bool ServerSession::submit_response(StreamId sid, const http::Response& r, bool 
   if (!s || s->closed || s->resp_started || r.status < 200 || r.status > 999) return false;
   s->resp_started = true;
   s->drop_body = s->head_req || r.status == 204 || r.status == 304;
-  build_nv(r.headers, true, nullptr);
   std::to_chars(nv_->status, nv_->status + 3, r.status);
-  nv_->nv.insert(nv_->nv.begin(), make_nv(":status", std::string_view(nv_->status, 3)));
+  build_nv(r.headers, true, nv_->status);
   nghttp2_data_provider prd{};
   prd.read_callback = &read_response_data;
   if (end_stream) s->resp_eof = true;

@@ -89,7 +89,7 @@ struct Callbacks {
     std::string_view n(reinterpret_cast<const char*>(name), namelen);
     std::string_view v(reinterpret_cast<const char*>(value), valuelen);
     if (frame->headers.cat == NGHTTP2_HCAT_HEADERS) {  // trailers
-      if (!n.empty() && n[0] != ':') s->trailers.add(n, v);
+      if (!n.empty() && n[0] != ':') s->trailers.append({n, v});  // lower case: see below
       return 0;
     }
     auto& r = s->req;
@@ -117,7 +117,8 @@ struct Callbacks {
       auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), cl);
       if (ec == std::errc() && p == v.data() + v.size()) r.content_length = cl;
     }
-    r.headers.add(n, v);
+    // nghttp2 (HTTP messaging on) refused upper-case names: no lower-casing.
+    r.headers.append({n, v});
     return 0;
   }
 

@@ -41,10 +41,28 @@ HopByHop::HopByHop(const http::Headers& h) {
 }
 
 bool HopByHop::drops(std::string_view name) const {
-  static constexpr std::string_view kAlways[] = {"connection", "keep-alive", "proxy-connection",
-                                                 "transfer-encoding", "upgrade", "http2-settings", "te"};
-  for (const auto n : kAlways)
-    if (http::iequals(name, n)) return true;
+  switch (name.size()) {  // the fields that are always hop-by-hop
+    case 2:
+      if (http::iequals(name, "te")) return true;
+      break;
+    case 7:
+      if (http::iequals(name, "upgrade")) return true;
+      break;
+    case 10:
+      if (http::iequals(name, "connection") || http::iequals(name, "keep-alive")) return true;
+      break;
+    case 14:
+      if (http::iequals(name, "http2-settings")) return true;
+      break;
+    case 16:
+      if (http::iequals(name, "proxy-connection")) return true;
+      break;
+    case 17:
+      if (http::iequals(name, "transfer-encoding")) return true;
+      break;
+    default:
+      break;
+  }
   for (std::size_t i = 0; i < n_few_; ++i)
     if (http::iequals(name, few_[i])) return true;
   for (const auto t : more_)

@@ -1,6 +1,7 @@
 #include "upstream/pool/h1_client.hpp"
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <limits>
 #include <optional>
@@ -8,6 +9,7 @@
 
 #include "codec/http1/body_decoder.hpp"
 #include "codec/http1/response_parser.hpp"
+#include "core/str_writer.hpp"
 #include "filter/early_hints.hpp"
 
 namespace strata::upstream::pool {
@@ -58,30 +60,43 @@ std::string serialize_h1_head(const UpstreamRequest& req) {
 
 void serialize_h1_head(const UpstreamRequest& req, std::string& out) {
   out.clear();
-  out.reserve(256 + req.headers.byte_size() + req.headers.size() * 4);
-  out += req.method;
-  out += ' ';
-  out += req.target.empty() ? std::string_view("/") : std::string_view(req.target);
-  out += " HTTP/1.1\r\nhost: ";
-  out += clean(req.authority) ? std::string_view(req.authority) : std::string_view();
-  out += "\r\n";
+  const std::string_view target = req.target.empty() ? std::string_view("/") : req.target;
+  const std::string_view authority = clean(req.authority) ? std::string_view(req.authority) : "";
+  const bool upgrade = !req.upgrade.empty() && clean(req.upgrade);
+  char cl[24];
+  std::size_t cl_len = 0;
+  if (req.content_length) {
+    const auto r = std::to_chars(cl, cl + sizeof cl, *req.content_length);
+    cl_len = std::size_t(r.ptr - cl);
+  }
+  // Upper bound of what is written below: the fixed parts are at most 96
+  // bytes ("  HTTP/1.1\r\nhost: \r\n", the framing field, the upgrade
+  // field's name, the blank line).
+  std::size_t bound = 96 + req.method.size() + target.size() + authority.size() +
+                      req.upgrade.size() + cl_len;
+  for (const auto& f : req.headers) bound += core::StrWriter::field_size(f.name.size(), f.value.size());
+  core::StrWriter w(out, bound);
+  w.put(req.method);
+  w.put(' ');
+  w.put(target);
+  w.lit(" HTTP/1.1\r\nhost: ");
+  w.put(authority);
+  w.lit("\r\n");
   for (const auto& f : req.headers) {
     if (f.name == "host" || f.name == "content-length" || f.name == "transfer-encoding") continue;
-    append_field(out, f);
+    if (f.name.empty() || !clean(f.name) || !clean(f.value)) continue;
+    w.field(f.name, f.value);
   }
-  if (!req.upgrade.empty() && clean(req.upgrade)) {
-    out += "connection: upgrade\r\nupgrade: ";
-    out += req.upgrade;
-    out += "\r\n";
+  if (upgrade) {
+    w.lit("connection: upgrade\r\n");
+    w.field("upgrade", req.upgrade);
   }
   if (req.content_length) {
-    out += "content-length: ";
-    out += std::to_string(*req.content_length);
-    out += "\r\n";
+    w.field("content-length", std::string_view(cl, cl_len));
   } else if (req.has_body) {
-    out += "transfer-encoding: chunked\r\n";
+    w.lit("transfer-encoding: chunked\r\n");
   }
-  out += "\r\n";
+  w.lit("\r\n");
 }
 
 asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http::Exchange& ex,

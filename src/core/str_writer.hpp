@@ -1,0 +1,67 @@
+// Appends to a std::string through a raw pointer after one resize, for the
+// message heads written on every request: std::string::append pays a
+// capacity check, a length store and (for a C string) a strlen per piece,
+// which was a third of serializing a head. The caller states an upper
+// bound of what it will write; finish() (or the destructor) trims the
+// string to what was written. Writing past the bound is a bug caught by
+// the assert in Debug builds (CI runs them under ASan).
+#pragma once
+#include <cassert>
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace strata::core {
+
+class StrWriter {
+ public:
+  StrWriter(std::string& out, std::size_t max_bytes) : out_(out) {
+    const std::size_t at = out.size();
+    out.resize(at + max_bytes);
+    p_ = out.data() + at;
+    end_ = p_ + max_bytes;
+  }
+  StrWriter(const StrWriter&) = delete;
+  StrWriter& operator=(const StrWriter&) = delete;
+  ~StrWriter() { finish(); }
+
+  void put(std::string_view s) {
+    assert(std::size_t(end_ - p_) >= s.size());
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  // A literal: its length is known here, so the copy inlines.
+  template <std::size_t N>
+  void lit(const char (&s)[N]) {
+    assert(std::size_t(end_ - p_) >= N - 1);
+    std::memcpy(p_, s, N - 1);
+    p_ += N - 1;
+  }
+  void put(char c) {
+    assert(p_ < end_);
+    *p_++ = c;
+  }
+  // "name: value\r\n"
+  void field(std::string_view name, std::string_view value) {
+    put(name);
+    lit(": ");
+    put(value);
+    lit("\r\n");
+  }
+  // Bytes a field() of these sizes writes.
+  static constexpr std::size_t field_size(std::size_t name, std::size_t value) {
+    return name + value + 4;
+  }
+  void finish() {
+    if (p_) out_.resize(std::size_t(p_ - out_.data()));
+    p_ = nullptr;
+  }
+
+ private:
+  std::string& out_;
+  char* p_ = nullptr;
+  char* end_ = nullptr;
+};
+
+}  // namespace strata::core
