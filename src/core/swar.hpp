@@ -42,31 +42,95 @@ inline constexpr std::uint64_t lower8(std::uint64_t w) {
 
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 
+// The n bytes at p (0 < n < 8) in one word without reading past them: with
+// n >= 4 two overlapping 4-byte loads fill every lane with bytes of the
+// string; below that the lanes left over hold `pad`'s bytes. A test that
+// pad passes sees only what the string holds.
+inline std::uint64_t load_short(const char* p, std::size_t n, std::uint64_t pad) {
+  if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return std::uint64_t(a) | std::uint64_t(b) << 32;
+  }
+  if (n >= 2) {
+    std::uint16_t a, b;
+    std::memcpy(&a, p, 2);
+    std::memcpy(&b, p + n - 2, 2);
+    return (pad << 32) | std::uint64_t(b) << 16 | a;
+  }
+  return (pad << 8) | static_cast<unsigned char>(p[0]);
+}
+
+inline constexpr std::uint64_t kPadLetters = kOnes * 'a';
+
+// Calls word(w) for each 8-byte step of [p, p + n) and once for the rest (a
+// last word that overlaps the one before when n >= 8, else load_short with
+// a pad of 'a' bytes); stops at the first call that returns true and
+// returns true.
+template <class F>
+inline bool any_word(const char* p, std::size_t n, F&& word) {
+  if (n < 8) return n != 0 && word(load_short(p, n, kPadLetters));
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    if (word(load8(p + i))) return true;
+  return i != n && word(load8(p + n - 8));
+}
+
 // Copies n bytes from `src` to `dst`, folding ASCII upper case.
 inline void copy_lower(char* dst, const char* src, std::size_t n) {
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const std::uint64_t w = lower8(load8(src + i));
-    std::memcpy(dst + i, &w, 8);
+  if (n >= 8) {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const std::uint64_t w = lower8(load8(src + i));
+      std::memcpy(dst + i, &w, 8);
+    }
+    if (i != n) {  // the last word again, overlapping: same bytes, same result
+      const std::uint64_t w = lower8(load8(src + n - 8));
+      std::memcpy(dst + n - 8, &w, 8);
+    }
+    return;
   }
-  for (; i < n; ++i) dst[i] = lower(src[i]);
+  if (n >= 4) {
+    const std::uint64_t w = lower8(load_short(src, n, 0));
+    const auto a = std::uint32_t(w), b = std::uint32_t(w >> 32);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) dst[i] = lower(src[i]);
+}
+
+// ASCII case-insensitive equality of n bytes.
+inline bool iequals_n(const char* a, const char* b, std::size_t n) {
+  if (n < 8) return n == 0 || lower8(load_short(a, n, 0)) == lower8(load_short(b, n, 0));
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    if (lower8(load8(a + i)) != lower8(load8(b + i))) return false;
+  return i == n || lower8(load8(a + n - 8)) == lower8(load8(b + n - 8));
 }
 
 // True when `s` holds no CR, LF or NUL: safe to write into an HTTP/1.1 head.
 inline bool no_line_breaks(std::string_view s) {
+  // has_less(w, CR + 1) flags any byte <= CR (also HTAB and the other low
+  // controls); a flagged word is looked at byte by byte.
   const char* p = s.data();
   const std::size_t n = s.size();
-  std::size_t i = 0;
-  const auto bad = [](char c) { return c == '\r' || c == '\n' || c == '\0'; };
-  for (; i + 8 <= n; i += 8) {
-    if (has_less(load8(p + i), '\r' + 1)) {  // some byte <= CR: look closer
-      for (std::size_t j = i; j < i + 8; ++j)
-        if (bad(p[j])) return false;
-    }
-  }
-  for (; i < n; ++i)
-    if (bad(p[i])) return false;
-  return true;
+  return !any_word(p, n, [&](std::uint64_t w) {
+    if (!has_less(w, '\r' + 1)) return false;
+    return has_byte(w, '\r') || has_byte(w, '\n') || has_byte(w, 0);
+  });
+}
+
+// Nonzero when some byte of `w` may be a control character other than
+// HTAB, or DEL: never misses one; HTAB and lanes above a flagged one can
+// give false alarms, which the caller settles byte by byte.
+inline std::uint64_t maybe_non_field_char(std::uint64_t w) {
+  // With the high bits masked off a byte >= 0x80 could read as a control or
+  // DEL; `& ~w` drops those lanes. A real bad byte's lane is always set:
+  // a borrow from the lane below only moves it further below 0x20.
+  const std::uint64_t ascii = w & ~kHighs;
+  return (has_less(ascii, 0x20) | has_byte(ascii, 0x7F)) & ~w;
 }
 
 // Index of the first byte of `s` that is a control character other than
@@ -75,24 +139,11 @@ inline bool no_line_breaks(std::string_view s) {
 inline std::size_t first_non_field_char(std::string_view s) {
   const char* p = s.data();
   const std::size_t n = s.size();
-  const auto bad = [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return (u < 0x20 && u != '\t') || u == 0x7F;
-  };
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const std::uint64_t w = load8(p + i);
-    // Bytes >= 0x80 make has_less's borrow trick unreliable only for the
-    // flag's position, never for the yes/no over ASCII bytes; mask them out.
-    const std::uint64_t ascii = w & ~kHighs;
-    const std::uint64_t flag = (has_less(ascii, 0x20) | has_byte(ascii, 0x7F)) & ~w;
-    if (flag) {
-      for (std::size_t j = i; j < i + 8; ++j)
-        if (bad(p[j])) return j;
-    }
+  if (!any_word(p, n, [](std::uint64_t w) { return maybe_non_field_char(w) != 0; })) return n;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto u = static_cast<unsigned char>(p[i]);
+    if ((u < 0x20 && u != '\t') || u == 0x7F) return i;
   }
-  for (; i < n; ++i)
-    if (bad(p[i])) return i;
   return n;
 }
 

@@ -11,16 +11,6 @@ namespace {
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 }  // namespace
 
-bool iequals_n(const char* a, const char* b, std::size_t n) {
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    if (core::swar::lower8(core::swar::load8(a + i)) != core::swar::lower8(core::swar::load8(b + i)))
-      return false;
-  for (; i < n; ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = lower(c);

@@ -86,12 +86,9 @@ class Headers {
 // head). Word at a time (core/swar.hpp).
 inline bool no_line_breaks(std::string_view s) { return core::swar::no_line_breaks(s); }
 
-// ASCII case-insensitive equality of n bytes.
-bool iequals_n(const char* a, const char* b, std::size_t n);
-// ASCII case-insensitive equality; the length test is inline (most
-// comparisons of field names stop there).
+// ASCII case-insensitive equality, a word at a time (core/swar.hpp).
 inline bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && iequals_n(a.data(), b.data(), a.size());
+  return a.size() == b.size() && core::swar::iequals_n(a.data(), b.data(), a.size());
 }
 std::string to_lower(std::string_view s);
 
