@@ -43,6 +43,15 @@ class Headers {
   // Appends a copy of `f` as it is (no lower-casing: a field taken from
   // another list, whose names already are).
   void append(const Header& f);
+  // Appends `f` without copying its bytes: the caller guarantees they stay
+  // valid as long as this list holds the field (until clear(), assignment
+  // or destruction). A copy of the list copies them. For a request built
+  // from another that outlives it (the upstream request, sent while the
+  // client's request is alive) and for literal names.
+  void append_borrowed(const Header& f) { items_.push_back(f); }
+  // Copies `s` into the list's storage; the view is valid as long as the
+  // fields are (with append_borrowed: a value made on the stack).
+  std::string_view keep(std::string_view s) { return store(s, false); }
   // Removes every field called `name`; returns how many were removed.
   std::size_t remove(std::string_view name);
   // Removes every field for which pred(const Header&) is true, in one pass;

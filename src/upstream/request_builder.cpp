@@ -87,9 +87,15 @@ void build_upstream_request(pool::UpstreamRequest& out, const http::Request& req
   const bool id_from_ctx = ctx && !ctx->request_id.empty();
   std::string xff, forwarded, via;  // short ones stay in the strings (no allocation)
   bool had_forwarded = false;
+  // The client's fields are borrowed, not copied: `req` outlives `out`
+  // (run_tier builds it, sends it and drops it while the exchange holds
+  // the request; a copy of `out`, e.g. for an upgrade, copies the bytes).
+  // So are literal names and values that live as long as the exchange
+  // (its context, the connection's peer address); only the joined chains
+  // made here on the stack are copied.
   out.headers.clear();
   out.headers.reserve(req.headers.size() + 8);
-  out.headers.reserve_bytes(req.headers.byte_size() + 256);  // room for what is added below
+  out.headers.reserve_bytes(256);  // room for what is copied below
   for (const auto& f : req.headers) {
     const std::string_view n = f.name;
     if (hop.drops(n)) continue;
@@ -118,27 +124,27 @@ void build_upstream_request(pool::UpstreamRequest& out, const http::Request& req
       case Field::other:
         break;
     }
-    out.headers.append(f);
+    out.headers.append_borrowed(f);
   }
-  if (hop.trailers() && h2_upstream) out.headers.append({"te", "trailers"});  // HTTP/1.1 upstream: hop-by-hop
+  if (hop.trailers() && h2_upstream) out.headers.append_borrowed({"te", "trailers"});  // HTTP/1.1 upstream: hop-by-hop
   // The hop strata saw (the peer, or a PROXY header's source) joins the
   // chain; X-Real-IP is the client (ctx.client_ip: after trusted proxies).
   fwd::join_list(xff, conn.peer_ip);
-  out.headers.append({"x-forwarded-for", xff});
+  out.headers.append_borrowed({"x-forwarded-for", out.headers.keep(xff)});
   if (had_forwarded) {
     fwd::join_forwarded_for(forwarded, conn.peer_ip);
-    out.headers.append({"forwarded", forwarded});
+    out.headers.append_borrowed({"forwarded", out.headers.keep(forwarded)});
   }
-  out.headers.append({"x-forwarded-proto",
+  out.headers.append_borrowed({"x-forwarded-proto",
                       conn.tls ? std::string_view("https")
                                : (req.scheme.empty() ? std::string_view("http") : std::string_view(req.scheme))});
-  out.headers.append({"x-real-ip", ctx && !ctx->client_ip.empty() ? ctx->client_ip.view()
+  out.headers.append_borrowed({"x-real-ip", ctx && !ctx->client_ip.empty() ? ctx->client_ip.view()
                                                                   : std::string_view(conn.peer_ip)});
   fwd::join_via(via, req.protocol);
-  out.headers.append({"via", via});
-  if (trace_from_ctx) out.headers.append({"traceparent", ctx->traceparent.view()});
+  out.headers.append_borrowed({"via", out.headers.keep(via)});
+  if (trace_from_ctx) out.headers.append_borrowed({"traceparent", ctx->traceparent.view()});
   else fwd::propagate_traceparent(out.headers, rng);
-  if (id_from_ctx) out.headers.append({"x-request-id", ctx->request_id.view()});
+  if (id_from_ctx) out.headers.append_borrowed({"x-request-id", ctx->request_id.view()});
   else fwd::ensure_request_id(out.headers, rng);
   out.content_length = req.content_length;
   out.has_body = req.has_body || (req.content_length && *req.content_length > 0);

@@ -1,5 +1,9 @@
 #include "filter/forwarding/request_id.hpp"
 
+#include <cstring>
+
+#include "core/hex.hpp"
+
 namespace strata::filter::forwarding {
 
 bool valid_request_id(std::string_view v) {
@@ -13,20 +17,22 @@ bool valid_request_id(std::string_view v) {
 }
 
 void write_request_id(std::mt19937_64& rng, std::span<char, 36> out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::uint64_t hi = rng(), lo = rng();
-  hi = (hi & ~0xF000ull) | 0x4000ull;              // version 4
+  hi = (hi & ~0xF000ull) | 0x4000ull;                  // version 4
   lo = (lo & ~(0xC000ull << 48)) | (0x8000ull << 48);  // variant 10xx
-  std::size_t o = 0;
-  for (int i = 15; i >= 0; --i) {
-    out[o++] = kHex[(hi >> (i * 4)) & 0xf];
-    if (i == 8 || i == 4) out[o++] = '-';
-  }
-  out[o++] = '-';
-  for (int i = 15; i >= 0; --i) {
-    out[o++] = kHex[(lo >> (i * 4)) & 0xf];
-    if (i == 12) out[o++] = '-';
-  }
+  char h[16], l[16];
+  core::hex_u64(h, hi);
+  core::hex_u64(l, lo);
+  char* o = out.data();  // 8-4-4-4-12
+  std::memcpy(o, h, 8);
+  o[8] = '-';
+  std::memcpy(o + 9, h + 8, 4);
+  o[13] = '-';
+  std::memcpy(o + 14, h + 12, 4);
+  o[18] = '-';
+  std::memcpy(o + 19, l, 4);
+  o[23] = '-';
+  std::memcpy(o + 24, l + 4, 12);
 }
 
 std::string new_request_id(std::mt19937_64& rng) {

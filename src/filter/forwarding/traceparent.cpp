@@ -1,5 +1,10 @@
 #include "filter/forwarding/traceparent.hpp"
 
+#include <algorithm>
+#include <cstring>
+
+#include "core/hex.hpp"
+
 namespace strata::filter::forwarding {
 namespace {
 
@@ -27,14 +32,19 @@ bool valid_traceparent(std::string_view v) {
 }
 
 void fill_random_hex(std::span<char> out, std::mt19937_64& rng) {
-  static constexpr char kHex[] = "0123456789abcdef";
   const std::size_t n = out.size();
+  bool nonzero = false;
   do {
     for (std::size_t i = 0; i < n; i += 16) {
-      std::uint64_t r = rng();
-      for (std::size_t j = i; j < n && j < i + 16; ++j, r >>= 4) out[j] = kHex[r & 0xf];
+      const std::uint64_t r = rng();
+      const std::size_t take = std::min<std::size_t>(16, n - i);
+      char digits[16];
+      core::hex_u64(digits, r);
+      std::memcpy(out.data() + i, digits, take);
+      // The digits taken are r's top 4*take bits.
+      nonzero = nonzero || (take == 16 ? r : r >> (64 - 4 * take)) != 0;
     }
-  } while (all_zero(std::string_view(out.data(), n)));
+  } while (!nonzero && n != 0);
 }
 
 std::string random_hex(std::size_t n, std::mt19937_64& rng) {
