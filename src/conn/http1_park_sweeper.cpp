@@ -1,5 +1,6 @@
 #include "conn/http1_park_sweeper.hpp"
 
+#include "core/loop_clock.hpp"
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/query.hpp>
 
@@ -14,7 +15,7 @@ Http1ParkSweeper& Http1ParkSweeper::of(const asio::any_io_executor& ex) {
 void Http1ParkSweeper::add(Parkable& c, const asio::any_io_executor& ex,
                            std::chrono::milliseconds after) {
   if (c.park_listed) return;
-  c.idle_since = std::chrono::steady_clock::now();
+  c.idle_since = core::LoopClock::steady();
   c.park_prev = nullptr;
   c.park_next = head_;
   if (head_) head_->park_prev = &c;
@@ -45,7 +46,7 @@ void Http1ParkSweeper::arm() {
 }
 
 void Http1ParkSweeper::tick() {
-  auto due = std::chrono::steady_clock::now() - after_;
+  auto due = core::LoopClock::steady() - after_;
   // request_park only cancels a read (its completion is posted), so the
   // list does not change under this loop.
   for (Parkable* c = head_; c; c = c->park_next)

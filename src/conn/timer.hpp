@@ -12,6 +12,7 @@
 #pragma once
 #include <chrono>
 
+#include "core/loop_clock.hpp"
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -36,7 +37,7 @@ class TimerQueue {
 
 // What a connection uses for time. Default: real time.
 struct ConnTime {
-  const core::Clock* clock = &core::SteadyClock::instance();
+  const core::Clock* clock = &core::LoopClock::instance();
   TimerQueue* queue = nullptr;  // null: deadlines are real steady_timer expiries
   // An idle HTTP/1.1 keep-alive connection parks (conn/http1_connection.hpp)
   // once it has waited this long for its next request (real time, checked

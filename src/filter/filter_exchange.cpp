@@ -1,5 +1,6 @@
 #include "filter/filter_exchange.hpp"
 
+#include "core/loop_clock.hpp"
 #include <chrono>
 
 #include "io/transport.hpp"
@@ -26,7 +27,7 @@ boost::asio::awaitable<http::error_code> FilterExchange::send_head(http::Respons
     scratch_.resize(transforms_.size());
   }
   ctx_.status = r.status;
-  ctx_.time.head_sent = std::chrono::steady_clock::now();
+  ctx_.time.head_sent = core::LoopClock::steady();
   // A plain function handing back the inner awaitable (no coroutine frame
   // per call); the caller co_awaits it at once.
   return inner_.send_head(r, end_stream);
@@ -76,7 +77,7 @@ boost::asio::awaitable<std::unique_ptr<io::Transport>> FilterExchange::upgrade(
   auto t = co_await inner_.upgrade(r101, leftover);
   if (t) {
     ctx_.status = r101.status;
-    ctx_.time.head_sent = std::chrono::steady_clock::now();
+    ctx_.time.head_sent = core::LoopClock::steady();
   }
   co_return t;
 }

@@ -1,5 +1,6 @@
 #include "io/deadlines.hpp"
 
+#include "core/loop_clock.hpp"
 #include <atomic>
 
 #include <boost/asio/bind_allocator.hpp>
@@ -62,7 +63,7 @@ void Deadlines::arm(Entry& e, clock::time_point when) {
 }
 
 void Deadlines::arm_after(Entry& e, clock::duration d) {
-  const auto now = clock::now();
+  const auto now = core::LoopClock::steady();
   // Saturate: "never" must not wrap into the past.
   arm(e, d >= clock::time_point::max() - now ? clock::time_point::max() : now + d);
 }
@@ -94,7 +95,7 @@ void Deadlines::wait_for(clock::time_point when) {
 void Deadlines::on_timer(std::uint64_t gen) {
   if (gen != gen_ || shut_) return;
   waiting_ = false;
-  const auto now = clock::now();
+  const auto now = core::LoopClock::steady();
   while (head_ && head_->when_ <= now) {
     Entry& e = *head_;
     unlink(e);

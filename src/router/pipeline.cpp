@@ -1,6 +1,7 @@
 // The per-listener request pipeline: context, filters, route, act, log.
 #include "router/pipeline.hpp"
 
+#include "core/loop_clock.hpp"
 #include <chrono>
 #include <optional>
 #include <variant>
@@ -126,7 +127,7 @@ class Pipeline final : public http::Handler {
     // Before any filter: a trusted proxy's X-Forwarded-For / Forwarded.
     if (auto c = client_.from_headers(ex.conn().peer_ip, ex.request().headers))
       ctx.client_ip.assign(*c);
-    ctx.time.start = std::chrono::steady_clock::now();
+    ctx.time.start = core::LoopClock::steady();
     filter::FilterExchange fx(ex, ctx, &listener_chain_);
 
     bool failed = false;
@@ -180,7 +181,7 @@ class Pipeline final : public http::Handler {
       co_await filter::send_local_reply(fx, filter::local_reply(500, "internal-error",
                                                                 "internal error\n"));
     }
-    ctx.time.end = std::chrono::steady_clock::now();
+    ctx.time.end = core::LoopClock::steady();
     filter::run_log(&listener_chain_, fx.route_chain(), fx, ctx);
   }
 

@@ -3,6 +3,8 @@
 // failures to retries, fallback tiers or 502/503/504, and the exchange is
 // reset here only once the head was relayed.
 #include <algorithm>
+
+#include "core/loop_clock.hpp"
 #include <chrono>
 
 #include "upstream/pool/h2_forward.hpp"
@@ -34,7 +36,7 @@ asio::awaitable<TryResult> proxy_h2(ClusterState& st, cluster::Endpoint& ep, htt
   pool::H2Body body(ex, fo.chunk);
   pool::H2Cancel cancel;
   pool::Watchdog dog(ex.executor(), deadline, [&cancel] { cancel.fire(); });
-  const auto until = std::chrono::steady_clock::now() + deadline;
+  const auto until = core::LoopClock::steady() + deadline;
 
   const pool::H2Conn* avoid = nullptr;
   for (int attempt = 0; attempt < 2; ++attempt) {

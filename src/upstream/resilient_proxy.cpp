@@ -7,6 +7,8 @@
 // last-known-good store, the static fallback or with the last failure.
 // The whole route is bounded by its timeout (or a smaller grpc-timeout).
 #include <algorithm>
+
+#include "core/loop_clock.hpp"
 #include <chrono>
 
 #include "filter/local_reply.hpp"
@@ -82,7 +84,7 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
   RequestPlan plan;
   plan.action = &action;
   plan.matched_prefix = matched_prefix;
-  plan.deadline = Clock::now() + route_timeout;
+  plan.deadline = core::LoopClock::steady() + route_timeout;
   plan.retry = action.retry ? &*action.retry : nullptr;
   plan.per_try = plan.retry && plan.retry->per_try_timeout ? plan.retry->per_try_timeout
                                                            : action.per_try_timeout;

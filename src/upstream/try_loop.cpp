@@ -1,5 +1,6 @@
 #include "upstream/try_loop.hpp"
 
+#include "core/loop_clock.hpp"
 #include <algorithm>
 #include <chrono>
 
@@ -151,7 +152,7 @@ asio::awaitable<void> TryLoop::backoff() {
   st_.status->retries->inc();
   const auto delay = resilience::backoff_delay(
       {plan_.retry->backoff_base, plan_.retry->backoff_max}, attempt_ - 1, ups_.rng());
-  asio::steady_timer timer(ex_.executor(), std::min(Clock::now() + delay, plan_.deadline));
+  asio::steady_timer timer(ex_.executor(), std::min(core::LoopClock::steady() + delay, plan_.deadline));
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
@@ -162,7 +163,7 @@ asio::awaitable<TryLoopResult> TryLoop::run(const pool::UpstreamRequest& ureq, s
     return b.state() != resilience::BreakerState::open || b.retry_after().count() == 0;
   };
   for (;;) {
-    const auto now = Clock::now();
+    const auto now = core::LoopClock::steady();
     if (now >= plan_.deadline) {
       out.failure = make_failure(504, FailReason::timeout, "upstream timeout\n");
       co_return out;
@@ -206,12 +207,12 @@ asio::awaitable<TryLoopResult> TryLoop::run(const pool::UpstreamRequest& ureq, s
     aex_.capture(plan_.store ? resilience::LkgStore::max_item_bytes(*plan_.lkg) : 0);
 
     TryResult r;
-    const auto t0 = Clock::now();
+    const auto t0 = now;
     {
       EndpointActive active(*ep);
       r = co_await ups_.try_once(aex_, st_, *ep, ureq, try_timeout);
     }
-    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double secs = std::chrono::duration<double>(core::LoopClock::steady() - t0).count();
     const TryResult seen{r.kind, aex_.suppressed() ? aex_.suppressed_status() : r.status};
     feed_back(*ep, seen, secs);
     if (per_endpoint_breakers_)

@@ -3,6 +3,8 @@
 // metrics). Internal to upstream/; everything runs on the worker executor.
 #pragma once
 #include <map>
+
+#include "core/loop_clock.hpp"
 #include <memory>
 #include <random>
 #include <string>
@@ -42,7 +44,7 @@ struct ClusterMetrics {
 // its resilience state is private to `guards`.
 struct ClusterState {
   ClusterState(boost::asio::any_io_executor ex, const config::Cluster& cfg, std::uint64_t seed,
-               const core::Clock& clock = core::SteadyClock::instance());
+               const core::Clock& clock = core::LoopClock::instance());
   ~ClusterState();
   pool::H1Pool& pool_for(const std::string& endpoint_key);
   // The endpoint's HTTP/2 pool (protocols h2/h2c); `limits` size the

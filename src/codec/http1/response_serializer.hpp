@@ -4,6 +4,8 @@
 // Pure functions except DateCache (one per thread/connection).
 #pragma once
 #include <chrono>
+
+#include "core/loop_clock.hpp"
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -61,7 +63,7 @@ void serialize_last_chunk(const http::Headers& trailers, std::string& out);
 class DateCache {
  public:
   std::string_view get(std::chrono::system_clock::time_point now);
-  std::string_view get() { return get(std::chrono::system_clock::now()); }
+  std::string_view get() { return get(core::LoopClock::wall()); }
  private:
   std::int64_t second_ = -1;
   char buf_[32] = {};

@@ -32,6 +32,8 @@
 // synchronously from receive()/send() and must not destroy the session.
 #pragma once
 #include <array>
+
+#include "core/loop_clock.hpp"
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -131,7 +133,7 @@ enum class BodyState { more, ended, overflow, reset };
 class ServerSession {
  public:
   ServerSession(const Limits& limits, SessionEvents& events,
-                const core::Clock& clock = core::SteadyClock::instance());
+                const core::Clock& clock = core::LoopClock::instance());
   ~ServerSession();
   ServerSession(const ServerSession&) = delete;
   ServerSession& operator=(const ServerSession&) = delete;

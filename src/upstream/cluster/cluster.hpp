@@ -4,6 +4,8 @@
 // Used only on its worker's executor; stop() ends DNS refreshes.
 #pragma once
 #include <cstdint>
+
+#include "core/loop_clock.hpp"
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,7 +51,7 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
  public:
   // `clock` drives outlier ejection and latency decay (tests inject one).
   Cluster(boost::asio::any_io_executor ex, config::Cluster cfg, std::uint64_t seed,
-          const core::Clock& clock = core::SteadyClock::instance());
+          const core::Clock& clock = core::LoopClock::instance());
   // Starts resolving DNS names (immediately, then every dns_refresh).
   void start();
   // Stops DNS refreshes; endpoints keep their last addresses.

@@ -79,7 +79,7 @@ void H1Pool::put(std::unique_ptr<H1Conn> c) {
   H1Conn* raw = c.get();
   idle_.push_back(std::move(c));
   if (idle_gauge_) idle_gauge_->add();
-  raw->idle_timer.expires_after(idle_timeout_);
+  raw->idle_timer.expires_at(core::LoopClock::steady() + idle_timeout_);  // no clock read per put
   raw->idle_timer.async_wait([self = self_, raw](const boost::system::error_code& ec) {
     if (ec || !*self) return;  // taken, pool gone, or closed
     (*self)->erase(raw);

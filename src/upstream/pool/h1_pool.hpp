@@ -10,6 +10,8 @@
 // the owning worker's executor only.
 #pragma once
 #include <chrono>
+
+#include "core/loop_clock.hpp"
 #include <cstdint>
 #include <vector>
 #include <memory>
@@ -54,7 +56,7 @@ class H1Pool {
   // `overflow` counts connections closed by put() because the pool was full.
   H1Pool(std::uint32_t max_idle, std::chrono::milliseconds idle_timeout, obs::Gauge* idle_gauge,
          std::uint32_t hard_max = 1024, obs::Counter* overflow = nullptr,
-         const core::Clock& clock = core::SteadyClock::instance());
+         const core::Clock& clock = core::LoopClock::instance());
   ~H1Pool();
   H1Pool(const H1Pool&) = delete;
   H1Pool& operator=(const H1Pool&) = delete;
