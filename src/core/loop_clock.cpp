@@ -1,5 +1,7 @@
 #include "core/loop_clock.hpp"
 
+#include <boost/asio/detail/thread_context.hpp>
+
 #if defined(__linux__) && !defined(BOOST_ASIO_HAS_IO_URING) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
 #if defined(__has_feature)
@@ -42,9 +44,22 @@ bool enabled() noexcept {
 }
 }  // namespace loop_turn
 
+namespace {
+// Inside a handler of a running io_context (Asio's per-thread call stack)?
+// Code that runs after its thread's loop returned gets the real clock, and
+// such a read forgets the cached one (the next run's first handlers, before
+// its first wait, then read the clock afresh).
+inline bool in_loop(TurnCache& c) {
+  if (c.turns == 0) return false;
+  if (boost::asio::detail::thread_context::top_of_thread_call_stack()) return true;
+  c.steady_turn = c.wall_turn = 0;
+  return false;
+}
+}  // namespace
+
 Clock::time_point LoopClock::steady() noexcept {
   TurnCache& c = t_turn;
-  if (c.turns == 0) return std::chrono::steady_clock::now();
+  if (!in_loop(c)) return std::chrono::steady_clock::now();
   if (c.steady_turn != c.turns) {
     c.steady = std::chrono::steady_clock::now();
     c.steady_turn = c.turns;
@@ -54,7 +69,7 @@ Clock::time_point LoopClock::steady() noexcept {
 
 std::chrono::system_clock::time_point LoopClock::wall() noexcept {
   TurnCache& c = t_turn;
-  if (c.turns == 0) return std::chrono::system_clock::now();
+  if (!in_loop(c)) return std::chrono::system_clock::now();
   if (c.wall_turn != c.turns) {
     c.wall = std::chrono::system_clock::now();
     c.wall_turn = c.turns;

@@ -11,11 +11,14 @@
 // turn (microseconds; a turn that runs long, such as a burst of TLS
 // handshakes, moves deadlines set late in it earlier by as much).
 //
-// On a thread that never waited in epoll, and in builds where the wrapper
-// is off (sanitizers intercept epoll_wait themselves; the io_uring build
-// does not use it), now() is the steady clock. Code that runs after its
-// thread's io_context returned must not use it (its turn never ends):
-// the request path and the state machines it drives do.
+// Outside a handler of a running io_context (Asio's call stack says so: on
+// a thread before its loop runs or after it returned), on a thread that
+// never waited in epoll, and in builds where the wrapper is off
+// (sanitizers intercept epoll_wait themselves; the io_uring build does not
+// use it), now() is the steady clock. Left: an io_context run again on a
+// thread (tests do; strata runs each loop once) whose first handlers, before
+// its first wait, may see the last turn of the run before unless a read
+// outside the loop came in between.
 #pragma once
 #include <chrono>
 #include <cstdint>

@@ -47,13 +47,9 @@ inline bool is_token(std::string_view s) {
 
 using ::strata::http::trim_ows;
 
-// Splits one field line (without its CRLF) into name and trimmed value.
-// Rejects obs-fold (leading whitespace), a non-token or empty name (which
-// includes whitespace before ':'), bare CR and control bytes in the value.
-inline Error parse_field_line(std::string_view line, std::string_view& name,
-                              std::string_view& value) {
-  if (!line.empty() && is_ows(line.front())) return Error::obs_fold;
-  std::size_t colon = line.find(':');
+// The errors of a field line whose name is not a token followed by a colon.
+inline Error split_field_name_slow(std::string_view line, std::string_view& name) {
+  const std::size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) {
     for (char c : line)
       if (c == '\r') return Error::bare_cr;
@@ -63,6 +59,24 @@ inline Error parse_field_line(std::string_view line, std::string_view& name,
   for (char c : name) {
     if (!is_tchar(c)) return c == '\r' ? Error::bare_cr : Error::bad_header_name;
   }
+  return Error::none;
+}
+
+// Splits one field line (without its CRLF) into name and trimmed value.
+// Rejects obs-fold (leading whitespace), a non-token or empty name (which
+// includes whitespace before ':'), bare CR and control bytes in the value.
+inline Error parse_field_line(std::string_view line, std::string_view& name,
+                              std::string_view& value) {
+  if (!line.empty() && is_ows(line.front())) return Error::obs_fold;
+  // Fast path: the name's token characters up to the colon, one scan.
+  std::size_t i = 0;
+  while (i < line.size() && is_tchar(line[i])) ++i;
+  if (i != 0 && i < line.size() && line[i] == ':') {
+    name = line.substr(0, i);
+  } else if (Error e = split_field_name_slow(line, name); e != Error::none) {
+    return e;
+  }
+  const std::size_t colon = name.size();
   value = trim_ows(line.substr(colon + 1));
   if (const std::size_t bad = core::swar::first_non_field_char(value); bad != value.size())
     return value[bad] == '\r' ? Error::bare_cr : Error::bad_header_value;

@@ -60,6 +60,11 @@ TEST(LoopClock, OneReadingPerTurnOfTheLoop) {
     }
     // Still the steady clock's time base (deadlines mix the two).
     EXPECT_LE(std::chrono::abs(std::chrono::steady_clock::now() - in_second), 1s);
+    // After the loop returned the turn is over: real time again.
+    const auto a = LoopClock::steady();
+    std::this_thread::sleep_for(2ms);
+    EXPECT_GE(LoopClock::steady() - a, 2ms);
+    EXPECT_GE(a, in_second);
   });
   t.join();
 }

@@ -99,3 +99,42 @@ TEST(Headers, AppendCopiesVerbatimAndRemoveIfDropsInOnePass) {
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b.begin()->value, "1");
 }
+
+// A borrowed field points at the caller's bytes; a copy of the list owns
+// its own (the caller's buffer changing after the copy does not show).
+TEST(Headers, BorrowedFieldsAreViewsAndACopyOwnsItsBytes) {
+  std::string value = "borrowed-value";
+  strata::http::Headers h;
+  h.append_borrowed({"x-b", value});
+  std::string tmp = "kept";
+  h.append_borrowed({"x-k", h.keep(tmp)});
+  tmp = "changed";
+  EXPECT_EQ(h.begin()->value.data(), value.data());  // no copy
+  EXPECT_EQ(h.get("x-k"), "kept");                    // keep() copied it
+  const strata::http::Headers copy = h;
+  value.assign(value.size(), 'z');
+  EXPECT_EQ(h.get("x-b"), std::string(14, 'z'));
+  EXPECT_EQ(copy.get("x-b"), "borrowed-value");
+  EXPECT_EQ(copy.get("x-k"), "kept");
+  h.clear();
+  EXPECT_TRUE(h.empty());
+}
+
+TEST(Headers, IequalsEveryLengthAndCase) {
+  for (std::size_t n = 0; n < 40; ++n) {
+    std::string a, b;
+    for (std::size_t i = 0; i < n; ++i) {
+      a.push_back(char('a' + i % 26));
+      b.push_back(char(i % 2 ? 'A' + i % 26 : 'a' + i % 26));
+    }
+    EXPECT_TRUE(strata::http::iequals(a, b)) << n;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string c = b;
+      c[i] = '@';  // '@' is 'A' - 1: not a case of any letter
+      EXPECT_FALSE(strata::http::iequals(a, c)) << n << " " << i;
+      c[i] = char(a[i] ^ 0x20 ^ 0x80);
+      EXPECT_FALSE(strata::http::iequals(a, c)) << n << " " << i;
+    }
+    EXPECT_FALSE(strata::http::iequals(a, b + "x"));
+  }
+}
