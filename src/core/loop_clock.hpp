@@ -13,9 +13,9 @@
 //
 // Outside a handler of a running io_context (Asio's call stack says so: on
 // a thread before its loop runs or after it returned), on a thread that
-// never waited in epoll, and in builds where the wrapper is off
-// (sanitizers intercept epoll_wait themselves; the io_uring build does not
-// use it), now() is the steady clock. Left: an io_context run again on a
+// never waited in epoll, and in builds where the wrapper is off (TSan and
+// Clang builds, whose sanitizers need their own epoll_wait; the io_uring
+// build does not use it), now() is the steady clock. Left: an io_context run again on a
 // thread (tests do; strata runs each loop once) whose first handlers, before
 // its first wait, may see the last turn of the run before unless a read
 // outside the loop came in between.
