@@ -32,7 +32,7 @@ thread_local TurnCache t_turn;  // trivially destructible: usable at thread exit
 }  // namespace
 
 namespace loop_turn {
-std::uint64_t& turns() noexcept { return t_turn.turns; }
+std::uint64_t turns() noexcept { return t_turn.turns; }
 bool enabled() noexcept {
 #if defined(STRATA_LOOP_TURNS)
   return true;
@@ -53,26 +53,27 @@ inline bool in_loop(TurnCache& c) {
   c.steady_turn = c.wall_turn = 0;
   return false;
 }
+
+// The reading `value` holds for this turn, taken now when `at_turn` says it
+// is from an earlier one; the clock itself outside a loop.
+template <class SourceClock>
+typename SourceClock::time_point cached(typename SourceClock::time_point& value, std::uint64_t& at_turn) {
+  TurnCache& c = t_turn;
+  if (!in_loop(c)) return SourceClock::now();
+  if (at_turn != c.turns) {
+    value = SourceClock::now();
+    at_turn = c.turns;
+  }
+  return value;
+}
 }  // namespace
 
 Clock::time_point LoopClock::steady() noexcept {
-  TurnCache& c = t_turn;
-  if (!in_loop(c)) return std::chrono::steady_clock::now();
-  if (c.steady_turn != c.turns) {
-    c.steady = std::chrono::steady_clock::now();
-    c.steady_turn = c.turns;
-  }
-  return c.steady;
+  return cached<std::chrono::steady_clock>(t_turn.steady, t_turn.steady_turn);
 }
 
 std::chrono::system_clock::time_point LoopClock::wall() noexcept {
-  TurnCache& c = t_turn;
-  if (!in_loop(c)) return std::chrono::system_clock::now();
-  if (c.wall_turn != c.turns) {
-    c.wall = std::chrono::system_clock::now();
-    c.wall_turn = c.turns;
-  }
-  return c.wall;
+  return cached<std::chrono::system_clock>(t_turn.wall, t_turn.wall_turn);
 }
 
 }  // namespace strata::core

@@ -29,7 +29,7 @@ namespace strata::core {
 
 namespace loop_turn {
 // Turns of this thread's event loop so far (0: it never waited in epoll).
-std::uint64_t& turns() noexcept;
+std::uint64_t turns() noexcept;
 // True when this build counts turns (see above).
 bool enabled() noexcept;
 }  // namespace loop_turn

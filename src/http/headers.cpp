@@ -7,13 +7,9 @@
 
 namespace strata::http {
 
-namespace {
-inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
-}  // namespace
-
 std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = lower(c);
+  std::string out(s.size(), '\0');
+  core::swar::copy_lower(out.data(), s.data(), s.size());
   return out;
 }
 
