@@ -14,7 +14,9 @@
 //   writable(sid)           false once the stream cannot send any more
 //   submit_interim/response/data/trailers  queue response parts; false when
 //                           the stream cannot take them (closed, reset)
-//   buffered(sid)           response bytes the session still holds
+//   buffered(sid)           response bytes the transport has not taken yet
+//                           (h2: not written to the socket; h3: not put into
+//                           packets, bytes in flight excluded)
 //   reset(sid, code)        aborts the stream with a protocol error code
 //   release(sid)            the application is done with the stream
 // Thread: the connection's executor; calls never block.

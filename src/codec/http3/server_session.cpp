@@ -100,12 +100,14 @@ std::int64_t ServerSession::next_write(StreamId& sid, bool& fin, std::span<nghtt
 
 bool ServerSession::wrote(StreamId sid, std::size_t n) {
   if (failed_) return false;
+  if (auto* s = find(sid)) s->sent += n;
   int rv = nghttp3_conn_add_write_offset(c_, sid, n);
   return rv == 0 || fail(rv, -1);
 }
 
 bool ServerSession::acked(StreamId sid, std::uint64_t n) {
   if (failed_) return false;
+  if (auto* s = find(sid)) s->stream_acked += n;
   in_lib_ = true;
   int rv = nghttp3_conn_add_ack_offset(c_, sid, n);
   in_lib_ = false;
@@ -400,6 +402,17 @@ bool ServerSession::submit_trailers(StreamId sid, const http::Headers& t) {
 }
 
 std::size_t ServerSession::buffered(StreamId sid) const {
+  auto* s = find(sid);
+  if (!s) return 0;
+  // Body bytes not acknowledged, less those in flight. The in-flight count
+  // is stream-level, so it includes the few bytes of frame headers in
+  // flight: a slight undercount of what waits, never a growing one.
+  const std::uint64_t in_flight = s->sent - std::min(s->sent, s->stream_acked);
+  const std::size_t held = s->out.unacked();
+  return held - static_cast<std::size_t>(std::min<std::uint64_t>(held, in_flight));
+}
+
+std::size_t ServerSession::unacked(StreamId sid) const {
   auto* s = find(sid);
   return s ? s->out.unacked() : 0;
 }

@@ -15,7 +15,9 @@
 // Response bodies are copied once into a per-stream chunk buffer whose
 // chunks never move; nghttp3 gets pointers into it and the bytes are freed
 // when the peer acknowledges them (acked()). buffered() counts bytes not
-// yet acknowledged, so a handler waiting on it bounds memory per stream.
+// yet put into packets, so a handler waiting on it bounds the backlog per
+// stream; bytes in flight (bounded by the congestion window) are held on
+// top of it until acknowledged, as in TCP's send buffer (unacked()).
 //
 // Bad peer input (each reported through SessionEvents::on_error; the
 // driver counts them in strata_http3_errors_total{kind=...}):
@@ -206,8 +208,15 @@ class ServerSession {
   bool submit_data(StreamId sid, std::span<const char> data, bool end_stream);
   // Ends the response with a trailing HEADERS frame.
   bool submit_trailers(StreamId sid, const http::Headers& t);
-  // Response body bytes not yet acknowledged by the peer.
+  // Response body bytes waiting to be put into packets: the backlog the
+  // application's writer is held to (limits.stream_buffer). Bytes in
+  // flight are not counted; they stay in the buffer until acknowledged,
+  // as TCP's in-flight bytes stay in the kernel's send buffer, and the
+  // congestion window bounds them per connection.
   std::size_t buffered(StreamId sid) const;
+  // Response body bytes not yet acknowledged by the peer (the memory the
+  // stream holds).
+  std::size_t unacked(StreamId sid) const;
   // Aborts the stream both ways (RESET_STREAM + STOP_SENDING with `code`).
   void reset(StreamId sid, std::uint64_t code);
   // The application is done with `sid`; unread body is credited.

@@ -159,6 +159,10 @@ struct ServerSession::Stream {
   bool resp_eof = false;
   bool drop_body = false;
   bool trailers_sent = false;
+  // Stream-level bytes (frames included) QUIC has put into packets, and
+  // those the peer acknowledged: their difference is what is in flight.
+  std::uint64_t sent = 0;
+  std::uint64_t stream_acked = 0;
 
   void clear() {
     id = 0;
@@ -177,6 +181,7 @@ struct ServerSession::Stream {
     dispatched = released = ignored = head_req = false;
     out.clear();
     resp_started = resp_eof = drop_body = trailers_sent = false;
+    sent = stream_acked = 0;
   }
   std::size_t unread() const { return body.size() - body_off; }
 };

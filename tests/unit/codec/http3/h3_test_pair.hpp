@@ -151,6 +151,7 @@ class Pair {
 
   // Moves bytes both ways until quiet (bounded). False on a connection error.
   bool pump() {
+    std::size_t budget = max_write;
     for (int round = 0; round < 10000; ++round) {
       bool progress = false;
       // client -> server
@@ -175,7 +176,7 @@ class Pair {
         progress = true;
       }
       // server -> client
-      for (int i = 0; i < 1000; ++i) {
+      for (int i = 0; i < 1000 && budget > 0; ++i) {
         StreamId sid = -1;
         bool fin = false;
         nghttp3_vec vec[16];
@@ -183,6 +184,11 @@ class Pair {
         if (n < 0) return false;
         if (sid < 0) break;
         std::string data = join(vec, n);
+        if (data.size() > budget) {  // QUIC takes a prefix (flow control)
+          data.resize(budget);
+          fin = false;
+        }
+        budget -= std::min(budget, std::max<std::size_t>(data.size(), 1));
         if (nghttp3_conn_read_stream(client, sid, (const uint8_t*)data.data(), data.size(),
                                      fin) < 0)
           return false;
@@ -251,6 +257,7 @@ class Pair {
   nghttp3_conn* client = nullptr;
   bool ok = false;
   bool auto_ack = true;
+  std::size_t max_write = SIZE_MAX;  // stream bytes QUIC takes per pump() (all: no limit)
   std::map<StreamId, ClientStream> streams;
   std::map<StreamId, std::uint64_t> delivered;  // client -> server bytes per stream
   std::map<StreamId, std::uint64_t> unacked;    // server bytes not acked yet

@@ -274,7 +274,7 @@ TEST(Http3ServerSession, PeerResetWakesHandler) {
   EXPECT_EQ(p.server.live_streams(), 0u);
 }
 
-TEST(Http3ServerSession, BufferedDropsOnlyAfterAck) {
+TEST(Http3ServerSession, UnackedDropsOnlyAfterAckBufferedOnceWritten) {
   config::Limits limits;
   Pair p(limits);
   p.auto_ack = false;
@@ -287,23 +287,59 @@ TEST(Http3ServerSession, BufferedDropsOnlyAfterAck) {
   http::Response resp;
   ASSERT_TRUE(p.server.submit_response(0, resp, false));
   ASSERT_TRUE(p.server.submit_data(0, {body.data(), body.size()}, true));
-  EXPECT_EQ(p.server.buffered(0), 50000u);
+  EXPECT_EQ(p.server.buffered(0), 50000u);  // nothing in packets yet
+  EXPECT_EQ(p.server.unacked(0), 50000u);
   ASSERT_TRUE(p.pump());
   EXPECT_EQ(p.streams[0].resp_body, body);  // all written...
-  EXPECT_EQ(p.server.buffered(0), 50000u);  // ...none acked
+  EXPECT_EQ(p.server.buffered(0), 0u);      // ...so nothing waits for packets,
+  EXPECT_EQ(p.server.unacked(0), 50000u);   // ...but none is acked
   EXPECT_FALSE(p.closed.count(0));
   // The stream carries HEADERS + DATA frame headers too; ack a prefix.
   std::uint64_t total = p.unacked[0];
   ASSERT_GT(total, 50000u);
   int wakes = p.ev.wakes[0];
   ASSERT_TRUE(p.ack(0, 20000));
-  EXPECT_LT(p.server.buffered(0), 50000u);
-  EXPECT_GT(p.server.buffered(0), 0u);
+  EXPECT_LT(p.server.unacked(0), 50000u);
+  EXPECT_GT(p.server.unacked(0), 0u);
+  EXPECT_EQ(p.server.buffered(0), 0u);
   EXPECT_GT(p.ev.wakes[0], wakes);
   ASSERT_TRUE(p.ack(0, total - 20000));
-  EXPECT_EQ(p.server.buffered(0), 0u);
+  EXPECT_EQ(p.server.unacked(0), 0u);
   ASSERT_TRUE(p.pump());
   EXPECT_TRUE(p.closed.count(0));
+}
+
+TEST(Http3ServerSession, BufferedCountsWhatFlowControlHoldsBack) {
+  config::Limits limits;
+  Pair p(limits);
+  p.auto_ack = false;
+  p.max_write = 10000;  // QUIC takes at most this much stream data per pump
+  p.request(0, "GET", "/big");
+  ASSERT_TRUE(p.pump());
+  ASSERT_EQ(p.ev.requests.size(), 1u);
+  std::string body(50000, 'c');
+  ASSERT_TRUE(p.server.submit_response(0, http::Response{}, false));
+  ASSERT_TRUE(p.server.submit_data(0, {body.data(), body.size()}, true));
+  ASSERT_TRUE(p.pump());
+  // The control streams, HEADERS and the first ~10000 body bytes went
+  // out; the rest waits. Bytes in flight are not counted.
+  const std::size_t sent = p.unacked[0];
+  ASSERT_GT(sent, 9000u);
+  ASSERT_LE(sent, 10000u);
+  const std::size_t waiting = p.server.buffered(0);
+  EXPECT_EQ(waiting, 50000u - sent);
+  EXPECT_EQ(p.server.unacked(0), 50000u);
+  // Acks change what waits only by the frame headers they cover.
+  ASSERT_TRUE(p.ack(0, p.unacked[0]));
+  EXPECT_NEAR(double(p.server.buffered(0)), double(waiting), 64.0);
+  EXPECT_GE(p.server.buffered(0), waiting);
+  for (int i = 0; i < 10 && p.server.unacked(0) > 0; ++i) {
+    ASSERT_TRUE(p.pump());
+    ASSERT_TRUE(p.ack(0, p.unacked[0]));
+  }
+  EXPECT_EQ(p.server.buffered(0), 0u);
+  EXPECT_EQ(p.server.unacked(0), 0u);
+  EXPECT_EQ(p.streams[0].resp_body, body);
 }
 
 TEST(Http3ServerSession, FlowControlCreditOnlyAsBodyIsRead) {
@@ -437,9 +473,10 @@ TEST(Http3ServerSession, ChunkedResponseWithPartialAcks) {
   p.server.release(0);
   EXPECT_EQ(p.server.live_streams(), 1u);
   ASSERT_TRUE(p.pump());
-  EXPECT_GT(p.server.buffered(0), 0u);
-  ASSERT_TRUE(p.ack(0, p.unacked[0]));
+  EXPECT_GT(p.server.unacked(0), 0u);
   EXPECT_EQ(p.server.buffered(0), 0u);
+  ASSERT_TRUE(p.ack(0, p.unacked[0]));
+  EXPECT_EQ(p.server.unacked(0), 0u);
   ASSERT_TRUE(p.pump());
   EXPECT_EQ(p.streams[0].resp_body, expect);
   EXPECT_TRUE(p.streams[0].closed);
