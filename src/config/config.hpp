@@ -63,7 +63,7 @@ struct Quic {
   std::uint32_t max_streams_bidi = 100;      // concurrent request streams per connection
   std::uint64_t stream_window = 1024 * 1024; // initial receive window per stream
   std::uint64_t connection_window = 16 * 1024 * 1024;
-  std::string congestion = "cubic";          // cubic | bbr | bbr2 | reno
+  std::string congestion = "bbr2";           // bbr2 | cubic | bbr | reno (docs/config.md)
   std::string qlog_dir;                      // "" = no qlog
   bool early_data = true;                    // accept 0-RTT (safe methods unless the route opts in)
   Duration replay_window = 10s;              // 0-RTT replay guard memory

@@ -136,7 +136,7 @@ std::string hol_table(const HolResult& r) {
   s += "page: 50 x 16 KiB at once on one connection, handshake excluded; bulk: 1 MiB on one stream\n";
   if (!r.tcp_cc.empty())
     s += fmt::format("congestion control: TCP {} (the kernel's), QUIC {}\n", r.tcp_cc,
-                     r.quic_cc.empty() ? "cubic (strata's default; no match)" : r.quic_cc);
+                     r.quic_cc.empty() ? "bbr2 (strata's default; no match)" : r.quic_cc);
   s += r.verdict + "\nconfidence: " + r.confidence + "\n";
   return s;
 }

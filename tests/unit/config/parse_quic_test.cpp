@@ -27,7 +27,7 @@ TEST(ConfigQuic, DefaultsWithH3) {
   const auto& l = c->listeners.at(0);
   EXPECT_TRUE(l.has("h3"));
   EXPECT_EQ(l.quic.retry, "under-load");
-  EXPECT_EQ(l.quic.congestion, "cubic");
+  EXPECT_EQ(l.quic.congestion, "bbr2");
   EXPECT_TRUE(l.quic.early_data);
   EXPECT_EQ(l.quic.max_streams_bidi, 100u);
   EXPECT_EQ(l.quic.ipv4_prefix, 24u);

@@ -85,5 +85,5 @@ TEST(LabHol, QuicControllerMatchesTheKernelsTcpController) {
   EXPECT_EQ(j["tcp_congestion"], "bbr");
   EXPECT_EQ(j["quic_congestion"], "bbr");
   r.quic_cc.clear();
-  EXPECT_NE(hol_table(r).find("QUIC cubic (strata's default; no match)"), std::string::npos);
+  EXPECT_NE(hol_table(r).find("QUIC bbr2 (strata's default; no match)"), std::string::npos);
 }
