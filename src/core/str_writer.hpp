@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/swar.hpp"
+
 namespace strata::core {
 
 class StrWriter {
@@ -48,6 +50,23 @@ class StrWriter {
     lit(": ");
     put(value);
     lit("\r\n");
+  }
+  // field(), unless the name or value holds CR, LF or NUL: then nothing is
+  // written and false returned. One pass: the check runs on the words
+  // being copied.
+  bool field_if_clean(std::string_view name, std::string_view value) {
+    assert(std::size_t(end_ - p_) >= field_size(name.size(), value.size()));
+    char* const start = p_;
+    if (!swar::copy_no_line_breaks(p_, name.data(), name.size())) return false;
+    p_ += name.size();
+    lit(": ");
+    if (!swar::copy_no_line_breaks(p_, value.data(), value.size())) {
+      p_ = start;
+      return false;
+    }
+    p_ += value.size();
+    lit("\r\n");
+    return true;
   }
   // Bytes a field() of these sizes writes.
   static constexpr std::size_t field_size(std::size_t name, std::size_t value) {

@@ -122,6 +122,43 @@ inline bool no_line_breaks(std::string_view s) {
   });
 }
 
+// Copies n bytes from `src` to `dst` and tells whether they hold no CR, LF
+// or NUL: the check of no_line_breaks() made on the words being copied, so
+// a field that is copied anyway is not read twice. On false the bytes at
+// dst are unspecified (the caller drops what it wrote).
+inline bool copy_no_line_breaks(char* dst, const char* src, std::size_t n) {
+  const auto flagged = [](std::uint64_t w) {
+    return has_less(w, '\r' + 1) && (has_byte(w, '\r') || has_byte(w, '\n') || has_byte(w, 0));
+  };
+  if (n >= 8) {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const std::uint64_t w = load8(src + i);
+      if (flagged(w)) return false;
+      std::memcpy(dst + i, &w, 8);
+    }
+    if (i != n) {  // the last word again, overlapping: same bytes
+      const std::uint64_t w = load8(src + n - 8);
+      if (flagged(w)) return false;
+      std::memcpy(dst + n - 8, &w, 8);
+    }
+    return true;
+  }
+  if (n >= 4) {
+    const std::uint64_t w = load_short(src, n, 0);
+    if (flagged(w)) return false;
+    const auto a = std::uint32_t(w), b = std::uint32_t(w >> 32);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+    return true;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (src[i] == '\r' || src[i] == '\n' || src[i] == 0) return false;
+    dst[i] = src[i];
+  }
+  return true;
+}
+
 // Nonzero when some byte of `w` may be a control character other than
 // HTAB, or DEL: never misses one; HTAB and lanes above a flagged one can
 // give false alarms, which the caller settles byte by byte.

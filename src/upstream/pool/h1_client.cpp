@@ -84,8 +84,7 @@ void serialize_h1_head(const UpstreamRequest& req, std::string& out) {
   w.lit("\r\n");
   for (const auto& f : req.headers) {
     if (f.name == "host" || f.name == "content-length" || f.name == "transfer-encoding") continue;
-    if (f.name.empty() || !clean(f.name) || !clean(f.value)) continue;
-    w.field(f.name, f.value);
+    if (!f.name.empty()) w.field_if_clean(f.name, f.value);
   }
   if (upgrade) {
     w.lit("connection: upgrade\r\n");

@@ -36,5 +36,20 @@ TEST(StrWriter, NothingWrittenLeavesTheStringAsItWas) {
   EXPECT_EQ(out, "keep");
 }
 
+TEST(StrWriter, FieldIfCleanDropsAFieldWithALineBreakOrNul) {
+  std::string out;
+  {
+    StrWriter w(out, 200);
+    EXPECT_TRUE(w.field_if_clean("a", "1"));
+    EXPECT_FALSE(w.field_if_clean("x-evil", "v\r\nset-cookie: y"));   // in the value
+    EXPECT_FALSE(w.field_if_clean("x-bad\nname", "v"));               // in the name
+    EXPECT_FALSE(w.field_if_clean("x-nul", std::string_view("a\0b", 3)));
+    EXPECT_FALSE(w.field_if_clean("x-long-value", std::string(40, 'v') + "\r"));  // in the last word
+    EXPECT_TRUE(w.field_if_clean("b", ""));
+    EXPECT_TRUE(w.field_if_clean("user-agent", "curl/7.88.1 with a longer value"));
+  }
+  EXPECT_EQ(out, "a: 1\r\nb: \r\nuser-agent: curl/7.88.1 with a longer value\r\n");
+}
+
 }  // namespace
 }  // namespace strata::core

@@ -37,6 +37,14 @@ TEST(Swar, EveryByteAtEveryPositionMatchesTheByteWiseReference) {
           std::string low(len, '?');
           copy_lower(low.data(), s.data(), len);
           for (std::size_t i = 0; i < len; ++i) ASSERT_EQ(low[i], ref_lower(s[i])) << len << " " << i << " " << b;
+          std::string copy(len + 2, '?');
+          const bool clean = copy_no_line_breaks(copy.data() + 1, s.data(), len);
+          ASSERT_EQ(clean, ref_no_line_breaks(s)) << len << " " << pos << " " << b;
+          ASSERT_EQ(copy.front(), '?');  // nothing written outside [dst, dst + n)
+          ASSERT_EQ(copy.back(), '?');
+          if (clean) {
+            ASSERT_EQ(copy.substr(1, len), s) << len << " " << pos << " " << b;
+          }
         }
       }
     }
@@ -57,6 +65,12 @@ TEST(Swar, RandomStringsMatchTheByteWiseReference) {
     std::string low(len, '?');
     copy_lower(low.data(), s.data(), len);
     for (std::size_t i = 0; i < len; ++i) ASSERT_EQ(low[i], ref_lower(s[i]));
+    std::string copy(len, '?');
+    const bool clean = copy_no_line_breaks(copy.data(), s.data(), len);
+    ASSERT_EQ(clean, ref_no_line_breaks(s));
+    if (clean) {
+      ASSERT_EQ(copy, s);
+    }
   }
 }
 
