@@ -60,6 +60,11 @@ struct Quic {
   std::uint32_t retry_threshold = 256;       // handshakes in flight per worker before under-load Retry
   Duration handshake_timeout = 10s;
   Duration idle_timeout = 30s;
+  // While draining (SIGTERM, reload), a connection that went this many
+  // probe timeouts in a row without an ACK is closed: its client is gone
+  // (vanished without CONNECTION_CLOSE) and would hold the drain until
+  // idle_timeout. 0 = wait for idle_timeout.
+  std::uint32_t drain_probe_timeouts = 3;
   std::uint32_t max_streams_bidi = 100;      // concurrent request streams per connection
   std::uint64_t stream_window = 1024 * 1024; // initial receive window per stream
   std::uint64_t connection_window = 16 * 1024 * 1024;

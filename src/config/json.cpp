@@ -425,6 +425,7 @@ std::string to_json(const Config& c) {
                     {"retry_threshold", q.retry_threshold},
                     {"handshake_timeout", dur(q.handshake_timeout)},
                     {"idle_timeout", dur(q.idle_timeout)},
+                    {"drain_probe_timeouts", q.drain_probe_timeouts},
                     {"max_streams_bidi", q.max_streams_bidi},
                     {"stream_window", q.stream_window},
                     {"connection_window", q.connection_window},

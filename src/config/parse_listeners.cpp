@@ -109,7 +109,8 @@ std::vector<std::string> parse_protocols(const Doc& d, const Val& v, bool tls) {
 
 Quic parse_quic(const Doc& d, const Val& v) {
   MapReader m(d, v, "quic",
-              {"retry", "retry_threshold", "handshake_timeout", "idle_timeout", "max_streams_bidi",
+              {"retry", "retry_threshold", "handshake_timeout", "idle_timeout", "drain_probe_timeouts",
+               "max_streams_bidi",
                "stream_window", "connection_window", "congestion", "qlog_dir", "early_data",
                "replay_window", "replay_cache_entries", "token_lifetime", "retry_token_lifetime",
                "max_connections_per_source", "ipv4_prefix", "ipv6_prefix",
@@ -119,6 +120,7 @@ Quic parse_quic(const Doc& d, const Val& v) {
   opt_uint(m, "retry_threshold", q.retry_threshold, 1, 1'000'000);
   opt_duration(m, "handshake_timeout", q.handshake_timeout, Duration(100));
   opt_duration(m, "idle_timeout", q.idle_timeout, Duration(100));
+  opt_uint(m, "drain_probe_timeouts", q.drain_probe_timeouts, 0, 100);
   opt_uint(m, "max_streams_bidi", q.max_streams_bidi, 1, 100000);
   opt_size(m, "stream_window", q.stream_window, 1024, 1ull << 30);
   opt_size(m, "connection_window", q.connection_window, 1024, 1ull << 32);

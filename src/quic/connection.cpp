@@ -252,7 +252,23 @@ void Connection::on_timer() {
     return;
   }
   sample_stats();
+  if (drain_gave_up()) return;
   write();
+}
+
+bool Connection::drain_gave_up() {
+  if (!app_ || !app_->draining() || !settings_.quic) return false;
+  const std::uint32_t limit = settings_.quic->drain_probe_timeouts;
+  if (limit == 0) return false;
+  ngtcp2_conn_stat st{};
+  ngtcp2_conn_get_conn_stat(conn_, &st);
+  if (st.pto_count < limit) return false;
+  // The client stopped acknowledging: it left without a CONNECTION_CLOSE
+  // (or lost its path). Closed silently, as by the idle timeout (RFC 9000
+  // 10.1), instead of holding the drain until then.
+  Metrics::get().drain_unresponsive.inc();
+  finish();
+  return true;
 }
 
 void Connection::fail(int liberr) {

@@ -87,6 +87,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool flush_pending();
   void arm_timer();
   void on_timer();
+  // Draining and quic.drain_probe_timeouts probe timeouts in a row without
+  // an ACK: closes the connection (finish()) and returns true.
+  bool drain_gave_up();
   void fail(int liberr);
   void close_now(bool send_close, std::uint64_t app_code, bool use_app_code);
   void enter_closing();

@@ -28,6 +28,7 @@ struct Metrics {
   obs::Counter& errors = obs::counter("strata_quic_connection_errors_total", "QUIC connections closed by a protocol or internal error");
   obs::Counter& loss_events = obs::counter("strata_quic_loss_events_total", "Congestion events (packet loss detected) on QUIC connections");
   obs::Counter& pto = obs::counter("strata_quic_pto_total", "Probe timeouts (retransmissions without an ACK)");
+  obs::Counter& drain_unresponsive = obs::counter("strata_quic_drain_unresponsive_total", "Connections closed while draining after quic.drain_probe_timeouts probe timeouts without an ACK");
   obs::Gauge& connections = obs::gauge("strata_quic_connections", "Open QUIC connections");
   obs::Gauge& streams = obs::gauge("strata_quic_streams", "HTTP/3 request streams in progress");
   obs::Counter& requests = obs::counter("strata_http3_streams_total", "HTTP/3 request streams served");

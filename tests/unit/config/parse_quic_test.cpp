@@ -28,6 +28,7 @@ TEST(ConfigQuic, DefaultsWithH3) {
   EXPECT_TRUE(l.has("h3"));
   EXPECT_EQ(l.quic.retry, "under-load");
   EXPECT_EQ(l.quic.congestion, "bbr2");
+  EXPECT_EQ(l.quic.drain_probe_timeouts, 3u);
   EXPECT_TRUE(l.quic.early_data);
   EXPECT_EQ(l.quic.max_streams_bidi, 100u);
   EXPECT_EQ(l.quic.ipv4_prefix, 24u);
@@ -40,8 +41,9 @@ TEST(ConfigQuic, ValuesAreRead) {
   auto c = load_string(with_listener("[h1, h2, h3]",
                                      "    quic:\n"
                                      "      retry: always\n"
-                                     "      congestion: bbr2\n"
+                                     "      congestion: reno\n"
                                      "      idle_timeout: 5s\n"
+                                     "      drain_probe_timeouts: 5\n"
                                      "      max_streams_bidi: 7\n"
                                      "      stream_window: 64KiB\n"
                                      "      early_data: false\n"
@@ -53,8 +55,9 @@ TEST(ConfigQuic, ValuesAreRead) {
                        "t.yaml");
   const auto& q = c->listeners.at(0).quic;
   EXPECT_EQ(q.retry, "always");
-  EXPECT_EQ(q.congestion, "bbr2");
+  EXPECT_EQ(q.congestion, "reno");
   EXPECT_EQ(q.idle_timeout, Duration(5000));
+  EXPECT_EQ(q.drain_probe_timeouts, 5u);
   EXPECT_EQ(q.max_streams_bidi, 7u);
   EXPECT_EQ(q.stream_window, 64u * 1024);
   EXPECT_FALSE(q.early_data);
@@ -65,7 +68,8 @@ TEST(ConfigQuic, ValuesAreRead) {
   EXPECT_TRUE(c->route_tables.at("main").at(0).early_data);
   // The effective JSON loads back to the same settings.
   auto again = load_string(to_json(*c), "d.json");
-  EXPECT_EQ(again->listeners.at(0).quic.congestion, "bbr2");
+  EXPECT_EQ(again->listeners.at(0).quic.congestion, "reno");
+  EXPECT_EQ(again->listeners.at(0).quic.drain_probe_timeouts, 5u);
   EXPECT_EQ(again->listeners.at(0).quic.idle_timeout, Duration(5000));
   EXPECT_TRUE(again->route_tables.at("main").at(0).early_data);
 }
@@ -77,6 +81,8 @@ TEST(ConfigQuic, Errors) {
             "t.yaml:9:24: congestion: unknown value 'vegas' (expected one of: cubic, bbr, bbr2, reno)");
   EXPECT_EQ(error_of(with_listener("[h1, h2, h3]", "    quic: {ipv4_prefix: 40}\n")).substr(0, 12),
             "t.yaml:9:25:");
+  EXPECT_EQ(error_of(with_listener("[h1, h2, h3]", "    quic: {drain_probe_timeouts: 101}\n")).substr(0, 12),
+            "t.yaml:9:34:");
   EXPECT_NE(error_of(with_listener("[h1, h2, h3]", "    quic: {retri: always}\n")).find(
                 "unknown key 'retri' in quic"),
             std::string::npos);
