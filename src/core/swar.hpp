@@ -111,15 +111,14 @@ inline bool iequals_n(const char* a, const char* b, std::size_t n) {
 }
 
 // True when `s` holds no CR, LF or NUL: safe to write into an HTTP/1.1 head.
+// True when some byte of `w` is CR, LF or NUL. has_less(w, CR + 1), one
+// test for any byte <= CR, lets most words through with no more.
+inline bool has_line_break(std::uint64_t w) {
+  return has_less(w, '\r' + 1) && (has_byte(w, '\r') || has_byte(w, '\n') || has_byte(w, 0));
+}
+
 inline bool no_line_breaks(std::string_view s) {
-  // has_less(w, CR + 1) flags any byte <= CR (also HTAB and the other low
-  // controls); a flagged word is looked at byte by byte.
-  const char* p = s.data();
-  const std::size_t n = s.size();
-  return !any_word(p, n, [&](std::uint64_t w) {
-    if (!has_less(w, '\r' + 1)) return false;
-    return has_byte(w, '\r') || has_byte(w, '\n') || has_byte(w, 0);
-  });
+  return !any_word(s.data(), s.size(), has_line_break);
 }
 
 // Copies n bytes from `src` to `dst` and tells whether they hold no CR, LF
@@ -127,34 +126,21 @@ inline bool no_line_breaks(std::string_view s) {
 // a field that is copied anyway is not read twice. On false the bytes at
 // dst are unspecified (the caller drops what it wrote).
 inline bool copy_no_line_breaks(char* dst, const char* src, std::size_t n) {
-  const auto flagged = [](std::uint64_t w) {
-    return has_less(w, '\r' + 1) && (has_byte(w, '\r') || has_byte(w, '\n') || has_byte(w, 0));
-  };
-  if (n >= 8) {
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      const std::uint64_t w = load8(src + i);
-      if (flagged(w)) return false;
-      std::memcpy(dst + i, &w, 8);
-    }
-    if (i != n) {  // the last word again, overlapping: same bytes
-      const std::uint64_t w = load8(src + n - 8);
-      if (flagged(w)) return false;
-      std::memcpy(dst + n - 8, &w, 8);
-    }
+  if (n < 8) {
+    if (n != 0 && has_line_break(load_short(src, n, kPadLetters))) return false;
+    std::memcpy(dst, src, n);
     return true;
   }
-  if (n >= 4) {
-    const std::uint64_t w = load_short(src, n, 0);
-    if (flagged(w)) return false;
-    const auto a = std::uint32_t(w), b = std::uint32_t(w >> 32);
-    std::memcpy(dst, &a, 4);
-    std::memcpy(dst + n - 4, &b, 4);
-    return true;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const std::uint64_t w = load8(src + i);
+    if (has_line_break(w)) return false;
+    std::memcpy(dst + i, &w, 8);
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (src[i] == '\r' || src[i] == '\n' || src[i] == 0) return false;
-    dst[i] = src[i];
+  if (i != n) {  // the last word again, overlapping: same bytes
+    const std::uint64_t w = load8(src + n - 8);
+    if (has_line_break(w)) return false;
+    std::memcpy(dst + n - 8, &w, 8);
   }
   return true;
 }

@@ -260,9 +260,7 @@ bool Connection::drain_gave_up() {
   if (!app_ || !app_->draining() || !settings_.quic) return false;
   const std::uint32_t limit = settings_.quic->drain_probe_timeouts;
   if (limit == 0) return false;
-  ngtcp2_conn_stat st{};
-  ngtcp2_conn_get_conn_stat(conn_, &st);
-  if (st.pto_count < limit) return false;
+  if (last_pto_ < limit) return false;  // sample_stats() just read it
   // The client stopped acknowledging: it left without a CONNECTION_CLOSE
   // (or lost its path). Closed silently, as by the idle timeout (RFC 9000
   // 10.1), instead of holding the drain until then.
