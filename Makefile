@@ -3,7 +3,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_GEN := -G Ninja
 PYTEST    := /usr/bin/python3 -m pytest
 
-.PHONY: deps build build-asan build-tsan build-fuzz run test unit integration fuzz tsan clean package
+.PHONY: deps build build-pgo build-asan build-tsan build-fuzz run test unit integration fuzz tsan clean package
 
 deps:
 	./scripts/deps.sh
@@ -13,6 +13,11 @@ build/build.ninja:
 
 build: build/build.ninja
 	cmake --build build -j $(JOBS) --target strata
+
+# Profile-guided release build in build-pgo (instrument, train on loopback,
+# rebuild, check): what bench/run measures when it is there.
+build-pgo: deps
+	./scripts/pgo-build.sh
 
 build-asan/build.ninja:
 	cmake -S . -B build-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_WERROR=ON
