@@ -27,8 +27,7 @@ H1Pool::H1Pool(std::uint32_t max_idle, std::chrono::milliseconds idle_timeout,
       hard_max_(std::max(hard_max, max_idle)),
       overflow_(overflow),
       clock_(clock),
-      peak_since_(clock.now()),
-      self_(std::make_shared<H1Pool*>(this)) {}
+      peak_since_(clock.now()) {}
 
 std::shared_ptr<void> H1Pool::lease() {
   ++*live_;
@@ -47,17 +46,13 @@ std::uint32_t H1Pool::idle_cap() {
   return std::min(hard_max_, std::max(max_idle_, peak_));
 }
 
-H1Pool::~H1Pool() {
-  *self_ = nullptr;
-  close();
-}
+H1Pool::~H1Pool() { close(); }
 
 std::unique_ptr<H1Conn> H1Pool::take(bool probe) {
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
     if (idle_gauge_) idle_gauge_->sub();
-    c->idle_timer.cancel();
     if (c->buf.size() == 0 && c->transport->is_open() && (!probe || !looks_stale(*c->transport)))
       return c;
     c->transport->close();
@@ -76,30 +71,32 @@ void H1Pool::put(std::unique_ptr<H1Conn> c) {
     c->transport->close();
     return;
   }
-  H1Conn* raw = c.get();
+  c->idle_since = core::LoopClock::steady();  // the loop's time: no clock read per put
+  if (!deadlines_) deadlines_ = &io::Deadlines::of(c->transport->get_executor());
   idle_.push_back(std::move(c));
   if (idle_gauge_) idle_gauge_->add();
-  raw->idle_timer.expires_at(core::LoopClock::steady() + idle_timeout_);  // no clock read per put
-  raw->idle_timer.async_wait([self = self_, raw](const boost::system::error_code& ec) {
-    if (ec || !*self) return;  // taken, pool gone, or closed
-    (*self)->erase(raw);
-  });
+  // Armed for the oldest idle connection; while it is armed, a later one
+  // expires later. An earlier deadline left from connections taken since
+  // only makes sweep() look once too early.
+  if (!sweep_.armed()) deadlines_->arm(sweep_, idle_.front()->idle_since + idle_timeout_);
 }
 
-void H1Pool::erase(H1Conn* c) {
-  for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-    if (it->get() != c) continue;
-    (*it)->transport->close();
-    idle_.erase(it);
+void H1Pool::sweep() {
+  const auto now = core::LoopClock::steady();
+  std::size_t n = 0;
+  while (n < idle_.size() && now - idle_[n]->idle_since >= idle_timeout_) {
+    idle_[n]->transport->close();
     if (idle_gauge_) idle_gauge_->sub();
-    return;
+    ++n;
   }
+  idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(n));
+  if (!idle_.empty() && deadlines_) deadlines_->arm(sweep_, idle_.front()->idle_since + idle_timeout_);
 }
 
 void H1Pool::close() {
   closed_ = true;
+  io::Deadlines::cancel(sweep_);
   for (auto& c : idle_) {
-    c->idle_timer.cancel();
     c->transport->close();
     if (idle_gauge_) idle_gauge_->sub();
   }

@@ -6,8 +6,11 @@
 // from the current count once a window (idle_timeout, at least 1 s) has
 // passed since it was set; it never exceeds `hard_max`. Each idle
 // connection is closed after idle_timeout (or when the peer closes it,
-// detected on take()). LIFO so warm connections are reused first. Use on
-// the owning worker's executor only.
+// detected on take()). LIFO so warm connections are reused first, which
+// keeps the idle list in put order, oldest first: one deadline per pool
+// (io::Deadlines, for the oldest) closes what has been idle too long, so
+// put() and take() arm and cancel no timer. Use on the owning worker's
+// executor only.
 #pragma once
 #include <chrono>
 
@@ -16,11 +19,11 @@
 #include <vector>
 #include <memory>
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "core/clock.hpp"
 #include "http/message.hpp"
+#include "io/deadlines.hpp"
 #include "io/transport.hpp"
 
 namespace strata::obs {
@@ -32,11 +35,10 @@ namespace strata::upstream::pool {
 
 // One upstream HTTP/1.1 connection and the bytes read past the last response.
 struct H1Conn {
-  explicit H1Conn(std::unique_ptr<io::Transport> t)
-      : transport(std::move(t)), idle_timer(transport->get_executor()) {}
+  explicit H1Conn(std::unique_ptr<io::Transport> t) : transport(std::move(t)) {}
   std::unique_ptr<io::Transport> transport;
   boost::beast::flat_buffer buf;
-  boost::asio::steady_timer idle_timer;
+  std::chrono::steady_clock::time_point idle_since{};  // when put() took it back (loop time)
   std::uint64_t requests = 0;  // requests sent on this connection
   // The response head of the current request, reused so its header blocks
   // are allocated once per connection.
@@ -82,7 +84,19 @@ class H1Pool {
   std::uint32_t idle_cap();
 
  private:
-  void erase(H1Conn* c);
+  // Closes the connections idle for idle_timeout or longer (the oldest
+  // first) and arms the deadline for the next one.
+  void sweep();
+
+  class Sweep final : public io::Deadlines::Entry {
+   public:
+    explicit Sweep(H1Pool& p) : pool_(p) {}
+    ~Sweep() { io::Deadlines::cancel(*this); }
+
+   private:
+    void expire() override { pool_.sweep(); }
+    H1Pool& pool_;
+  };
 
   std::uint32_t max_idle_;
   std::chrono::milliseconds idle_timeout_;
@@ -96,7 +110,8 @@ class H1Pool {
   bool closed_ = false;
   // Oldest first; a vector (not a list) so put() allocates no node.
   std::vector<std::unique_ptr<H1Conn>> idle_;
-  std::shared_ptr<H1Pool*> self_;  // idle timers check it is still alive
+  io::Deadlines* deadlines_ = nullptr;  // the worker's, found at the first put()
+  Sweep sweep_{*this};
 };
 
 // True when a pooled TCP connection looks unusable: peer closed, socket

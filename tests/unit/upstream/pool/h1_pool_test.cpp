@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -96,6 +97,76 @@ TEST(H1Pool, CapNeverExceedsHardMax) {
   EXPECT_EQ(pool.idle(), 5u);
   EXPECT_EQ(overflow.value() - before, 3u);
   pool.close();
+}
+
+// True once the server side of a connection reads EOF (the pool closed it).
+bool closed_by_pool(boost::asio::ip::tcp::socket& peer) {
+  peer.non_blocking(true);
+  char c;
+  boost::system::error_code ec;
+  peer.read_some(boost::asio::buffer(&c, 1), ec);
+  return ec == boost::asio::error::eof;
+}
+
+// Runs `io` until `done()` or `limit` passes; the time it took.
+template <class F>
+std::chrono::steady_clock::duration run_until(boost::asio::io_context& io, F done,
+                                              std::chrono::milliseconds limit) {
+  const auto start = std::chrono::steady_clock::now();
+  while (!done() && std::chrono::steady_clock::now() - start < limit) {
+    if (io.stopped()) io.restart();  // it stops whenever it runs out of work
+    if (io.run_one_for(10ms) == 0) std::this_thread::sleep_for(1ms);
+  }
+  return std::chrono::steady_clock::now() - start;
+}
+
+// One deadline per pool closes idle connections after idle_timeout, oldest
+// first, and keeps the younger ones (no timer per connection).
+TEST(H1Pool, ClosesConnectionsIdleForIdleTimeoutOldestFirst) {
+  boost::asio::io_context io;
+  auto& idle = obs::gauge("test_h1pool_idle", "test", {{"case", "sweep"}});
+  const auto idle_before = idle.value();
+  H1Pool pool(8, 300ms, &idle, 64);
+  auto a = make_conn(io, pool);
+  auto b = make_conn(io, pool);
+  pool.put(std::move(a.conn));
+  run_until(io, [] { return false; }, 150ms);  // a is older than b by >= 150 ms
+  const auto b_put = std::chrono::steady_clock::now();
+  pool.put(std::move(b.conn));
+  EXPECT_EQ(pool.idle(), 2u);
+  EXPECT_EQ(idle.value() - idle_before, 2);
+  EXPECT_EQ(io::Deadlines::of(io.get_executor()).size(), 1u);  // one deadline for both
+  run_until(io, [&] { return pool.idle() < 2; }, 5000ms);
+  ASSERT_EQ(pool.idle(), 1u);
+  EXPECT_EQ(idle.value() - idle_before, 1);
+  io.poll();
+  EXPECT_TRUE(closed_by_pool(a.peer));
+  EXPECT_FALSE(closed_by_pool(b.peer));  // the younger one stays
+  run_until(io, [&] { return pool.idle() == 0; }, 5000ms);
+  EXPECT_EQ(pool.idle(), 0u);
+  EXPECT_GE(std::chrono::steady_clock::now() - b_put, 300ms);  // not before its own idle_timeout
+  EXPECT_TRUE(closed_by_pool(b.peer));
+  EXPECT_EQ(idle.value() - idle_before, 0);
+}
+
+// A connection taken before its idle_timeout is not closed by the sweep,
+// and one put back later gets its full idle_timeout again.
+TEST(H1Pool, TakenConnectionsEscapeTheSweep) {
+  boost::asio::io_context io;
+  H1Pool pool(8, 200ms, nullptr, 64);
+  auto a = make_conn(io, pool);
+  pool.put(std::move(a.conn));
+  run_until(io, [] { return false; }, 100ms);
+  auto c = pool.take(false);
+  ASSERT_NE(c, nullptr);
+  run_until(io, [] { return false; }, 150ms);  // past a's first deadline: the sweep finds nothing
+  EXPECT_FALSE(closed_by_pool(a.peer));
+  const auto put_again = std::chrono::steady_clock::now();
+  pool.put(std::move(c));
+  run_until(io, [&] { return pool.idle() == 0; }, 5000ms);
+  EXPECT_EQ(pool.idle(), 0u);
+  EXPECT_GE(std::chrono::steady_clock::now() - put_again, 200ms);
+  EXPECT_TRUE(closed_by_pool(a.peer));
 }
 
 }  // namespace
