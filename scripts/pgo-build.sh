@@ -10,7 +10,8 @@
 #      -fprofile-use -fprofile-partial-training: code the training did not
 #      run is optimized as in the plain release build, not for size);
 #   4. check the result: the same loads against the optimized binary, no
-#      failed request.
+#      failed request; then write build-pgo/pgo-checked (bench/run takes
+#      build-pgo/strata only with that mark, newer than the binary).
 # Same sources and flags as `make build` otherwise. Takes about two release
 # builds plus a minute; `make build-pgo` runs it. Traffic: 127.0.0.1 only.
 set -euo pipefail
@@ -19,7 +20,7 @@ ROOT=$PWD
 B=${PGO_DIR:-$ROOT/build-pgo}
 JOBS=${JOBS:-$(nproc)}
 SECS=${PGO_SECONDS:-3}
-for t in wrk h2load openssl; do
+for t in wrk h2load; do
   command -v $t >/dev/null || { echo "pgo-build: $t missing (scripts/deps.sh installs it)" >&2; exit 1; }
 done
 
@@ -32,13 +33,20 @@ configure() {
 WORK=$(mktemp -d /tmp/strata-pgo.XXXXXX)
 PIDS=()
 cleanup() {
+  local rc=$?
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  if [ "$rc" -ne 0 ]; then
+    for f in "$WORK"/*.log; do
+      if [ -s "$f" ]; then echo "--- $f (last lines)" >&2; tail -n 20 "$f" >&2; fi
+    done
+    echo "pgo-build: failed; $B/strata is not a checked profile-guided build" >&2
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 free_ports() {  # N free TCP (and UDP) ports on 127.0.0.1
-  python3 - "$1" <<'EOF'
+  python3 -c '
 import socket, sys
 out, keep = [], []
 while len(out) < int(sys.argv[1]):
@@ -49,51 +57,74 @@ while len(out) < int(sys.argv[1]):
     except OSError:
         t.close(); continue
     keep += [t, u]; out.append(p)
-print(" ".join(map(str, out)))
-EOF
+print(" ".join(map(str, out)))' "$1"
 }
 
 wait_port() {  # wait until 127.0.0.1:$1 accepts (10 s at most)
   for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+    if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then return 0; fi
     sleep 0.1
   done
-  echo "pgo-build: nothing listens on 127.0.0.1:$1" >&2; return 1
+  echo "pgo-build: nothing listens on 127.0.0.1:$1" >&2
+  return 1
 }
 
-# run_loads BIN: the training mix; fails when a client reports a failed request.
-run_loads() {
-  local bin=$1 origin=$2 h1=$3 tls=$4
-  : > "$WORK/serve.log"
-  "$bin" --log-level warn origin --listen 127.0.0.1:"$origin" --workers 1 > "$WORK/origin.log" 2>&1 &
-  local opid=$!; PIDS+=("$opid")
-  "$bin" --log-level warn serve -c "$WORK/strata.yaml" > "$WORK/serve.log" 2>&1 &
-  local spid=$!; PIDS+=("$spid")
-  wait_port "$origin"; wait_port "$h1"; wait_port "$tls"
+# check_wrk URL SECONDS CONNS: fails unless responses came and all were 2xx.
+check_wrk() {
   local out
-  out=$(wrk -t1 -c64 -d"${SECS}s" "http://127.0.0.1:$h1/bytes/100")
-  grep -q "Non-2xx\|Socket errors" <<<"$out" && { echo "$out" >&2; return 1; }
-  wrk -t1 -c16 -d1s "http://127.0.0.1:$h1/bytes/102400" | grep -q "Non-2xx\|Socket errors" && return 1
-  out=$(h2load -t1 -c16 -m16 -D "$SECS" "https://127.0.0.1:$tls/bytes/100")
-  grep -q " 0 failed, 0 errored" <<<"$out" || { echo "$out" >&2; return 1; }
-  out=$(h2load --h1 -t1 -c16 -D 1 "https://127.0.0.1:$tls/bytes/100")
-  grep -q " 0 failed, 0 errored" <<<"$out" || { echo "$out" >&2; return 1; }
-  out=$("$bin" load --h3 -c 4 -m 8 -D 1 --json "https://127.0.0.1:$tls/bytes/100")
-  python3 -c 'import json,sys; r=json.loads(sys.argv[1])["requests"]; sys.exit(0 if r["succeeded"] > 0 and r["failed"] == 0 else 1)' "$out" \
-    || { echo "$out" >&2; return 1; }
-  kill -TERM "$spid"; wait "$spid" || { echo "pgo-build: strata serve exited with $?" >&2; return 1; }
-  kill -TERM "$opid"; wait "$opid" || true
-  PIDS=()
+  if ! out=$(wrk -t1 -c"$3" -d"$2s" "$1" 2>&1); then
+    echo "pgo-build: wrk $1 failed: $out" >&2
+    return 1
+  fi
+  if grep -q "Non-2xx\|Socket errors" <<<"$out" || ! grep -Eq "^ *[1-9][0-9]* requests in" <<<"$out"; then
+    echo "pgo-build: wrk $1:" >&2
+    echo "$out" >&2
+    return 1
+  fi
 }
 
-read -r ORIGIN H1 TLS < <(free_ports 3)
-cat > "$WORK/strata.yaml" <<EOF
+# check_h2load ARGS...: fails unless requests succeeded and none failed or errored.
+check_h2load() {
+  local out
+  if ! out=$(h2load "$@" 2>&1); then
+    echo "pgo-build: h2load $* failed: $out" >&2
+    return 1
+  fi
+  if ! grep -Eq "^requests: [0-9]+ total, [0-9]+ started, [0-9]+ done, [1-9][0-9]* succeeded, 0 failed, 0 errored" <<<"$out"; then
+    echo "pgo-build: h2load $*:" >&2
+    echo "$out" >&2
+    return 1
+  fi
+}
+
+# check_h3 BIN URL: strata's own load generator over HTTP/3, same rule.
+check_h3() {
+  local out
+  if ! out=$("$1" load --h3 -c 4 -m 8 -D 1 --json "$2" 2>&1); then
+    echo "pgo-build: strata load --h3 failed: $out" >&2
+    return 1
+  fi
+  if ! python3 -c 'import json, sys
+r = json.loads(sys.argv[1])["requests"]
+sys.exit(0 if r["succeeded"] > 0 and r["failed"] == 0 else 1)' "$out"; then
+    echo "pgo-build: strata load --h3: $out" >&2
+    return 1
+  fi
+}
+
+# run_loads BIN: origin and proxy on fresh loopback ports, the training mix
+# through the proxy; fails when a client reports a failed request or the
+# proxy does not exit cleanly on SIGTERM.
+run_loads() {
+  local bin=$1 origin h1 tls
+  read -r origin h1 tls < <(free_ports 3)
+  cat > "$WORK/strata.yaml" <<EOF
 workers: 1
 state_dir: $WORK/state
 listeners:
-  - {name: h1, address: "127.0.0.1:$H1", routes: main}
+  - {name: h1, address: "127.0.0.1:$h1", routes: main}
   - name: tls
-    address: "127.0.0.1:$TLS"
+    address: "127.0.0.1:$tls"
     routes: main
     protocols: [h1, h2, h3]
     tls: {self_signed: true}
@@ -103,18 +134,52 @@ route_tables:
       proxy: {cluster: origin}
 clusters:
   origin:
-    endpoints: ["127.0.0.1:$ORIGIN"]
+    endpoints: ["127.0.0.1:$origin"]
 EOF
+  echo "pgo-build: loads through 127.0.0.1 ports $origin (origin), $h1 (h1), $tls (TLS, QUIC)"
+  "$bin" --log-level warn origin --listen 127.0.0.1:"$origin" --workers 1 > "$WORK/origin.log" 2>&1 &
+  local opid=$!
+  PIDS+=("$opid")
+  "$bin" --log-level warn serve -c "$WORK/strata.yaml" > "$WORK/serve.log" 2>&1 &
+  local spid=$!
+  PIDS+=("$spid")
+  wait_port "$origin"
+  wait_port "$h1"
+  wait_port "$tls"
+  # Ours answered, not something else that took a port meanwhile.
+  kill -0 "$opid"
+  kill -0 "$spid"
+  check_wrk "http://127.0.0.1:$h1/bytes/100" "$SECS" 64
+  check_wrk "http://127.0.0.1:$h1/bytes/102400" 1 16
+  check_h2load -t1 -c16 -m16 -D "$SECS" "https://127.0.0.1:$tls/bytes/100"
+  check_h2load --h1 -t1 -c16 -D 1 "https://127.0.0.1:$tls/bytes/100"
+  check_h3 "$bin" "https://127.0.0.1:$tls/bytes/100"
+  kill -TERM "$spid"
+  local rc=0
+  wait "$spid" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo "pgo-build: strata serve exited with $rc on SIGTERM" >&2
+    return 1
+  fi
+  kill -TERM "$opid"
+  wait "$opid" || true
+  PIDS=()
+}
 
+rm -f "$B/pgo-checked"
 echo "pgo-build: 1/4 instrumented build in $B"
 configure generate
 find "$B" -name '*.gcda' -delete
-echo "pgo-build: 2/4 training (127.0.0.1 ports $ORIGIN $H1 $TLS)"
-run_loads "$B/strata" "$ORIGIN" "$H1" "$TLS"
+echo "pgo-build: 2/4 training"
+run_loads "$B/strata"
 n=$(find "$B" -name '*.gcda' | wc -l)
-[ "$n" -gt 0 ] || { echo "pgo-build: the training wrote no profile" >&2; exit 1; }
+if [ "$n" -eq 0 ]; then
+  echo "pgo-build: the training wrote no profile" >&2
+  exit 1
+fi
 echo "pgo-build: 3/4 optimized build ($n profiles)"
 configure use
 echo "pgo-build: 4/4 check: the same loads against $B/strata"
-run_loads "$B/strata" "$ORIGIN" "$H1" "$TLS"
+run_loads "$B/strata"
+git -C "$ROOT" rev-parse HEAD > "$B/pgo-checked" 2>/dev/null || date > "$B/pgo-checked"
 echo "pgo-build: done: $B/strata"

@@ -27,7 +27,8 @@ H1Pool::H1Pool(std::uint32_t max_idle, std::chrono::milliseconds idle_timeout,
       hard_max_(std::max(hard_max, max_idle)),
       overflow_(overflow),
       clock_(clock),
-      peak_since_(clock.now()) {}
+      peak_since_(clock.now()),
+      self_(std::make_shared<H1Pool*>(this)) {}
 
 std::shared_ptr<void> H1Pool::lease() {
   ++*live_;
@@ -46,7 +47,10 @@ std::uint32_t H1Pool::idle_cap() {
   return std::min(hard_max_, std::max(max_idle_, peak_));
 }
 
-H1Pool::~H1Pool() { close(); }
+H1Pool::~H1Pool() {
+  *self_ = nullptr;
+  close();
+}
 
 std::unique_ptr<H1Conn> H1Pool::take(bool probe) {
   while (!idle_.empty()) {
@@ -72,16 +76,27 @@ void H1Pool::put(std::unique_ptr<H1Conn> c) {
     return;
   }
   c->idle_since = core::LoopClock::steady();  // the loop's time: no clock read per put
-  if (!deadlines_) deadlines_ = &io::Deadlines::of(c->transport->get_executor());
+  H1Conn* raw = c.get();
   idle_.push_back(std::move(c));
   if (idle_gauge_) idle_gauge_->add();
-  // Armed for the oldest idle connection; while it is armed, a later one
-  // expires later. An earlier deadline left from connections taken since
-  // only makes sweep() look once too early.
-  if (!sweep_.armed()) deadlines_->arm(sweep_, idle_.front()->idle_since + idle_timeout_);
+  // Set for the oldest idle connection; while it is set, a later one
+  // expires later. An earlier time left from connections taken since only
+  // makes sweep() look once too early.
+  if (!sweep_armed_) arm_sweep(raw->transport->get_executor());
+}
+
+void H1Pool::arm_sweep(const boost::asio::any_io_executor& ex) {
+  if (!sweep_timer_) sweep_timer_ = std::make_unique<boost::asio::steady_timer>(ex);
+  sweep_armed_ = true;
+  sweep_timer_->expires_at(idle_.front()->idle_since + idle_timeout_);
+  sweep_timer_->async_wait([self = self_](const boost::system::error_code& ec) {
+    if (ec || !*self) return;  // cancelled: the pool closed or went away
+    (*self)->sweep();
+  });
 }
 
 void H1Pool::sweep() {
+  sweep_armed_ = false;
   const auto now = core::LoopClock::steady();
   std::size_t n = 0;
   while (n < idle_.size() && now - idle_[n]->idle_since >= idle_timeout_) {
@@ -90,12 +105,13 @@ void H1Pool::sweep() {
     ++n;
   }
   idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(n));
-  if (!idle_.empty() && deadlines_) deadlines_->arm(sweep_, idle_.front()->idle_since + idle_timeout_);
+  if (!idle_.empty()) arm_sweep(sweep_timer_->get_executor());
 }
 
 void H1Pool::close() {
   closed_ = true;
-  io::Deadlines::cancel(sweep_);
+  if (sweep_timer_) sweep_timer_->cancel();
+  sweep_armed_ = false;
   for (auto& c : idle_) {
     c->transport->close();
     if (idle_gauge_) idle_gauge_->sub();

@@ -7,10 +7,13 @@
 // passed since it was set; it never exceeds `hard_max`. Each idle
 // connection is closed after idle_timeout (or when the peer closes it,
 // detected on take()). LIFO so warm connections are reused first, which
-// keeps the idle list in put order, oldest first: one deadline per pool
-// (io::Deadlines, for the oldest) closes what has been idle too long, so
-// put() and take() arm and cancel no timer. Use on the owning worker's
-// executor only.
+// keeps the idle list in put order, oldest first: one timer per pool, set
+// for the oldest, closes what has been idle too long and is set again for
+// the next, so put() and take() arm and cancel no timer (a busy pool sets
+// it about once per idle_timeout). Its own Asio timer, not an entry in the
+// worker's io::Deadlines list: that list is kept sorted by walking back
+// from its latest entry, and pools' long deadlines there would sit behind
+// every short per-try one. Use on the owning worker's executor only.
 #pragma once
 #include <chrono>
 
@@ -19,11 +22,11 @@
 #include <vector>
 #include <memory>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "core/clock.hpp"
 #include "http/message.hpp"
-#include "io/deadlines.hpp"
 #include "io/transport.hpp"
 
 namespace strata::obs {
@@ -85,18 +88,9 @@ class H1Pool {
 
  private:
   // Closes the connections idle for idle_timeout or longer (the oldest
-  // first) and arms the deadline for the next one.
+  // first) and sets the timer for the next one.
   void sweep();
-
-  class Sweep final : public io::Deadlines::Entry {
-   public:
-    explicit Sweep(H1Pool& p) : pool_(p) {}
-    ~Sweep() { io::Deadlines::cancel(*this); }
-
-   private:
-    void expire() override { pool_.sweep(); }
-    H1Pool& pool_;
-  };
+  void arm_sweep(const boost::asio::any_io_executor& ex);
 
   std::uint32_t max_idle_;
   std::chrono::milliseconds idle_timeout_;
@@ -110,8 +104,11 @@ class H1Pool {
   bool closed_ = false;
   // Oldest first; a vector (not a list) so put() allocates no node.
   std::vector<std::unique_ptr<H1Conn>> idle_;
-  io::Deadlines* deadlines_ = nullptr;  // the worker's, found at the first put()
-  Sweep sweep_{*this};
+  // Created at the first put() (the pool has no executor before); set
+  // while sweep_armed_.
+  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
+  bool sweep_armed_ = false;
+  std::shared_ptr<H1Pool*> self_;  // the timer's handler checks the pool is still there
 };
 
 // True when a pooled TCP connection looks unusable: peer closed, socket

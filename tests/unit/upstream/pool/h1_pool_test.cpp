@@ -99,15 +99,6 @@ TEST(H1Pool, CapNeverExceedsHardMax) {
   pool.close();
 }
 
-// True once the server side of a connection reads EOF (the pool closed it).
-bool closed_by_pool(boost::asio::ip::tcp::socket& peer) {
-  peer.non_blocking(true);
-  char c;
-  boost::system::error_code ec;
-  peer.read_some(boost::asio::buffer(&c, 1), ec);
-  return ec == boost::asio::error::eof;
-}
-
 // Runs `io` until `done()` or `limit` passes; the time it took.
 template <class F>
 std::chrono::steady_clock::duration run_until(boost::asio::io_context& io, F done,
@@ -120,53 +111,83 @@ std::chrono::steady_clock::duration run_until(boost::asio::io_context& io, F don
   return std::chrono::steady_clock::now() - start;
 }
 
-// One deadline per pool closes idle connections after idle_timeout, oldest
-// first, and keeps the younger ones (no timer per connection).
+// True once the server side of a connection reads EOF (the pool closed
+// it), waiting up to `limit` for it.
+bool closed_by_pool(boost::asio::io_context& io, boost::asio::ip::tcp::socket& peer,
+                    std::chrono::milliseconds limit = 1000ms) {
+  peer.non_blocking(true);
+  bool eof = false;
+  run_until(io, [&] {
+    char c;
+    boost::system::error_code ec;
+    peer.read_some(boost::asio::buffer(&c, 1), ec);
+    eof = ec == boost::asio::error::eof;
+    return eof;
+  }, limit);
+  return eof;
+}
+
+// The pool closes idle connections after idle_timeout, oldest first, and
+// keeps the younger ones. Margins of 0.5 s for a slow (sanitizer, loaded)
+// machine: a sweep up to that late still tells the two apart.
 TEST(H1Pool, ClosesConnectionsIdleForIdleTimeoutOldestFirst) {
   boost::asio::io_context io;
   auto& idle = obs::gauge("test_h1pool_idle", "test", {{"case", "sweep"}});
   const auto idle_before = idle.value();
-  H1Pool pool(8, 300ms, &idle, 64);
+  H1Pool pool(8, 1000ms, &idle, 64);
   auto a = make_conn(io, pool);
   auto b = make_conn(io, pool);
   pool.put(std::move(a.conn));
-  run_until(io, [] { return false; }, 150ms);  // a is older than b by >= 150 ms
+  const auto gap = run_until(io, [] { return false; }, 500ms);  // a is older than b by >= 0.5 s
+  if (gap >= 1000ms) GTEST_SKIP() << "the machine stalled past a's idle_timeout";
   const auto b_put = std::chrono::steady_clock::now();
   pool.put(std::move(b.conn));
   EXPECT_EQ(pool.idle(), 2u);
   EXPECT_EQ(idle.value() - idle_before, 2);
-  EXPECT_EQ(io::Deadlines::of(io.get_executor()).size(), 1u);  // one deadline for both
-  run_until(io, [&] { return pool.idle() < 2; }, 5000ms);
+  run_until(io, [&] { return pool.idle() < 2; }, 10000ms);
   ASSERT_EQ(pool.idle(), 1u);
   EXPECT_EQ(idle.value() - idle_before, 1);
-  io.poll();
-  EXPECT_TRUE(closed_by_pool(a.peer));
-  EXPECT_FALSE(closed_by_pool(b.peer));  // the younger one stays
-  run_until(io, [&] { return pool.idle() == 0; }, 5000ms);
+  EXPECT_TRUE(closed_by_pool(io, a.peer));
+  EXPECT_FALSE(closed_by_pool(io, b.peer, 0ms));  // the younger one stays
+  run_until(io, [&] { return pool.idle() == 0; }, 10000ms);
   EXPECT_EQ(pool.idle(), 0u);
-  EXPECT_GE(std::chrono::steady_clock::now() - b_put, 300ms);  // not before its own idle_timeout
-  EXPECT_TRUE(closed_by_pool(b.peer));
+  EXPECT_GE(std::chrono::steady_clock::now() - b_put, 1000ms);  // not before its own idle_timeout
+  EXPECT_TRUE(closed_by_pool(io, b.peer));
   EXPECT_EQ(idle.value() - idle_before, 0);
 }
 
-// A connection taken before its idle_timeout is not closed by the sweep,
-// and one put back later gets its full idle_timeout again.
+// A connection taken before its idle_timeout is not closed by the sweep
+// set for it, and one put back later gets its full idle_timeout again.
 TEST(H1Pool, TakenConnectionsEscapeTheSweep) {
   boost::asio::io_context io;
-  H1Pool pool(8, 200ms, nullptr, 64);
+  H1Pool pool(8, 600ms, nullptr, 64);
   auto a = make_conn(io, pool);
   pool.put(std::move(a.conn));
-  run_until(io, [] { return false; }, 100ms);
+  const auto held = run_until(io, [] { return false; }, 200ms);
+  if (held >= 600ms) GTEST_SKIP() << "the machine stalled past the idle_timeout";
   auto c = pool.take(false);
   ASSERT_NE(c, nullptr);
-  run_until(io, [] { return false; }, 150ms);  // past a's first deadline: the sweep finds nothing
-  EXPECT_FALSE(closed_by_pool(a.peer));
+  run_until(io, [] { return false; }, 600ms);  // past a's first time: the sweep finds nothing
+  EXPECT_FALSE(closed_by_pool(io, a.peer, 0ms));
   const auto put_again = std::chrono::steady_clock::now();
   pool.put(std::move(c));
-  run_until(io, [&] { return pool.idle() == 0; }, 5000ms);
+  run_until(io, [&] { return pool.idle() == 0; }, 10000ms);
   EXPECT_EQ(pool.idle(), 0u);
-  EXPECT_GE(std::chrono::steady_clock::now() - put_again, 200ms);
-  EXPECT_TRUE(closed_by_pool(a.peer));
+  EXPECT_GE(std::chrono::steady_clock::now() - put_again, 600ms);
+  EXPECT_TRUE(closed_by_pool(io, a.peer));
+}
+
+// Closing the pool stops its timer: the context runs out of work at once.
+TEST(H1Pool, CloseCancelsTheSweep) {
+  boost::asio::io_context io;
+  H1Pool pool(8, 60s, nullptr, 64);
+  auto a = make_conn(io, pool);
+  pool.put(std::move(a.conn));
+  pool.close();
+  const auto start = std::chrono::steady_clock::now();
+  io.run_for(5s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_TRUE(closed_by_pool(io, a.peer));
 }
 
 }  // namespace
