@@ -82,11 +82,12 @@ void H1Pool::put(std::unique_ptr<H1Conn> c) {
   // Set for the oldest idle connection; while it is set, a later one
   // expires later. An earlier time left from connections taken since only
   // makes sweep() look once too early.
-  if (!sweep_armed_) arm_sweep(raw->transport->get_executor());
+  if (sweep_armed_) return;
+  if (!sweep_timer_) sweep_timer_ = std::make_unique<boost::asio::steady_timer>(raw->transport->get_executor());
+  arm_sweep();
 }
 
-void H1Pool::arm_sweep(const boost::asio::any_io_executor& ex) {
-  if (!sweep_timer_) sweep_timer_ = std::make_unique<boost::asio::steady_timer>(ex);
+void H1Pool::arm_sweep() {
   sweep_armed_ = true;
   sweep_timer_->expires_at(idle_.front()->idle_since + idle_timeout_);
   sweep_timer_->async_wait([self = self_](const boost::system::error_code& ec) {
@@ -105,7 +106,7 @@ void H1Pool::sweep() {
     ++n;
   }
   idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(n));
-  if (!idle_.empty()) arm_sweep(sweep_timer_->get_executor());
+  if (!idle_.empty()) arm_sweep();
 }
 
 void H1Pool::close() {

@@ -90,7 +90,8 @@ class H1Pool {
   // Closes the connections idle for idle_timeout or longer (the oldest
   // first) and sets the timer for the next one.
   void sweep();
-  void arm_sweep(const boost::asio::any_io_executor& ex);
+  // Sets sweep_timer_ (made by put()) for the oldest idle connection.
+  void arm_sweep();
 
   std::uint32_t max_idle_;
   std::chrono::milliseconds idle_timeout_;
