@@ -18,15 +18,6 @@ obs::Counter& handler_errors(http::Protocol p) {
   }
 }
 
-boost::asio::awaitable<bool> invoke_handler(http::Handler& handler, http::Exchange& ex) {
-  try {
-    co_await handler.handle(ex);
-  } catch (const std::exception&) {
-    co_return true;
-  }
-  co_return false;
-}
-
 HandlerEnd settle(const http::Exchange& ex, http::Protocol p, bool threw, bool body_error,
                   bool alive) {
   HandlerEnd end = HandlerEnd::complete;

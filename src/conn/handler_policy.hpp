@@ -30,8 +30,6 @@ enum class HandlerEnd : std::uint8_t {
 // strata_http3_handler_errors_total (by ex.request().protocol).
 obs::Counter& handler_errors(http::Protocol p);
 
-// Runs handler.handle(ex); true when it threw (std::exception).
-boost::asio::awaitable<bool> invoke_handler(http::Handler& handler, http::Exchange& ex);
 
 // Decides (and counts) how to end `ex` after its handler. `body_error`: a
 // request body error was reported to the handler (413/400 answer).

@@ -362,7 +362,12 @@ asio::awaitable<void> Http1Connection::serve_loop() {
       co_await send_simple(503, true);
       break;
     }
-    bool threw = co_await invoke_handler(*handler, *this);
+    bool threw = false;  // in this frame: no coroutine of its own per request
+    try {
+      co_await handler->handle(*this);
+    } catch (const std::exception&) {
+      threw = true;
+    }
     if (handed_off_) break;
     auto end = settle(*this, http::Protocol::http11, threw, body_error_status_ != 0, !broken_);
     if (broken_) break;

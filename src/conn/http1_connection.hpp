@@ -81,6 +81,15 @@ class Http1Connection final : public Connection, public http::Exchange, public P
   boost::asio::awaitable<http::error_code> send_body(std::span<const char> data,
                                                      bool end_stream) override;
   boost::asio::awaitable<http::error_code> send_trailers(const http::Headers& t) override;
+  // The synchronous protocol: the head is serialized into the write buffer
+  // (it leaves with the first body bytes); a body or an end goes straight
+  // into the socket, and only what the socket does not take waits in
+  // finish_send() (under the write deadline). send_head/send_body are these
+  // plus that wait.
+  bool sends_now() const override { return true; }
+  bool send_head_now(http::Response& r, bool end_stream, http::error_code& ec) override;
+  bool send_body_now(std::span<const char> data, bool end_stream, http::error_code& ec) override;
+  boost::asio::awaitable<http::error_code> finish_send() override;
   bool head_sent() const override { return head_sent_; }
   bool finished() const override { return finished_; }
   void reset() override;

@@ -178,9 +178,16 @@ asio::awaitable<http::error_code> Http1Connection::send_interim(const http::Resp
   co_return co_await flush();
 }
 
-asio::awaitable<http::error_code> Http1Connection::send_head(http::Response& r, bool end_stream) {
-  if (head_sent_ || r.status < 200) co_return errc::make_error_code(errc::invalid_argument);
-  if (broken_) co_return errc::make_error_code(errc::connection_reset);
+bool Http1Connection::send_head_now(http::Response& r, bool end_stream, http::error_code& ec) {
+  ec = {};
+  if (head_sent_ || r.status < 200) {
+    ec = errc::make_error_code(errc::invalid_argument);
+    return true;
+  }
+  if (broken_) {
+    ec = errc::make_error_code(errc::connection_reset);
+    return true;
+  }
   auto f = codec::http1::plan_framing(r, is_head_, w_->req.protocol, end_stream);
   if (!facts_.keep_alive || draining_ || ctx_.draining() || f.close_delimited ||
       body_error_status_ || has_close_token(r.headers))
@@ -200,18 +207,23 @@ asio::awaitable<http::error_code> Http1Connection::send_head(http::Response& r, 
   resp_chunked_ = f.chunked;
   resp_has_length_ = f.content_length.has_value() && !f.no_body;
   resp_remaining_ = resp_has_length_ ? *f.content_length : 0;
-  if (!end_stream) co_return http::error_code{};  // head leaves with the first body bytes
+  if (!end_stream) return true;  // head leaves with the first body bytes
   if (resp_has_length_ && resp_remaining_ > 0) close_after_ = true;  // promised bytes never come
-  io::Transport::Rest rest;
-  http::error_code ec;
-  if (end_response_now({}, rest, ec)) co_return ec;
-  co_return co_await finish_write(rest);
+  w_->rest.n = 0;
+  return end_response_now({}, w_->rest, ec);
 }
 
-asio::awaitable<http::error_code> Http1Connection::send_body(std::span<const char> data,
-                                                             bool end_stream) {
-  if (!head_sent_ || finished_) co_return errc::make_error_code(errc::invalid_argument);
-  if (broken_) co_return errc::make_error_code(errc::connection_reset);
+bool Http1Connection::send_body_now(std::span<const char> data, bool end_stream,
+                                    http::error_code& ec) {
+  ec = {};
+  if (!head_sent_ || finished_) {
+    ec = errc::make_error_code(errc::invalid_argument);
+    return true;
+  }
+  if (broken_) {
+    ec = errc::make_error_code(errc::connection_reset);
+    return true;
+  }
   if (resp_no_body_) data = {};
   if (resp_has_length_) {
     if (data.size() > resp_remaining_) {
@@ -221,27 +233,18 @@ asio::awaitable<http::error_code> Http1Connection::send_body(std::span<const cha
     resp_remaining_ -= data.size();
     if (end_stream && resp_remaining_ > 0) close_after_ = true;
   }
+  w_->rest.n = 0;
   if (!resp_chunked_) {
-    // The synchronous halves first: no nested coroutine frames when the
-    // socket takes it all (the usual case).
-    io::Transport::Rest rest;
-    http::error_code ec;
-    bool done;
-    if (end_stream) {
-      done = end_response_now(data, rest, ec);
-    } else {
-      const asio::const_buffer b(data.data(), data.size());
-      done = write_out_now(std::span<const asio::const_buffer>(&b, 1), rest, ec);
-    }
-    if (done) co_return ec;
-    co_return co_await finish_write(rest);
+    if (end_stream) return end_response_now(data, w_->rest, ec);
+    const asio::const_buffer b(data.data(), data.size());
+    return write_out_now(std::span<const asio::const_buffer>(&b, 1), w_->rest, ec);
   }
   // Chunked: [size line][data][CRLF][last chunk if end].
-  char line[20];
   std::array<asio::const_buffer, 4> pieces;
   std::size_t n = 0;
   if (!data.empty()) {
-    pieces[n++] = asio::const_buffer(line, codec::http1::chunk_size_line(data.size(), line));
+    pieces[n++] = asio::const_buffer(
+        w_->chunk_line, codec::http1::chunk_size_line(data.size(), w_->chunk_line));
     pieces[n++] = asio::const_buffer(data.data(), data.size());
     pieces[n++] = cb(codec::http1::kCrlf);
   }
@@ -253,10 +256,28 @@ asio::awaitable<http::error_code> Http1Connection::send_body(std::span<const cha
     if (!close_after_ && !pending().empty() && total <= kBatchLimit) {
       for (std::size_t i = 0; i < n; ++i)
         w_->out.append(static_cast<const char*>(pieces[i].data()), pieces[i].size());
-      co_return http::error_code{};
+      return true;
     }
   }
-  co_return co_await write_out(std::span<const asio::const_buffer>(pieces.data(), n));
+  return write_out_now(std::span<const asio::const_buffer>(pieces.data(), n), w_->rest, ec);
+}
+
+// What a send_*_now left in w_->rest, under the write deadline.
+asio::awaitable<http::error_code> Http1Connection::finish_send() {
+  return finish_write(w_->rest);
+}
+
+asio::awaitable<http::error_code> Http1Connection::send_head(http::Response& r, bool end_stream) {
+  http::error_code ec;
+  if (send_head_now(r, end_stream, ec)) co_return ec;
+  co_return co_await finish_write(w_->rest);
+}
+
+asio::awaitable<http::error_code> Http1Connection::send_body(std::span<const char> data,
+                                                             bool end_stream) {
+  http::error_code ec;
+  if (send_body_now(data, end_stream, ec)) co_return ec;
+  co_return co_await finish_write(w_->rest);
 }
 
 asio::awaitable<http::error_code> Http1Connection::send_trailers(const http::Headers& t) {

@@ -19,6 +19,7 @@
 #include "codec/http1/request_parser.hpp"
 #include "config/config.hpp"
 #include "http/message.hpp"
+#include "io/transport.hpp"
 
 namespace strata::conn {
 
@@ -36,6 +37,10 @@ struct Http1Work {
   http::Headers trailers;
   config::Limits limits;
   config::Timeouts timeouts;
+  // A send_head_now/send_body_now the socket did not take at once: what
+  // finish_send() writes (views into out, chunk_line and the caller's data).
+  io::Transport::Rest rest;
+  char chunk_line[20];
 };
 
 // A Http1Work from this thread's pool (or a new one), its read buffer

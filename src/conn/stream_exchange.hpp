@@ -114,28 +114,65 @@ class StreamExchange final : public http::Exchange {
     co_return http::error_code{};
   }
 
-  boost::asio::awaitable<http::error_code> send_head(http::Response& r, bool end_stream) override {
-    if (head_sent_) co_return not_permitted();
+  // The synchronous protocol: a head or body is handed to the session at
+  // once; only a body that leaves more than limits.stream_buffer bytes
+  // buffered waits (finish_send: until the peer's flow control drains it).
+  bool sends_now() const override { return true; }
+
+  bool send_head_now(http::Response& r, bool end_stream, http::error_code& ec) override {
+    ec = {};
+    if (head_sent_) {
+      ec = not_permitted();
+      return true;
+    }
     c_.on_head(snap_.get(), r);
-    if (c_.dead() || !c_.session().submit_response(sid_, r, end_stream)) co_return reset_error();
+    if (c_.dead() || !c_.session().submit_response(sid_, r, end_stream)) {
+      ec = reset_error();
+      return true;
+    }
     head_sent_ = true;
     finished_ = end_stream;
     c_.kick();
-    co_return http::error_code{};
+    return true;
   }
 
-  boost::asio::awaitable<http::error_code> send_body(std::span<const char> data,
-                                                     bool end_stream) override {
-    if (!head_sent_ || finished_) co_return not_permitted();
+  bool send_body_now(std::span<const char> data, bool end_stream, http::error_code& ec) override {
+    ec = {};
+    if (!head_sent_ || finished_) {
+      ec = not_permitted();
+      return true;
+    }
     auto& s = c_.session();
-    if (c_.dead() || !s.submit_data(sid_, data, end_stream)) co_return reset_error();
+    if (c_.dead() || !s.submit_data(sid_, data, end_stream)) {
+      ec = reset_error();
+      return true;
+    }
     finished_ = end_stream;
     c_.kick();
+    return s.buffered(sid_) <= stream_buffer_;
+  }
+
+  // Backpressure: waits while the session holds more than stream_buffer bytes.
+  boost::asio::awaitable<http::error_code> finish_send() override {
+    auto& s = c_.session();
     while (s.buffered(sid_) > stream_buffer_) {
       if (c_.dead() || !s.writable(sid_)) co_return reset_error();
       co_await write_signal_.wait();
     }
     co_return http::error_code{};
+  }
+
+  boost::asio::awaitable<http::error_code> send_head(http::Response& r, bool end_stream) override {
+    http::error_code ec;
+    send_head_now(r, end_stream, ec);
+    co_return ec;
+  }
+
+  boost::asio::awaitable<http::error_code> send_body(std::span<const char> data,
+                                                     bool end_stream) override {
+    http::error_code ec;
+    if (send_body_now(data, end_stream, ec)) co_return ec;
+    co_return co_await finish_send();
   }
 
   boost::asio::awaitable<http::error_code> send_trailers(const http::Headers& t) override {

@@ -46,7 +46,11 @@ boost::asio::awaitable<void> serve_stream(Conn& c, typename Conn::StreamId sid,
   if (auto reply = c.admit(ex)) {
     co_await http::respond(ex, reply->status, reply->body);
   } else if (auto* h = ex.snapshot() ? ex.snapshot()->handler.get() : nullptr) {
-    threw = co_await invoke_handler(*h, ex);
+    try {
+      co_await h->handle(ex);
+    } catch (const std::exception&) {
+      threw = true;
+    }
   }
   switch (settle(ex, proto, threw, ex.body_overflow(), !c.dead())) {
     case HandlerEnd::respond:

@@ -18,8 +18,7 @@ namespace {
 boost::asio::awaitable<http::error_code> nothing_to_send() { co_return http::error_code{}; }
 }  // namespace
 
-boost::asio::awaitable<http::error_code> FilterExchange::send_head(http::Response& r,
-                                                                   bool end_stream) {
+void FilterExchange::before_head(http::Response& r, bool end_stream) {
   if (!ctx_.local_reason.empty()) run_local_reply(listener_, route_, ctx_, r);
   run_response_head(listener_, route_, inner_.request(), ctx_, r);
   if (!end_stream) {
@@ -28,9 +27,28 @@ boost::asio::awaitable<http::error_code> FilterExchange::send_head(http::Respons
   }
   ctx_.status = r.status;
   ctx_.time.head_sent = core::LoopClock::steady();
+}
+
+boost::asio::awaitable<http::error_code> FilterExchange::send_head(http::Response& r,
+                                                                   bool end_stream) {
+  before_head(r, end_stream);
   // A plain function handing back the inner awaitable (no coroutine frame
   // per call); the caller co_awaits it at once.
   return inner_.send_head(r, end_stream);
+}
+
+// sends_now() said the inner exchange takes the synchronous protocol; the
+// head's transforms (started here) apply from the first body byte, which
+// then goes through send_body (sends_now() turns false).
+bool FilterExchange::send_head_now(http::Response& r, bool end_stream, http::error_code& ec) {
+  before_head(r, end_stream);
+  return inner_.send_head_now(r, end_stream, ec);
+}
+
+bool FilterExchange::send_body_now(std::span<const char> data, bool end_stream,
+                                   http::error_code& ec) {
+  ctx_.bytes_sent += data.size();  // no transforms: sends_now() is true only then
+  return inner_.send_body_now(data, end_stream, ec);
 }
 
 std::span<const char> FilterExchange::transform(std::span<const char> data, bool end_stream) {

@@ -41,6 +41,12 @@ class FilterExchange final : public http::Exchange, public http::FileBodySink {
   boost::asio::awaitable<http::error_code> send_body(std::span<const char> data,
                                                      bool end_stream) override;
   boost::asio::awaitable<http::error_code> send_trailers(const http::Headers& t) override;
+  // The synchronous protocol while no body transform runs (a transform may
+  // hold bytes back and has its own scratch): forwarded to the inner exchange.
+  bool sends_now() const override { return transforms_.empty() && inner_.sends_now(); }
+  bool send_head_now(http::Response& r, bool end_stream, http::error_code& ec) override;
+  bool send_body_now(std::span<const char> data, bool end_stream, http::error_code& ec) override;
+  boost::asio::awaitable<http::error_code> finish_send() override { return inner_.finish_send(); }
   // Native when no body transform runs and the inner exchange is native;
   // send_file then forwards (counting the bytes) and is only called so.
   bool native_send_file() const override;
@@ -58,6 +64,8 @@ class FilterExchange final : public http::Exchange, public http::FileBodySink {
  private:
   // Runs the transforms over `data`; the result views transform scratch.
   std::span<const char> transform(std::span<const char> data, bool end_stream);
+  // What send_head does before the codec sees the head.
+  void before_head(http::Response& r, bool end_stream);
 
   http::Exchange& inner_;
   http::RequestContext& ctx_;

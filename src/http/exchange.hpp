@@ -59,6 +59,21 @@ class Exchange {
                                                        bool end_stream) = 0;
   // Ends the response with trailers (chunked h1, HEADERS frame on h2/h3).
   virtual boost::asio::awaitable<error_code> send_trailers(const Headers& t) = 0;
+
+  // Sends without a coroutine frame (the proxy's relay loop; see
+  // http::send_head_fast / send_body_fast below). When sends_now() is true,
+  // send_head_now() and send_body_now() do what send_head() and send_body()
+  // do and return true with the result in `ec`, or false when the send has
+  // begun but must wait (a full socket, flow control): the caller then
+  // co_awaits finish_send() before anything else on this exchange, and the
+  // bytes `data` points to stay valid until that completes. Decorators
+  // forward them when they have nothing to do that could wait. Defaults:
+  // not supported (sends_now() false; the others fail with
+  // operation_not_supported).
+  virtual bool sends_now() const { return false; }
+  virtual bool send_head_now(Response& r, bool end_stream, error_code& ec);
+  virtual bool send_body_now(std::span<const char> data, bool end_stream, error_code& ec);
+  virtual boost::asio::awaitable<error_code> finish_send();
   // RFC 9218: the response's priority (urgency 0 highest .. 7, incremental)
   // when the request carried no `priority` field: the route's default
   // (config::RoutePriority), applied by the pipeline on the codec's own
@@ -107,6 +122,32 @@ class Exchange {
   // decorators need not forward it.
   virtual boost::asio::awaitable<std::unique_ptr<ByteStream>> tunnel(Response& ok);
 };
+
+// send_head / send_body through the synchronous protocol when the exchange
+// supports it, else the coroutine: plain functions (no frame of their own)
+// that hand back an awaitable only when something must wait. Use as
+//   auto sent = http::send_body_fast(ex, data, end);
+//   if (!sent.done) sent.ec = co_await std::move(sent.wait);
+//   if (sent.ec) ...;
+struct Send {
+  bool done = false;
+  error_code ec;
+  boost::asio::awaitable<error_code> wait;  // when !done
+};
+inline Send send_head_fast(Exchange& ex, Response& r, bool end_stream) {
+  Send s;
+  if (!ex.sends_now()) s.wait = ex.send_head(r, end_stream);
+  else if (ex.send_head_now(r, end_stream, s.ec)) s.done = true;
+  else s.wait = ex.finish_send();
+  return s;
+}
+inline Send send_body_fast(Exchange& ex, std::span<const char> data, bool end_stream) {
+  Send s;
+  if (!ex.sends_now()) s.wait = ex.send_body(data, end_stream);
+  else if (ex.send_body_now(data, end_stream, s.ec)) s.done = true;
+  else s.wait = ex.finish_send();
+  return s;
+}
 
 // True when `r` asks for an HTTP/1.1 protocol switch: HTTP/1.1, an Upgrade
 // field, and a Connection field naming "upgrade".

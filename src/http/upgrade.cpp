@@ -1,4 +1,5 @@
-// Default Exchange::upgrade (no protocol switch) and upgrade-request detection.
+// Default Exchange::upgrade (no protocol switch), the defaults of the
+// synchronous send protocol, and upgrade-request detection.
 #include <string>
 
 #include "http/exchange.hpp"
@@ -10,6 +11,19 @@ boost::asio::awaitable<std::unique_ptr<io::Transport>> Exchange::upgrade(Respons
                                                                          std::string&) {
   co_return nullptr;
 }
+
+// The synchronous send protocol is opt-in (http/exchange.hpp).
+bool Exchange::send_head_now(Response&, bool, error_code& ec) {
+  ec = make_error_code(boost::system::errc::operation_not_supported);
+  return true;
+}
+
+bool Exchange::send_body_now(std::span<const char>, bool, error_code& ec) {
+  ec = make_error_code(boost::system::errc::operation_not_supported);
+  return true;
+}
+
+boost::asio::awaitable<error_code> Exchange::finish_send() { co_return error_code{}; }
 
 namespace {
 bool lists_upgrade_token(std::string_view v) {

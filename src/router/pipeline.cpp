@@ -137,7 +137,8 @@ class Pipeline final : public http::Handler {
       RouteMatch m;
       if (!reply) {
         m = table_->match(fx.request());
-        if (http::tunnel_kind(fx.request()) == http::TunnelKind::connect) {
+        if (fx.request().method == "CONNECT" &&  // first: no Upgrade-field scan for the rest
+            http::tunnel_kind(fx.request()) == http::TunnelKind::connect) {
           // Plain CONNECT: only to the targets the matched route lists (else 405).
           if (m) ctx.route = m.route->name;
           if (fx.request().early_data)  // RFC 8470: never tunnel from replayable 0-RTT
@@ -186,51 +187,43 @@ class Pipeline final : public http::Handler {
   }
 
  private:
+  // The route's action as the awaitable of the function that runs it: a
+  // plain function, so the request's path has no frame of its own here.
+  // Arguments are references into the caller's frame and the configuration.
   boost::asio::awaitable<void> run_action(http::Exchange& ex, const config::Route& r,
                                           const RouteRuntime& rt, std::string_view prefix) {
     switch (r.action.index()) {
       case 0: {
         const auto& a = std::get<config::ProxyAction>(r.action);
-        if (!upstreams_) {
-          co_await filter::send_local_reply(
-              ex, filter::local_reply(502, "no-upstreams", "no upstreams\n"));
-          co_return;
-        }
-        if (rt.cached)
-          co_await cache::cached_proxy(ex, upstreams_, *rt.cached, prefix);
-        else
-          co_await upstreams_->proxy(ex, a, prefix);
-        co_return;
+        if (!upstreams_) return answer(ex, 502, "no-upstreams", "no upstreams\n");
+        if (rt.cached) return cache::cached_proxy(ex, upstreams_, *rt.cached, prefix);
+        return upstreams_->proxy(ex, a, prefix);
       }
-      case 1: {
-        const auto& a = std::get<config::RespondAction>(r.action);
-        co_await filter::send_local_reply(
-            ex, filter::local_reply(a.status, "respond", a.body, a.content_type, false));
-        co_return;
-      }
+      case 1:
+        return respond(ex, std::get<config::RespondAction>(r.action));
       case 2:
-        co_await rt.files->serve(ex, prefix);
-        co_return;
+        return rt.files->serve(ex, prefix);
       case 3:
-        co_await run_redirect(ex, std::get<config::RedirectAction>(r.action));
-        co_return;
+        return run_redirect(ex, std::get<config::RedirectAction>(r.action));
       case 4:
-        if (!hub_) {
-          co_await filter::send_local_reply(
-              ex, filter::local_reply(503, "no-hub", "the hub is not running here\n"));
-          co_return;
-        }
-        co_await hub::transport::serve(ex, *hub_, std::get<config::HubAction>(r.action));
-        co_return;
+        if (!hub_) return answer(ex, 503, "no-hub", "the hub is not running here\n");
+        return hub::transport::serve(ex, *hub_, std::get<config::HubAction>(r.action));
       case 5:
-        if (!hub_ || !api_) {
-          co_await filter::send_local_reply(
-              ex, filter::local_reply(503, "no-hub", "the hub is not running here\n"));
-          co_return;
-        }
-        co_await hub::api::serve_api(ex, *api_, *hub_->hub, prefix);
-        co_return;
+        if (!hub_ || !api_) return answer(ex, 503, "no-hub", "the hub is not running here\n");
+        return hub::api::serve_api(ex, *api_, *hub_->hub, prefix);
     }
+    return answer(ex, 500, "internal-error", "internal error\n");
+  }
+
+  // A local reply built in its own frame (`reason` and `body`: literals).
+  static boost::asio::awaitable<void> answer(http::Exchange& ex, int status,
+                                             std::string_view reason, std::string_view body) {
+    co_await filter::send_local_reply(ex, filter::local_reply(status, reason, body));
+  }
+
+  static boost::asio::awaitable<void> respond(http::Exchange& ex, const config::RespondAction& a) {
+    co_await filter::send_local_reply(
+        ex, filter::local_reply(a.status, "respond", a.body, a.content_type, false));
   }
 
   std::shared_ptr<const config::Config> cfg_;  // keeps routes alive

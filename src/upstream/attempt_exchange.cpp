@@ -55,12 +55,13 @@ asio::awaitable<http::error_code> AttemptExchange::send_interim(const http::Resp
   return inner_.send_interim(r);
 }
 
-asio::awaitable<http::error_code> AttemptExchange::send_head(http::Response& r, bool end_stream) {
+// What a response head does here; false when it is swallowed (suppress).
+bool AttemptExchange::pass_head(http::Response& r, bool end_stream) {
   if (suppress_ && suppress_(r.status)) {
     suppressed_ = true;
     suppressed_status_ = r.status;
     swallowed_end_ = end_stream;
-    return done();
+    return false;
   }
   for (const auto& [k, v] : extra_) r.headers.set(k, v);
   if (capture_limit_ && r.status == 200) {
@@ -74,14 +75,14 @@ asio::awaitable<http::error_code> AttemptExchange::send_head(http::Response& r, 
     if (n > capture_limit_) capturing_ = false;
     if (capturing_ && end_stream) cap_complete_ = true;
   }
-  return inner_.send_head(r, end_stream);
+  return true;
 }
 
-asio::awaitable<http::error_code> AttemptExchange::send_body(std::span<const char> data,
-                                                             bool end_stream) {
+// What body bytes do here; false when they are swallowed.
+bool AttemptExchange::pass_body(std::span<const char> data, bool end_stream) {
   if (suppressed_) {
     swallowed_end_ = swallowed_end_ || end_stream;
-    return done();
+    return false;
   }
   if (capturing_) {
     if (cap_.body.size() + data.size() > capture_limit_) {
@@ -92,7 +93,31 @@ asio::awaitable<http::error_code> AttemptExchange::send_body(std::span<const cha
       if (end_stream) cap_complete_ = true;
     }
   }
+  return true;
+}
+
+asio::awaitable<http::error_code> AttemptExchange::send_head(http::Response& r, bool end_stream) {
+  if (!pass_head(r, end_stream)) return done();
+  return inner_.send_head(r, end_stream);
+}
+
+asio::awaitable<http::error_code> AttemptExchange::send_body(std::span<const char> data,
+                                                             bool end_stream) {
+  if (!pass_body(data, end_stream)) return done();
   return inner_.send_body(data, end_stream);
+}
+
+bool AttemptExchange::send_head_now(http::Response& r, bool end_stream, http::error_code& ec) {
+  if (pass_head(r, end_stream)) return inner_.send_head_now(r, end_stream, ec);
+  ec = {};
+  return true;
+}
+
+bool AttemptExchange::send_body_now(std::span<const char> data, bool end_stream,
+                                    http::error_code& ec) {
+  if (pass_body(data, end_stream)) return inner_.send_body_now(data, end_stream, ec);
+  ec = {};
+  return true;
 }
 
 asio::awaitable<http::error_code> AttemptExchange::send_trailers(const http::Headers& t) {

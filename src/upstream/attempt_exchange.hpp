@@ -56,6 +56,10 @@ class AttemptExchange final : public http::Exchange {
   boost::asio::awaitable<http::error_code> send_body(std::span<const char> data,
                                                      bool end_stream) override;
   boost::asio::awaitable<http::error_code> send_trailers(const http::Headers& t) override;
+  bool sends_now() const override { return inner_.sends_now(); }
+  bool send_head_now(http::Response& r, bool end_stream, http::error_code& ec) override;
+  bool send_body_now(std::span<const char> data, bool end_stream, http::error_code& ec) override;
+  boost::asio::awaitable<http::error_code> finish_send() override { return inner_.finish_send(); }
   bool head_sent() const override { return suppressed_ ? true : inner_.head_sent(); }
   bool finished() const override { return suppressed_ ? swallowed_end_ : inner_.finished(); }
   void reset() override;
@@ -67,6 +71,11 @@ class AttemptExchange final : public http::Exchange {
   http::RequestContext* context() override { return inner_.context(); }
 
  private:
+  // The bookkeeping of send_head / send_body (both protocols); false when
+  // the response is swallowed (suppress).
+  bool pass_head(http::Response& r, bool end_stream);
+  bool pass_body(std::span<const char> data, bool end_stream);
+
   http::Exchange& inner_;
   std::size_t max_replay_;
   std::string body_;            // buffered request body (first max_replay bytes)

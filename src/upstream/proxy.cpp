@@ -71,8 +71,8 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
                                                    std::chrono::milliseconds timeout) {
   const auto& cc = st.cluster->config();
   auto& m = st.metrics;
-  const bool extended_connect =
-      http::tunnel_kind(ex.request()) == http::TunnelKind::extended_connect;
+  const bool extended_connect = ex.request().method == "CONNECT" &&
+                                http::tunnel_kind(ex.request()) == http::TunnelKind::extended_connect;
   if (config::is_h2(cc.protocol)) {
     // Tunnels reach HTTP/1.1 upstreams only (Upgrade).
     if (extended_connect) co_return TryResult{TryKind::unsupported, 0};

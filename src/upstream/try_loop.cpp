@@ -38,21 +38,21 @@ class EndpointActive {
   cluster::Endpoint& ep_;
 };
 
-std::string_view outcome_name(TryKind k) {
+Outcome outcome_of(TryKind k) {
   switch (k) {
-    case TryKind::ok: return "success";
-    case TryKind::connect_error: return "connect_error";
+    case TryKind::ok: return Outcome::success;
+    case TryKind::connect_error: return Outcome::connect_error;
     case TryKind::connect_timeout:
-    case TryKind::timeout: return "timeout";
+    case TryKind::timeout: return Outcome::timeout;
     case TryKind::reset:
     case TryKind::refused:
-    case TryKind::reset_relayed: return "upstream_reset";
-    case TryKind::bad_response: return "bad_response";
-    case TryKind::downstream: return "downstream_error";
-    case TryKind::unsupported: return "unsupported_protocol";
+    case TryKind::reset_relayed: return Outcome::upstream_reset;
+    case TryKind::bad_response: return Outcome::bad_response;
+    case TryKind::downstream: return Outcome::downstream_error;
+    case TryKind::unsupported: return Outcome::unsupported_protocol;
     case TryKind::overflow: break;
   }
-  return "no_endpoint";
+  return Outcome::no_endpoint;
 }
 
 Failure failure_of(TryKind k, int status) {
@@ -138,7 +138,7 @@ bool TryLoop::untried_endpoint() const {
 }
 
 void TryLoop::feed_back(cluster::Endpoint& ep, const TryResult& seen, double seconds) {
-  st_.metrics.requests(outcome_name(seen.kind)).inc();
+  st_.metrics.requests(outcome_of(seen.kind)).inc();
   st_.metrics.duration->observe(seconds);
   if (seen.kind != TryKind::downstream && seen.kind != TryKind::overflow &&
       seen.kind != TryKind::unsupported)
@@ -171,7 +171,7 @@ asio::awaitable<TryLoopResult> TryLoop::run(const pool::UpstreamRequest& ureq, s
     auto ep = st_.cluster->pick(hash, tried_,
                                 per_endpoint_breakers_ ? cluster::Cluster::Admit(admit) : nullptr);
     if (!ep) {
-      st_.metrics.requests("no_endpoint").inc();
+      st_.metrics.requests(Outcome::no_endpoint).inc();
       out.failure = per_endpoint_breakers_
                         ? make_failure(503, FailReason::circuit_open,
                                        "every endpoint's circuit breaker is open\n", milliseconds(1000))

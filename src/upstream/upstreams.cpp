@@ -8,9 +8,11 @@
 namespace strata::upstream {
 
 namespace {
-constexpr std::string_view kOutcomes[] = {"success",      "connect_error", "timeout",
-                                          "upstream_reset", "bad_response", "no_endpoint",
-                                          "downstream_error", "unsupported_protocol"};
+// By Outcome (upstreams_impl.hpp).
+constexpr std::string_view kOutcomes[kOutcomeCount] = {
+    "success",     "connect_error",    "timeout",
+    "upstream_reset", "bad_response",  "no_endpoint",
+    "downstream_error", "unsupported_protocol"};
 }
 
 ClusterMetrics::ClusterMetrics(const std::string& c)
@@ -32,16 +34,9 @@ ClusterMetrics::ClusterMetrics(const std::string& c)
       pool_overflow(&obs::counter("strata_upstream_pool_overflow_closes_total",
                                   "Upstream connections closed after a request because the idle "
                                   "pool was at its cap", {{"cluster", c}})) {
-  for (auto o : kOutcomes)
-    by_outcome.emplace(std::string(o),
-                       &obs::counter("strata_upstream_requests_total",
-                                     "Upstream requests by outcome",
-                                     {{"cluster", c}, {"outcome", std::string(o)}}));
-}
-
-obs::Counter& ClusterMetrics::requests(std::string_view outcome) {
-  auto it = by_outcome.find(outcome);
-  return it != by_outcome.end() ? *it->second : *by_outcome.find("bad_response")->second;
+  for (std::size_t i = 0; i < kOutcomeCount; ++i)
+    by_outcome[i] = &obs::counter("strata_upstream_requests_total", "Upstream requests by outcome",
+                                  {{"cluster", c}, {"outcome", std::string(kOutcomes[i])}});
 }
 
 ClusterState::ClusterState(boost::asio::any_io_executor ex, const config::Cluster& cfg,

@@ -2,6 +2,7 @@
 // cluster (endpoints + LB, per-endpoint HTTP/1.1 pools, TLS context,
 // metrics). Internal to upstream/; everything runs on the worker executor.
 #pragma once
+#include <array>
 #include <map>
 
 #include "core/loop_clock.hpp"
@@ -26,9 +27,22 @@ class HealthChecker;
 
 namespace strata::upstream {
 
+// The outcome label of strata_upstream_requests_total.
+enum class Outcome : std::uint8_t {
+  success,
+  connect_error,
+  timeout,
+  upstream_reset,
+  bad_response,
+  no_endpoint,
+  downstream_error,
+  unsupported_protocol,
+};
+inline constexpr std::size_t kOutcomeCount = 8;
+
 struct ClusterMetrics {
   explicit ClusterMetrics(const std::string& cluster);
-  obs::Counter& requests(std::string_view outcome);  // cached, fixed outcomes
+  obs::Counter& requests(Outcome o) { return *by_outcome[std::size_t(o)]; }  // made once
   obs::Histogram* duration;
   obs::Gauge* idle;
   obs::Gauge* busy;
@@ -36,7 +50,7 @@ struct ClusterMetrics {
   obs::Counter* stale_retries;  // resent after a pooled connection turned out closed
   obs::Counter* opened;         // new upstream connections (TCP connected)
   obs::Counter* pool_overflow;  // closed after a request because the idle pool was full
-  std::map<std::string, obs::Counter*, std::less<>> by_outcome;
+  std::array<obs::Counter*, kOutcomeCount> by_outcome{};
 };
 
 // One cluster on one worker: its endpoints and LB (cluster), connection

@@ -222,8 +222,11 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
                    boost::system::errc::make_error_code(boost::system::errc::bad_message));
 
   const bool no_body = p.facts().body == codec::http1::BodyFraming::none;
-  if (auto ec = co_await ex.send_head(resp, no_body); ec)
-    co_return fail(H1Outcome::downstream_failed, ec);
+  {
+    auto sent = http::send_head_fast(ex, resp, no_body);  // no frame unless it must wait
+    if (!sent.done) sent.ec = co_await std::move(sent.wait);
+    if (sent.ec) co_return fail(H1Outcome::downstream_failed, sent.ec);
+  }
   if (no_body) {
     res.reusable = p.facts().keep_alive && c.buf.size() == 0;
     if (!res.reusable) c.transport->close();
@@ -236,6 +239,7 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
   codec::http1::BodyDecoder body;
   http::Headers trailers;
   p.start_body(body, &trailers);
+  bool ended = false;  // the last body bytes carried end_stream
   for (;;) {
     const auto s = body.step(view(c.buf), opt.chunk);
     if (s.status == codec::http1::BodyDecoder::Status::error) {
@@ -243,9 +247,14 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
       co_return fail(H1Outcome::failed_mid_response, boost::system::errc::make_error_code(boost::system::errc::bad_message));
     }
     if (s.status == codec::http1::BodyDecoder::Status::data) {
-      auto ec = co_await ex.send_body(std::span<const char>(s.data.data(), s.data.size()), false);
+      // A Content-Length body's last bytes end the response with them: one
+      // send (on h2/h3 one DATA frame with END_STREAM), not a second, empty one.
+      ended = body.done() && !body.chunked();
+      auto sent = http::send_body_fast(ex, std::span<const char>(s.data.data(), s.data.size()), ended);
+      if (!sent.done) sent.ec = co_await std::move(sent.wait);
       c.buf.consume(s.consumed);
-      if (ec) co_return fail(H1Outcome::downstream_failed, ec);
+      if (sent.ec) co_return fail(H1Outcome::downstream_failed, sent.ec);
+      if (ended) break;
       continue;
     }
     c.buf.consume(s.consumed);
@@ -259,13 +268,11 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
     }
   }
 
-  http::error_code ec;
-  if (!trailers.empty()) {
-    ec = co_await ex.send_trailers(trailers);
-  } else {
-    ec = co_await ex.send_body({}, true);
+  if (!ended) {
+    const auto ec = trailers.empty() ? co_await ex.send_body({}, true)
+                                     : co_await ex.send_trailers(trailers);
+    if (ec) co_return fail(H1Outcome::downstream_failed, ec);
   }
-  if (ec) co_return fail(H1Outcome::downstream_failed, ec);
   res.reusable = p.facts().keep_alive && c.buf.size() == 0;
   if (!res.reusable) c.transport->close();
   co_return res;

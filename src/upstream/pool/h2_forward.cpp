@@ -251,16 +251,21 @@ asio::awaitable<H2Result> h2_forward(std::shared_ptr<H2Conn> conn, const Upstrea
           res.status = resp.status;
           const bool end = s->ended && s->unread() == 0 && !s->has_trailers;
           head_relayed = true;
-          if (auto ec = co_await ex.send_head(resp, end); ec)
-            co_return fail(H2Outcome::downstream_failed);
+          auto sent = http::send_head_fast(ex, resp, end);  // no frame unless it must wait
+          if (!sent.done) sent.ec = co_await std::move(sent.wait);
+          if (sent.ec) co_return fail(H2Outcome::downstream_failed);
           if (end) co_return res;
           continue;
         }
       } else {
         if (const std::size_t n = session.read_body(sid, buf); n > 0) {
           conn->kick();  // WINDOW_UPDATE may be due
-          if (auto ec = co_await ex.send_body(std::span<const char>(buf.data(), n), false); ec)
-            co_return fail(H2Outcome::downstream_failed);
+          // The stream's last bytes end the response with them (one send).
+          const bool end = s->ended && s->unread() == 0 && !s->has_trailers;
+          auto sent = http::send_body_fast(ex, std::span<const char>(buf.data(), n), end);
+          if (!sent.done) sent.ec = co_await std::move(sent.wait);
+          if (sent.ec) co_return fail(H2Outcome::downstream_failed);
+          if (end) co_return res;
           continue;
         }
         if (s->ended) {

@@ -60,7 +60,15 @@ class FakeExchange : public http::Exchange {
   bool ended = false;
   bool was_reset = false;
   int body_calls = 0;
+  int empty_end_calls = 0;  // send_body calls with no bytes and end_stream
   std::size_t max_chunk = 0;
+  // The synchronous send protocol (http::Exchange::sends_now): off unless
+  // `sync_sends`; with `now_waits` every send_body_now reports a wait, so
+  // the caller must finish it with finish_send().
+  bool sync_sends = false;
+  bool now_waits = false;
+  int now_calls = 0;     // send_head_now + send_body_now
+  int finish_calls = 0;  // finish_send
 
   void set_body(std::string b) {
     request_body = std::move(b);
@@ -103,16 +111,28 @@ class FakeExchange : public http::Exchange {
     co_return http::error_code{};
   }
   boost::asio::awaitable<http::error_code> send_head(http::Response& r, bool end) override {
-    head = r;
-    head_end_stream = end;
-    ended = end;
+    record_head(r, end);
     co_return http::error_code{};
   }
   boost::asio::awaitable<http::error_code> send_body(std::span<const char> d, bool end) override {
-    body.append(d.data(), d.size());
-    ++body_calls;
-    max_chunk = std::max(max_chunk, d.size());
-    ended = ended || end;
+    record_body(d, end);
+    co_return http::error_code{};
+  }
+  bool sends_now() const override { return sync_sends; }
+  bool send_head_now(http::Response& r, bool end, http::error_code& ec) override {
+    ++now_calls;
+    record_head(r, end);
+    ec = {};
+    return true;
+  }
+  bool send_body_now(std::span<const char> d, bool end, http::error_code& ec) override {
+    ++now_calls;
+    record_body(d, end);
+    ec = {};
+    return !now_waits;
+  }
+  boost::asio::awaitable<http::error_code> finish_send() override {
+    ++finish_calls;
     co_return http::error_code{};
   }
   boost::asio::awaitable<http::error_code> send_trailers(const http::Headers& t) override {
@@ -125,6 +145,18 @@ class FakeExchange : public http::Exchange {
   void reset() override { was_reset = true; }
 
  private:
+  void record_head(const http::Response& r, bool end) {
+    head = r;
+    head_end_stream = end;
+    ended = end;
+  }
+  void record_body(std::span<const char> d, bool end) {
+    body.append(d.data(), d.size());
+    ++body_calls;
+    if (d.empty() && end) ++empty_end_calls;
+    max_chunk = std::max(max_chunk, d.size());
+    ended = ended || end;
+  }
   void init() {
     req.method = "GET";
     req.scheme = "http";

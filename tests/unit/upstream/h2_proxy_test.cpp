@@ -167,6 +167,21 @@ TEST_F(UpstreamH2Proxy, Get1MiBByteExact) {
   EXPECT_EQ(r.headers.get("x-real-ip"), "192.0.2.10");
 }
 
+// The stream's last DATA ends the response with it (no empty end), through
+// the synchronous send protocol and through the coroutine calls.
+TEST_F(UpstreamH2Proxy, BodyEndsWithItsLastBytes) {
+  start_origin();
+  for (const bool sync : {false, true}) {
+    auto ex = get("/big");
+    ex.sync_sends = sync;
+    run(ex);
+    EXPECT_TRUE(ex.ended) << sync;
+    EXPECT_TRUE(ex.body == test::big_body()) << sync;
+    EXPECT_EQ(ex.empty_end_calls, 0) << sync;
+    EXPECT_EQ(ex.now_calls, sync ? ex.body_calls + 1 : 0);
+  }
+}
+
 TEST_F(UpstreamH2Proxy, Post1MiBEchoedByteExact) {
   start_origin();
   auto ex = get("/echo");

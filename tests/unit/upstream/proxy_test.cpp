@@ -72,6 +72,44 @@ TEST_F(UpstreamProxy, Get1MiBByteExact) {
   EXPECT_GT(ex.body_calls, 2);  // streamed in bounded pieces
 }
 
+// A Content-Length body's last bytes end the response: one send, not a
+// second, empty one (on h2/h3 downstream: one DATA frame with END_STREAM).
+TEST_F(UpstreamProxy, ContentLengthBodyEndsWithItsLastBytes) {
+  auto ex = get("/");
+  run(ex);
+  EXPECT_EQ(ex.status(), 200);
+  EXPECT_EQ(ex.body, "ok");
+  EXPECT_TRUE(ex.ended);
+  EXPECT_EQ(ex.body_calls, 1);
+  EXPECT_EQ(ex.empty_end_calls, 0);
+}
+
+// Through an exchange that takes the synchronous send protocol: no
+// coroutine call at all when nothing waits...
+TEST_F(UpstreamProxy, SynchronousSendsCarryTheResponse) {
+  auto ex = get("/big");
+  ex.sync_sends = true;
+  run(ex);
+  EXPECT_EQ(ex.status(), 200);
+  EXPECT_TRUE(ex.ended);
+  EXPECT_TRUE(ex.body == test::big_body());
+  EXPECT_EQ(ex.now_calls, ex.body_calls + 1);  // the head and every body piece
+  EXPECT_EQ(ex.finish_calls, 0);
+}
+
+// ...and every send that has to wait is finished before the next one (the
+// body pieces are views into the upstream buffer: byte-exact only so).
+TEST_F(UpstreamProxy, SynchronousSendsThatWaitAreFinished) {
+  auto ex = get("/big");
+  ex.sync_sends = true;
+  ex.now_waits = true;
+  run(ex);
+  EXPECT_TRUE(ex.ended);
+  EXPECT_TRUE(ex.body == test::big_body());
+  EXPECT_GT(ex.body_calls, 2);
+  EXPECT_EQ(ex.finish_calls, ex.body_calls);
+}
+
 TEST_F(UpstreamProxy, GetChunked1MiBByteExact) {
   auto ex = get("/chunked");
   run(ex);
