@@ -79,8 +79,24 @@ std::string_view Headers::store(std::string_view s, bool to_lower_case) {
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
-  const auto n = store(name, true);
-  items_.push_back(Header{n, store(value, false)});
+  // Name and value side by side in one block: one room check, not two.
+  const std::size_t total = name.size() + value.size();
+  if (total == 0) {
+    items_.push_back(Header{{kEmpty, 0}, {kEmpty, 0}});
+    return;
+  }
+  if (blocks_.empty() || blocks_.back().size - blocks_.back().used < total) {
+    const std::size_t size =
+        std::max(total, blocks_.empty() ? kFirstBlock : 2 * blocks_.back().size);
+    blocks_.push_back(Block{std::unique_ptr<char[]>(new char[size]), size, 0});
+  }
+  Block& b = blocks_.back();
+  char* out = b.data.get() + b.used;
+  core::swar::copy_lower(out, name.data(), name.size());
+  std::memcpy(out + name.size(), value.data(), value.size());
+  b.used += total;
+  items_.push_back(Header{{name.empty() ? kEmpty : out, name.size()},
+                          {value.empty() ? kEmpty : out + name.size(), value.size()}});
 }
 
 void Headers::append(const Header& f) {
