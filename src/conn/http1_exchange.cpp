@@ -21,6 +21,8 @@ namespace {
 // Complete responses up to this size wait in w_->out while a pipelined request
 // is already buffered, so a burst of small responses leaves in one write.
 constexpr std::size_t kBatchLimit = 64 * 1024;
+// Body bytes up to this size are copied behind a queued head (write_out_now).
+constexpr std::size_t kJoinLimit = 4 * 1024;
 thread_local codec::http1::DateCache t_date;
 
 bool has_close_token(const http::Headers& h) {
@@ -43,6 +45,16 @@ asio::const_buffer cb(std::string_view s) { return asio::const_buffer(s.data(), 
 
 bool Http1Connection::write_out_now(std::span<const asio::const_buffer> extra,
                                     io::Transport::Rest& rest, http::error_code& ec) {
+  // A small body joins the head in w_->out: one buffer, one send(2) (the
+  // copy costs less than the kernel's work for a second iovec).
+  if (!w_->out.empty()) {
+    std::size_t more = 0;
+    for (const auto& b : extra) more += b.size();
+    if (more <= kJoinLimit) {
+      for (const auto& b : extra) w_->out.append(static_cast<const char*>(b.data()), b.size());
+      extra = {};
+    }
+  }
   std::array<asio::const_buffer, 8> bufs;
   std::size_t n = 0;
   if (!w_->out.empty()) bufs[n++] = asio::buffer(w_->out);

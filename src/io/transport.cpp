@@ -96,7 +96,11 @@ class TcpTransport final : public Transport {
     msg.msg_iov = iov.data();
     msg.msg_iovlen = n;
     for (;;) {
-      const ssize_t r = ::sendmsg(s_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      // One buffer: send(2), which skips sendmsg's copy of the header and
+      // iovec array from user space.
+      const ssize_t r =
+          n == 1 ? ::send(s_.native_handle(), iov[0].iov_base, iov[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL)
+                 : ::sendmsg(s_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (r >= 0) {
         ec.clear();
         return std::size_t(r);

@@ -42,6 +42,36 @@ TEST(Headers, FieldsStayValidAcrossManyAddsAndBlockGrowth) {
   }
 }
 
+// add() keeps name and value side by side in one block: empty halves, a
+// field bigger than a block, and the fields after it stay intact.
+TEST(Headers, AddEmptyPartsAndAFieldBiggerThanABlock) {
+  Headers h;
+  h.add("", "");
+  h.add("X-Empty", "");
+  h.add("", "orphan");
+  const std::string big(3000, 'v');
+  h.add("X-Big", big);
+  h.add("Next", "1");
+  ASSERT_EQ(h.size(), 5u);
+  auto it = h.begin();
+  EXPECT_EQ(it->name, "");
+  EXPECT_EQ(it->value, "");
+  EXPECT_NE(it->name.data(), nullptr);
+  ++it;
+  EXPECT_EQ(it->name, "x-empty");
+  EXPECT_EQ(it->value, "");
+  ++it;
+  EXPECT_EQ(it->name, "");
+  EXPECT_EQ(it->value, "orphan");
+  ++it;
+  EXPECT_EQ(it->name, "x-big");
+  EXPECT_EQ(it->value, big);
+  ++it;
+  EXPECT_EQ(it->name, "next");
+  EXPECT_EQ(it->value, "1");
+  EXPECT_EQ(h.byte_size(), 7u + 6u + 5u + 3000u + 5u);
+}
+
 TEST(Headers, CopyOwnsItsBytesAndMoveKeepsViews) {
   Headers a;
   a.add("A", "1");
