@@ -246,8 +246,13 @@ bool Http1Connection::send_body_now(std::span<const char> data, bool end_stream,
     if (end_stream && resp_remaining_ > 0) close_after_ = true;
   }
   w_->rest.n = 0;
+  // Body bytes leave now even when they end the response: only a response
+  // that had nothing left to wait for (an empty end, a head with
+  // end_stream) is held back for a pipelined request's answer, since the
+  // one behind may take long (its upstream) and this one would wait for it.
+  if (end_stream && !data.empty()) finished_ = true;
   if (!resp_chunked_) {
-    if (end_stream) return end_response_now(data, w_->rest, ec);
+    if (end_stream && data.empty()) return end_response_now({}, w_->rest, ec);
     const asio::const_buffer b(data.data(), data.size());
     return write_out_now(std::span<const asio::const_buffer>(&b, 1), w_->rest, ec);
   }
@@ -265,7 +270,7 @@ bool Http1Connection::send_body_now(std::span<const char> data, bool end_stream,
     finished_ = true;
     std::size_t total = w_->out.size();
     for (std::size_t i = 0; i < n; ++i) total += pieces[i].size();
-    if (!close_after_ && !pending().empty() && total <= kBatchLimit) {
+    if (data.empty() && !close_after_ && !pending().empty() && total <= kBatchLimit) {
       for (std::size_t i = 0; i < n; ++i)
         w_->out.append(static_cast<const char*>(pieces[i].data()), pieces[i].size());
       return true;

@@ -37,6 +37,22 @@ class EchoHandler : public http::Handler {
       co_await http::respond(ex, 200, "not read");
       co_return;
     }
+    if (target == "/relay") {  // as the proxy's relay: head, then the body ending the response
+      http::Response r;
+      r.headers.add("content-length", "5");
+      auto head = http::send_head_fast(ex, r, false);
+      if (!head.done) head.ec = co_await std::move(head.wait);
+      if (head.ec) co_return;
+      auto body = http::send_body_fast(ex, std::span<const char>("hello", 5), true);
+      if (!body.done) co_await std::move(body.wait);
+      co_return;
+    }
+    if (target == "/slow") {
+      asio::steady_timer t(ex.executor(), 700ms);
+      co_await t.async_wait(use_tuple);
+      co_await http::respond(ex, 200, "slow done");
+      co_return;
+    }
     std::string body;
     char buf[5];  // small on purpose: many read_body calls
     http::error_code body_ec;
@@ -224,6 +240,22 @@ TEST(Http1Connection, PipelinedRequestsInOneWriteAnswerInOrder) {
   ASSERT_NE(c, std::string::npos);
   EXPECT_LT(a, b);
   EXPECT_LT(b, c);
+}
+
+// A response whose last body bytes end it leaves at once, not held back
+// for the answer to a pipelined request behind it (that one may wait long:
+// here 700 ms).
+TEST(Http1Connection, PipelinedResponseIsNotHeldBehindASlowOne) {
+  FakeContext ctx;
+  std::chrono::steady_clock::time_point start, first;
+  auto o = run_script(ctx, {Call([&] { start = std::chrono::steady_clock::now(); }),
+                            Send("GET /relay HTTP/1.1\r\nHost: t\r\n\r\n"
+                                 "GET /slow HTTP/1.1\r\nHost: t\r\n\r\n"),
+                            Until("hello"), Call([&] { first = std::chrono::steady_clock::now(); }),
+                            Until("slow done")});
+  ASSERT_TRUE(o.script_done);
+  EXPECT_LT(first - start, 350ms) << "the first response waited for the second";
+  EXPECT_LT(o.received.find("hello"), o.received.find("slow done"));
 }
 
 TEST(Http1Connection, ChunkedRequestAndChunkedResponseWithTrailers) {

@@ -127,12 +127,19 @@ class FakeExchange : public http::Exchange {
   }
   bool send_body_now(std::span<const char> d, bool end, http::error_code& ec) override {
     ++now_calls;
-    record_body(d, end);
     ec = {};
-    return !now_waits;
+    if (!now_waits) {
+      record_body(d, end);
+      return true;
+    }
+    waiting_ = d;  // read only in finish_send: the caller must keep the bytes until then
+    waiting_end_ = end;
+    return false;
   }
   boost::asio::awaitable<http::error_code> finish_send() override {
     ++finish_calls;
+    record_body(waiting_, waiting_end_);
+    waiting_ = {};
     co_return http::error_code{};
   }
   boost::asio::awaitable<http::error_code> send_trailers(const http::Headers& t) override {
@@ -166,6 +173,8 @@ class FakeExchange : public http::Exchange {
   }
   boost::asio::any_io_executor ex_;
   std::size_t pos_ = 0;
+  std::span<const char> waiting_;  // a send_body_now that reported a wait
+  bool waiting_end_ = false;
 };
 
 // Runs `h.handle(ex)` to completion on `io`; rethrows handler exceptions.
