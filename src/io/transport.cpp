@@ -9,6 +9,7 @@
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
@@ -16,6 +17,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "core/frame_allocator.hpp"
 #include "io/edge_read.hpp"
 #include "io/peer_cert.hpp"
 #include "obs/metrics.hpp"
@@ -52,13 +54,17 @@ class TcpTransport final : public Transport {
   asio::awaitable<core::IoResult> read_turn(std::span<char> buf) override { return edge_read(buf); }
 
   // Not a coroutine: the read's own awaitable, its result mapped by a
-  // deferred continuation, so a read costs no wrapper frame.
+  // deferred continuation, so a read costs no wrapper frame. Its operation
+  // comes from core/frame_pool (bound allocator), not Asio's 8-block
+  // per-thread cache: with hundreds of upstream reads in flight (h2
+  // clients' streams) that cache missed and each read was a memalign and a
+  // free.
   asio::awaitable<core::IoResult> edge_read(std::span<char> buf) {
     return s_.async_read_some(EdgeReadBuffer{asio::mutable_buffer(buf.data(), buf.size())},
                               asio::deferred([this, size = buf.size()](boost::system::error_code ec, std::size_t n) {
                                 maybe_drained_ = ec || n < size;
                                 return asio::deferred.values(core::IoResult{ec, n});
-                              }))(asio::use_awaitable);
+                              }))(asio::bind_allocator(core::FrameAllocator<void>{}, asio::use_awaitable));
   }
 
   asio::awaitable<core::IoResult> checked_read(std::span<char> buf) {
