@@ -143,16 +143,17 @@ class Http1Connection final : public Connection, public http::Exchange, public P
   // Writes queued out plus `extra` in one gathered write.
   boost::asio::awaitable<http::error_code> write_out(std::span<const boost::asio::const_buffer> extra);
   boost::asio::awaitable<http::error_code> flush();
-  // Ends the response; batches it when a pipelined request is waiting.
-  boost::asio::awaitable<http::error_code> end_response(std::span<const char> tail);
+  // Ends the response queued in w_->out; it waits there (up to
+  // kBatchLimit) when a pipelined request is already read.
+  boost::asio::awaitable<http::error_code> end_response();
   // The synchronous halves of write_out / end_response: true when done
   // (everything went to the socket or was batched; `ec` says how it went),
-  // false when `rest` is left for finish_write(). The buffers `extra` and
-  // `tail` point to must live until then. Saves the coroutine frames of the
+  // false when `rest` is left for finish_write(). The buffers `extra`
+  // points to must live until then. Saves the coroutine frames of the
   // usual case, where the socket takes the whole response at once.
   bool write_out_now(std::span<const boost::asio::const_buffer> extra, io::Transport::Rest& rest,
                      http::error_code& ec);
-  bool end_response_now(std::span<const char> tail, io::Transport::Rest& rest, http::error_code& ec);
+  bool end_response_now(io::Transport::Rest& rest, http::error_code& ec);
   boost::asio::awaitable<http::error_code> finish_write(const io::Transport::Rest& rest);
 
   void begin_request();

@@ -41,6 +41,12 @@ bool has_close_token(const http::Headers& h) {
 }
 
 asio::const_buffer cb(std::string_view s) { return asio::const_buffer(s.data(), s.size()); }
+
+// A send that ends at once with an error.
+bool failed(http::error_code& ec, errc::errc_t e) {
+  ec = errc::make_error_code(e);
+  return true;
+}
 }  // namespace
 
 bool Http1Connection::write_out_now(std::span<const asio::const_buffer> extra,
@@ -98,23 +104,18 @@ asio::awaitable<http::error_code> Http1Connection::flush() {
   co_return co_await write_out({});
 }
 
-bool Http1Connection::end_response_now(std::span<const char> tail, io::Transport::Rest& rest,
-                                       http::error_code& ec) {
+bool Http1Connection::end_response_now(io::Transport::Rest& rest, http::error_code& ec) {
   finished_ = true;
-  if (!close_after_ && !pending().empty() && w_->out.size() + tail.size() <= kBatchLimit) {
-    w_->out.append(tail.data(), tail.size());
-    ec = {};
-    return true;
-  }
-  const asio::const_buffer b(tail.data(), tail.size());
-  return write_out_now(std::span<const asio::const_buffer>(&b, 1), rest, ec);
+  ec = {};
+  if (!close_after_ && !pending().empty() && w_->out.size() <= kBatchLimit) return true;
+  return write_out_now({}, rest, ec);
 }
 
-asio::awaitable<http::error_code> Http1Connection::end_response(std::span<const char> tail) {
-  io::Transport::Rest rest;
+asio::awaitable<http::error_code> Http1Connection::end_response() {
   http::error_code ec;
-  if (end_response_now(tail, rest, ec)) co_return ec;
-  co_return co_await finish_write(rest);
+  w_->rest.n = 0;
+  if (end_response_now(w_->rest, ec)) co_return ec;
+  co_return co_await finish_send();
 }
 
 const http::Headers* Http1Connection::request_trailers() const {
@@ -192,14 +193,8 @@ asio::awaitable<http::error_code> Http1Connection::send_interim(const http::Resp
 
 bool Http1Connection::send_head_now(http::Response& r, bool end_stream, http::error_code& ec) {
   ec = {};
-  if (head_sent_ || r.status < 200) {
-    ec = errc::make_error_code(errc::invalid_argument);
-    return true;
-  }
-  if (broken_) {
-    ec = errc::make_error_code(errc::connection_reset);
-    return true;
-  }
+  if (head_sent_ || r.status < 200) return failed(ec, errc::invalid_argument);
+  if (broken_) return failed(ec, errc::connection_reset);
   auto f = codec::http1::plan_framing(r, is_head_, w_->req.protocol, end_stream);
   if (!facts_.keep_alive || draining_ || ctx_.draining() || f.close_delimited ||
       body_error_status_ || has_close_token(r.headers))
@@ -222,20 +217,14 @@ bool Http1Connection::send_head_now(http::Response& r, bool end_stream, http::er
   if (!end_stream) return true;  // head leaves with the first body bytes
   if (resp_has_length_ && resp_remaining_ > 0) close_after_ = true;  // promised bytes never come
   w_->rest.n = 0;
-  return end_response_now({}, w_->rest, ec);
+  return end_response_now(w_->rest, ec);
 }
 
 bool Http1Connection::send_body_now(std::span<const char> data, bool end_stream,
                                     http::error_code& ec) {
   ec = {};
-  if (!head_sent_ || finished_) {
-    ec = errc::make_error_code(errc::invalid_argument);
-    return true;
-  }
-  if (broken_) {
-    ec = errc::make_error_code(errc::connection_reset);
-    return true;
-  }
+  if (!head_sent_ || finished_) return failed(ec, errc::invalid_argument);
+  if (broken_) return failed(ec, errc::connection_reset);
   if (resp_no_body_) data = {};
   if (resp_has_length_) {
     if (data.size() > resp_remaining_) {
@@ -252,11 +241,17 @@ bool Http1Connection::send_body_now(std::span<const char> data, bool end_stream,
   // one behind may take long (its upstream) and this one would wait for it.
   if (end_stream && !data.empty()) finished_ = true;
   if (!resp_chunked_) {
-    if (end_stream && data.empty()) return end_response_now({}, w_->rest, ec);
+    if (end_stream && data.empty()) return end_response_now(w_->rest, ec);
     const asio::const_buffer b(data.data(), data.size());
     return write_out_now(std::span<const asio::const_buffer>(&b, 1), w_->rest, ec);
   }
-  // Chunked: [size line][data][CRLF][last chunk if end].
+  // Chunked: [size line][data][CRLF][last chunk if end]; an end alone is
+  // the last chunk behind what is queued, held for a pipelined answer as
+  // any end.
+  if (end_stream && data.empty()) {
+    w_->out.append(codec::http1::kLastChunk);
+    return end_response_now(w_->rest, ec);
+  }
   std::array<asio::const_buffer, 4> pieces;
   std::size_t n = 0;
   if (!data.empty()) {
@@ -265,17 +260,7 @@ bool Http1Connection::send_body_now(std::span<const char> data, bool end_stream,
     pieces[n++] = asio::const_buffer(data.data(), data.size());
     pieces[n++] = cb(codec::http1::kCrlf);
   }
-  if (end_stream) {
-    pieces[n++] = cb(codec::http1::kLastChunk);
-    finished_ = true;
-    std::size_t total = w_->out.size();
-    for (std::size_t i = 0; i < n; ++i) total += pieces[i].size();
-    if (data.empty() && !close_after_ && !pending().empty() && total <= kBatchLimit) {
-      for (std::size_t i = 0; i < n; ++i)
-        w_->out.append(static_cast<const char*>(pieces[i].data()), pieces[i].size());
-      return true;
-    }
-  }
+  if (end_stream) pieces[n++] = cb(codec::http1::kLastChunk);
   return write_out_now(std::span<const asio::const_buffer>(pieces.data(), n), w_->rest, ec);
 }
 
@@ -287,21 +272,21 @@ asio::awaitable<http::error_code> Http1Connection::finish_send() {
 asio::awaitable<http::error_code> Http1Connection::send_head(http::Response& r, bool end_stream) {
   http::error_code ec;
   if (send_head_now(r, end_stream, ec)) co_return ec;
-  co_return co_await finish_write(w_->rest);
+  co_return co_await finish_send();
 }
 
 asio::awaitable<http::error_code> Http1Connection::send_body(std::span<const char> data,
                                                              bool end_stream) {
   http::error_code ec;
   if (send_body_now(data, end_stream, ec)) co_return ec;
-  co_return co_await finish_write(w_->rest);
+  co_return co_await finish_send();
 }
 
 asio::awaitable<http::error_code> Http1Connection::send_trailers(const http::Headers& t) {
   if (!head_sent_ || finished_) co_return errc::make_error_code(errc::invalid_argument);
   if (!resp_chunked_) co_return co_await send_body({}, true);
   codec::http1::serialize_last_chunk(t, w_->out);
-  co_return co_await end_response({});
+  co_return co_await end_response();
 }
 
 asio::awaitable<std::unique_ptr<io::Transport>> Http1Connection::upgrade(
