@@ -1,7 +1,6 @@
 #include "filter/request_identity.hpp"
 
 #include <array>
-#include <random>
 
 #include "filter/forwarding/request_id.hpp"
 #include "filter/forwarding/traceparent.hpp"
@@ -9,8 +8,8 @@
 namespace strata::filter {
 
 namespace {
-std::mt19937_64& rng() {
-  thread_local std::mt19937_64 g{std::random_device{}()};
+core::FastRng& rng() {
+  thread_local core::FastRng g = core::FastRng::from_device();
   return g;
 }
 }  // namespace

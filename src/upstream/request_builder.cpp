@@ -60,7 +60,7 @@ std::string rewrite_target(std::string_view target, std::string_view matched_pre
 pool::UpstreamRequest build_upstream_request(const http::Request& req, const http::ConnInfo& conn,
                                              const config::ProxyAction& action,
                                              std::string_view matched_prefix, bool h2_upstream,
-                                             std::mt19937_64& rng, const http::RequestContext* ctx) {
+                                             core::FastRng& rng, const http::RequestContext* ctx) {
   pool::UpstreamRequest out;
   build_upstream_request(out, req, conn, action, matched_prefix, h2_upstream, rng, ctx);
   return out;
@@ -69,7 +69,7 @@ pool::UpstreamRequest build_upstream_request(const http::Request& req, const htt
 void build_upstream_request(pool::UpstreamRequest& out, const http::Request& req,
                             const http::ConnInfo& conn, const config::ProxyAction& action,
                             std::string_view matched_prefix, bool h2_upstream,
-                            std::mt19937_64& rng, const http::RequestContext* ctx) {
+                            core::FastRng& rng, const http::RequestContext* ctx) {
   out.method = req.method;
   out.scheme = req.scheme.empty() ? std::string_view("http") : std::string_view(req.scheme);
   rewrite_target(out.target, req.target, matched_prefix, action.prefix_rewrite);

@@ -6,7 +6,7 @@
 // filter/request_identity.hpp, so every try and tier sends the same);
 // without a context they are derived here from the caller's RNG.
 #pragma once
-#include <random>
+#include "core/fast_rng.hpp"
 #include <string_view>
 
 #include "config/config.hpp"
@@ -21,7 +21,7 @@ namespace strata::upstream {
 pool::UpstreamRequest build_upstream_request(const http::Request& req, const http::ConnInfo& conn,
                                              const config::ProxyAction& action,
                                              std::string_view matched_prefix, bool h2_upstream,
-                                             std::mt19937_64& rng,
+                                             core::FastRng& rng,
                                              const http::RequestContext* ctx = nullptr);
 // The same into `out`, every field assigned (upgrade cleared): a reused
 // request keeps its strings' and header blocks' storage, so building one
@@ -29,7 +29,7 @@ pool::UpstreamRequest build_upstream_request(const http::Request& req, const htt
 void build_upstream_request(pool::UpstreamRequest& out, const http::Request& req,
                             const http::ConnInfo& conn, const config::ProxyAction& action,
                             std::string_view matched_prefix, bool h2_upstream,
-                            std::mt19937_64& rng, const http::RequestContext* ctx = nullptr);
+                            core::FastRng& rng, const http::RequestContext* ctx = nullptr);
 // rewrite_target into `out` (its storage reused).
 void rewrite_target(std::string& out, std::string_view target, std::string_view matched_prefix,
                     const std::optional<std::string>& prefix_rewrite);

@@ -7,7 +7,7 @@
 
 #include "core/loop_clock.hpp"
 #include <memory>
-#include <random>
+#include "core/fast_rng.hpp"
 #include <string>
 
 #include <boost/asio/ssl/context.hpp>
@@ -100,7 +100,7 @@ class UpstreamsImpl final : public Upstreams {
   std::shared_ptr<ClusterState> cluster_state(std::string_view name) const;
   // strata_degradation_tier_total{route,tier}, registered on first use.
   obs::Counter& tier_counter(const std::string& route, std::string_view tier);
-  std::mt19937_64& rng() { return rng_; }
+  core::FastRng& rng() { return rng_; }
 
  private:
   boost::asio::any_io_executor ex_;
@@ -108,7 +108,7 @@ class UpstreamsImpl final : public Upstreams {
   std::shared_ptr<const config::Config> cfg_;
   std::map<std::string, std::shared_ptr<ClusterState>, std::less<>> clusters_;
   std::map<std::string, obs::Counter*> tier_counters_;  // "route\ntier"
-  std::mt19937_64 rng_;
+  core::FastRng rng_;
 };
 
 // The HTTP/2 leg of a try (proxy_h2.cpp): borrows a stream from the

@@ -16,7 +16,7 @@ bool valid_request_id(std::string_view v) {
   return true;
 }
 
-void write_request_id(std::mt19937_64& rng, std::span<char, 36> out) {
+void write_request_id(core::FastRng& rng, std::span<char, 36> out) {
   std::uint64_t hi = rng(), lo = rng();
   hi = (hi & ~0xF000ull) | 0x4000ull;                  // version 4
   lo = (lo & ~(0xC000ull << 48)) | (0x8000ull << 48);  // variant 10xx
@@ -35,13 +35,13 @@ void write_request_id(std::mt19937_64& rng, std::span<char, 36> out) {
   std::memcpy(o + 24, l + 4, 12);
 }
 
-std::string new_request_id(std::mt19937_64& rng) {
+std::string new_request_id(core::FastRng& rng) {
   std::string out(36, '0');
   write_request_id(rng, std::span<char, 36>(out.data(), 36));
   return out;
 }
 
-std::string ensure_request_id(http::Headers& h, std::mt19937_64& rng) {
+std::string ensure_request_id(http::Headers& h, core::FastRng& rng) {
   if (auto in = h.get("x-request-id"); in && valid_request_id(*in)) {
     std::string v(*in);
     h.set("x-request-id", v);  // collapse duplicates

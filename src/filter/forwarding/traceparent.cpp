@@ -31,7 +31,7 @@ bool valid_traceparent(std::string_view v) {
   return v.size() == 55 || v[55] == '-';
 }
 
-void fill_random_hex(std::span<char> out, std::mt19937_64& rng) {
+void fill_random_hex(std::span<char> out, core::FastRng& rng) {
   const std::size_t n = out.size();
   bool nonzero = false;
   do {
@@ -47,13 +47,13 @@ void fill_random_hex(std::span<char> out, std::mt19937_64& rng) {
   } while (!nonzero && n != 0);
 }
 
-std::string random_hex(std::size_t n, std::mt19937_64& rng) {
+std::string random_hex(std::size_t n, core::FastRng& rng) {
   std::string out(n, '0');
   fill_random_hex(std::span<char>(out.data(), n), rng);
   return out;
 }
 
-bool next_traceparent(std::optional<std::string_view> in, std::mt19937_64& rng,
+bool next_traceparent(std::optional<std::string_view> in, core::FastRng& rng,
                       std::span<char, 55> out) {
   const bool valid = in && valid_traceparent(*in);
   out[0] = '0';
@@ -70,7 +70,7 @@ bool next_traceparent(std::optional<std::string_view> in, std::mt19937_64& rng,
   return valid;
 }
 
-std::string propagate_traceparent(http::Headers& h, std::mt19937_64& rng) {
+std::string propagate_traceparent(http::Headers& h, core::FastRng& rng) {
   std::string out(55, '0');
   if (!next_traceparent(h.get("traceparent"), rng, std::span<char, 55>(out.data(), 55)))
     h.remove("tracestate");

@@ -2,7 +2,7 @@
 // Pure functions; randomness comes from the caller's generator.
 #pragma once
 #include <optional>
-#include <random>
+#include "core/fast_rng.hpp"
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,17 +21,17 @@ bool valid_traceparent(std::string_view v);
 // trace id and flags with a new random parent (span) id, and tracestate is
 // kept; otherwise a new trace id is generated (flags "00") and any
 // tracestate is dropped. Returns the new traceparent value.
-std::string propagate_traceparent(http::Headers& h, std::mt19937_64& rng);
+std::string propagate_traceparent(http::Headers& h, core::FastRng& rng);
 
 // The traceparent for the next hop from the incoming value (same rules as
 // propagate_traceparent), written into `out` without allocating. Returns
 // true when `incoming` was valid (its tracestate may be kept).
-bool next_traceparent(std::optional<std::string_view> incoming, std::mt19937_64& rng,
+bool next_traceparent(std::optional<std::string_view> incoming, core::FastRng& rng,
                       std::span<char, 55> out);
 
 // `n` random lower-case hex digits, never all zero.
-std::string random_hex(std::size_t n, std::mt19937_64& rng);
+std::string random_hex(std::size_t n, core::FastRng& rng);
 // The same into `out` (never all zero).
-void fill_random_hex(std::span<char> out, std::mt19937_64& rng);
+void fill_random_hex(std::span<char> out, core::FastRng& rng);
 
 }  // namespace strata::filter::forwarding

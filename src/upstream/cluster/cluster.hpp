@@ -16,7 +16,7 @@
 
 #include <functional>
 #include <optional>
-#include <random>
+#include "core/fast_rng.hpp"
 #include <span>
 
 #include "config/config.hpp"
@@ -101,7 +101,7 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   config::Cluster cfg_;
   const core::Clock& clock_;
   std::uint64_t seed_;
-  std::mt19937_64 rng_;
+  core::FastRng rng_;
   std::vector<std::shared_ptr<Endpoint>> endpoints_;
   std::vector<Level> levels_;                    // by ascending priority
   std::shared_ptr<ClusterStatus> status_;

@@ -11,7 +11,7 @@
 // tests without sleeping. Not thread-safe: one per endpoint per worker.
 #pragma once
 #include <chrono>
-#include <random>
+#include "core/fast_rng.hpp"
 
 #include "upstream/lb/policy.hpp"
 
@@ -38,7 +38,7 @@ class EwmaP2C final : public Policy {
   std::optional<std::size_t> pick(std::span<const Host> hosts, std::uint64_t hash) override;
 
  private:
-  std::mt19937_64 rng_;
+  core::FastRng rng_;
 };
 
 }  // namespace strata::upstream::lb

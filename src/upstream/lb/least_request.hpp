@@ -4,7 +4,7 @@
 // first draw. With no load this is weighted random; under load it steers
 // away from busy hosts without herding every worker onto the same one.
 #pragma once
-#include <random>
+#include "core/fast_rng.hpp"
 
 #include "upstream/lb/policy.hpp"
 
@@ -17,7 +17,7 @@ class LeastRequest final : public Policy {
   std::optional<std::size_t> pick(std::span<const Host> hosts, std::uint64_t hash) override;
 
  private:
-  std::mt19937_64 rng_;
+  core::FastRng rng_;
 };
 
 }  // namespace strata::upstream::lb

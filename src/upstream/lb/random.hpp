@@ -1,6 +1,6 @@
 // Weighted random: a host is chosen with probability weight / total weight.
 #pragma once
-#include <random>
+#include "core/fast_rng.hpp"
 
 #include "upstream/lb/policy.hpp"
 
@@ -13,7 +13,7 @@ class Random final : public Policy {
   std::optional<std::size_t> pick(std::span<const Host> hosts, std::uint64_t hash) override;
 
  private:
-  std::mt19937_64 rng_;
+  core::FastRng rng_;
 };
 
 }  // namespace strata::upstream::lb

@@ -60,7 +60,7 @@ TEST(RequestIdentity, EveryUpstreamCopyCarriesTheSameIdentity) {
   http::RequestContext ctx;
   filter::assign_identity(req, ctx);
   config::ProxyAction action;
-  std::mt19937_64 rng(7);
+  core::FastRng rng(7);
   // Two tiers (an h1 and an h2 cluster) and a retry: one id, one traceparent.
   auto t1 = upstream::build_upstream_request(req, conn, action, "", false, rng, &ctx);
   auto t2 = upstream::build_upstream_request(req, conn, action, "", true, rng, &ctx);
@@ -78,7 +78,7 @@ TEST(RequestIdentity, EveryUpstreamCopyCarriesTheSameIdentity) {
 
 TEST(RequestIdentity, NextTraceparentMatchesPropagate) {
   // The non-allocating form and the header form follow the same rules.
-  std::mt19937_64 r1(11), r2(11);
+  core::FastRng r1(11), r2(11);
   http::Headers h;
   h.add("traceparent", kTp);
   const auto via_headers = filter::forwarding::propagate_traceparent(h, r1);

@@ -47,7 +47,7 @@ TEST(UpstreamRequestBuilder, StripsHopByHopAndFraming) {
   http::ConnInfo c;
   c.peer_ip = "::1";
   c.tls = true;
-  std::mt19937_64 rng(1);
+  core::FastRng rng(1);
   auto h1 = build_upstream_request(r, c, {}, "", false, rng);
   EXPECT_FALSE(h1.headers.has("te"));
   EXPECT_FALSE(h1.headers.has("transfer-encoding"));
@@ -68,7 +68,7 @@ TEST(UpstreamRequestBuilder, ClientAddressFromTheContext) {
   c.peer_ip = "10.0.0.2";  // a trusted proxy
   http::RequestContext ctx;
   ctx.client_ip.assign("203.0.113.9");
-  std::mt19937_64 rng(1);
+  core::FastRng rng(1);
   auto u = build_upstream_request(r, c, {}, "", false, rng, &ctx);
   EXPECT_EQ(u.headers.get("x-real-ip"), "203.0.113.9");
   EXPECT_EQ(u.headers.joined("x-forwarded-for"), "203.0.113.9, 10.0.0.2");
@@ -87,7 +87,7 @@ TEST(UpstreamRequestBuilder, ClientAddressFromTheContext) {
 // The builder's fields as the forwarding helpers make them one after the
 // other (a pass over the list each: the builder before it became one pass).
 http::Headers reference_fields(const http::Request& req, const http::ConnInfo& conn, bool h2_upstream,
-                               std::mt19937_64& rng, const http::RequestContext* ctx) {
+                               core::FastRng& rng, const http::RequestContext* ctx) {
   namespace fwd = filter::forwarding;
   http::Headers h = req.headers;
   h.remove("host");
@@ -184,7 +184,7 @@ TEST(UpstreamRequestBuilder, OnePassGivesWhatTheHelpersGiveInTurn) {
       if (pick() % 2) ctx.request_id.assign("rid-7");
     }
     const bool h2_upstream = pick() % 2;
-    std::mt19937_64 rng_a(round), rng_b(round);
+    core::FastRng rng_a(round), rng_b(round);
     const auto want = reference_fields(r, c, h2_upstream, rng_a, with_ctx ? &ctx : nullptr);
     // One request object for all rounds, as a worker reuses it (its fields
     // from the round before must not show).

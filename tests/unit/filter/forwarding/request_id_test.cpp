@@ -6,7 +6,7 @@ namespace strata::filter::forwarding {
 namespace {
 
 TEST(ForwardingRequestId, KeepsValidIncoming) {
-  std::mt19937_64 rng(1);
+  core::FastRng rng(1);
   http::Headers h;
   h.add("x-request-id", "abc-123_x.y:z");
   EXPECT_EQ(ensure_request_id(h, rng), "abc-123_x.y:z");
@@ -14,7 +14,7 @@ TEST(ForwardingRequestId, KeepsValidIncoming) {
 }
 
 TEST(ForwardingRequestId, ReplacesInvalidOrMissing) {
-  std::mt19937_64 rng(1);
+  core::FastRng rng(1);
   http::Headers h;
   h.add("x-request-id", "bad id with spaces");
   const auto id = ensure_request_id(h, rng);

@@ -19,7 +19,7 @@ TEST(ForwardingTraceparent, Validation) {
 }
 
 TEST(ForwardingTraceparent, KeepsTraceIdNewSpanKeepsTracestate) {
-  std::mt19937_64 rng(1);
+  core::FastRng rng(1);
   http::Headers h;
   h.add("traceparent", kValid);
   h.add("tracestate", "vendor=1");
@@ -33,7 +33,7 @@ TEST(ForwardingTraceparent, KeepsTraceIdNewSpanKeepsTracestate) {
 }
 
 TEST(ForwardingTraceparent, GeneratesWhenAbsentOrInvalid) {
-  std::mt19937_64 rng(2);
+  core::FastRng rng(2);
   http::Headers h;
   const auto a = propagate_traceparent(h, rng);
   EXPECT_TRUE(valid_traceparent(a));
