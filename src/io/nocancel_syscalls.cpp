@@ -1,4 +1,5 @@
-// send(2)/recv(2) and their msghdr forms without the cancellation bracket.
+// send(2)/recv(2), their msghdr forms and the batched datagram calls
+// without the cancellation bracket.
 //
 // glibc makes these POSIX cancellation points. In a process with more than
 // one thread (strata has its main thread and one per worker) every call
@@ -12,7 +13,8 @@
 //
 // These definitions are in the strata executable only (CMakeLists.txt keeps
 // this file out of strata_lib) and take precedence over libc's for the whole
-// process, Asio's socket operations included. They make the same system
+// process, Asio's socket operations included (core/loop_clock.cpp replaces
+// epoll_wait the same way). They make the same system
 // calls with the same arguments, results and errno. Under a sanitizer they
 // are left out: its runtime intercepts these functions to check the buffers.
 #include "io/nocancel_syscalls.hpp"
@@ -48,6 +50,15 @@ ssize_t recvmsg(int fd, struct msghdr* msg, int flags) {
 
 ssize_t sendmsg(int fd, const struct msghdr* msg, int flags) {
   return ::syscall(SYS_sendmsg, fd, msg, flags);
+}
+
+// HTTP/3's batched datagram reads and writes (io/udp.cpp).
+int recvmmsg(int fd, struct mmsghdr* msgs, unsigned int n, int flags, struct timespec* timeout) {
+  return static_cast<int>(::syscall(SYS_recvmmsg, fd, msgs, n, flags, timeout));
+}
+
+int sendmmsg(int fd, struct mmsghdr* msgs, unsigned int n, int flags) {
+  return static_cast<int>(::syscall(SYS_sendmmsg, fd, msgs, n, flags));
 }
 
 }  // extern "C"

@@ -33,7 +33,7 @@ struct Pair {
 // calls resolve to them, not to libc's.
 TEST(NocancelSyscalls, ReplaceLibcsDefinitions) {
   if (!nocancel_syscalls()) GTEST_SKIP() << "sanitizer build: libc's (intercepted) functions stay";
-  for (const char* name : {"recv", "send", "recvmsg", "sendmsg"}) {
+  for (const char* name : {"recv", "send", "recvmsg", "sendmsg", "recvmmsg", "sendmmsg"}) {
     void* ours = ::dlsym(RTLD_DEFAULT, name);
     void* libc = ::dlsym(RTLD_NEXT, name);
     ASSERT_NE(ours, nullptr) << name;
@@ -92,6 +92,34 @@ TEST(NocancelSyscalls, ErrorsSetErrnoAndReturnMinusOne) {
   errno = 0;
   EXPECT_EQ(::recvmsg(-1, &m, 0), -1);
   EXPECT_EQ(errno, EBADF);
+}
+
+TEST(NocancelSyscalls, BatchedDatagrams) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_DGRAM, 0, fds), 0);
+  char one[] = "one", two[] = "three";
+  iovec iv[2] = {{one, 3}, {two, 5}};
+  mmsghdr out[2]{};
+  for (int i = 0; i < 2; ++i) {
+    out[i].msg_hdr.msg_iov = &iv[i];
+    out[i].msg_hdr.msg_iovlen = 1;
+  }
+  EXPECT_EQ(::sendmmsg(fds[0], out, 2, 0), 2);
+  char b0[8], b1[8];
+  iovec rv[2] = {{b0, sizeof b0}, {b1, sizeof b1}};
+  mmsghdr in[2]{};
+  for (int i = 0; i < 2; ++i) {
+    in[i].msg_hdr.msg_iov = &rv[i];
+    in[i].msg_hdr.msg_iovlen = 1;
+  }
+  EXPECT_EQ(::recvmmsg(fds[1], in, 2, MSG_DONTWAIT, nullptr), 2);
+  EXPECT_EQ(std::string(b0, in[0].msg_len), "one");
+  EXPECT_EQ(std::string(b1, in[1].msg_len), "three");
+  errno = 0;
+  EXPECT_EQ(::recvmmsg(fds[1], in, 2, MSG_DONTWAIT, nullptr), -1);
+  EXPECT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK);
+  ::close(fds[0]);
+  ::close(fds[1]);
 }
 
 TEST(NocancelSyscalls, OrderlyShutdownReadsZero) {
