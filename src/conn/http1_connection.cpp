@@ -214,7 +214,7 @@ void Http1Connection::request_park() {
 }
 
 void Http1Connection::begin_request() {
-  snap_ = ctx_.snapshot();
+  ctx_.refresh(snap_);
   if (snap_ && snap_->config) {
     w_->limits = snap_->config->limits;
     w_->timeouts = snap_->config->timeouts;
@@ -357,7 +357,9 @@ asio::awaitable<void> Http1Connection::serve_loop() {
       if (broken_) break;
     }
 
-    std::shared_ptr<http::Handler> handler = snap_ ? snap_->handler : nullptr;
+    // snap_ (which owns the handler) changes only in begin_request: a plain
+    // pointer, no reference count traffic per request.
+    http::Handler* handler = snap_ ? snap_->handler.get() : nullptr;
     if (!handler) {
       co_await send_simple(503, true);
       break;

@@ -57,6 +57,10 @@ class ServerContext {
  public:
   virtual ~ServerContext() = default;
   virtual std::shared_ptr<const Snapshot> snapshot() const = 0;
+  // Points `held` at the current snapshot. A context that keeps its
+  // snapshot as a member does so only when it changed, with no reference
+  // count traffic (atomic in a multi-threaded process) per request.
+  virtual void refresh(std::shared_ptr<const Snapshot>& held) const { held = snapshot(); }
   virtual bool draining() const = 0;
   virtual void add(Connection* c) = 0;
   virtual void remove(Connection* c) = 0;

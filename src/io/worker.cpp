@@ -11,7 +11,13 @@ namespace strata::io {
 
 Worker::Worker(unsigned id)
     : id_(id),
-      io_(1),
+      // One thread runs this context and every operation on its sockets is
+      // started from that thread (other threads only post to it): Asio's
+      // per-descriptor locks (REACTOR_IO) are left out, about four
+      // uncontended lock/unlock pairs a proxied request (docs/architecture.md,
+      // "Threads"). The scheduler and registration locks stay: other
+      // threads post here and timers may be set up before the thread runs.
+      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       guard_(std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
           io_.get_executor())) {}
 

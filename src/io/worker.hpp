@@ -1,4 +1,6 @@
-// A worker: one thread running one io_context (concurrency hint 1). All
+// A worker: one thread running one io_context (concurrency hint
+// BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO: no per-descriptor locking, so
+// every operation on a worker's sockets must start on its thread). All
 // per-connection state lives on exactly one worker; cross-worker work is
 // posted, never shared under a lock.
 #pragma once

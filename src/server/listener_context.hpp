@@ -30,6 +30,9 @@ class ListenerContext final : public conn::ServerContext,
 
   // conn::ServerContext
   std::shared_ptr<const conn::Snapshot> snapshot() const override { return snapshot_; }
+  void refresh(std::shared_ptr<const conn::Snapshot>& held) const override {
+    if (held != snapshot_) held = snapshot_;
+  }
   bool draining() const override { return draining_; }
   void add(conn::Connection* c) override;
   void remove(conn::Connection* c) override;

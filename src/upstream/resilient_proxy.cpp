@@ -76,8 +76,12 @@ obs::Counter& UpstreamsImpl::tier_counter(const std::string& route, std::string_
 
 asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::ProxyAction& action,
                                            std::string_view matched_prefix) {
-  const auto cfg = cfg_;  // this request keeps its generation
-  auto route_timeout = action.timeout.value_or(cfg ? cfg->timeouts.route : milliseconds(60000));
+  // `action` lives in the configuration generation the caller holds (the
+  // connection's snapshot, a background revalidation's owner); the cluster
+  // states keep copies of their own configuration. Only the route timeout
+  // is read from the current generation, here: no copy of cfg_ (an atomic
+  // reference count, twice) per request.
+  auto route_timeout = action.timeout.value_or(cfg_ ? cfg_->timeouts.route : milliseconds(60000));
   if (auto g = ex.request().headers.get("grpc-timeout"))
     if (auto d = parse_grpc_timeout(*g)) route_timeout = std::min(route_timeout, *d);
 

@@ -240,7 +240,7 @@ asio::awaitable<TryLoopResult> TryLoop::run(const pool::UpstreamRequest& ureq, s
     }
     out.failure = failure_of(r.kind, seen.status);
     if (out.failure.final) co_return out;
-    tried_.push_back(ep.get());
+    tried_.push_back(ep);
     const auto next = next_step(inputs(r.kind, seen.status));
     if (next.retry_overflow) st_.status->overflow_retries->inc();
     switch (next.step) {

@@ -180,9 +180,8 @@ bool Cluster::record_connect(Endpoint& ep, bool failed) {
   return true;
 }
 
-std::shared_ptr<Endpoint> Cluster::pick_in(Level& lv, std::uint64_t hash,
-                                           std::span<const Endpoint* const> exclude,
-                                           const Admit& admit, bool allow_excluded, bool panic) {
+Endpoint* Cluster::pick_in(Level& lv, std::uint64_t hash, std::span<const Endpoint* const> exclude,
+                           const Admit& admit, bool allow_excluded, bool panic) {
   const auto usable = [&](const Endpoint& e) {
     if (!allow_excluded && std::find(exclude.begin(), exclude.end(), &e) != exclude.end())
       return false;
@@ -196,19 +195,19 @@ std::shared_ptr<Endpoint> Cluster::pick_in(Level& lv, std::uint64_t hash,
   for (std::uint64_t t = 0; t < 4; ++t) {
     const auto idx = lv.policy->pick(lv.hosts, hash + t * 0x9e3779b97f4a7c15ull);
     if (!idx) return nullptr;
-    if (usable(*lv.live[*idx])) return lv.live[*idx];
+    if (usable(*lv.live[*idx])) return lv.live[*idx].get();
   }
   const std::size_t n = lv.live.size();
   const std::size_t start = n ? std::size_t(rng_() % n) : 0;
   for (std::size_t k = 0; k < n; ++k) {
     const auto& e = lv.live[(start + k) % n];
-    if (usable(*e)) return e;
+    if (usable(*e)) return e.get();
   }
   return nullptr;
 }
 
-std::shared_ptr<Endpoint> Cluster::pick(std::uint64_t hash, std::span<const Endpoint* const> exclude,
-                                        const Admit& admit) {
+Endpoint* Cluster::pick(std::uint64_t hash, std::span<const Endpoint* const> exclude,
+                           const Admit& admit) {
   if (levels_.empty()) return nullptr;
   std::size_t level = 0;
   if (levels_.size() > 1) {

@@ -66,9 +66,11 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   // policy picks within it. Endpoints in `exclude` (earlier tries) are
   // avoided while any other is available. When nothing is available at all
   // (panic), any endpoint with an address that `admit` accepts is used.
+  // The endpoint lives as long as the cluster (endpoints are made once, by
+  // the constructor): a caller holding the cluster may keep the pointer.
   using Admit = std::function<bool(const Endpoint&)>;
-  std::shared_ptr<Endpoint> pick(std::uint64_t hash, std::span<const Endpoint* const> exclude = {},
-                                 const Admit& admit = nullptr);
+  Endpoint* pick(std::uint64_t hash, std::span<const Endpoint* const> exclude = {},
+                 const Admit& admit = nullptr);
   // Passive feedback after a try: `error` = 5xx/gateway error/connect
   // failure (outlier detection); `seconds` = response time (EWMA), < 0 = none.
   // Returns true when this result ejected the endpoint.
@@ -92,9 +94,8 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
     std::vector<lb::Host> hosts;                  // parallel to live
     std::unique_ptr<lb::Policy> policy;
   };
-  std::shared_ptr<Endpoint> pick_in(Level& lv, std::uint64_t hash,
-                                    std::span<const Endpoint* const> exclude, const Admit& admit,
-                                    bool allow_excluded, bool panic);
+  Endpoint* pick_in(Level& lv, std::uint64_t hash, std::span<const Endpoint* const> exclude,
+                    const Admit& admit, bool allow_excluded, bool panic);
   bool ejected(Endpoint& ep);
 
   boost::asio::any_io_executor ex_;
