@@ -10,16 +10,41 @@
 
 namespace strata::obs {
 
+namespace detail {
+std::uint32_t assign_cell() noexcept {
+  static std::atomic<std::uint32_t> next{0};
+  const std::uint32_t c = next.fetch_add(1, std::memory_order_relaxed);
+  return c < kCells - 1 ? c : kCells - 1;
+}
+}  // namespace detail
+
 void Histogram::observe(double seconds) {
   if (!(seconds >= 0)) seconds = 0;
-  for (std::size_t i = 0; i < kBounds.size(); ++i) {
-    if (seconds <= kBounds[i]) {
-      buckets_[i].fetch_add(1, std::memory_order_relaxed);
-      break;
-    }
-  }
-  count_.fetch_add(1, std::memory_order_relaxed);
-  sum_ns_.fetch_add(std::uint64_t(std::llround(seconds * 1e9)), std::memory_order_relaxed);
+  std::size_t i = 0;
+  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  const auto c = detail::cell();
+  auto& cell = cells_[c];
+  detail::add(cell.buckets[i], 1, c);
+  detail::add(cell.sum_ns, std::uint64_t(std::llround(seconds * 1e9)), c);
+}
+
+std::uint64_t Histogram::bucket(std::size_t i) const {
+  std::uint64_t n = 0;
+  for (const auto& c : cells_) n += c.buckets[i].load(std::memory_order_relaxed);
+  return n;
+}
+
+std::uint64_t Histogram::count() const {
+  std::uint64_t n = 0;
+  for (const auto& c : cells_)
+    for (const auto& b : c.buckets) n += b.load(std::memory_order_relaxed);
+  return n;
+}
+
+double Histogram::sum() const {
+  std::uint64_t ns = 0;
+  for (const auto& c : cells_) ns += c.sum_ns.load(std::memory_order_relaxed);
+  return double(ns) / 1e9;
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <exception>
 #include <thread>
 
 #include <boost/asio/ssl/context.hpp>
@@ -291,7 +292,18 @@ void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::stri
     if (slot->worker->on_thread()) task();
     else slot->worker->post(task);
   }
-  for (auto& f : done) f.get();
+  // Every task must have finished before `next` (which they read) goes
+  // away, also when one of them failed: wait for all, then report the first
+  // failure.
+  std::exception_ptr first;
+  for (auto& f : done) {
+    try {
+      f.get();
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
+  }
+  if (first) std::rethrow_exception(first);
 }
 
 void Server::drain(std::chrono::milliseconds timeout) {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "obs/metrics.hpp"
 
@@ -36,3 +38,44 @@ TEST(MetricsConcurrent, ThreadsIncrement) {
   t2.join();
   EXPECT_EQ(c.value(), 200000u);
 }
+
+TEST(MetricsConcurrent, ManyThreadsShareTheLastCellExactly) {
+  // More threads than cells: the ones past the last own cell share it with
+  // an atomic add; every count must still arrive.
+  Registry r;
+  auto& c = r.counter("many_total", "h");
+  auto& h = r.histogram("many_seconds", "h");
+  constexpr int kThreads = 12, kEach = 20000;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < kThreads; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        c.inc(2);
+        h.observe(t % 2 ? 0.0002 : 100.0);  // a bucket, or above the last bound
+      }
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(c.value(), 2u * kThreads * kEach);
+  EXPECT_EQ(h.count(), std::uint64_t(kThreads) * kEach);
+  EXPECT_EQ(h.bucket(1), std::uint64_t(kThreads / 2) * kEach);  // <= 0.00025
+  EXPECT_EQ(h.bucket(Histogram::kBounds.size()), std::uint64_t(kThreads / 2) * kEach);  // +Inf only
+  EXPECT_NEAR(h.sum(), kThreads / 2 * kEach * (0.0002 + 100.0), 1e-3);
+}
+
+TEST(Metrics, HistogramBucketsBoundsInclusive) {
+  Registry r;
+  auto& h = r.histogram("b_seconds", "h");
+  h.observe(0.0001);   // == first bound: first bucket
+  h.observe(0.00011);  // second
+  h.observe(30);       // == last bound
+  h.observe(31);       // above: counted, in no finite bucket
+  h.observe(-1);       // clamped to 0: first bucket
+  EXPECT_EQ(h.bucket(0), 2u);
+  EXPECT_EQ(h.bucket(1), 1u);
+  EXPECT_EQ(h.bucket(Histogram::kBounds.size() - 1), 1u);
+  EXPECT_EQ(h.count(), 5u);
+  const std::string text = r.render();
+  EXPECT_NE(text.find("b_seconds_bucket{le=\"30\"} 4"), std::string::npos) << text;
+  EXPECT_NE(text.find("b_seconds_bucket{le=\"+Inf\"} 5"), std::string::npos) << text;
+}
+
