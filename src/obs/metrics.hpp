@@ -1,8 +1,8 @@
 // Process-wide metrics registry rendered as Prometheus text (names strata_*).
 // Lookup (counter()/gauge()/histogram()) takes a mutex: do it once and keep
 // the returned reference, which stays valid for the life of the process.
-// Updating a metric is safe from any thread: counters and histograms keep
-// a cell per thread (no locked instruction), gauges one relaxed atomic.
+// Updating a metric is safe from any thread: each keeps a cell per thread
+// (no locked instruction on the first threads' updates).
 #pragma once
 #include <array>
 #include <atomic>
@@ -53,14 +53,28 @@ class Counter {
   std::array<std::atomic<std::uint64_t>, detail::kCells> v_{};
 };
 
+// add()/sub() go to per-thread cells as Counter's; set() writes a base
+// so that the value (base + cells) is `n`: exact for gauges that are only
+// set, or set while no other thread adds.
 class Gauge {
  public:
-  void add(std::int64_t n = 1) { v_.fetch_add(n, std::memory_order_relaxed); }
-  void sub(std::int64_t n = 1) { v_.fetch_sub(n, std::memory_order_relaxed); }
-  void set(std::int64_t n) { v_.store(n, std::memory_order_relaxed); }
-  std::int64_t value() const { return v_.load(std::memory_order_relaxed); }
+  void add(std::int64_t n = 1) {
+    const auto c = detail::cell();
+    detail::add(v_[c], std::uint64_t(n), c);
+  }
+  void sub(std::int64_t n = 1) { add(-n); }
+  void set(std::int64_t n) { base_.store(std::uint64_t(n) - cells(), std::memory_order_relaxed); }
+  std::int64_t value() const {
+    return std::int64_t(base_.load(std::memory_order_relaxed) + cells());
+  }
  private:
-  std::atomic<std::int64_t> v_{0};
+  std::uint64_t cells() const {  // modulo 2^64: cells of other threads' subs wrap
+    std::uint64_t sum = 0;
+    for (const auto& v : v_) sum += v.load(std::memory_order_relaxed);
+    return sum;
+  }
+  std::array<std::atomic<std::uint64_t>, detail::kCells> v_{};
+  std::atomic<std::uint64_t> base_{0};
 };
 
 // Fixed buckets in seconds, 100 µs .. 30 s (and one above, +Inf); per-thread

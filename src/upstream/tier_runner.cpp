@@ -32,7 +32,7 @@ class BulkheadSlot {
   ~BulkheadSlot() {
     if (!st_) return;
     st_->guards.bulkhead().release();
-    --st_->status->requests_active;
+    st_->status->requests_active.sub();
   }
 
   // Takes a free slot if there is one now (no coroutine: the usual case).
@@ -82,7 +82,7 @@ class BulkheadSlot {
  private:
   void hold(ClusterState& st) {
     st_ = &st;
-    ++st.status->requests_active;
+    st.status->requests_active.add();
   }
   ClusterState* st_ = nullptr;
 };

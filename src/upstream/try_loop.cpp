@@ -25,11 +25,11 @@ class EndpointActive {
  public:
   explicit EndpointActive(cluster::Endpoint& e) : ep_(e) {
     ++ep_.active;
-    if (ep_.status) ++ep_.status->active;
+    if (ep_.status) ep_.status->active.add();
   }
   ~EndpointActive() {
     --ep_.active;
-    if (ep_.status) --ep_.status->active;
+    if (ep_.status) ep_.status->active.sub();
   }
   EndpointActive(const EndpointActive&) = delete;
   EndpointActive& operator=(const EndpointActive&) = delete;

@@ -150,7 +150,7 @@ std::string clusters_json() {
                         {"ejected", e->ejected_by.load() > 0},
                         {"ejected_on_workers", e->ejected_by.load()},
                         {"breaker_open", e->breaker_open.load() > 0},
-                        {"active_requests", e->active.load()}};
+                        {"active_requests", e->active.value()}};
       if (!e->region.empty()) ej["region"] = e->region;
       eps.push_back(std::move(ej));
     }
@@ -161,7 +161,7 @@ std::string clusters_json() {
                      {"transitions", {{"open", s->to_open->value()},
                                       {"half_open", s->to_half_open->value()},
                                       {"closed", s->to_closed->value()}}}}},
-        {"bulkhead", {{"active_requests", s->requests_active.load()},
+        {"bulkhead", {{"active_requests", s->requests_active.value()},
                       {"pending_requests", s->requests_pending.load()},
                       {"active_retries", s->retries_active.load()},
                       {"overflow", {{"requests", s->overflow_requests->value()},

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "obs/metrics.hpp"
 
 namespace strata::obs {
 class Counter;
@@ -29,7 +30,7 @@ struct EndpointStatus {
   std::atomic<bool> healthy{true};             // active health checks (true when unchecked)
   std::atomic<std::uint32_t> ejected_by{0};    // workers currently ejecting it
   std::atomic<std::uint32_t> breaker_open{0};  // per-endpoint breakers open (any worker)
-  std::atomic<std::int64_t> active{0};         // requests in flight, all workers
+  obs::Gauge active;  // requests in flight, all workers (per-thread cells: no locked add)
   obs::Gauge* healthy_gauge = nullptr;
 
   // Active-check verdict: updates the flag and the gauge, logs the change.
@@ -44,7 +45,7 @@ struct ClusterStatus {
   // Breakers (cluster or per-endpoint, all workers) in each non-closed state.
   std::atomic<std::int32_t> breakers_open{0};
   std::atomic<std::int32_t> breakers_half_open{0};
-  std::atomic<std::int64_t> requests_active{0};   // bulkhead slots in use
+  obs::Gauge requests_active;                     // bulkhead slots in use (per-thread cells)
   std::atomic<std::int64_t> requests_pending{0};  // queued for a slot
   std::atomic<std::int64_t> retries_active{0};
   std::atomic<std::int64_t> connections{0};       // open upstream connections

@@ -62,6 +62,22 @@ TEST(MetricsConcurrent, ManyThreadsShareTheLastCellExactly) {
   EXPECT_NEAR(h.sum(), kThreads / 2 * kEach * (0.0002 + 100.0), 1e-3);
 }
 
+TEST(MetricsConcurrent, GaugeAddsOnOneThreadSubsOnAnother) {
+  Registry r;
+  auto& g = r.gauge("g", "h");
+  g.set(5);
+  std::thread up([&] { for (int i = 0; i < 30000; ++i) g.add(); });
+  std::thread down([&] { for (int i = 0; i < 10000; ++i) g.sub(2); });
+  up.join();
+  down.join();
+  EXPECT_EQ(g.value(), 5 + 30000 - 20000);
+  g.set(-3);  // no other thread adds now: exact
+  EXPECT_EQ(g.value(), -3);
+  g.add(4);
+  EXPECT_EQ(g.value(), 1);
+  EXPECT_NE(r.render().find("g 1\n"), std::string::npos) << r.render();
+}
+
 TEST(Metrics, HistogramBucketsBoundsInclusive) {
   Registry r;
   auto& h = r.histogram("b_seconds", "h");
