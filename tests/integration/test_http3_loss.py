@@ -108,13 +108,17 @@ def test_h3_bulk_over_a_long_path_is_not_held_to_one_stream_buffer_per_rtt(
     yet put into packets; bytes in flight wait for their ACK on top of it,
     as TCP's wait in the kernel's send buffer. Counting them against the
     buffer held a stream to stream_buffer per round trip: 64 KiB per 60 ms
-    here, about 1.1 MB/s (measured with that code: 4 MiB in 2.2 s, 1.9 MB/s; now 0.7 s, 5.6 MB/s)."""
+    here, about 1.1 MB/s (measured with that code: 4 MiB in 2.2 s, 1.9 MB/s,
+    1.74x that cap; now 0.7 s, 5.6 MB/s). The bar is 2.2x the cap: on
+    2026-12-06 this machine had runs of every build (release and ASan,
+    before and after session 20) at 2.69-2.75 MB/s (2.46-2.52x), which a
+    2.5x bar failed about half the time under ASan."""
     port = serve_files(spawn, write_config, workdir, cert, limits="limits: {stream_buffer: 65536}")
     rep, secs = fetch(port, "big", 1, 0.0)
     assert rep["bytes"]["body"] == 4 << 20
     cap = 65536 / (2 * ONE_WAY_MS / 1000)  # bytes/s if in-flight bytes counted
     rate = (4 << 20) / secs
-    assert rate > 2.5 * cap, f"4 MiB at 60 ms RTT: {secs:.2f} s, {rate / 1e6:.2f} MB/s (cap {cap / 1e6:.2f})"
+    assert rate > 2.2 * cap, f"4 MiB at 60 ms RTT: {secs:.2f} s, {rate / 1e6:.2f} MB/s (cap {cap / 1e6:.2f})"
 
 
 @pytest.mark.h3
