@@ -74,3 +74,5 @@ bool nocancel_syscalls() { return false; }
 }  // namespace strata::io
 
 #endif
+
+#undef STRATA_NOCANCEL_OFF

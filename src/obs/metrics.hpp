@@ -36,21 +36,31 @@ inline void add(std::atomic<std::uint64_t>& v, std::uint64_t n, std::uint32_t c)
   if (c + 1 < kCells) v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   else v.fetch_add(n, std::memory_order_relaxed);
 }
+// One 64-bit value as kCells cells (Counter, Gauge): sums wrap modulo 2^64,
+// so a gauge's subtractions on one thread cancel additions on another.
+class Cells {
+ public:
+  // Inlined at every update (a call cost more than the update itself).
+  [[gnu::always_inline]] void add(std::uint64_t n) noexcept {
+    const auto c = cell();
+    detail::add(v_[c], n, c);
+  }
+  std::uint64_t sum() const noexcept {
+    std::uint64_t s = 0;
+    for (const auto& v : v_) s += v.load(std::memory_order_relaxed);
+    return s;
+  }
+ private:
+  std::array<std::atomic<std::uint64_t>, kCells> v_{};
+};
 }  // namespace detail
 
 class Counter {
  public:
-  void inc(std::uint64_t n = 1) {
-    const auto c = detail::cell();
-    detail::add(v_[c], n, c);
-  }
-  std::uint64_t value() const {
-    std::uint64_t sum = 0;
-    for (const auto& v : v_) sum += v.load(std::memory_order_relaxed);
-    return sum;
-  }
+  [[gnu::always_inline]] void inc(std::uint64_t n = 1) { v_.add(n); }
+  std::uint64_t value() const { return v_.sum(); }
  private:
-  std::array<std::atomic<std::uint64_t>, detail::kCells> v_{};
+  detail::Cells v_;
 };
 
 // add()/sub() go to per-thread cells as Counter's; set() writes a base
@@ -58,22 +68,12 @@ class Counter {
 // set, or set while no other thread adds.
 class Gauge {
  public:
-  void add(std::int64_t n = 1) {
-    const auto c = detail::cell();
-    detail::add(v_[c], std::uint64_t(n), c);
-  }
-  void sub(std::int64_t n = 1) { add(-n); }
-  void set(std::int64_t n) { base_.store(std::uint64_t(n) - cells(), std::memory_order_relaxed); }
-  std::int64_t value() const {
-    return std::int64_t(base_.load(std::memory_order_relaxed) + cells());
-  }
+  [[gnu::always_inline]] void add(std::int64_t n = 1) { v_.add(std::uint64_t(n)); }
+  [[gnu::always_inline]] void sub(std::int64_t n = 1) { v_.add(std::uint64_t(0) - std::uint64_t(n)); }
+  void set(std::int64_t n) { base_.store(std::uint64_t(n) - v_.sum(), std::memory_order_relaxed); }
+  std::int64_t value() const { return std::int64_t(base_.load(std::memory_order_relaxed) + v_.sum()); }
  private:
-  std::uint64_t cells() const {  // modulo 2^64: cells of other threads' subs wrap
-    std::uint64_t sum = 0;
-    for (const auto& v : v_) sum += v.load(std::memory_order_relaxed);
-    return sum;
-  }
-  std::array<std::atomic<std::uint64_t>, detail::kCells> v_{};
+  detail::Cells v_;
   std::atomic<std::uint64_t> base_{0};
 };
 

@@ -6,10 +6,10 @@
 // filter/request_identity.hpp, so every try and tier sends the same);
 // without a context they are derived here from the caller's RNG.
 #pragma once
-#include "core/fast_rng.hpp"
 #include <string_view>
 
 #include "config/config.hpp"
+#include "core/fast_rng.hpp"
 #include "http/context.hpp"
 #include "http/message.hpp"
 #include "upstream/pool/upstream_request.hpp"

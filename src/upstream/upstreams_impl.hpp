@@ -7,11 +7,11 @@
 
 #include "core/loop_clock.hpp"
 #include <memory>
-#include "core/fast_rng.hpp"
 #include <string>
 
 #include <boost/asio/ssl/context.hpp>
 
+#include "core/fast_rng.hpp"
 #include "obs/metrics.hpp"
 #include "upstream/cluster/cluster.hpp"
 #include "upstream/pool/h1_pool.hpp"

@@ -1,11 +1,11 @@
 // X-Request-Id: keep a sane incoming id, otherwise generate one (UUIDv4
 // text). Pure functions; randomness comes from the caller's generator.
 #pragma once
-#include "core/fast_rng.hpp"
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "core/fast_rng.hpp"
 #include "http/headers.hpp"
 
 namespace strata::filter::forwarding {

@@ -2,11 +2,11 @@
 // Pure functions; randomness comes from the caller's generator.
 #pragma once
 #include <optional>
-#include "core/fast_rng.hpp"
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "core/fast_rng.hpp"
 #include "http/headers.hpp"
 
 namespace strata::filter::forwarding {

@@ -16,11 +16,11 @@
 
 #include <functional>
 #include <optional>
-#include "core/fast_rng.hpp"
 #include <span>
 
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "core/fast_rng.hpp"
 #include "upstream/cluster/status.hpp"
 #include "upstream/lb/ewma.hpp"
 #include "upstream/lb/policy.hpp"

@@ -11,8 +11,8 @@
 // tests without sleeping. Not thread-safe: one per endpoint per worker.
 #pragma once
 #include <chrono>
-#include "core/fast_rng.hpp"
 
+#include "core/fast_rng.hpp"
 #include "upstream/lb/policy.hpp"
 
 namespace strata::upstream::lb {
