@@ -15,6 +15,7 @@ PKGS="$PKGS liburing-dev"  # CMake option STRATA_IO_URING (bench/run --uring)
 PKGS="$PKGS libjemalloc2 libmimalloc2.0"  # bench/run --allocators (LD_PRELOAD candidates)
 PKGS="$PKGS python3-brotli python3-zstandard"  # tests/integration/test_compression.py: decoders
 PKGS="$PKGS testssl.sh"  # tests/integration/test_security_tls.py
+PKGS="$PKGS bolt-19"  # scripts/pgo-build.sh (make build-pgo): BOLT after GCC's profile-guided build
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -14,8 +14,10 @@
 //
 // Every purpose Asio's thread cache serves but default_tag goes to the pool.
 // A block asking for more than alignof(max_align_t) comes from
-// aligned_alloc; the pool may keep it when it is freed (filed by its usable
-// size).
+// aligned_alloc; the pool may keep it when it is freed. Blocks are filed
+// by the size Asio frees them with (the one it allocated them with), so
+// every translation unit must see this hook: one without it would free
+// Asio's own blocks into the pool.
 //
 // Also: the epoll reactor's per-descriptor states (one per open socket,
 // kept by the reactor for reuse and never freed until it goes) come from
@@ -43,24 +45,36 @@
 
 namespace strata::core::asio_hook {
 
-// A pooled block for Asio. Also safe if some translation unit was built
-// without this hook (it would free our blocks with Asio's own
-// deallocate, and hand us Asio's): the block has room for Asio's trailing
-// chunk-count byte at [size], set so Asio never thinks the block bigger
-// than it is (in Asio's chunks: 8 bytes with io_uring, else 4), and
-// frame_pool::deallocate files any block by its real usable size.
-inline void* pooled_allocate(std::size_t size, std::size_t align) {
-  if (align > alignof(std::max_align_t)) return boost::asio::aligned_new(align, size);
 #if defined(BOOST_ASIO_HAS_IO_URING)
-  constexpr std::size_t kAsioChunk = 8;
+inline constexpr std::size_t kAsioChunk = 8;  // Asio's allocation unit
 #else
-  constexpr std::size_t kAsioChunk = 4;
+inline constexpr std::size_t kAsioChunk = 4;
 #endif
-  const std::size_t want = (size + kAsioChunk - 1) / kAsioChunk * kAsioChunk + 1;  // as Asio sizes its blocks
-  auto* mem = static_cast<unsigned char*>(frame_pool::allocate(want));
-  const std::size_t chunks = (frame_pool::capacity(want) - 1) / kAsioChunk;
+
+// The bytes of the block for an Asio request of `size` bytes, as Asio
+// sizes its own: whole chunks and its trailing chunk-count byte at [size].
+constexpr std::size_t block_bytes(std::size_t size) {
+  return (size + kAsioChunk - 1) / kAsioChunk * kAsioChunk + 1;
+}
+
+// A pooled block for Asio. Its chunk-count byte is set so Asio's own
+// deallocate would never think the block bigger than it is. An
+// over-aligned block comes from aligned_alloc, as large as the pool's
+// class for the same size, so the pool may keep it when it is freed
+// (pooled_deallocate files blocks by size, without asking malloc).
+inline void* pooled_allocate(std::size_t size, std::size_t align) {
+  const std::size_t want = block_bytes(size);
+  const std::size_t cap = frame_pool::capacity(want);
+  auto* mem = static_cast<unsigned char*>(align > alignof(std::max_align_t)
+                                              ? boost::asio::aligned_new(align, cap)
+                                              : frame_pool::allocate(want));
+  const std::size_t chunks = (cap - 1) / kAsioChunk;
   mem[size] = static_cast<unsigned char>(chunks <= 255 ? chunks : 0);
   return mem;
+}
+
+inline void pooled_deallocate(void* pointer, std::size_t size) {
+  frame_pool::deallocate_own(pointer, block_bytes(size));
 }
 
 }  // namespace strata::core::asio_hook
@@ -81,7 +95,7 @@ namespace boost::asio::detail {
   template <>                                                                                          \
   inline void thread_info_base::deallocate<thread_info_base::TAG>(thread_info_base::TAG, thread_info_base*, \
                                                                   void* pointer, std::size_t size) {   \
-    ::strata::core::frame_pool::deallocate(pointer, size);                                             \
+    ::strata::core::asio_hook::pooled_deallocate(pointer, size);                                       \
   }
 
 STRATA_ASIO_POOLED_PURPOSE(awaitable_frame_tag)

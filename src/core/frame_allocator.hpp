@@ -18,7 +18,7 @@ struct FrameAllocator {
   template <class U>
   FrameAllocator(const FrameAllocator<U>&) noexcept {}
   T* allocate(std::size_t n) { return static_cast<T*>(frame_pool::allocate(n * sizeof(T))); }
-  void deallocate(T* p, std::size_t n) noexcept { frame_pool::deallocate(p, n * sizeof(T)); }
+  void deallocate(T* p, std::size_t n) noexcept { frame_pool::deallocate_own(p, n * sizeof(T)); }
   template <class U>
   bool operator==(const FrameAllocator<U>&) const noexcept { return true; }
   template <class U>

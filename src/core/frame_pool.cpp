@@ -88,29 +88,41 @@ void* allocate(std::size_t n) {
   return p;
 }
 
+namespace {
+
+// Keeps p as a free block of class i when the cache has room; false if not.
+inline bool keep(Cache& c, void* p, std::size_t i) noexcept {
+  const std::size_t cap = (i + 1) * kGranule;
+  if (c.cached_bytes + cap > limit_of(c)) return false;
+  auto* b = static_cast<FreeBlock*>(p);
+  b->next = c.head[i];
+  c.head[i] = b;
+  c.cached_bytes += cap;
+  STRATA_POISON(reinterpret_cast<char*>(b) + sizeof(FreeBlock), cap - sizeof(FreeBlock));
+  if (!c.drain_registered) {
+    c.drain_registered = true;
+    (void)&t_drain;
+  }
+  return true;
+}
+
+}  // namespace
+
 void deallocate(void* p, std::size_t n) noexcept {
   if (!p) return;
   Cache& c = t_cache;
   if (n <= kMaxPooled && !c.dead) {
     // Filed by what the block really holds: the largest class it covers.
     const std::size_t usable = ::malloc_usable_size(p);
-    if (usable >= kGranule) {
-      const std::size_t i = std::min(usable / kGranule, kClasses) - 1;
-      const std::size_t cap = (i + 1) * kGranule;
-      if (c.cached_bytes + cap <= limit_of(c)) {
-        auto* b = static_cast<FreeBlock*>(p);
-        b->next = c.head[i];
-        c.head[i] = b;
-        c.cached_bytes += cap;
-        STRATA_POISON(reinterpret_cast<char*>(b) + sizeof(FreeBlock), cap - sizeof(FreeBlock));
-        if (!c.drain_registered) {
-          c.drain_registered = true;
-          (void)&t_drain;
-        }
-        return;
-      }
-    }
+    if (usable >= kGranule && keep(c, p, std::min(usable / kGranule, kClasses) - 1)) return;
   }
+  std::free(p);
+}
+
+void deallocate_own(void* p, std::size_t n) noexcept {
+  if (!p) return;
+  Cache& c = t_cache;
+  if (n <= kMaxPooled && !c.dead && keep(c, p, class_of(n))) return;
   std::free(p);
 }
 

@@ -36,6 +36,11 @@ constexpr std::size_t capacity(std::size_t n) {
   return n > kMaxPooled ? n : (n == 0 ? kGranule : (n + kGranule - 1) / kGranule * kGranule);
 }
 void deallocate(void* p, std::size_t n) noexcept;
+// The same for a block known to hold capacity(n) bytes or more (one that
+// allocate(m) returned with capacity(m) == capacity(n), or any malloc
+// block at least that large), filed by n without asking malloc its size:
+// the frees of the coroutine frames and handlers this pool made.
+void deallocate_own(void* p, std::size_t n) noexcept;
 
 // Bytes of free blocks this thread may keep (0: keep none).
 void set_thread_cache_limit(std::size_t bytes) noexcept;

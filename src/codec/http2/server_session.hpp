@@ -211,6 +211,7 @@ class ServerSession {
   void finish_head(Stream& s);
   void reject(Stream& s, int status);
   void build_nv(const http::Headers& h, bool with_date, const char* status);
+  void build_final_nv(Stream& s, const http::Response& r);
 
   nghttp2_session* s_ = nullptr;
   Limits limits_;

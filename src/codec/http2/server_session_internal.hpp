@@ -83,6 +83,7 @@ struct ServerSession::Stream {
   bool drop_body = false;
   bool trailers_pending = false;
   http::Headers trailers_out;
+  std::string head_store;  // the final response's header bytes (build_final_nv)
 
   void clear() {
     id = 0;
@@ -108,6 +109,7 @@ struct ServerSession::Stream {
     trailers_out.clear();
     if (body.capacity() > 64 * 1024) std::string().swap(body);
     if (out.capacity() > 64 * 1024) std::string().swap(out);
+    if (head_store.capacity() > 16 * 1024) std::string().swap(head_store);
   }
   std::size_t unread() const { return body.size() - body_off; }
 };

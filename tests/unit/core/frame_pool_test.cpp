@@ -133,6 +133,49 @@ TEST(FramePool, AsioOwnDeallocateKeepsAPooledBlockWithinItsSize) {
   trim_this_thread();
 }
 
+TEST(FramePool, DeallocateOwnFilesABlockByItsSize) {
+  trim_this_thread();
+  for (std::size_t n : {std::size_t(1), std::size_t(33), std::size_t(1500), kMaxPooled}) {
+    void* a = allocate(n);
+    deallocate_own(a, n);
+    EXPECT_EQ(thread_stats().cached_bytes, capacity(n)) << n;
+    void* b = allocate(n - (n - 1) % kGranule);  // the same class
+    EXPECT_EQ(a, b) << n;
+    EXPECT_EQ(thread_stats().cached_bytes, 0u) << n;
+    deallocate_own(b, n);
+    trim_this_thread();
+  }
+  void* big = allocate(kMaxPooled + 1);
+  deallocate_own(big, kMaxPooled + 1);
+  EXPECT_EQ(thread_stats().cached_bytes, 0u);
+  set_thread_cache_limit(0);  // no room: freed at once
+  void* p = allocate(100);
+  deallocate_own(p, 100);
+  EXPECT_EQ(thread_stats().cached_bytes, 0u);
+  set_thread_cache_limit(kDefaultCacheBytes);
+}
+
+TEST(FramePool, OverAlignedAsioBlocksHoldTheirClass) {
+  // The hook files a freed block by the size Asio passes; an over-aligned
+  // one must be as large as that class, since the next frame of the class
+  // may get it.
+  namespace d = boost::asio::detail;
+  trim_this_thread();
+  for (std::size_t n : {std::size_t(1), std::size_t(40), std::size_t(700), std::size_t(5000)}) {
+    auto* mem = static_cast<unsigned char*>(
+        d::thread_info_base::allocate(d::thread_info_base::executor_function_tag(), nullptr, n, 64));
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(mem) % 64, 0u) << n;
+    const std::size_t cap = capacity(asio_hook::block_bytes(n));
+    EXPECT_GE(::malloc_usable_size(mem), cap) << n;
+    d::thread_info_base::deallocate(d::thread_info_base::executor_function_tag(), nullptr, mem, n);
+    EXPECT_EQ(thread_stats().cached_bytes, cap) << n;
+    void* again = allocate(asio_hook::block_bytes(n));
+    EXPECT_EQ(again, mem) << n;
+    deallocate(again, asio_hook::block_bytes(n));
+    trim_this_thread();
+  }
+}
+
 TEST(FramePool, AsioCoroutineFramesAreRecycled) {
   asio::io_context io;
   int sum = 0;
