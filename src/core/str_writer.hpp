@@ -24,6 +24,17 @@ class StrWriter {
     p_ = out.data() + at;
     end_ = p_ + max_bytes;
   }
+  // Writes from the start of `buf` and leaves its size alone (at least
+  // max_bytes, grown only past its high-water mark): for a buffer reused by
+  // every request, whose bytes past what was written would otherwise be
+  // zero-filled again by the next resize (cache lines written for
+  // nothing). size() is what was written.
+  struct Reuse {};
+  StrWriter(std::string& buf, std::size_t max_bytes, Reuse) : out_(buf), keep_(true) {
+    if (buf.size() < max_bytes) buf.resize(max_bytes);
+    p_ = buf.data();
+    end_ = p_ + max_bytes;
+  }
   StrWriter(const StrWriter&) = delete;
   StrWriter& operator=(const StrWriter&) = delete;
   ~StrWriter() { finish(); }
@@ -72,13 +83,17 @@ class StrWriter {
   static constexpr std::size_t field_size(std::size_t name, std::size_t value) {
     return name + value + 4;
   }
+  // Bytes written (from the start of the string with Reuse, else from
+  // where it ended).
+  std::size_t size() const { return std::size_t(p_ - out_.data()); }
   void finish() {
-    if (p_) out_.resize(std::size_t(p_ - out_.data()));
+    if (p_ && !keep_) out_.resize(size());
     p_ = nullptr;
   }
 
  private:
   std::string& out_;
+  bool keep_ = false;
   char* p_ = nullptr;
   char* end_ = nullptr;
 };

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,21 +31,32 @@
 namespace strata::http {
 
 // A string of at most N bytes stored inline (longer input is truncated).
+// Bytes past the length are never read and not initialised: a context is
+// created per request on a coroutine frame, and zeroing its ~660 bytes
+// wrote ten cache lines per request that most requests never use (with
+// 256 HTTP/2 streams in flight those lines fall out of the L2 cache).
 template <std::size_t N>
 class FixedString {
  public:
+  FixedString() = default;
+  FixedString(const FixedString& o) : len_(o.len_) { std::memcpy(data_, o.data_, len_); }
+  FixedString& operator=(const FixedString& o) {
+    len_ = o.len_;
+    std::memmove(data_, o.data_, len_);
+    return *this;
+  }
   void assign(std::string_view s) {
     len_ = s.size() < N ? s.size() : N;
-    for (std::size_t i = 0; i < len_; ++i) data_[i] = s[i];
+    if (len_) std::memcpy(data_, s.data(), len_);
   }
   void clear() { len_ = 0; }
   bool empty() const { return len_ == 0; }
-  std::string_view view() const { return {data_.data(), len_}; }
+  std::string_view view() const { return {data_, len_}; }
   static constexpr std::size_t capacity() { return N; }
 
  private:
   std::size_t len_ = 0;
-  std::array<char, N> data_{};
+  char data_[N];
 };
 
 // Extension fields for later features; see the header comment.
@@ -141,7 +153,7 @@ struct RequestContext {
   std::string_view get(Slot s) const { return slots_[std::size_t(s)].view(); }
 
  private:
-  std::array<FixedString<kSlotBytes>, std::size_t(Slot::count)> slots_{};
+  std::array<FixedString<kSlotBytes>, std::size_t(Slot::count)> slots_;  // each empty
 };
 
 }  // namespace strata::http

@@ -68,8 +68,20 @@ std::string serialize_h1_head(const UpstreamRequest& req) {
   return out;
 }
 
-void serialize_h1_head(const UpstreamRequest& req, std::string& out) {
-  out.clear();
+namespace {
+
+// Upper bound of what write_head writes: the fixed parts are at most 96
+// bytes ("  HTTP/1.1\r\nhost: \r\n", the framing field, the upgrade
+// field's name, the blank line).
+std::size_t head_bound(const UpstreamRequest& req, std::string_view target, std::size_t cl_len) {
+  std::size_t bound = 96 + req.method.size() + target.size() + req.authority.size() +
+                      req.upgrade.size() + cl_len;
+  for (const auto& f : req.headers) bound += core::StrWriter::field_size(f.name.size(), f.value.size());
+  return bound;
+}
+
+template <class... Mode>
+std::size_t write_head(const UpstreamRequest& req, std::string& out, Mode... mode) {
   const std::string_view target = req.target.empty() ? std::string_view("/") : req.target;
   const std::string_view authority = clean(req.authority) ? std::string_view(req.authority) : "";
   const bool upgrade = !req.upgrade.empty() && clean(req.upgrade);
@@ -79,13 +91,7 @@ void serialize_h1_head(const UpstreamRequest& req, std::string& out) {
     const auto r = std::to_chars(cl, cl + sizeof cl, *req.content_length);
     cl_len = std::size_t(r.ptr - cl);
   }
-  // Upper bound of what is written below: the fixed parts are at most 96
-  // bytes ("  HTTP/1.1\r\nhost: \r\n", the framing field, the upgrade
-  // field's name, the blank line).
-  std::size_t bound = 96 + req.method.size() + target.size() + authority.size() +
-                      req.upgrade.size() + cl_len;
-  for (const auto& f : req.headers) bound += core::StrWriter::field_size(f.name.size(), f.value.size());
-  core::StrWriter w(out, bound);
+  core::StrWriter w(out, head_bound(req, target, cl_len), mode...);
   w.put(req.method);
   w.put(' ');
   w.put(target);
@@ -106,6 +112,18 @@ void serialize_h1_head(const UpstreamRequest& req, std::string& out) {
     w.lit("transfer-encoding: chunked\r\n");
   }
   w.lit("\r\n");
+  return w.size();
+}
+
+}  // namespace
+
+void serialize_h1_head(const UpstreamRequest& req, std::string& out) {
+  out.clear();
+  write_head(req, out);
+}
+
+std::size_t serialize_h1_head_reusing(const UpstreamRequest& req, std::string& buf) {
+  return write_head(req, buf, core::StrWriter::Reuse{});
 }
 
 asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http::Exchange& ex,
@@ -121,10 +139,10 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
   };
 
   // --- request head and body -------------------------------------------------
-  serialize_h1_head(req, c.head);
+  const std::size_t head_len = serialize_h1_head_reusing(req, c.head);
   {
     // Straight into the socket when it has room (no event-loop turn).
-    const asio::const_buffer hb(c.head.data(), c.head.size());
+    const asio::const_buffer hb(c.head.data(), head_len);
     io::Transport::Rest rest;
     http::error_code ec;
     c.transport->write_some_now(std::span<const asio::const_buffer>(&hb, 1), rest, ec);

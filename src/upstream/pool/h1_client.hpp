@@ -62,5 +62,9 @@ boost::asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& re
 std::string serialize_h1_head(const UpstreamRequest& req);
 // The same into `out` (cleared first; its storage reused).
 void serialize_h1_head(const UpstreamRequest& req, std::string& out);
+// The same from the start of `buf`, whose size is left at least what was
+// written (a connection's head buffer: no zero-fill per request); returns
+// the head's length.
+std::size_t serialize_h1_head_reusing(const UpstreamRequest& req, std::string& buf);
 
 }  // namespace strata::upstream::pool

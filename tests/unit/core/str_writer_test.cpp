@@ -21,6 +21,25 @@ TEST(StrWriter, AppendsAfterWhatIsThereAndTrimsToWhatWasWritten) {
   EXPECT_EQ(StrWriter::field_size(4, 11), std::string_view("host: example.com\r\n").size());
 }
 
+TEST(StrWriter, ReuseWritesFromTheStartAndLeavesTheSize) {
+  std::string buf(64, 'x');
+  {
+    StrWriter w(buf, 10, StrWriter::Reuse{});
+    w.lit("ab");
+    EXPECT_EQ(w.size(), 2u);
+  }
+  EXPECT_EQ(buf.size(), 64u);
+  EXPECT_EQ(buf.substr(0, 3), "abx");
+  std::string small = "q";
+  {
+    StrWriter w(small, 10, StrWriter::Reuse{});  // grows to the bound
+    w.field("a", "bc");
+    EXPECT_EQ(w.size(), 7u);
+  }
+  EXPECT_EQ(small.size(), 10u);
+  EXPECT_EQ(small.substr(0, 7), "a: bc\r\n");
+}
+
 TEST(StrWriter, ExactBoundAndFinishTwice) {
   std::string out;
   StrWriter w(out, StrWriter::field_size(1, 2));

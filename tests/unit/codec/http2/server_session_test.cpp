@@ -91,6 +91,34 @@ TEST_F(Http2ServerSession, RequestHeadAndResponse) {
   EXPECT_EQ(s->live_streams(), 0u);
 }
 
+TEST_F(Http2ServerSession, ResponseHeadersOutliveTheResponseObject) {
+  // The final response's header bytes go to nghttp2 without a copy: they
+  // must stay the stream's until its HEADERS frame is framed, after the
+  // Response is gone and other streams' responses were submitted.
+  make();
+  const auto a = c.request("GET", "/a", {});
+  const auto b = c.request("GET", "/b", {});
+  pump(c, *s);
+  ASSERT_EQ(ev.requests.size(), 2u);
+  for (auto [id, v] : {std::pair{a, "first"}, std::pair{b, "second"}}) {
+    auto resp = std::make_unique<http::Response>();
+    resp->status = id == a ? 201 : 404;
+    resp->headers.add("X-Which", std::string(v) + "-" + std::string(300, 'v'));
+    resp->headers.add("date", "Thu, 01 Jan 2026 00:00:00 GMT");
+    ASSERT_TRUE(s->submit_response(id, *resp, true));
+    resp.reset();  // its bytes freed (ASan: poisoned) before anything is sent
+  }
+  pump(c, *s);
+  EXPECT_EQ(c.stream(a).status, "201");
+  EXPECT_EQ(c.stream(a).header("x-which"), "first-" + std::string(300, 'v'));
+  EXPECT_EQ(c.stream(b).status, "404");
+  EXPECT_EQ(c.stream(b).header("x-which"), "second-" + std::string(300, 'v'));
+  EXPECT_EQ(c.stream(a).header("date"), "Thu, 01 Jan 2026 00:00:00 GMT");  // kept, not added again
+  EXPECT_EQ(c.stream(b).header("server"), "strata");
+  EXPECT_TRUE(c.stream(a).closed);
+  EXPECT_TRUE(c.stream(b).closed);
+}
+
 TEST_F(Http2ServerSession, RequestBodyIsFlowControlledByReads) {
   limits.h2_initial_window = 16384;
   limits.h2_connection_window = 65535;

@@ -25,6 +25,25 @@ TEST(H1ClientHead, RequestLineHostFieldsAndBlankLine) {
             "x-forwarded-for: 127.0.0.1, 10.0.0.2\r\n\r\n");
 }
 
+// A connection's reused head buffer: the head is written from its start,
+// the buffer keeps its size (no zero-fill per request), the length is
+// returned; a buffer too small grows.
+TEST(H1ClientHead, ReusingWritesFromTheStartAndKeepsTheBuffer) {
+  auto big = get("/" + std::string(300, 'p'));
+  big.headers.add("user-agent", "curl/7.88.1");
+  auto small = get("/s");
+  std::string buf;
+  const std::size_t n1 = serialize_h1_head_reusing(big, buf);
+  EXPECT_EQ(buf.substr(0, n1), serialize_h1_head(big));
+  const std::size_t high = buf.size();
+  EXPECT_GE(high, n1);
+  const std::size_t n2 = serialize_h1_head_reusing(small, buf);
+  EXPECT_EQ(buf.substr(0, n2), serialize_h1_head(small));
+  EXPECT_EQ(buf.size(), high);  // kept: no resize below the high-water mark
+  EXPECT_EQ(serialize_h1_head_reusing(big, buf), n1);
+  EXPECT_EQ(buf.substr(0, n1), serialize_h1_head(big));
+}
+
 // A field whose name or value holds CR, LF or NUL is not sent (it would
 // split the head: request smuggling); the fields around it are.
 TEST(H1ClientHead, FieldsWithLineBreaksOrNulAreDropped) {
