@@ -1,5 +1,6 @@
 #include "upstream/pool/h1_client.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -89,7 +90,8 @@ std::size_t write_head(const UpstreamRequest& req, std::string& out, Mode... mod
   std::size_t cl_len = 0;
   if (req.content_length) {
     const auto r = std::to_chars(cl, cl + sizeof cl, *req.content_length);
-    cl_len = std::size_t(r.ptr - cl);
+    // (the min states the bound for GCC's -Wstringop-overread at -O3)
+    cl_len = std::min(std::size_t(r.ptr - cl), sizeof cl);
   }
   core::StrWriter w(out, head_bound(req, target, cl_len), mode...);
   w.put(req.method);
