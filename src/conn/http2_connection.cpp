@@ -184,7 +184,11 @@ class H2Connection final : public Connection, public h2::SessionEvents, public P
   void on_request(StreamId sid) override {
     got_request_ = true;
     ++tasks_;
-    asio::co_spawn(ex_, run_stream(sid), asio::detached);
+    // The stream's coroutine is serve_stream itself; what follows it runs
+    // in the completion handler (no frame of its own per stream).
+    asio::co_spawn(ex_,
+                   serve_stream(*this, sid, ctx_.snapshot(), http::Protocol::h2, Metrics::get().stream),
+                   [this](const std::exception_ptr&) { stream_done(); });
   }
   void on_stream_wake(StreamId, void* user) override { static_cast<H2Exchange*>(user)->wake(); }
   void on_abuse(h2::Abuse a) override { codec_metrics::h2_abuse(a); }
@@ -226,8 +230,8 @@ class H2Connection final : public Connection, public h2::SessionEvents, public P
     sweeper_->add(*this, ex_, time_.park_after);
   }
 
-  asio::awaitable<void> run_stream(StreamId sid) {
-    co_await serve_stream(*this, sid, ctx_.snapshot(), http::Protocol::h2, Metrics::get().stream);
+  // A stream's coroutine ended (also if it threw: the task count stays true).
+  void stream_done() {
     kick();
     task_done();
   }
