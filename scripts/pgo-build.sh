@@ -155,6 +155,7 @@ EOF
   "$bin" --log-level warn serve -c "$WORK/strata.yaml" > "$WORK/serve.log" 2>&1 &
   local spid=$!
   PIDS+=("$spid")
+  SERVE_PID=$spid
   wait_port "$origin"
   wait_port "$h1"
   wait_port "$tls"
@@ -165,7 +166,7 @@ EOF
   check_wrk "http://127.0.0.1:$h1/bytes/102400" 1 16
   check_h2load -t1 -c16 -m16 -D "$SECS" "https://127.0.0.1:$tls/bytes/100"
   check_h2load --h1 -t1 -c16 -D 1 "https://127.0.0.1:$tls/bytes/100"
-  check_h3 "$bin" "https://127.0.0.1:$tls/bytes/100"
+  check_h3 "$obin" "https://127.0.0.1:$tls/bytes/100"
   kill -TERM "$spid"
   local rc=0
   wait "$spid" || rc=$?
@@ -196,28 +197,31 @@ run_loads "$B/strata"
 BOLT=/usr/lib/llvm-19/bin/llvm-bolt
 if [ "${STRATA_BOLT:-1}" != 0 ] && [ -x "$BOLT" ]; then
   echo "pgo-build: 5/6 BOLT: instrument, train, rewrite"
-  # The instrumented copy writes its profile when it exits (SIGTERM); the
-  # origin runs the uninstrumented binary, so the profile is the proxy's.
+  # The instrumented copy writes its profile when it exits (SIGTERM), named
+  # by its pid; the origin and the HTTP/3 client run the uninstrumented
+  # binary, and the proxy's own file is the one taken.
   "$BOLT" "$B/strata" -instrument -o "$WORK/strata.instr" \
     -instrumentation-file="$WORK/bolt.fdata" -instrumentation-file-append-pid > "$WORK/bolt-instrument.log" 2>&1
   run_loads "$WORK/strata.instr" "$B/strata"
-  prof=$(ls "$WORK"/bolt.fdata.*.fdata 2>/dev/null | head -1)
-  if [ -z "$prof" ]; then
-    echo "pgo-build: the BOLT training wrote no profile" >&2
+  prof="$WORK/bolt.fdata.$SERVE_PID.fdata"
+  if [ ! -s "$prof" ]; then
+    echo "pgo-build: the BOLT training wrote no profile ($prof)" >&2
     exit 1
   fi
   # No -use-gnu-stack: it would give the PT_GNU_STACK header to the new
   # code segment, and an executable without one gets an executable stack.
   "$BOLT" "$B/strata" -o "$WORK/strata.bolt" -data="$prof" -reorder-blocks=ext-tsp \
     -reorder-functions=cdsort -split-functions -split-all-cold -split-eh -icf=1 > "$WORK/bolt.log" 2>&1
-  if ! readelf -lW "$WORK/strata.bolt" | grep -Eq "GNU_STACK.* RW  "; then
+  readelf -lW "$WORK/strata.bolt" > "$WORK/bolt-headers.txt"
+  if ! grep -Eq "GNU_STACK.* RW  " "$WORK/bolt-headers.txt"; then
     echo "pgo-build: the BOLT output has no non-executable stack header" >&2
     exit 1
   fi
   echo "pgo-build: 6/6 check: the same loads against the BOLT output"
   run_loads "$WORK/strata.bolt"
   cp -p "$B/strata" "$B/strata.pgo"
-  cp "$WORK/strata.bolt" "$B/strata.new" && mv -f "$B/strata.new" "$B/strata"
+  cp "$WORK/strata.bolt" "$B/strata.new"
+  mv -f "$B/strata.new" "$B/strata"
 else
   echo "pgo-build: 5/6 and 6/6 skipped (no $BOLT, or STRATA_BOLT=0)"
 fi

@@ -83,8 +83,8 @@ class StrWriter {
   static constexpr std::size_t field_size(std::size_t name, std::size_t value) {
     return name + value + 4;
   }
-  // Bytes written (from the start of the string with Reuse, else from
-  // where it ended).
+  // The string's length up to the write position: with Reuse, the bytes
+  // written; otherwise what was there before plus the bytes written.
   std::size_t size() const { return std::size_t(p_ - out_.data()); }
   void finish() {
     if (p_ && !keep_) out_.resize(size());
