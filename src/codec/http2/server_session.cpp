@@ -233,59 +233,48 @@ void ServerSession::reject(Stream& s, int status) {
   nghttp2_submit_response(s_, s.id, nv_->nv.data(), nv_->nv.size(), nullptr);
 }
 
-void ServerSession::build_nv(const http::Headers& h, bool with_date, const char* status) {
-  auto& nv = nv_->nv;
-  nv.clear();
-  if (status) nv.push_back(make_nv(":status", std::string_view(status, 3)));
-  bool date = false, server = false;
-  for (const auto& f : h) {
-    nv.push_back(make_nv(f.name, f.value));
-    if (f.name.size() == 4) date = date || f.name == "date";  // names are lower case
-    else if (f.name.size() == 6) server = server || f.name == "server";
-  }
-  if (with_date) {
-    if (!date) nv.push_back(make_nv("date", http_date()));
-    if (!server) nv.push_back(make_nv("server", "strata"));
-  }
-}
-
-// The final response's header list, its bytes copied once into the
-// stream's own block (kept until the stream ends; the stream outlives the
+// The header list for nghttp2, in nv_->nv. Without `store` nghttp2 copies
+// (and lower-cases) the bytes itself. With it (the final response: the
+// stream's own block, kept until the stream ends; the stream outlives the
 // HEADERS frame, and nghttp2 drops a queued frame of a closed stream
-// without reading it), handed over with NO_COPY: nghttp2 neither copies
-// nor lower-cases them again (names in a Headers are lower case).
-void ServerSession::build_final_nv(Stream& s, const http::Response& r) {
-  const http::Headers& h = r.headers;
+// without reading it) they are copied once into `store` and handed over
+// NO_COPY: names in a Headers are lower case already.
+void ServerSession::build_nv(const http::Headers& h, bool with_date, const char* status,
+                             std::string* store) {
   bool date = false, server = false;
-  std::size_t total = 3;  // the status digits
+  std::size_t total = status ? 3 : 0;
   for (const auto& f : h) {
     total += f.name.size() + f.value.size();
     if (f.name.size() == 4) date = date || f.name == "date";  // names are lower case
     else if (f.name.size() == 6) server = server || f.name == "server";
   }
-  const std::string_view now = date ? std::string_view() : http_date();
-  total += now.size();
-  s.head_store.resize(total);  // no pointer into it is taken before this
-  char* p = s.head_store.data();
+  const std::string_view now = with_date && !date ? http_date() : std::string_view();
+  char* p = nullptr;
+  if (store) {
+    store->resize(total + now.size());  // no pointer into it is taken before this
+    p = store->data();
+  }
   const auto own = [&p](std::string_view v) {
+    if (!p) return v;
     if (!v.empty()) std::memcpy(p, v.data(), v.size());
     const std::string_view copy(p, v.size());
     p += v.size();
     return copy;
   };
-  const auto nv_of = [](std::string_view n, std::string_view v) {
-    nghttp2_nv x = make_nv(n, v);
-    x.flags = NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE;
-    return x;
-  };
+  const std::uint8_t flags =
+      store ? NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE : NGHTTP2_NV_FLAG_NONE;
   auto& nv = nv_->nv;
   nv.clear();
-  char status[3];
-  std::to_chars(status, status + 3, r.status);
-  nv.push_back(nv_of(":status", own(std::string_view(status, 3))));
-  for (const auto& f : h) nv.push_back(nv_of(own(f.name), own(f.value)));
-  if (!date) nv.push_back(nv_of("date", own(now)));
-  if (!server) nv.push_back(nv_of("server", "strata"));
+  const auto push = [&](std::string_view n, std::string_view v) {
+    nv.push_back(make_nv(n, v));
+    nv.back().flags = flags;
+  };
+  if (status) push(":status", own(std::string_view(status, 3)));
+  for (const auto& f : h) push(own(f.name), own(f.value));
+  if (with_date) {
+    if (!date) push("date", own(now));
+    if (!server) push("server", "strata");
+  }
 }
 
 http::Request& ServerSession::request(StreamId sid) { return find(sid)->req; }
@@ -350,7 +339,8 @@ bool ServerSession::submit_response(StreamId sid, const http::Response& r, bool 
   if (!s || s->closed || s->resp_started || r.status < 200 || r.status > 999) return false;
   s->resp_started = true;
   s->drop_body = s->head_req || r.status == 204 || r.status == 304;
-  build_final_nv(*s, r);
+  std::to_chars(nv_->status, nv_->status + 3, r.status);
+  build_nv(r.headers, true, nv_->status, &s->head_store);
   nghttp2_data_provider prd{};
   prd.read_callback = &read_response_data;
   if (end_stream) s->resp_eof = true;

@@ -210,8 +210,8 @@ class ServerSession {
   bool window_hit(std::uint32_t& count, core::Clock::time_point& start, std::uint32_t limit);
   void finish_head(Stream& s);
   void reject(Stream& s, int status);
-  void build_nv(const http::Headers& h, bool with_date, const char* status);
-  void build_final_nv(Stream& s, const http::Response& r);
+  void build_nv(const http::Headers& h, bool with_date, const char* status,
+                std::string* store = nullptr);
 
   nghttp2_session* s_ = nullptr;
   Limits limits_;

@@ -83,7 +83,7 @@ struct ServerSession::Stream {
   bool drop_body = false;
   bool trailers_pending = false;
   http::Headers trailers_out;
-  std::string head_store;  // the final response's header bytes (build_final_nv)
+  std::string head_store;  // the final response's header bytes (build_nv)
 
   void clear() {
     id = 0;
