@@ -63,37 +63,61 @@ std::string proxy_preamble(std::string_view version, http::Exchange& ex) {
                                     ci.local_ip, ci.local_port);
 }
 
-}  // namespace
+// A new connection to `ep` (within the cluster's connection limit), in a
+// frame of its own: the connect's state is not carried by every try.
+struct Opened {
+  std::unique_ptr<pool::H1Conn> conn;
+  TryKind fail = TryKind::ok;  // with no conn: overflow, connect_error or connect_timeout
+};
 
-asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterState& st,
-                                                   cluster::Endpoint& ep,
-                                                   const pool::UpstreamRequest& ureq,
-                                                   std::chrono::milliseconds timeout) {
+asio::awaitable<Opened> open_h1(http::Exchange& ex, ClusterState& st, cluster::Endpoint& ep,
+                                pool::H1Pool& pool, std::chrono::milliseconds timeout) {
   const auto& cc = st.cluster->config();
-  auto& m = st.metrics;
-  const bool extended_connect = ex.request().method == "CONNECT" &&
-                                http::tunnel_kind(ex.request()) == http::TunnelKind::extended_connect;
-  if (config::is_h2(cc.protocol)) {
-    // Tunnels reach HTTP/1.1 upstreams only (Upgrade).
-    if (extended_connect) co_return TryResult{TryKind::unsupported, 0};
-    co_return co_await proxy_h2(st, ep, ex, ureq, timeout, cfg_.get());
+  Opened out;
+  if (*st.connections >= cc.limits.max_connections) {
+    st.status->overflow_connections->inc();
+    out.fail = TryKind::overflow;
+    co_return out;
   }
-  std::string ws_key;
-  std::optional<pool::UpstreamRequest> upgrade_req;
-  if (extended_connect) upgrade_req = h1_upgrade_request(ureq, ex.request(), ws_key);
-  const pool::UpstreamRequest& req = upgrade_req ? *upgrade_req : ureq;
+  pool::ConnectOptions co;
+  co.timeout = std::min<std::chrono::milliseconds>(cc.connect_timeout, timeout);
+  co.tls = st.tls.get();
+  co.sni = cc.sni.empty() ? ep.host : cc.sni;
+  co.verify = cc.tls_verify;
+  if (cc.proxy_protocol != "off") co.preamble = proxy_preamble(cc.proxy_protocol, ex);
+  auto guard = connection_guard(st);
+  auto r = co_await pool::connect_endpoint(ex.executor(), ep.addrs, co);
+  if (r.ec) {
+    st.metrics.connect_errors->inc();
+    out.fail = r.ec == asio::error::timed_out ? TryKind::connect_timeout : TryKind::connect_error;
+    co_return out;
+  }
+  st.metrics.opened->inc();
+  out.conn = std::make_unique<pool::H1Conn>(std::move(r.transport));
+  out.conn->guard = std::move(guard);
+  out.conn->lease = pool.lease();
+  co_return out;
+}
 
+// One try over HTTP/1.1: a pooled connection (or a new one), the exchange
+// forwarded by h1_forward. `tunnel_key` is set for an extended CONNECT
+// turned into an Upgrade (the Sec-WebSocket-Key sent; empty for other
+// protocols): then only a 101 is accepted and the tunnel is relayed here.
+asio::awaitable<TryResult> try_h1(http::Exchange& ex, ClusterState& st, cluster::Endpoint& ep,
+                                  const pool::UpstreamRequest& req, std::chrono::milliseconds timeout,
+                                  const config::Config* cfg, const std::string* tunnel_key) {
   pool::H1Options opt;
-  opt.require_switch = extended_connect;
-  if (cfg_) {
-    opt.chunk = std::clamp<std::size_t>(cfg_->limits.stream_buffer, 4096, 1 << 20);
-    opt.max_header_bytes = cfg_->limits.max_header_bytes;
+  opt.require_switch = tunnel_key != nullptr;
+  if (cfg) {
+    opt.chunk = std::clamp<std::size_t>(cfg->limits.stream_buffer, 4096, 1 << 20);
+    opt.max_header_bytes = cfg->limits.max_header_bytes;
   }
   pool::H1Conn* current = nullptr;
   pool::Watchdog dog(ex.executor(), timeout, [&current] {
     if (current) current->transport->close();
   });
   auto& pool = st.pool_for(ep.key);
+  auto& m = st.metrics;
 
   for (int attempt = 0; attempt < 2; ++attempt) {
     // A request that is resent when its pooled connection turns out closed
@@ -102,50 +126,36 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
     std::unique_ptr<pool::H1Conn> conn = attempt == 0 ? pool.take(!resendable) : nullptr;
     const bool reused = conn != nullptr;
     if (!conn) {
-      if (*st.connections >= cc.limits.max_connections) {
-        st.status->overflow_connections->inc();
-        co_return TryResult{TryKind::overflow, 0};
-      }
-      pool::ConnectOptions co;
-      co.timeout = std::min<std::chrono::milliseconds>(cc.connect_timeout, timeout);
-      co.tls = st.tls.get();
-      co.sni = cc.sni.empty() ? ep.host : cc.sni;
-      co.verify = cc.tls_verify;
-      if (cc.proxy_protocol != "off") co.preamble = proxy_preamble(cc.proxy_protocol, ex);
-      auto guard = connection_guard(st);
-      auto r = co_await pool::connect_endpoint(ex.executor(), ep.addrs, co);
-      if (r.ec) {
-        m.connect_errors->inc();
-        co_return TryResult{dog.fired()                       ? TryKind::timeout
-                            : r.ec == asio::error::timed_out ? TryKind::connect_timeout
-                                                             : TryKind::connect_error,
+      auto opened = co_await open_h1(ex, st, ep, pool, timeout);
+      if (!opened.conn)
+        co_return TryResult{dog.fired() && opened.fail != TryKind::overflow ? TryKind::timeout
+                                                                            : opened.fail,
                             0};
-      }
-      m.opened->inc();
-      conn = std::make_unique<pool::H1Conn>(std::move(r.transport));
-      conn->guard = std::move(guard);
-      conn->lease = pool.lease();
+      conn = std::move(opened.conn);
     }
     if (dog.fired()) co_return TryResult{TryKind::timeout, 0};
 
     current = conn.get();
     m.busy->add();
-    const auto res = co_await pool::h1_forward(*conn, req, ex, opt);
+    auto res = co_await pool::h1_forward(*conn, req, ex, opt);
     m.busy->sub();
     current = nullptr;
 
     if (res.outcome == pool::H1Outcome::upgraded) {
       dog.disarm();  // the route timeout does not bound a tunnel
-      auto sw = res.switching;
-      const auto outcome =
-          co_await tunnel::relay_upgrade(ex, std::move(conn), sw, cfg_.get(), ws_key);
+      // (No conditional expression inside the co_await: GCC 12 mishandles
+      // the temporaries of one there.)
+      std::string_view key;
+      if (tunnel_key) key = *tunnel_key;
+      const auto outcome = co_await tunnel::relay_upgrade(ex, std::move(conn), res.switching, cfg, key);
       if (outcome == tunnel::UpgradeOutcome::bad_handshake) co_return TryResult{TryKind::bad_response, 101};
       // The tunnel ran to its end: the exchange is over either way.
       co_return TryResult{outcome == tunnel::UpgradeOutcome::upgraded ? TryKind::ok : TryKind::downstream, 101};
     }
     if (res.outcome == pool::H1Outcome::ok) {
       // A connection that carried a PROXY header speaks for one client: never reused.
-      if (res.reusable && !st.stopped && cc.proxy_protocol == "off") pool.put(std::move(conn));
+      if (res.reusable && !st.stopped && st.cluster->config().proxy_protocol == "off")
+        pool.put(std::move(conn));
       co_return TryResult{TryKind::ok, res.status};
     }
     if (res.outcome == pool::H1Outcome::downstream_failed)
@@ -175,6 +185,36 @@ asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterSt
     }
   }
   co_return TryResult{TryKind::reset, 0};
+}
+
+// An extended CONNECT as an HTTP/1.1 Upgrade (h1_upgrade_request).
+asio::awaitable<TryResult> try_tunnel(http::Exchange& ex, ClusterState& st, cluster::Endpoint& ep,
+                                      const pool::UpstreamRequest& ureq,
+                                      std::chrono::milliseconds timeout, const config::Config* cfg) {
+  std::string ws_key;
+  const auto up = h1_upgrade_request(ureq, ex.request(), ws_key);
+  co_return co_await try_h1(ex, st, ep, up, timeout, cfg, &ws_key);
+}
+
+asio::awaitable<TryResult> done(TryResult r) { co_return r; }
+
+}  // namespace
+
+// Not a coroutine: the awaitable of the leg that runs the try, so the
+// common path has one frame (try_h1 or proxy_h2) and no more.
+asio::awaitable<TryResult> UpstreamsImpl::try_once(http::Exchange& ex, ClusterState& st,
+                                                   cluster::Endpoint& ep,
+                                                   const pool::UpstreamRequest& ureq,
+                                                   std::chrono::milliseconds timeout) {
+  const bool extended_connect = ex.request().method == "CONNECT" &&
+                                http::tunnel_kind(ex.request()) == http::TunnelKind::extended_connect;
+  if (config::is_h2(st.cluster->config().protocol)) {
+    // Tunnels reach HTTP/1.1 upstreams only (Upgrade).
+    if (extended_connect) return done(TryResult{TryKind::unsupported, 0});
+    return proxy_h2(st, ep, ex, ureq, timeout, cfg_.get());
+  }
+  if (extended_connect) return try_tunnel(ex, st, ep, ureq, timeout, cfg_.get());
+  return try_h1(ex, st, ep, ureq, timeout, cfg_.get(), nullptr);
 }
 
 }  // namespace strata::upstream

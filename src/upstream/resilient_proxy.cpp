@@ -55,6 +55,55 @@ asio::awaitable<void> send_stored(http::Exchange& ex, const resilience::LkgRespo
   co_await ex.send_body(std::span<const char>(hit.body.data(), hit.body.size()), true);
 }
 
+// Every cluster tier failed: a cache's stale object, the last-known-good
+// store, the static fallback, or the failure itself (in a frame of its
+// own: the proxied request's common path does not carry this one's state).
+asio::awaitable<void> answer_failed(UpstreamsImpl& ups, http::Exchange& ex,
+                                    const config::ProxyAction& action, const RequestPlan& plan,
+                                    const Failure& fail) {
+  const auto* fb = plan.fallback;
+  if (!fail.final) {
+    // A cache in front (cached route) answers first with its stale object
+    // when stale-if-error allows (docs/cache.md, "Stale-if-error and the
+    // resilience tiers"); its refusal costs nothing.
+    auto* cache = ex.head_sent() ? nullptr : dynamic_cast<StaleAnswer*>(&ex);
+    if (cache) {
+      auto* ctx = ex.context();
+      const auto before = ctx ? ctx->tier : std::string_view();
+      if (ctx) ctx->tier = "cache";  // x-strata-tier of the stale answer
+      if (co_await cache->answer_stale(fail.status)) {
+        if (fb) ups.tier_counter(action.route, "cache").inc();
+        co_return;
+      }
+      if (ctx) ctx->tier = before;
+    }
+    if (plan.store)
+      if (auto hit = plan.store->get(resilience::lkg_key(ex.request(), action), *plan.lkg)) {
+        ups.tier_counter(action.route, "last-known-good").inc();
+        if (auto* c = ex.context()) c->tier = "last-known-good";
+        if (cache) cache->degraded_answer();
+        co_await send_stored(ex, *hit);
+        co_return;
+      }
+    if (fb && fb->static_response) {
+      const auto& s = *fb->static_response;
+      if (cache) cache->degraded_answer();
+      ups.tier_counter(action.route, "static").inc();
+      if (auto* c = ex.context()) c->tier = "static";
+      co_await send_simple(
+          ex, s.status, s.body, s.content_type,
+          field(field({}, "x-strata-tier", "static"), "x-strata-reason", to_string(fail.reason)),
+          to_string(fail.reason));
+      co_return;
+    }
+  }
+  auto extra = field({}, "x-strata-reason", to_string(fail.reason));
+  if (fail.retry_after.count() > 0)
+    extra = field(std::move(extra), "retry-after",
+                  std::to_string((fail.retry_after.count() + 999) / 1000));
+  co_await send_simple(ex, fail.status, fail.body, "text/plain", extra, to_string(fail.reason));
+}
+
 }  // namespace
 
 std::shared_ptr<ClusterState> UpstreamsImpl::cluster_state(std::string_view name) const {
@@ -121,46 +170,7 @@ asio::awaitable<void> UpstreamsImpl::proxy(http::Exchange& ex, const config::Pro
     if (fail.final || !aex.replayable()) break;
   }
 
-  if (!fail.final) {
-    // A cache in front (cached route) answers first with its stale object
-    // when stale-if-error allows (docs/cache.md, "Stale-if-error and the
-    // resilience tiers"); its refusal costs nothing.
-    auto* cache = ex.head_sent() ? nullptr : dynamic_cast<StaleAnswer*>(&ex);
-    if (cache) {
-      auto* ctx = ex.context();
-      const auto before = ctx ? ctx->tier : std::string_view();
-      if (ctx) ctx->tier = "cache";  // x-strata-tier of the stale answer
-      if (co_await cache->answer_stale(fail.status)) {
-        if (fb) tier_counter(action.route, "cache").inc();
-        co_return;
-      }
-      if (ctx) ctx->tier = before;
-    }
-    if (plan.store)
-      if (auto hit = plan.store->get(resilience::lkg_key(ex.request(), action), *plan.lkg)) {
-        tier_counter(action.route, "last-known-good").inc();
-        if (auto* c = ex.context()) c->tier = "last-known-good";
-        if (cache) cache->degraded_answer();
-        co_await send_stored(ex, *hit);
-        co_return;
-      }
-    if (fb && fb->static_response) {
-      const auto& s = *fb->static_response;
-      if (cache) cache->degraded_answer();
-      tier_counter(action.route, "static").inc();
-      if (auto* c = ex.context()) c->tier = "static";
-      co_await send_simple(
-          ex, s.status, s.body, s.content_type,
-          field(field({}, "x-strata-tier", "static"), "x-strata-reason", to_string(fail.reason)),
-          to_string(fail.reason));
-      co_return;
-    }
-  }
-  auto extra = field({}, "x-strata-reason", to_string(fail.reason));
-  if (fail.retry_after.count() > 0)
-    extra = field(std::move(extra), "retry-after",
-                  std::to_string((fail.retry_after.count() + 999) / 1000));
-  co_await send_simple(ex, fail.status, fail.body, "text/plain", extra, to_string(fail.reason));
+  co_await answer_failed(*this, ex, action, plan, fail);
 }
 
 }  // namespace strata::upstream

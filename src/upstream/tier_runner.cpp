@@ -136,8 +136,20 @@ asio::awaitable<TierOutcome> run_tier(UpstreamsImpl& ups, const RequestPlan& pla
                                                                ex.context() ? ex.context()->client_ip.view() : std::string_view()))
                                  : 0;
 
+  // The tries, in this frame (try_loop.hpp): the loop's steps are plain
+  // functions, the try is awaited here.
   TryLoop loop(ups, *st, plan, tier, ex, aex);
-  auto r = co_await loop.run(*ureq, hash);
+  while (auto t = loop.next_try(hash)) {
+    TryResult tr;
+    {
+      TryLoop::EndpointActive active(*t.ep);
+      tr = co_await ups.try_once(aex, *st, *t.ep, *ureq, t.timeout);
+    }
+    const auto after = loop.settle(t, tr);
+    if (after == TryLoop::After::stop) break;
+    if (after == TryLoop::After::backoff) co_await loop.backoff();
+  }
+  const auto& r = loop.result();
 
   // The breaker's verdict is the last try's (no try at all: a failure); a
   // client that went away says nothing about the upstream.

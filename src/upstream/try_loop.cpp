@@ -20,24 +20,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// Counts a try in flight on its endpoint (least_request, admin view).
-class EndpointActive {
- public:
-  explicit EndpointActive(cluster::Endpoint& e) : ep_(e) {
-    ++ep_.active;
-    if (ep_.status) ep_.status->active.add();
-  }
-  ~EndpointActive() {
-    --ep_.active;
-    if (ep_.status) ep_.status->active.sub();
-  }
-  EndpointActive(const EndpointActive&) = delete;
-  EndpointActive& operator=(const EndpointActive&) = delete;
-
- private:
-  cluster::Endpoint& ep_;
-};
-
 Outcome outcome_of(TryKind k) {
   switch (k) {
     case TryKind::ok: return Outcome::success;
@@ -156,105 +138,112 @@ asio::awaitable<void> TryLoop::backoff() {
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
-asio::awaitable<TryLoopResult> TryLoop::run(const pool::UpstreamRequest& ureq, std::uint64_t hash) {
-  TryLoopResult out;
+TryLoop::EndpointActive::EndpointActive(cluster::Endpoint& e) : ep_(e) {
+  ++ep_.active;
+  if (ep_.status) ep_.status->active.add();
+}
+
+TryLoop::EndpointActive::~EndpointActive() {
+  --ep_.active;
+  if (ep_.status) ep_.status->active.sub();
+}
+
+TryLoop::Try TryLoop::next_try(std::uint64_t hash) {
+  Try t;
+  const auto now = core::LoopClock::steady();
+  if (now >= plan_.deadline) {
+    out_.failure = make_failure(504, FailReason::timeout, "upstream timeout\n");
+    return t;
+  }
   const auto admit = [this](const cluster::Endpoint& e) {
     auto& b = st_.guards.endpoint_breaker(e);
     return b.state() != resilience::BreakerState::open || b.retry_after().count() == 0;
   };
-  for (;;) {
-    const auto now = core::LoopClock::steady();
-    if (now >= plan_.deadline) {
-      out.failure = make_failure(504, FailReason::timeout, "upstream timeout\n");
-      co_return out;
-    }
-    auto ep = st_.cluster->pick(hash, tried_,
-                                per_endpoint_breakers_ ? cluster::Cluster::Admit(admit) : nullptr);
-    if (!ep) {
-      st_.metrics.requests(Outcome::no_endpoint).inc();
-      out.failure = per_endpoint_breakers_
-                        ? make_failure(503, FailReason::circuit_open,
-                                       "every endpoint's circuit breaker is open\n", milliseconds(1000))
-                        : make_failure(503, FailReason::no_endpoint, "no upstream endpoint available\n");
-      co_return out;
-    }
-    resilience::CircuitBreaker::Ticket ep_ticket;
-    if (per_endpoint_breakers_) {
-      ep_ticket = st_.guards.endpoint_breaker(*ep).allow();
-      if (!ep_ticket.admitted()) {
-        out.failure = make_failure(503, FailReason::circuit_open, "upstream circuit breaker is open\n",
-                                   milliseconds(1000));
-        co_return out;
-      }
-    }
-    const auto left = std::chrono::duration_cast<milliseconds>(plan_.deadline - now);
-    const auto try_timeout = plan_.per_try ? std::min(*plan_.per_try, left) : left;
-
-    // A 5xx answer is held back only when something can follow it.
-    const bool can_retry = may_retry(inputs(TryKind::ok, 0));
-    // One 16-byte capture: std::function keeps it inline (no allocation per try).
-    struct Suppress {
-      const config::RetryPolicy* rp;
-      bool can_retry;
-      bool more;
-    };
-    aex_.begin_try([s = Suppress{plan_.retry, can_retry, tier_.more_after}](int status) {
-      if (s.can_retry && retry_on(*s.rp, TryKind::ok, status)) return true;
-      return s.more && status >= 500;
-    });
-    // With a request context the tier header comes from filter/tier_header.
-    if (plan_.fallback && !ex_.context()) aex_.set_extra_headers(tier_header(tier_.name));
-    aex_.capture(plan_.store ? resilience::LkgStore::max_item_bytes(*plan_.lkg) : 0);
-
-    TryResult r;
-    const auto t0 = now;
-    {
-      EndpointActive active(*ep);
-      r = co_await ups_.try_once(aex_, st_, *ep, ureq, try_timeout);
-    }
-    const double secs = std::chrono::duration<double>(core::LoopClock::steady() - t0).count();
-    const TryResult seen{r.kind, aex_.suppressed() ? aex_.suppressed_status() : r.status};
-    feed_back(*ep, seen, secs);
-    if (per_endpoint_breakers_)
-      st_.guards.endpoint_breaker(*ep).record(ep_ticket, !st_.guards.breaker_failure(seen));
-    out.last = seen;
-
-    const bool relayed = !aex_.suppressed() && (r.kind == TryKind::ok || aex_.relayed());
-    if (r.kind == TryKind::downstream || (relayed && r.kind != TryKind::ok)) {
-      // A client body error before the head went out is answered by the
-      // codec itself (400 bad framing, 413 over the limit); afterwards, or
-      // after an upstream failure mid-response, only a reset helps.
-      if (!ex_.finished() && (ex_.head_sent() || r.kind != TryKind::downstream)) ex_.reset();
-      out.result = TierResult::aborted;
-      co_return out;
-    }
-    if (relayed) {
-      if (plan_.store)
-        if (auto cap = aex_.take_capture())
-          plan_.store->put(resilience::lkg_key(ex_.request(), *plan_.action), *plan_.lkg,
-                           resilience::LkgResponse{cap->status, std::move(cap->headers),
-                                                   std::move(cap->body)});
-      if (plan_.fallback) ups_.tier_counter(plan_.action->route, tier_.name).inc();
-      out.result = TierResult::served;
-      co_return out;
-    }
-    out.failure = failure_of(r.kind, seen.status);
-    if (out.failure.final) co_return out;
-    tried_.push_back(ep);
-    const auto next = next_step(inputs(r.kind, seen.status));
-    if (next.retry_overflow) st_.status->overflow_retries->inc();
-    switch (next.step) {
-      case NextStep::stop: co_return out;
-      case NextStep::resend:  // nothing was sent: straight to another endpoint
-        ++resends_;
-        st_.status->connect_retries->inc();
-        continue;
-      case NextStep::retry:
-        ++attempt_;
-        co_await backoff();
-        continue;
+  auto* ep = st_.cluster->pick(hash, tried_,
+                               per_endpoint_breakers_ ? cluster::Cluster::Admit(admit) : nullptr);
+  if (!ep) {
+    st_.metrics.requests(Outcome::no_endpoint).inc();
+    out_.failure = per_endpoint_breakers_
+                       ? make_failure(503, FailReason::circuit_open,
+                                      "every endpoint's circuit breaker is open\n", milliseconds(1000))
+                       : make_failure(503, FailReason::no_endpoint, "no upstream endpoint available\n");
+    return t;
+  }
+  if (per_endpoint_breakers_) {
+    t.ticket = st_.guards.endpoint_breaker(*ep).allow();
+    if (!t.ticket.admitted()) {
+      out_.failure = make_failure(503, FailReason::circuit_open, "upstream circuit breaker is open\n",
+                                  milliseconds(1000));
+      return t;
     }
   }
+  const auto left = std::chrono::duration_cast<milliseconds>(plan_.deadline - now);
+  t.timeout = plan_.per_try ? std::min(*plan_.per_try, left) : left;
+  t.start = now;
+
+  // A 5xx answer is held back only when something can follow it.
+  const bool can_retry = may_retry(inputs(TryKind::ok, 0));
+  // One 16-byte capture: std::function keeps it inline (no allocation per try).
+  struct Suppress {
+    const config::RetryPolicy* rp;
+    bool can_retry;
+    bool more;
+  };
+  aex_.begin_try([s = Suppress{plan_.retry, can_retry, tier_.more_after}](int status) {
+    if (s.can_retry && retry_on(*s.rp, TryKind::ok, status)) return true;
+    return s.more && status >= 500;
+  });
+  // With a request context the tier header comes from filter/tier_header.
+  if (plan_.fallback && !ex_.context()) aex_.set_extra_headers(tier_header(tier_.name));
+  aex_.capture(plan_.store ? resilience::LkgStore::max_item_bytes(*plan_.lkg) : 0);
+  t.ep = ep;
+  return t;
+}
+
+TryLoop::After TryLoop::settle(Try& t, const TryResult& r) {
+  auto& ep = *t.ep;
+  const double secs = std::chrono::duration<double>(core::LoopClock::steady() - t.start).count();
+  const TryResult seen{r.kind, aex_.suppressed() ? aex_.suppressed_status() : r.status};
+  feed_back(ep, seen, secs);
+  if (per_endpoint_breakers_)
+    st_.guards.endpoint_breaker(ep).record(t.ticket, !st_.guards.breaker_failure(seen));
+  out_.last = seen;
+
+  const bool relayed = !aex_.suppressed() && (r.kind == TryKind::ok || aex_.relayed());
+  if (r.kind == TryKind::downstream || (relayed && r.kind != TryKind::ok)) {
+    // A client body error before the head went out is answered by the
+    // codec itself (400 bad framing, 413 over the limit); afterwards, or
+    // after an upstream failure mid-response, only a reset helps.
+    if (!ex_.finished() && (ex_.head_sent() || r.kind != TryKind::downstream)) ex_.reset();
+    out_.result = TierResult::aborted;
+    return After::stop;
+  }
+  if (relayed) {
+    if (plan_.store)
+      if (auto cap = aex_.take_capture())
+        plan_.store->put(resilience::lkg_key(ex_.request(), *plan_.action), *plan_.lkg,
+                         resilience::LkgResponse{cap->status, std::move(cap->headers),
+                                                 std::move(cap->body)});
+    if (plan_.fallback) ups_.tier_counter(plan_.action->route, tier_.name).inc();
+    out_.result = TierResult::served;
+    return After::stop;
+  }
+  out_.failure = failure_of(r.kind, seen.status);
+  if (out_.failure.final) return After::stop;
+  tried_.push_back(&ep);
+  const auto next = next_step(inputs(r.kind, seen.status));
+  if (next.retry_overflow) st_.status->overflow_retries->inc();
+  switch (next.step) {
+    case NextStep::stop: return After::stop;
+    case NextStep::resend:  // nothing was sent: straight to another endpoint
+      ++resends_;
+      st_.status->connect_retries->inc();
+      return After::next;
+    case NextStep::retry:
+      ++attempt_;
+      return After::backoff;
+  }
+  return After::stop;
 }
 
 }  // namespace strata::upstream

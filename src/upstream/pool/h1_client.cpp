@@ -128,6 +128,63 @@ std::size_t serialize_h1_head_reusing(const UpstreamRequest& req, std::string& b
   return write_head(req, buf, core::StrWriter::Reuse{});
 }
 
+namespace {
+
+struct BodySent {
+  H1Outcome outcome = H1Outcome::ok;  // with ec: downstream_failed or failed_no_response
+  http::error_code ec;
+};
+
+// The request body, from the client to the upstream (chunked when it has
+// no Content-Length), through the connection's scratch buffer; in a frame
+// of its own, so requests without a body do not carry its state.
+asio::awaitable<BodySent> write_request_body(H1Conn& c, http::Exchange& ex, std::size_t chunk,
+                                             bool chunked) {
+  BodySent out;
+  if (c.scratch_size < chunk) {
+    c.scratch.reset(new char[chunk]);  // once per connection, not per request
+    c.scratch_size = chunk;
+  }
+  const std::span<char> buf(c.scratch.get(), chunk);
+  for (;;) {
+    auto r = co_await ex.read_body(buf);
+    if (r.ec) {
+      out.outcome = H1Outcome::downstream_failed;
+      out.ec = r.ec;
+      co_return out;
+    }
+    http::error_code ec;
+    if (r.n == 0) {
+      if (chunked) {
+        std::string last = "0\r\n";
+        if (const auto* t = ex.request_trailers()) append_fields(last, *t);
+        last += "\r\n";
+        ec = co_await c.transport->write(last);
+      }
+      if (ec) out.outcome = H1Outcome::failed_no_response, out.ec = ec;
+      co_return out;
+    }
+    if (chunked) {
+      char size_line[24];
+      const int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", r.n);
+      const std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, std::size_t(len)),
+                                                   asio::buffer(buf.data(), r.n),
+                                                   asio::buffer("\r\n", 2)};
+      ec = co_await c.transport->write(bufs);
+    } else {
+      const asio::const_buffer b(buf.data(), r.n);
+      ec = co_await c.transport->write(std::span<const asio::const_buffer>(&b, 1));
+    }
+    if (ec) {
+      out.outcome = H1Outcome::failed_no_response;
+      out.ec = ec;
+      co_return out;
+    }
+  }
+}
+
+}  // namespace
+
 asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http::Exchange& ex,
                                      const H1Options& opt) {
   H1Result res;
@@ -152,41 +209,10 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
     if (ec) co_return fail(H1Outcome::failed_before_send, ec);
   }
   bool body_consumed = false;
-  if (c.scratch_size < opt.chunk) {
-    c.scratch.reset(new char[opt.chunk]);  // once per connection, not per request
-    c.scratch_size = opt.chunk;
-  }
-  const std::span<char> buf(c.scratch.get(), opt.chunk);
   if (req.has_body) {
-    const bool chunked = !req.content_length;
-    for (;;) {
-      body_consumed = true;
-      auto r = co_await ex.read_body(buf);
-      if (r.ec) co_return fail(H1Outcome::downstream_failed, r.ec);
-      http::error_code ec;
-      if (r.n == 0) {
-        if (chunked) {
-          std::string last = "0\r\n";
-          if (const auto* t = ex.request_trailers()) append_fields(last, *t);
-          last += "\r\n";
-          ec = co_await c.transport->write(last);
-        }
-        if (ec) co_return fail(H1Outcome::failed_no_response, ec);
-        break;
-      }
-      if (chunked) {
-        char size_line[24];
-        const int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", r.n);
-        const std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, std::size_t(len)),
-                                                     asio::buffer(buf.data(), r.n),
-                                                     asio::buffer("\r\n", 2)};
-        ec = co_await c.transport->write(bufs);
-      } else {
-        const asio::const_buffer b(buf.data(), r.n);
-        ec = co_await c.transport->write(std::span<const asio::const_buffer>(&b, 1));
-      }
-      if (ec) co_return fail(H1Outcome::failed_no_response, ec);
-    }
+    body_consumed = true;
+    const auto sent = co_await write_request_body(c, ex, opt.chunk, !req.content_length);
+    if (sent.ec) co_return fail(sent.outcome, sent.ec);
   }
   const auto before_response = body_consumed ? H1Outcome::failed_no_response
                                              : H1Outcome::failed_before_send;
