@@ -121,4 +121,9 @@ asio::awaitable<std::unique_ptr<Transport>> connect_tls(asio::ip::tcp::socket so
                                client_outcomes(), error);
 }
 
+void count_upstream_handshake(const boost::system::error_code& ec, bool timed_out) {
+  const auto& o = client_outcomes();
+  (timed_out ? o.timeout : ec ? o.error : o.ok).inc();
+}
+
 }  // namespace strata::io

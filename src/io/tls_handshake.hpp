@@ -38,4 +38,8 @@ boost::asio::awaitable<std::unique_ptr<Transport>> connect_tls(
     bool verify, std::chrono::milliseconds handshake_timeout,
     boost::system::error_code* error = nullptr);
 
+// Counts one upstream handshake made elsewhere (the HTTP/1.1 upstream
+// connector) in strata_upstream_tls_handshakes_total: ok, timeout or error.
+void count_upstream_handshake(const boost::system::error_code& ec, bool timed_out);
+
 }  // namespace strata::io

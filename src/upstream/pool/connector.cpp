@@ -1,5 +1,7 @@
 #include "upstream/pool/connector.hpp"
 
+#include "io/tls_handshake.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -70,8 +72,10 @@ asio::awaitable<ConnectResult> connect_endpoint(asio::any_io_executor ex,
   });
   std::tie(ec) = co_await tls->async_handshake(asio::ssl::stream_base::client,
                                                asio::as_tuple(asio::use_awaitable));
-  if (dog.fired()) ec = asio::error::timed_out;
+  const bool timed_out = dog.fired();
+  if (timed_out) ec = asio::error::timed_out;
   dog.disarm();
+  io::count_upstream_handshake(ec, timed_out);
   if (ec) {
     out.ec = ec;
     co_return out;

@@ -130,6 +130,51 @@ std::size_t serialize_h1_head_reusing(const UpstreamRequest& req, std::string& b
 
 namespace {
 
+// A response object from the thread's cache, given back (its header
+// blocks kept) when the lease ends. Taken when an upstream's answer has
+// arrived and held until it is relayed, so the cache stays as deep as the
+// responses relayed at once (usually one): the object in use is the one
+// the last response used, still in the CPU's cache, instead of one per
+// upstream connection that went cold while the request waited.
+class ResponseLease {
+ public:
+  ResponseLease() {
+    auto& c = cache();
+    if (c.dead || c.kept.empty()) {
+      r_ = std::make_unique<http::Response>();
+    } else {
+      r_ = std::move(c.kept.back());
+      c.kept.pop_back();
+    }
+  }
+  ~ResponseLease() {
+    auto& c = cache();
+    if (!c.dead && c.kept.size() < kKept) c.kept.push_back(std::move(r_));
+  }
+  ResponseLease(const ResponseLease&) = delete;
+  ResponseLease& operator=(const ResponseLease&) = delete;
+  http::Response& operator*() { return *r_; }
+
+ private:
+  static constexpr std::size_t kKept = 64;
+  struct Cache {
+    std::vector<std::unique_ptr<http::Response>> kept;
+    bool dead = false;  // after the thread's exit (a frame destroyed late keeps its own)
+    ~Cache() { dead = true; }
+  };
+  static Cache& cache() {
+    thread_local Cache c;
+    return c;
+  }
+  std::unique_ptr<http::Response> r_;
+};
+
+// The thread's request-head buffer (h1_forward).
+std::string& head_scratch() {
+  thread_local std::string head;
+  return head;
+}
+
 struct BodySent {
   H1Outcome outcome = H1Outcome::ok;  // with ec: downstream_failed or failed_no_response
   http::error_code ec;
@@ -198,14 +243,22 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
   };
 
   // --- request head and body -------------------------------------------------
-  const std::size_t head_len = serialize_h1_head_reusing(req, c.head);
   {
-    // Straight into the socket when it has room (no event-loop turn).
-    const asio::const_buffer hb(c.head.data(), head_len);
+    // Built in the thread's head buffer (the one the last request used, in
+    // the CPU's cache) and straight into the socket when it has room (no
+    // event-loop turn); what must wait for room (and a TLS upstream's
+    // whole head) moves to the connection's own buffer first, so the
+    // thread's is free for the next request meanwhile.
+    std::string& head = head_scratch();
+    const std::size_t head_len = serialize_h1_head_reusing(req, head);
+    const asio::const_buffer hb(head.data(), head_len);
     io::Transport::Rest rest;
     http::error_code ec;
     c.transport->write_some_now(std::span<const asio::const_buffer>(&hb, 1), rest, ec);
-    if (!ec && rest.n > 0) ec = co_await c.transport->write(rest.span());
+    if (!ec && rest.n > 0) {
+      c.head.assign(static_cast<const char*>(rest.bufs[0].data()), rest.bufs[0].size());
+      ec = co_await c.transport->write(c.head);
+    }
     if (ec) co_return fail(H1Outcome::failed_before_send, ec);
   }
   bool body_consumed = false;
@@ -218,18 +271,27 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
                                              : H1Outcome::failed_before_send;
 
   // --- response head (skipping 1xx, relaying 103) ---------------------------
+  // The answer's first bytes come before the response object is taken
+  // (ResponseLease): a request waiting for its upstream holds none.
+  bool got_bytes = false;
+  if (c.buf.size() == 0) {
+    auto rd = co_await c.transport->read_turn(room(c, 16 * 1024));
+    if (rd.ec) co_return fail(before_response, rd.ec);
+    c.buf.commit(rd.n);
+    got_bytes = true;
+  }
   // Parsed in place from c.buf by the strict codec parser: a response it
   // refuses (smuggling vectors, oversize heads) is a bad_response, never
-  // relayed. Fields are copied once into c.resp's blocks, reused per request.
+  // relayed. Fields are copied into the leased response's blocks.
+  ResponseLease lease;
+  http::Response& resp = *lease;
   codec::http1::Limits limits;
   limits.max_header_bytes = opt.max_header_bytes;
   limits.max_headers = opt.max_headers;
   limits.max_body = std::numeric_limits<std::uint64_t>::max();
   codec::http1::ResponseParser p(limits);
   p.set_fields(codec::http1::ResponseParser::Fields::end_to_end);
-  http::Response& resp = c.resp;
   p.start(&resp, req.method == "HEAD");
-  bool got_bytes = false;
   const auto refuse = [&](codec::http1::Error e) {
     res.parse_error = e;
     return fail(H1Outcome::bad_response, boost::system::errc::make_error_code(boost::system::errc::bad_message));

@@ -43,10 +43,8 @@ struct H1Conn {
   boost::beast::flat_buffer buf;
   std::chrono::steady_clock::time_point idle_since{};  // when put() took it back (loop time)
   std::uint64_t requests = 0;  // requests sent on this connection
-  // The response head of the current request, reused so its header blocks
-  // are allocated once per connection.
-  http::Response resp;
-  // The request head being sent, its storage reused by every request.
+  // The part of a request head that had to wait for socket room (or a TLS
+  // upstream's whole head); heads are built in a per-thread buffer.
   std::string head;
   // Body scratch reused by every request on this connection (not zeroed).
   std::unique_ptr<char[]> scratch;
