@@ -147,7 +147,7 @@ asio::awaitable<TryResult> try_h1(http::Exchange& ex, ClusterState& st, cluster:
       // the temporaries of one there.)
       std::string_view key;
       if (tunnel_key) key = *tunnel_key;
-      const auto outcome = co_await tunnel::relay_upgrade(ex, std::move(conn), res.switching, cfg, key);
+      const auto outcome = co_await tunnel::relay_upgrade(ex, std::move(conn), *res.switching, cfg, key);
       if (outcome == tunnel::UpgradeOutcome::bad_handshake) co_return TryResult{TryKind::bad_response, 101};
       // The tunnel ran to its end: the exchange is over either way.
       co_return TryResult{outcome == tunnel::UpgradeOutcome::upgraded ? TryKind::ok : TryKind::downstream, 101};

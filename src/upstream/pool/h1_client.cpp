@@ -130,18 +130,27 @@ std::size_t serialize_h1_head_reusing(const UpstreamRequest& req, std::string& b
 
 namespace {
 
-// A response object from the thread's cache, given back (its header
-// blocks kept) when the lease ends. Taken when an upstream's answer has
+// The response side of one exchange (the head, its parser, the body
+// decoder, trailers), leased from the thread's cache and given back with
+// its blocks kept when the lease ends. Taken when an upstream's answer has
 // arrived and held until it is relayed, so the cache stays as deep as the
-// responses relayed at once (usually one): the object in use is the one
-// the last response used, still in the CPU's cache, instead of one per
-// upstream connection that went cold while the request waited.
+// responses relayed at once (usually one): the state in use is the one the
+// last response used, still in the CPU's cache, instead of state per
+// upstream connection or per request frame that went cold while the
+// request waited for its upstream.
+struct ResponseState {
+  http::Response resp;
+  std::optional<codec::http1::ResponseParser> parser;
+  codec::http1::BodyDecoder body;
+  http::Headers trailers;
+};
+
 class ResponseLease {
  public:
   ResponseLease() {
     auto& c = cache();
     if (c.dead || c.kept.empty()) {
-      r_ = std::make_unique<http::Response>();
+      r_ = std::make_unique<ResponseState>();
     } else {
       r_ = std::move(c.kept.back());
       c.kept.pop_back();
@@ -153,12 +162,12 @@ class ResponseLease {
   }
   ResponseLease(const ResponseLease&) = delete;
   ResponseLease& operator=(const ResponseLease&) = delete;
-  http::Response& operator*() { return *r_; }
+  ResponseState& operator*() { return *r_; }
 
  private:
   static constexpr std::size_t kKept = 64;
   struct Cache {
-    std::vector<std::unique_ptr<http::Response>> kept;
+    std::vector<std::unique_ptr<ResponseState>> kept;
     bool dead = false;  // after the thread's exit (a frame destroyed late keeps its own)
     ~Cache() { dead = true; }
   };
@@ -166,7 +175,7 @@ class ResponseLease {
     thread_local Cache c;
     return c;
   }
-  std::unique_ptr<http::Response> r_;
+  std::unique_ptr<ResponseState> r_;
 };
 
 // The thread's request-head buffer (h1_forward).
@@ -239,7 +248,7 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
     res.ec = ec;
     res.reusable = false;
     c.transport->close();
-    return res;
+    return std::move(res);  // the result: `res` is not used after a failure
   };
 
   // --- request head and body -------------------------------------------------
@@ -284,12 +293,13 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
   // refuses (smuggling vectors, oversize heads) is a bad_response, never
   // relayed. Fields are copied into the leased response's blocks.
   ResponseLease lease;
-  http::Response& resp = *lease;
+  ResponseState& state = *lease;
+  http::Response& resp = state.resp;
   codec::http1::Limits limits;
   limits.max_header_bytes = opt.max_header_bytes;
   limits.max_headers = opt.max_headers;
   limits.max_body = std::numeric_limits<std::uint64_t>::max();
-  codec::http1::ResponseParser p(limits);
+  codec::http1::ResponseParser& p = state.parser.emplace(limits);
   p.set_fields(codec::http1::ResponseParser::Fields::end_to_end);
   p.start(&resp, req.method == "HEAD");
   const auto refuse = [&](codec::http1::Error e) {
@@ -325,8 +335,9 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
       if (req.upgrade.empty())
         co_return fail(H1Outcome::bad_response, boost::system::errc::make_error_code(boost::system::errc::bad_message));
       res.outcome = H1Outcome::upgraded;
-      res.switching.status = 101;
-      res.switching.headers = resp.headers;  // end-to-end fields and Upgrade
+      res.switching = std::make_unique<http::Response>();
+      res.switching->status = 101;
+      res.switching->headers = resp.headers;  // end-to-end fields and Upgrade
       co_return res;
     }
     if (res.status == 103) {
@@ -354,8 +365,9 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
   // --- response body ----------------------------------------------------------
   // Body bytes go to the client as views into c.buf (no copy); c.buf is not
   // touched while a send is pending.
-  codec::http1::BodyDecoder body;
-  http::Headers trailers;
+  codec::http1::BodyDecoder& body = state.body;
+  http::Headers& trailers = state.trailers;
+  trailers.clear();
   p.start_body(body, &trailers);
   bool ended = false;  // the last body bytes carried end_stream
   for (;;) {

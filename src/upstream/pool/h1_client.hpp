@@ -9,6 +9,7 @@
 // before the response is read. A 101 is accepted only when `req.upgrade` is
 // set; it ends with H1Outcome::upgraded and leaves the connection open.
 #pragma once
+#include <memory>
 #include <cstddef>
 #include <cstdint>
 
@@ -40,8 +41,9 @@ struct H1Result {
   // Why the upstream response was refused (bad_response, failed_mid_response
   // on bad framing; incomplete_message when it closed early).
   codec::http1::Error parse_error = codec::http1::Error::none;
-  http::Response switching;  // with `upgraded`: the 101, hop-by-hop fields
-                             // except "upgrade" removed
+  // With `upgraded`: the 101, hop-by-hop fields except "upgrade" removed
+  // (a pointer: the common result stays small, it is copied up the try).
+  std::unique_ptr<http::Response> switching;
 };
 
 struct H1Options {
