@@ -366,8 +366,7 @@ asio::awaitable<H1Result> h1_forward(H1Conn& c, const UpstreamRequest& req, http
   // Body bytes go to the client as views into c.buf (no copy); c.buf is not
   // touched while a send is pending.
   codec::http1::BodyDecoder& body = state.body;
-  http::Headers& trailers = state.trailers;
-  trailers.clear();
+  http::Headers& trailers = state.trailers;  // start_body clears them for a chunked body
   p.start_body(body, &trailers);
   bool ended = false;  // the last body bytes carried end_stream
   for (;;) {

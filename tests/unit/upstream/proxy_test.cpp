@@ -154,6 +154,33 @@ TEST_F(UpstreamProxy, KeepAliveReusesOneConnection) {
   EXPECT_EQ(origin_.seen.size(), 10u);
 }
 
+// Response heads, parsers and trailers come from a per-thread cache
+// (h1_forward's ResponseLease): nothing of one response shows in the next.
+TEST_F(UpstreamProxy, LeasedResponseStateCarriesNothingOver) {
+  for (int i = 0; i < 3; ++i) {
+    auto a = get("/trailers");
+    run(a);
+    ASSERT_TRUE(a.head);
+    EXPECT_EQ(a.header("x-first"), "1");
+    EXPECT_EQ(a.body, "ok");
+    ASSERT_TRUE(a.trailers);
+    EXPECT_EQ(a.trailers->get("x-checksum"), "abc");
+    auto b = get("/status/404");
+    run(b);
+    ASSERT_TRUE(b.head);
+    EXPECT_EQ(b.status(), 404);
+    EXPECT_FALSE(b.head->headers.has("x-first"));
+    EXPECT_FALSE(b.head->headers.has("transfer-encoding"));
+    EXPECT_EQ(b.body, "status 404");
+    EXPECT_FALSE(b.trailers);
+    auto c = get("/chunked");  // chunked without trailers
+    run(c);
+    EXPECT_EQ(c.body.size(), 1u << 20);
+    EXPECT_FALSE(c.trailers);
+  }
+  EXPECT_EQ(origin_.accepted, 1);  // one keep-alive connection for all nine
+}
+
 TEST_F(UpstreamProxy, StalePooledConnectionRetriedOnFreshOne) {
   auto a = get("/close");
   run(a);

@@ -6,6 +6,7 @@
 //   /slow     answers after 2 s
 //   /close    answers keep-alive, then closes the connection
 //   /truncate announces 1000 bytes, sends 10, closes
+//   /trailers "ok" chunked, field x-first: 1, trailer x-checksum: abc
 //   /status/NNN answers status NNN with body "status NNN"
 //   anything else: 200 "ok"
 // Every request head is recorded in `seen`; `accepted` counts connections.
@@ -65,6 +66,15 @@ class TestOrigin {
         std::string raw = "HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n0123456789";
         co_await boost::asio::async_write(s, boost::asio::buffer(raw), as_tuple(use_awaitable));
         co_return;
+      }
+      if (target == "/trailers") {
+        std::string raw =
+            "HTTP/1.1 200 OK\r\nx-first: 1\r\ntransfer-encoding: chunked\r\n\r\n"
+            "2\r\nok\r\n0\r\nx-checksum: abc\r\n\r\n";
+        auto [wec, wn] =
+            co_await boost::asio::async_write(s, boost::asio::buffer(raw), as_tuple(use_awaitable));
+        if (wec) co_return;
+        continue;
       }
       if (target == "/slow") {
         boost::asio::steady_timer t(io_, std::chrono::seconds(2));
