@@ -1,8 +1,10 @@
 // UpstreamsImpl::try_once: one try of a proxied request against one
-// endpoint: borrow or open a connection (within the cluster's connection
-// limit), forward over HTTP/1.1 (or HTTP/2 via proxy_h2), report how it
-// ended. The orchestration
-// (breakers, bulkheads, retries, tiers) is in resilient_proxy.cpp.
+// endpoint. Not a coroutine: it hands back the awaitable of the leg that
+// runs the try: try_h1 (borrow or open a connection within the cluster's
+// connection limit, forward over HTTP/1.1), try_tunnel (an extended
+// CONNECT as an HTTP/1.1 Upgrade) or proxy_h2; each reports how the try
+// ended. The orchestration (breakers, bulkheads, retries, tiers) is in
+// resilient_proxy.cpp and tier_runner.cpp.
 #include <algorithm>
 #include <chrono>
 #include <optional>
