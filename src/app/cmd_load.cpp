@@ -68,8 +68,14 @@ void add_load_command(CLI::App& app) {
                   "Hub subscribers: end this many seconds after the last delivery");
   cmd->add_option("--messages", hub->messages,
                   "Hub subscribers: a subscriber is done after this many deliveries");
+  cmd->add_option("--hold", opt->hold_s,
+                  "With -n: a connection that finished its requests stays open and idle until all have, "
+                  "then this many seconds more (measuring idle connections)");
+  cmd->add_option("--ramp", opt->ramp_s,
+                  "Spread the connections' first connects evenly over this many seconds (0: all at once)");
   cmd->add_option("--ready-file", hub->ready_file,
-                  "Hub subscribers: write this file once every subscriber is connected");
+                  "Hub subscribers: write this file once every subscriber is connected; "
+                  "with --hold: once every connection is idle");
   cmd->add_option("--worker", *worker, "internal: worker I/K/DIR")->group("");
   cmd->callback([opt, h1, h2, h3, hub, hub_mode, worker] {
     if (int(*h1) + int(*h2) + int(*h3) > 1) throw CLI::ValidationError("--h1/--h2/--h3", "choose one");
@@ -101,6 +107,7 @@ void add_load_command(CLI::App& app) {
       if (rc != 0) throw CLI::RuntimeError(rc);
       return;
     }
+    opt->ready_file = hub->ready_file;
     const int rc = tools::load::run_load(*opt);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });

@@ -325,7 +325,10 @@ void Endpoint::closed(Connection& c) {
   group_->limits().closed(c.source());
   m.connections.sub();
   process_connections_.fetch_sub(1, std::memory_order_relaxed);
-  asio::post(ex_, [keep] {});
+  asio::post(ex_, [keep = std::move(keep), gone = gone_]() mutable {
+    keep.reset();
+    if (gone) gone();
+  });
   maybe_finish();
 }
 

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -79,6 +80,9 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   Endpoint& operator=(const Endpoint&) = delete;
 
   void start();
+  // Called on the worker after each connection has ended and been let go
+  // (the server counts it for the heap trim, conn/memory_trim.hpp).
+  void on_connection_gone(std::function<void()> f) { gone_ = std::move(f); }
   void drain();  // no new connections; close when the last one is gone
   void stop();   // close every connection and the socket now
   // After the worker thread has stopped: drop every connection reference
@@ -128,6 +132,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   unsigned worker_;
   std::shared_ptr<EndpointGroup> group_;
   std::shared_ptr<Host> host_;
+  std::function<void()> gone_;
   std::atomic<std::int64_t>& process_connections_;
   sockaddr_storage local_{};
   socklen_t local_len_ = 0;

@@ -9,6 +9,7 @@
 
 #include "conn/accept.hpp"
 #include "conn/http3_connection.hpp"
+#include "conn/memory_trim.hpp"
 #include "core/slab.hpp"
 #include "quic/endpoint.hpp"
 
@@ -70,6 +71,9 @@ void ListenerContext::attach_quic(int udp_fd, unsigned worker,
                                            conn::make_quic_host(shared_from_this()),
                                            process_connections_);
   group->set(worker, quic_, acceptor_.get_executor());
+  // A QUIC connection's end counts like a TCP close for the heap trim:
+  // without it the memory of 10,000 closed HTTP/3 connections stayed.
+  quic_->on_connection_gone([ex = acceptor_.get_executor()] { conn::note_connection_closed(ex); });
   quic_->start();
 }
 

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import BIN, origin, run
+from conftest import BIN, admin_metric, origin, run, wait_admin_metric
 from h3util import free_port, udp_bound
 
 GTLSSERVER = shutil.which("gtlsserver") or shutil.which("/usr/sbin/gtlsserver")
@@ -207,3 +207,50 @@ def test_strata_h3_open_loop_latency_from_intended_time(edge):
     rep = load_json("-D", "1", "-c", "2", "--rate", "20", f"https://localhost:{edge}/delay/100")
     assert 14 <= rep["requests"]["succeeded"] <= 21, rep
     assert rep["latency_ms"]["min"] >= 99, rep["latency_ms"]
+
+
+HOLD_H3 = PROXY_H3 + """
+admin:
+  address: "127.0.0.1:0"
+"""
+
+
+@pytest.mark.h3
+def test_load_hold_keeps_connections_idle_until_all_are(spawn, write_config, cert, workdir):
+    """--hold (what bench/run's HTTP/3 idle memory uses): every connection
+    makes its request, stays open and idle until all have (the ready file
+    says how many are held, the server counts them open), then all close
+    (the server counts none) and the report has every request; --ramp
+    spreads the connects; misuse is refused."""
+    crt, key = cert
+    o = origin(spawn)
+    port = free_port()
+    cfg = HOLD_H3.format(port=port, crt=crt, key=key, origin=o.port).replace(
+        "    protocols: [h1, h2, h3]\n", "    protocols: [h1, h2, h3]\n    quic: {max_connections_per_source: 0}\n")
+    srv = spawn("serve", "-c", write_config(cfg))
+    deadline = time.time() + 10
+    while not udp_bound(port):
+        assert time.time() < deadline, "no UDP listener for h3"
+        time.sleep(0.02)
+    for proto, gauge in (("--h3", "strata_quic_connections"),
+                         ("--h1", 'strata_connections_active{listener="edge"}')):
+        ready = workdir / f"ready{proto}"
+        p = subprocess.Popen([BIN, "load", "--json", proto, "-c", "40", "-n", "80", "--ramp", "0.5", "--hold", "2",
+                              "--ready-file", str(ready), f"https://localhost:{port}/bytes/10"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 30
+        while not ready.exists():
+            assert p.poll() is None and time.time() < deadline, p.stderr.read() if p.poll() is not None else ""
+            time.sleep(0.02)
+        assert ready.read_text().split()[0] == "40"
+        assert admin_metric(srv, gauge) == 40  # all still open, none has closed yet
+        out, err = p.communicate(timeout=30)
+        rep = json.loads(out)
+        assert rep["requests"]["succeeded"] == 80 and rep["requests"]["failed"] == 0, rep
+        assert wait_admin_metric(srv, gauge, lambda v: v == 0) == 0
+    for bad, msg in ((["-D", "1", "--hold", "1"], b"--hold needs -n"),
+                     (["-n", "4", "--ready-file", str(workdir / "x")], b"--ready-file needs --hold"),
+                     (["-n", "4", "--ramp", "-1"], b"--ramp must be")):
+        r = run([BIN, "load", "--h3", *bad, f"https://localhost:{port}/"], check=False)
+        assert r.returncode == 1 and msg in r.stderr, r.stderr
+

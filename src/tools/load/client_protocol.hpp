@@ -26,6 +26,9 @@
 namespace boost::asio::ssl {
 class context;
 }
+namespace strata::tools::load {
+class HoldState;
+}
 namespace strata::tools::quic_client {
 class ClientTls;
 }
@@ -53,7 +56,11 @@ struct RunShared {
   time_point deadline = time_point::max();        // duration mode
   std::chrono::nanoseconds timeout{std::chrono::seconds(10)};
   std::atomic<bool> stop{false};
+  HoldState* hold = nullptr;                      // --hold, else null
 };
+
+// --ramp: waits until connection `index`'s turn to make its first connect.
+boost::asio::awaitable<void> ramp_wait(const RunShared& g, unsigned index);
 
 // One request in flight: its (intended) start and first-byte time.
 struct InFlight {

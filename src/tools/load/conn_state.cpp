@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "tools/load/connector.hpp"
+#include "tools/load/hold.hpp"
 
 namespace strata::tools::load {
 
@@ -78,8 +79,16 @@ asio::awaitable<void> watchdog(std::shared_ptr<ConnRuntime> rt, const RunShared&
   }
 }
 
+asio::awaitable<void> ramp_wait(const RunShared& g, unsigned index) {
+  if (g.opt.ramp_s <= 0 || g.opt.connections == 0) co_return;
+  const auto at = g.start + std::chrono::nanoseconds(std::int64_t(g.opt.ramp_s * 1e9 * index / g.opt.connections));
+  asio::steady_timer t(co_await asio::this_coro::executor, at);
+  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
 asio::awaitable<void> run_connection(ConnState& cs) {
   const RunShared& g = cs.g;
+  co_await ramp_wait(g, cs.index);
   if (g.opt.protocol == ProtocolChoice::h3) {
     co_await run_connection_h3(cs);
     co_return;
@@ -93,6 +102,14 @@ asio::awaitable<void> run_connection(ConnState& cs) {
   cp.timeout = std::chrono::nanoseconds(std::int64_t(g.opt.connect_timeout_s * 1e9));
   if (!g.sources.empty()) cp.source = g.sources[cs.index % g.sources.size()];
   auto ex = co_await asio::this_coro::executor;
+  bool held = false;
+  struct Unheld {  // --hold: a connection that ends without being held still counts
+    const RunShared& g;
+    const bool& held;
+    ~Unheld() {
+      if (g.hold && !held) g.hold->done_unheld();
+    }
+  } unheld{g, held};
   while (cs.more(clock_type::now())) {
     // Open loop: do not hold a connection open before the first request is due.
     Connected c = co_await connect_once(cp);
@@ -129,6 +146,10 @@ asio::awaitable<void> run_connection(ConnState& cs) {
     else co_await drive_h1(cs, rt);
     rt->done = true;
     rt->tick.cancel();
+    if (g.hold && !cs.more(clock_type::now()) && !rt->stopped && !rt->timed_out && rt->transport->is_open()) {
+      held = true;
+      co_await g.hold->held(cs.index % g.opt.threads);
+    }
     if (rt->transport->is_open()) rt->transport->close();
   }
 }

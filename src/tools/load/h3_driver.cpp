@@ -17,6 +17,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "tools/load/client_protocol.hpp"
+#include "tools/load/hold.hpp"
 #include "tools/quic_client/client_conn.hpp"
 #include "tools/quic_client/client_tls.hpp"
 
@@ -64,6 +65,8 @@ class H3Conn final : public qc::ResponseListener {
   }
 
   bool reached_server() const { return conn_.bytes_received() > 0; }
+  // Whether it was held (counted by the hold; it will not be counted again).
+  bool held() const { return hold_entered_; }
   const std::string& error() const { return conn_.error(); }
 
   void on_handshake(const qc::HandshakeInfo& i) override {
@@ -107,8 +110,14 @@ class H3Conn final : public qc::ResponseListener {
   // Called by the connection outside the QUIC/HTTP/3 callbacks: start what
   // may start now, or end the connection when there is nothing left to do.
   void on_writable() override {
+    if (held_) return;  // idle until the hold ends (watchdog())
     if (reqs_.empty() && retry_.empty() &&
         (!cs_.more(clock_type::now()) || conn_.goaway_received())) {
+      if (cs_.g.hold && !cs_.more(clock_type::now()) && !conn_.goaway_received() && !stopped_) {
+        held_ = true;  // --hold: stays open; the watchdog waits for the release, then closes
+        tick_.cancel();
+        return;
+      }
       conn_.close();  // done, or GOAWAY: the caller reconnects if work is left
       return;
     }
@@ -164,6 +173,12 @@ class H3Conn final : public qc::ResponseListener {
       tick_.expires_after(std::chrono::milliseconds(50));
       co_await tick_.async_wait(asio::as_tuple(asio::use_awaitable));
       if (done_) break;
+      if (held_) {
+        hold_entered_ = true;
+        co_await g.hold->held(cs_.index % g.opt.threads);
+        if (!done_) conn_.close();  // it may have ended meanwhile (the server's idle timeout)
+        break;
+      }
       account_bytes(false);
       const auto now = clock_type::now();
       if (now >= g.deadline || g.stop.load(std::memory_order_relaxed)) {
@@ -201,6 +216,8 @@ class H3Conn final : public qc::ResponseListener {
   std::deque<InFlight> retry_;
   std::uint64_t bytes_seen_ = 0;
   bool done_ = false;
+  bool held_ = false;          // done and --hold: idle until the release
+  bool hold_entered_ = false;  // ... and counted by the hold (watchdog())
   bool stopped_ = false;
   bool timed_out_ = false;
 };
@@ -209,17 +226,28 @@ class H3Conn final : public qc::ResponseListener {
 
 asio::awaitable<void> run_connection_h3(ConnState& cs) {
   const RunShared& g = cs.g;
+  co_await ramp_wait(g, cs.index);
   auto ex = co_await asio::this_coro::executor;
   qc::ClientTls& tls = *g.quic_tls[cs.index % g.quic_tls.size()];
   qc::ClientOptions o;
   o.sni = g.target.host;
   o.handshake_timeout = std::chrono::nanoseconds(std::int64_t(g.opt.connect_timeout_s * 1e9));
   int failures = 0;
+  bool held = false;
+  struct Unheld {  // --hold: a connection that ends without being held still counts
+    const RunShared& g;
+    const bool& held;
+    ~Unheld() {
+      if (g.hold && !held) g.hold->done_unheld();
+    }
+  } unheld{g, held};
   while (cs.more(clock_type::now())) {
     const auto& tep = g.endpoints[std::size_t(failures) % g.endpoints.size()];
     const asio::ip::udp::endpoint ep(tep.address(), tep.port());
     H3Conn c(cs, ex, o, tls);
-    if (co_await c.run(ep)) {
+    const bool ok = co_await c.run(ep);
+    held = held || c.held();
+    if (ok) {
       failures = 0;
       continue;
     }

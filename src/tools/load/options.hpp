@@ -31,6 +31,13 @@ struct LoadOptions {
   // sources[i % n]. Empty (the default): the kernel picks. Lets one run
   // stand for many clients of one prefix (bench/security/run's flood).
   std::vector<std::string> sources;
+  // --hold (-n mode): finished connections stay open and idle until all
+  // have finished, then this many seconds more (tools/load/hold.hpp); < 0: off.
+  double hold_s = -1;
+  // --ramp: connection i makes its first connect at start + i * ramp_s / connections
+  // (spreads handshakes out; 0: all at once).
+  double ramp_s = 0;
+  std::string ready_file;             // --ready-file with --hold: written when all are idle
 };
 
 struct Target {

@@ -15,6 +15,7 @@
 
 #include "io/tls_client.hpp"
 #include "tools/load/client_protocol.hpp"
+#include "tools/load/hold.hpp"
 #include "tools/quic_client/client_tls.hpp"
 
 namespace strata::tools::load {
@@ -97,6 +98,11 @@ int run_load(const LoadOptions& opt_in) {
     if (opt.threads == 0) opt.threads = 1;
     opt.threads = std::min(opt.threads, opt.connections);
     if (opt.streams == 0) opt.streams = 1;
+    if (opt.hold_s >= 0 && opt.requests == 0)
+      throw std::invalid_argument("--hold needs -n (connections are held once their requests are done)");
+    if (opt.hold_s >= 0 && opt.rate > 0) throw std::invalid_argument("--hold works in closed loop only (no --rate)");
+    if (!opt.ready_file.empty() && opt.hold_s < 0) throw std::invalid_argument("--ready-file needs --hold");
+    if (opt.ramp_s < 0) throw std::invalid_argument("--ramp must be >= 0");
     if (opt.requests > 0 && opt.requests < opt.connections)
       opt.connections = unsigned(opt.requests);
     g.target = parse_target(opt.urls);
@@ -144,6 +150,13 @@ int run_load(const LoadOptions& opt_in) {
   std::vector<ThreadStats> stats(nt);
   std::vector<std::unique_ptr<ConnState>> conns;
   for (unsigned t = 0; t < nt; ++t) ios.push_back(std::make_unique<asio::io_context>(1));
+  std::unique_ptr<HoldState> hold;  // destroyed before the io_contexts its timers use
+  if (opt.hold_s >= 0) {
+    std::vector<asio::io_context*> raw;
+    for (auto& io : ios) raw.push_back(io.get());
+    hold = std::make_unique<HoldState>(raw, opt.connections, opt.hold_s, opt.ready_file);
+    g.hold = hold.get();
+  }
 
   g.start = clock_type::now();
   if (opt.requests == 0) {
