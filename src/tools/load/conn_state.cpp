@@ -102,14 +102,7 @@ asio::awaitable<void> run_connection(ConnState& cs) {
   cp.timeout = std::chrono::nanoseconds(std::int64_t(g.opt.connect_timeout_s * 1e9));
   if (!g.sources.empty()) cp.source = g.sources[cs.index % g.sources.size()];
   auto ex = co_await asio::this_coro::executor;
-  bool held = false;
-  struct Unheld {  // --hold: a connection that ends without being held still counts
-    const RunShared& g;
-    const bool& held;
-    ~Unheld() {
-      if (g.hold && !held) g.hold->done_unheld();
-    }
-  } unheld{g, held};
+  HoldGuard hold_part(g.hold);  // --hold: an end without being held still counts
   while (cs.more(clock_type::now())) {
     // Open loop: do not hold a connection open before the first request is due.
     Connected c = co_await connect_once(cp);
@@ -147,7 +140,7 @@ asio::awaitable<void> run_connection(ConnState& cs) {
     rt->done = true;
     rt->tick.cancel();
     if (g.hold && !cs.more(clock_type::now()) && !rt->stopped && !rt->timed_out && rt->transport->is_open()) {
-      held = true;
+      hold_part.mark_held();
       co_await g.hold->held(cs.index % g.opt.threads);
     }
     if (rt->transport->is_open()) rt->transport->close();

@@ -233,20 +233,13 @@ asio::awaitable<void> run_connection_h3(ConnState& cs) {
   o.sni = g.target.host;
   o.handshake_timeout = std::chrono::nanoseconds(std::int64_t(g.opt.connect_timeout_s * 1e9));
   int failures = 0;
-  bool held = false;
-  struct Unheld {  // --hold: a connection that ends without being held still counts
-    const RunShared& g;
-    const bool& held;
-    ~Unheld() {
-      if (g.hold && !held) g.hold->done_unheld();
-    }
-  } unheld{g, held};
+  HoldGuard hold_part(g.hold);  // --hold: an end without being held still counts
   while (cs.more(clock_type::now())) {
     const auto& tep = g.endpoints[std::size_t(failures) % g.endpoints.size()];
     const asio::ip::udp::endpoint ep(tep.address(), tep.port());
     H3Conn c(cs, ex, o, tls);
     const bool ok = co_await c.run(ep);
-    held = held || c.held();
+    if (c.held()) hold_part.mark_held();
     if (ok) {
       failures = 0;
       continue;

@@ -50,4 +50,22 @@ class HoldState {
   std::atomic<std::int64_t> release_ns_{INT64_MAX};
 };
 
+// A connection's part in the hold: unless marked held, its end (this
+// object going out of scope, with the connection's coroutine) counts as
+// done_unheld(). No-op without --hold.
+class HoldGuard {
+ public:
+  explicit HoldGuard(HoldState* h) : h_(h) {}
+  ~HoldGuard() {
+    if (h_ && !held_) h_->done_unheld();
+  }
+  HoldGuard(const HoldGuard&) = delete;
+  HoldGuard& operator=(const HoldGuard&) = delete;
+  void mark_held() { held_ = true; }
+
+ private:
+  HoldState* h_;
+  bool held_ = false;
+};
+
 }  // namespace strata::tools::load
