@@ -1,13 +1,13 @@
 #include "codec/http2/recycling_mem.hpp"
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstring>
-#include <vector>
+
+#include "unit/core/resident_pages.hpp"
 
 namespace strata::codec::http2 {
 namespace {
@@ -29,18 +29,7 @@ void* zeroed(std::size_t k, std::size_t n) {
   return m->calloc(k, n, m->mem_user_data);
 }
 
-// Resident pages (mincore) among the whole pages inside [p, p + n).
-std::size_t resident_pages(void* p, std::size_t n) {
-  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto first = (reinterpret_cast<std::uintptr_t>(p) + page - 1) / page * page;
-  const auto last = (reinterpret_cast<std::uintptr_t>(p) + n) / page * page;
-  if (last <= first) return 0;
-  std::vector<unsigned char> v((last - first) / page);
-  if (::mincore(reinterpret_cast<void*>(first), last - first, v.data()) != 0) return SIZE_MAX;
-  std::size_t r = 0;
-  for (unsigned char c : v) r += c & 1;
-  return r;
-}
+using test::resident_pages;
 
 TEST(RecyclingMem, BlocksOfAClassAreReusedByTheThread) {
   void* a = alloc(3000);
