@@ -2,13 +2,12 @@
 // lists, so the frames, stream structs and header copies nghttp2 allocates
 // for every stream are reused instead of going to malloc each time.
 // Blocks up to 4 KiB come in size classes (powers of two from 64 to 4096
-// bytes, and 3072; a 16-byte header in front says which); a class keeps at most 256 free
-// blocks; bigger blocks and overflow go to malloc/free directly, except
-// blocks of 16 KiB or more (each session's frame buffer), which get an
-// anonymous mapping of their own so that their untouched pages are never
-// resident (recycling_mem.cpp). The lists
-// are thread_local (a session lives on one thread; a block freed on
-// another thread joins that thread's list) and freed at thread exit.
+// bytes, and 3072; a 16-byte header in front says which); a class keeps at
+// most 256 free blocks and frees the rest. Bigger blocks come from
+// core::page_mem: from 16 KiB on (each session's frame buffer) a mapping of
+// their own, whose untouched pages are never resident. The lists are
+// thread_local (a session lives on one thread; a block freed on another
+// thread joins that thread's list) and freed at thread exit.
 #pragma once
 #include <nghttp2/nghttp2.h>  // nghttp2_mem is an anonymous struct: no forward declaration
 

@@ -225,8 +225,7 @@ class H3Conn final : public qc::ResponseListener {
 }  // namespace
 
 asio::awaitable<void> run_connection_h3(ConnState& cs) {
-  const RunShared& g = cs.g;
-  co_await ramp_wait(g, cs.index);
+  const RunShared& g = cs.g;  // --ramp: run_connection() waited before calling this
   auto ex = co_await asio::this_coro::executor;
   qc::ClientTls& tls = *g.quic_tls[cs.index % g.quic_tls.size()];
   qc::ClientOptions o;
