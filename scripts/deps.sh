@@ -11,7 +11,7 @@ libjwt-dev libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-de
 curl nghttp2-client wrk nginx-light haproxy ngtcp2-client openssl redis-server
 python3 python3-h2 python3-pytest python3-websockets procps iproute2 chromium
 pushpin zurl nodejs libsystemd-dev systemd"
-PKGS="$PKGS liburing-dev"  # CMake option STRATA_IO_URING (bench/run --uring)
+PKGS="$PKGS liburing-dev"  # io/send_batch; CMake option STRATA_IO_URING (bench/run --uring)
 PKGS="$PKGS libjemalloc2 libmimalloc2.0"  # bench/run --allocators (LD_PRELOAD candidates)
 PKGS="$PKGS python3-brotli python3-zstandard"  # tests/integration/test_compression.py: decoders
 PKGS="$PKGS testssl.sh"  # tests/integration/test_security_tls.py

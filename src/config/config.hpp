@@ -354,6 +354,7 @@ struct Limits {
   std::uint32_t h2_max_continuations = 32;        // CONTINUATION flood guard
   bool h2_extended_connect = true;                // SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441)
   std::uint32_t stream_buffer = 256 * 1024;       // buffered response bytes per stream
+  std::uint32_t send_batch_bytes = 64 * 1024;     // per worker: small writes gathered into one io_uring_enter (0: off)
 };
 
 struct Timeouts {

@@ -472,7 +472,8 @@ std::string to_json(const Config& c) {
                  {"h2_max_control_frames_per_second", L.h2_max_control_frames_per_second},
                  {"h2_max_continuations", L.h2_max_continuations},
                  {"h2_extended_connect", L.h2_extended_connect},
-                 {"stream_buffer", L.stream_buffer}};
+                 {"stream_buffer", L.stream_buffer},
+                 {"send_batch_bytes", L.send_batch_bytes}};
   const auto& T = c.timeouts;
   j["timeouts"] = {{"header", dur(T.header)},   {"idle", dur(T.idle)},
                    {"body_idle", dur(T.body_idle)}, {"route", dur(T.route)},

@@ -45,7 +45,7 @@ void parse_limits(const Doc& d, const Val& v, Limits& l) {
                "max_connections", "h2_max_concurrent_streams", "h2_initial_window",
                "h2_connection_window", "h2_max_frame_size", "h2_max_resets_per_second",
                "h2_max_control_frames_per_second", "h2_max_continuations", "stream_buffer",
-               "h2_extended_connect"});
+               "h2_extended_connect", "send_batch_bytes"});
   constexpr std::uint64_t kWin = 0x7fffffffull;  // RFC 9113 6.9.1
   opt_size(m, "max_request_line", l.max_request_line, 64, 1024 * 1024);
   opt_size(m, "max_header_bytes", l.max_header_bytes, 256, 16 * 1024 * 1024);
@@ -61,6 +61,9 @@ void parse_limits(const Doc& d, const Val& v, Limits& l) {
   opt_uint(m, "h2_max_continuations", l.h2_max_continuations, 0, kU32);
   opt_size(m, "stream_buffer", l.stream_buffer, 1024, kU32);
   opt_bool(m, "h2_extended_connect", l.h2_extended_connect);
+  opt_size(m, "send_batch_bytes", l.send_batch_bytes, 0, 64 * 1024 * 1024);
+  if (l.send_batch_bytes != 0 && l.send_batch_bytes < 4096)
+    d.fail(m.get("send_batch_bytes")->loc, "limits.send_batch_bytes: 0 (off) or at least 4KiB");
 }
 
 void parse_timeouts(const Doc& d, const Val& v, Timeouts& t) {

@@ -210,7 +210,7 @@ void Http1Connection::request_park() {
   if (park_requested_ || writing_ || broken_ || !t_) return;
   park_requested_ = true;
   boost::system::error_code ec;
-  t_->lowest_layer().cancel(ec);  // the idle read ends with operation_aborted
+  t_->socket_for_waits().cancel(ec);  // the idle read ends with operation_aborted
 }
 
 void Http1Connection::begin_request() {
@@ -454,12 +454,13 @@ void Http1Connection::park() {
   parked_ = idle_ = true;
   h1metrics::parked().add();
   set_deadline(Deadline::idle, idle);
-  t_->lowest_layer().async_wait(
+  t_->socket_for_waits().async_wait(
       asio::ip::tcp::socket::wait_read,
       [own = Owner(this)](boost::system::error_code ec) mutable { own.release()->on_readable(ec); });
 }
 
 bool Http1Connection::park_away() {
+  if (t_->writes_pending()) return false;  // a batched response's rest still going out
   io::ParkedTls tls(nullptr, nullptr);
   if (t_->tls()) {
     // Over TLS only a hibernated transport parks away: its SSL joins the record.

@@ -41,6 +41,7 @@ asio::awaitable<http::error_code> Http1Connection::send_file(int fd, std::uint64
   resp_remaining_ -= len;
   if (end_stream && resp_remaining_ > 0) close_after_ = true;
   if (end_stream) finished_ = true;
+  if (auto fec = co_await t_->flush()) co_return fec;  // earlier batched bytes go first
   auto& sock = t_->lowest_layer();
   std::size_t head_done = 0;
   std::uint64_t done = 0;

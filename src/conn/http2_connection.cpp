@@ -131,7 +131,7 @@ class H2Connection final : public Connection, public h2::SessionEvents, public P
           if (io::tls_hibernating(*t_)) note_connection_closed(ex_);
         }
         resting_ = true;
-        auto [wec] = co_await t_->lowest_layer().async_wait(
+        auto [wec] = co_await t_->socket_for_waits().async_wait(
             asio::ip::tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
         resting_ = false;
         if (wec || stop_reading_) break;
@@ -219,7 +219,7 @@ class H2Connection final : public Connection, public h2::SessionEvents, public P
     if (!reading_ || writing_ || rest_requested_ || !idle()) return;
     rest_requested_ = true;
     boost::system::error_code ec;
-    t_->lowest_layer().cancel(ec);
+    t_->socket_for_waits().cancel(ec);
   }
 
  private:
@@ -246,7 +246,7 @@ class H2Connection final : public Connection, public h2::SessionEvents, public P
           // Session finished (GOAWAY sent, no streams): end the reader.
           stop_reading_ = true;
           boost::system::error_code ec;
-          t_->lowest_layer().cancel(ec);
+          t_->socket_for_waits().cancel(ec);
         }
         co_await writer_signal_.wait();
         continue;
@@ -267,7 +267,7 @@ class H2Connection final : public Connection, public h2::SessionEvents, public P
         dead_ = true;
         stop_reading_ = true;
         boost::system::error_code ig;
-        t_->lowest_layer().cancel(ig);
+        t_->socket_for_waits().cancel(ig);
         for (auto* e : live_) e->wake();
         break;
       }

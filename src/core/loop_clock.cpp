@@ -29,10 +29,12 @@ struct TurnCache {
   std::chrono::system_clock::time_point wall{};
 };
 thread_local TurnCache t_turn;  // trivially destructible: usable at thread exit
+thread_local void (*t_before_wait)() = nullptr;
 }  // namespace
 
 namespace loop_turn {
 std::uint64_t turns() noexcept { return t_turn.turns; }
+void set_before_wait(void (*fn)()) noexcept { t_before_wait = fn; }
 bool enabled() noexcept {
 #if defined(STRATA_LOOP_TURNS)
   return true;
@@ -84,6 +86,7 @@ std::chrono::system_clock::time_point LoopClock::wall() noexcept {
 // turn for this thread's LoopClock. epoll_pwait with no signal mask is
 // what libc's epoll_wait is on architectures without epoll_wait.
 extern "C" int epoll_wait(int epfd, struct epoll_event* events, int maxevents, int timeout) {
+  if (auto* fn = strata::core::t_before_wait) fn();
   const long r = ::syscall(SYS_epoll_pwait, epfd, events, maxevents, timeout, nullptr, 8);
   ++strata::core::t_turn.turns;
   return static_cast<int>(r);

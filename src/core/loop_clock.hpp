@@ -32,6 +32,10 @@ namespace loop_turn {
 std::uint64_t turns() noexcept;
 // True when this build counts turns (see above).
 bool enabled() noexcept;
+// `fn` runs on this thread just before each of its epoll_wait calls (the
+// send batch, io/send_batch.hpp, puts its queued writes on the wire there);
+// nullptr: nothing. Only where enabled().
+void set_before_wait(void (*fn)()) noexcept;
 }  // namespace loop_turn
 
 class LoopClock final : public Clock {

@@ -41,6 +41,7 @@ class TransportStream final : public ByteStream {
       co_await t_->shutdown();
       co_return;
     }
+    if (co_await t_->flush()) co_return;  // everything written goes before the FIN
     error_code ec;
     t_->lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   }

@@ -20,6 +20,7 @@
 #include "core/frame_allocator.hpp"
 #include "io/edge_read.hpp"
 #include "io/peer_cert.hpp"
+#include "io/send_batch.hpp"
 #include "obs/metrics.hpp"
 
 namespace strata::io {
@@ -30,9 +31,14 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-class TcpTransport final : public Transport {
+class TcpTransport final : public Transport, private BatchedSocket {
  public:
   explicit TcpTransport(tcp::socket s) : s_(std::move(s)) {}
+  ~TcpTransport() override {
+    if (batch_queued()) SendBatch::forget(*this);
+  }
+  TcpTransport(const TcpTransport&) = delete;
+  TcpTransport& operator=(const TcpTransport&) = delete;
 
   // After a short read Asio's reactor holds the next read until the
   // socket's next edge (io/edge_read.hpp); an EOF or reset that arrived
@@ -85,11 +91,38 @@ class TcpTransport final : public Transport {
   }
 
   asio::awaitable<boost::system::error_code> write(std::span<const asio::const_buffer> bufs) override {
+    if (auto ec = co_await flush()) co_return ec;
     auto [ec, n] = co_await asio::async_write(s_, bufs, use_tuple);
     co_return ec;
   }
 
+  asio::awaitable<boost::system::error_code> flush() override {
+    SendBatch::flush_for(*this);
+    while (rest_) {
+      rest_->drained.expires_at(asio::steady_timer::time_point::max());
+      (void)co_await rest_->drained.async_wait(use_tuple);  // the rest's handler cancels it
+    }
+    co_return write_ec_;
+  }
+
+  bool writes_pending() const override { return batch_queued() || rest_; }
+
   std::size_t write_now(std::span<const asio::const_buffer> bufs, boost::system::error_code& ec) override {
+    if (write_ec_ || rest_) {  // a batched send failed, or its rest is still being written
+      ec = write_ec_ ? write_ec_ : boost::system::error_code(asio::error::would_block);
+      return 0;
+    }
+    std::size_t total = 0;
+    for (const auto& b : bufs) total += b.size();
+    if (SendBatch::add(*this, bufs, total)) {
+      ec.clear();
+      return total;
+    }
+    SendBatch::flush_for(*this);  // what the batch holds for us goes first
+    if (write_ec_ || rest_) {
+      ec = write_ec_ ? write_ec_ : boost::system::error_code(asio::error::would_block);
+      return 0;
+    }
     std::array<iovec, Rest::kMaxPieces> iov;
     std::size_t n = 0;
     for (const auto& b : bufs) {
@@ -121,6 +154,12 @@ class TcpTransport final : public Transport {
 
   asio::awaitable<void> shutdown() override {
     boost::system::error_code ec;
+    SendBatch::flush_for(*this);
+    if (rest_) {  // the last bytes first, for as long as the drain below may take
+      rest_->drained.expires_after(std::chrono::milliseconds(500));
+      (void)co_await rest_->drained.async_wait(use_tuple);
+      if (rest_) s_.close(ec);  // the peer does not read: give up, as a write deadline would
+    }
     s_.shutdown(tcp::socket::shutdown_send, ec);
     // Drain what the peer still sends for a moment so the close is clean
     // (avoids RST eating our last response), bounded in time and bytes.
@@ -139,6 +178,7 @@ class TcpTransport final : public Transport {
   }
 
   void close() override {
+    if (batch_queued()) SendBatch::forget(*this);  // sent, as a write before close always was
     boost::system::error_code ec;
     s_.close(ec);
   }
@@ -147,11 +187,50 @@ class TcpTransport final : public Transport {
   bool tls() const override { return false; }
   std::string alpn() const override { return {}; }
   std::string sni() const override { return {}; }
-  tcp::socket& lowest_layer() override { return s_; }
+  tcp::socket& lowest_layer() override {
+    SendBatch::flush_for(*this);
+    return s_;
+  }
+  tcp::socket& socket_for_waits() override { return s_; }
 
  private:
+  // BatchedSocket: the send batch's view of this transport.
+  int batch_fd() const override { return s_.is_open() ? const_cast<tcp::socket&>(s_).native_handle() : -1; }
+  void batch_rest(std::string_view data, std::size_t sent, int err) override {
+    if (err) {  // the peer is gone (reset, broken pipe): the next write or read reports it
+      write_ec_ = boost::system::error_code(err, boost::system::system_category());
+      return;
+    }
+    // The socket's buffer is full (a peer that does not read): the rest is
+    // written through the event loop; write_now refuses and write() and
+    // flush() wait until it is out.
+    batch_rests().inc();
+    rest_ = std::make_shared<Unsent>(s_.get_executor(), data.substr(sent));
+    asio::async_write(s_, asio::buffer(rest_->bytes),
+                      [this, alive = std::weak_ptr<Unsent>(rest_)](boost::system::error_code ec, std::size_t) {
+                        if (alive.expired()) return;  // closed: the transport may be gone
+                        if (ec) write_ec_ = ec;
+                        auto done = std::move(rest_);
+                        done->drained.cancel();  // wakes flush() and shutdown()
+                      });
+  }
+  static obs::Counter& batch_rests() {
+    static auto& c = obs::counter("strata_send_batch_rests_total",
+                                  "batched sends the socket took only in part (a peer not reading); "
+                                  "the rest was written through the event loop");
+    return c;
+  }
+
+  struct Unsent {
+    Unsent(asio::any_io_executor ex, std::string_view b) : bytes(b), drained(std::move(ex)) {}
+    std::string bytes;
+    asio::steady_timer drained;
+  };
+
   tcp::socket s_;
   bool maybe_drained_ = false;  // the last read was short: Asio may hold the next until an edge
+  boost::system::error_code write_ec_;  // a batched send failed
+  std::shared_ptr<Unsent> rest_;          // a batched send's rest, being written
 };
 
 // While its connection idles (release_buffers()), a TLS transport

@@ -44,10 +44,12 @@ class Transport {
     co_return co_await write(std::span<const boost::asio::const_buffer>(&b, 1));
   }
   // Writes what the socket takes now, without waiting and without a trip
-  // through the event loop (plain TCP: one sendmsg with MSG_DONTWAIT):
-  // returns the bytes written; fewer than asked with `ec` clear or
-  // would_block means "write the rest with write()". TLS writes nothing
-  // here (would_block). Only when no write() is in flight.
+  // through the event loop (plain TCP: one sendmsg with MSG_DONTWAIT, or,
+  // up to 16 KiB, a copy into the worker's send batch, io/send_batch.hpp,
+  // which goes out before the worker next waits for events): returns the
+  // bytes written; fewer than asked with `ec` clear or would_block means
+  // "write the rest with write()". TLS writes nothing here (would_block).
+  // Only when no write() is in flight.
   virtual std::size_t write_now(std::span<const boost::asio::const_buffer> bufs,
                                 boost::system::error_code& ec) {
     ec = boost::asio::error::would_block;
@@ -67,6 +69,12 @@ class Transport {
   // whenever the socket buffer has room (almost always).
   void write_some_now(std::span<const boost::asio::const_buffer> bufs, Rest& rest,
                       boost::system::error_code& ec);
+  // Waits until every byte written so far is with the kernel (plain TCP:
+  // out of the send batch, and any rest the batch handed back written);
+  // before the socket is used directly (sendfile, a move, a half-close).
+  virtual boost::asio::awaitable<boost::system::error_code> flush() { co_return boost::system::error_code{}; }
+  // True while written bytes are not yet with the kernel (see flush()).
+  virtual bool writes_pending() const { return false; }
   // Graceful close: TLS close_notify (bounded in time) then TCP shutdown.
   virtual boost::asio::awaitable<void> shutdown() = 0;
   // Immediate close; pending operations complete with operation_aborted.
@@ -78,7 +86,12 @@ class Transport {
   virtual std::string sni() const = 0;    // server name the client asked for
   // Server side: the client certificate (mTLS); empty for plain TCP.
   virtual PeerCertificate peer_certificate() const { return {}; }
+  // The socket. Plain TCP: puts the send batch's bytes for it on the wire
+  // first; a rest still being written shows in writes_pending().
   virtual boost::asio::ip::tcp::socket& lowest_layer() = 0;
+  // The socket for waits and cancel() only (no flush; never to write, move
+  // or close it).
+  virtual boost::asio::ip::tcp::socket& socket_for_waits() { return lowest_layer(); }
   // True when bytes already taken from the socket wait above it (TLS
   // records or plaintext OpenSSL holds): a reader must read rather than
   // wait for the socket's readability. Plain TCP: never.

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "security/ip.hpp"
+#include "security/request_key.hpp"
 #include "security/rule_match.hpp"
 
 namespace strata::security {
@@ -13,23 +14,6 @@ namespace {
 constexpr std::array<std::string_view, 7> kCounters = {
     "requests", "new_connections", "early_data_requests", "replayed_early_data",
     "status_4xx", "status_5xx", "bytes"};
-
-// The value of cookie `name` in the request's Cookie fields ("" if absent).
-std::string_view cookie_value(const http::Request& req, std::string_view name) {
-  for (const auto& f : req.headers) {
-    if (f.name != "cookie") continue;
-    std::string_view v = f.value;
-    while (!v.empty()) {
-      const auto semi = v.find(';');
-      auto part = v.substr(0, semi);
-      v = semi == std::string_view::npos ? std::string_view() : v.substr(semi + 1);
-      while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-      const auto eq = part.find('=');
-      if (eq != std::string_view::npos && part.substr(0, eq) == name) return part.substr(eq + 1);
-    }
-  }
-  return {};
-}
 
 }  // namespace
 

@@ -18,6 +18,7 @@
 #include "hub/hub_impl.hpp"
 #include "hub/transport/session.hpp"
 #include "io/address.hpp"
+#include "io/send_batch.hpp"
 #include "io/tls_context.hpp"
 #include "io/udp.hpp"
 #include "io/worker.hpp"
@@ -205,6 +206,7 @@ std::string Server::reload(std::shared_ptr<const config::Config> cfg) {
 
 void Server::apply(std::shared_ptr<const config::Config> cfg, std::map<std::string, OpenListener>& next) {
   auto listeners = std::make_shared<std::vector<config::Listener>>(effective_listeners(*cfg));
+  io::SendBatch::set_capacity(cfg->limits.send_batch_bytes);  // each worker's next batch
   // New channel options apply to new subscriptions; live clients stay.
   if (hub_) hub_->apply(std::shared_ptr<const config::HubConfig>(cfg, &cfg->hub));
   // Token keys are (re-)read here: an unreadable key file fails the reload.

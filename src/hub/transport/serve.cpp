@@ -68,6 +68,7 @@ asio::awaitable<void> serve_websocket(http::Exchange& ex, HubEnv& env,
     std::string leftover;
     auto t = co_await ex.upgrade(ok, leftover);
     if (!t) co_return;  // nothing sent: the codec answers 500
+    if (co_await t->flush()) co_return;  // the 101 is out before the socket changes hands
     asio::ip::tcp::socket sock = std::move(t->lowest_layer());
     t.reset();
     start_fast_websocket(std::move(sock), std::move(leftover), env, std::move(params), deflate);
