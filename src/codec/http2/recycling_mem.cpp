@@ -118,4 +118,11 @@ nghttp2_mem g_mem{nullptr, mem_malloc, mem_free, mem_calloc, mem_realloc};
 
 nghttp2_mem* recycling_mem() { return &g_mem; }
 
+namespace recycling {
+void* malloc(std::size_t n, void* u) { return mem_malloc(n, u); }
+void free(void* p, void* u) { mem_free(p, u); }
+void* calloc(std::size_t k, std::size_t n, void* u) { return mem_calloc(k, n, u); }
+void* realloc(void* p, std::size_t n, void* u) { return mem_realloc(p, n, u); }
+}  // namespace recycling
+
 }  // namespace strata::codec::http2

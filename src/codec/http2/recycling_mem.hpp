@@ -11,9 +11,20 @@
 #pragma once
 #include <nghttp2/nghttp2.h>  // nghttp2_mem is an anonymous struct: no forward declaration
 
+#include <cstddef>
+
 namespace strata::codec::http2 {
 
 // The allocator for nghttp2_session_{server,client}_new3 (a static object).
 nghttp2_mem* recycling_mem();
+
+// Its functions, for nghttp3_mem (the same shape): the HTTP/3 session's
+// nghttp3 allocates about eight blocks per request as well.
+namespace recycling {
+void* malloc(std::size_t n, void* user);
+void free(void* p, void* user);
+void* calloc(std::size_t k, std::size_t n, void* user);
+void* realloc(void* p, std::size_t n, void* user);
+}  // namespace recycling
 
 }  // namespace strata::codec::http2

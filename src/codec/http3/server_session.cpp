@@ -1,6 +1,7 @@
 #include "codec/http3/server_session.hpp"
 
 #include "codec/http3/server_session_internal.hpp"
+#include "codec/http2/recycling_mem.hpp"
 
 namespace strata::codec::http3 {
 
@@ -23,7 +24,10 @@ ServerSession::ServerSession(const Limits& limits, const Settings& settings,
   s.qpack_max_dtable_capacity = static_cast<std::size_t>(settings.qpack_max_dtable_capacity);
   s.qpack_blocked_streams = static_cast<std::size_t>(settings.qpack_blocked_streams);
   s.enable_connect_protocol = settings.enable_connect_protocol ? 1 : 0;
-  if (nghttp3_conn_server_new(&c_, &cb, &s, nghttp3_mem_default(), this) != 0) {
+  // nghttp3's per-stream blocks from the per-thread free lists nghttp2 uses.
+  static const nghttp3_mem mem{nullptr, http2::recycling::malloc, http2::recycling::free,
+                               http2::recycling::calloc, http2::recycling::realloc};
+  if (nghttp3_conn_server_new(&c_, &cb, &s, &mem, this) != 0) {
     c_ = nullptr;
     failed_ = true;
     error_code_ = kInternalError;
@@ -172,8 +176,7 @@ bool ServerSession::peer_stop_sending(StreamId sid, std::uint64_t) {
 }
 
 ServerSession::Stream* ServerSession::find(StreamId sid) const {
-  auto it = streams_.find(sid);
-  return it == streams_.end() ? nullptr : it->second.get();
+  return streams_.get(sid);
 }
 
 ServerSession::Stream* ServerSession::create(StreamId sid) {
@@ -186,15 +189,14 @@ ServerSession::Stream* ServerSession::create(StreamId sid) {
   }
   s->id = sid;
   auto* p = s.get();
-  streams_[sid] = std::move(s);
+  streams_.put(sid, std::move(s));
   return p;
 }
 
 void ServerSession::destroy(StreamId sid) {
   auto it = streams_.find(sid);
   if (it == streams_.end()) return;
-  auto s = std::move(it->second);
-  streams_.erase(it);
+  auto s = streams_.take(it);
   if (free_.size() < 16) {
     s->clear();
     free_.push_back(std::move(s));

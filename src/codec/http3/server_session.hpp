@@ -47,6 +47,7 @@
 #include <utility>
 #include <vector>
 
+#include "codec/http2/stream_map.hpp"
 #include "core/clock.hpp"
 #include "http/message.hpp"
 
@@ -265,7 +266,8 @@ class ServerSession {
   SessionEvents& ev_;
   QuicSide& quic_;
   const core::Clock& clock_;
-  std::unordered_map<StreamId, std::unique_ptr<Stream>> streams_;
+  // Ended streams' map nodes are reused (codec/http2/stream_map.hpp).
+  http2::StreamMap<StreamId, Stream, 16> streams_;
   std::vector<std::unique_ptr<Stream>> free_;  // recycled stream objects
   std::uint64_t error_code_ = kNoError;
   bool started_ = false;

@@ -110,8 +110,13 @@ class ChunkBuffer {
   }
   std::size_t unacked() const { return static_cast<std::size_t>(size_ - acked_); }
   bool all_given() const { return given_ == size_; }
+  // Empty again (nghttp3 holds no pointer into it). The first chunk stays
+  // when it is small: a recycled stream's next small response allocates
+  // nothing.
   void clear() {
-    chunks_.clear();
+    while (chunks_.size() > 1) chunks_.pop_back();
+    if (!chunks_.empty() && chunks_.front().cap > kChunk) chunks_.clear();
+    if (!chunks_.empty()) chunks_.front().len = 0;
     front_ = given_ = acked_ = size_ = 0;
   }
 
@@ -167,7 +172,12 @@ struct ServerSession::Stream {
   void clear() {
     id = 0;
     user = nullptr;
+    // A fresh request, but the header list keeps its storage (cleared):
+    // a recycled stream allocates no header block per request (as h2's).
+    http::Headers kept = std::move(req.headers);
+    kept.clear();
     req = http::Request{};
+    req.headers = std::move(kept);
     connect_protocol.clear();
     trailers.clear();
     if (body.capacity() > 64 * 1024) std::string().swap(body);

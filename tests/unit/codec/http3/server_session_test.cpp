@@ -164,6 +164,37 @@ TEST(Http3ServerSession, HundredConcurrentRequests) {
   EXPECT_EQ(p.quic.done.size(), 100u);
 }
 
+// Ended streams are recycled (their header list, first response chunk and
+// map node kept): each next request on a recycled stream sees only its own
+// fields, and each response exactly its own body, small or large.
+TEST(Http3ServerSession, RecycledStreamsCarryNothingOver) {
+  config::Limits limits;
+  Pair p(limits);
+  const std::size_t sizes[] = {300, 100, 20000, 0, 7};
+  for (int i = 0; i < 5; ++i) {
+    const StreamId sid = 4 * i;
+    const std::string mine = "x-only-" + std::to_string(i);
+    p.request(sid, "GET", "/n/" + std::to_string(i), {{mine, "v"}});
+    ASSERT_TRUE(p.pump());
+    const auto& r = p.server.request(sid);
+    EXPECT_EQ(r.target, "/n/" + std::to_string(i));
+    std::size_t fields = 0;
+    for (const auto& h : r.headers) {
+      EXPECT_EQ(h.name, mine) << i;
+      ++fields;
+    }
+    EXPECT_EQ(fields, 1u) << i;
+    const std::string body(sizes[i], char('a' + i));
+    ASSERT_TRUE(respond(p.server, sid, 200, body));
+    ASSERT_TRUE(p.pump());
+    EXPECT_EQ(p.streams[sid].status, 200) << i;
+    EXPECT_EQ(p.streams[sid].resp_body, body) << i;
+    ASSERT_TRUE(p.streams[sid].closed) << i;
+    p.server.release(sid);
+    EXPECT_EQ(p.server.live_streams(), 0u) << i;
+  }
+}
+
 TEST(Http3ServerSession, HeaderListOverLimitGets431) {
   config::Limits limits;
   limits.max_header_bytes = 1024;
